@@ -1,0 +1,22 @@
+// Bundle the entry points with esbuild: the command line (and, as they are
+// written, the extension and the debug adapter) into dist/.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const entries = [
+  ['src/cli.ts', 'dist/cli.js'],
+  ['src/extension.ts', 'dist/extension.js'],
+  ['src/debugAdapter.ts', 'dist/debugAdapter.js'],
+].filter(([src]) => existsSync(src));
+
+await Promise.all(entries.map(([entry, outfile]) => build({
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  external: ['vscode'],
+  logLevel: 'warning',
+})));

@@ -1,0 +1,239 @@
+/**
+ * The run loop: decoded blocks, cached by physical address, executed one
+ * instruction after another until the instruction budget runs out or
+ * something needs the machine's attention.
+ *
+ * A block is a straight run of instructions within one 4 KiB page, ending
+ * at a branch, at an instruction that changes how what follows must be
+ * decoded or whether interrupts are taken, or at the page's end. Blocks are
+ * keyed by physical address (and the code size), so a page mapped at two
+ * addresses or in two address spaces is decoded once; writing to a page
+ * drops its blocks (PhysicalMemory.codePages).
+ */
+import { Cpu, CS } from './state';
+import { Instr, Op } from './instr';
+import { decode, NEED_MORE_BYTES, MAX_INSTR_LEN } from './decoder';
+import { FAULT, raise, Vec } from './fault';
+import { translate, TLB_MASK } from './paging';
+import { deliverException, externalInterrupt } from './interrupts';
+import { IF, TF } from './flags';
+
+const MAX_BLOCK = 128;
+const CACHE_BITS = 14;
+
+export class Block {
+  valid = true;
+  constructor(readonly phys: number, readonly code32: boolean, readonly instrs: Instr[]) {}
+
+  /** Mark a block that must not be cached (used once, then decoded again). */
+  invalidated(): Block {
+    this.valid = false;
+    return this;
+  }
+}
+
+/** Why `run` returned. */
+export const enum Exit {
+  /** The instruction budget is used up. */
+  LIMIT = 0,
+  /** HLT: the machine decides whether an interrupt can wake it. */
+  HALTED = 1,
+  /** The CPU cannot go on: triple fault, or a mode we do not emulate (see cpu.shutdownReason). */
+  SHUTDOWN = 2,
+  /** Someone asked to stop (a device, the debugger). */
+  STOPPED = 3,
+}
+
+export class Executor {
+  private readonly cache: (Block | undefined)[] = new Array(1 << CACHE_BITS).fill(undefined);
+  /** All blocks by physical page, so a write to the page can drop them. */
+  private readonly byPage = new Map<number, Map<number, Block>>();
+  private readonly fetchBuf = new Uint8Array(MAX_INSTR_LEN);
+  /** Set by `requestStop` (devices, the debugger); `run` returns STOPPED at the next instruction boundary. */
+  stopRequested = false;
+  blocksCompiled = 0;
+
+  constructor(readonly cpu: Cpu) {
+    cpu.mem.onCodeWrite = (page) => this.invalidatePage(page);
+  }
+
+  requestStop(): void {
+    this.stopRequested = true;
+    this.cpu.exitBlock = true;
+  }
+
+  /** Forget every decoded block (e.g. after the debugger rewrote memory). */
+  flush(): void {
+    for (const page of this.byPage.keys()) this.invalidatePage(page);
+  }
+
+  private invalidatePage(page: number): void {
+    const blocks = this.byPage.get(page);
+    if (blocks) {
+      for (const b of blocks.values()) b.valid = false;
+      this.byPage.delete(page);
+    }
+    this.cpu.mem.codePages[page] = 0;
+  }
+
+  /** Run up to `budget` instructions. */
+  run(budget: number): Exit {
+    const c = this.cpu;
+    const end = c.instructions + budget;
+    c.instructionLimit = end;
+    while (c.instructions < end) {
+      if (this.stopRequested) { this.stopRequested = false; return Exit.STOPPED; }
+      if (c.shutdownReason !== null) return Exit.SHUTDOWN;
+      if (c.intrLine && (c.flagsRaw & IF) !== 0 && !c.interruptShadow) {
+        const vector = c.ackInterrupt();
+        if (vector >= 0) {
+          externalInterrupt(c, vector);
+          continue;
+        }
+      }
+      if (c.halted) return Exit.HALTED;
+      if ((c.flagsRaw & TF) !== 0 || c.interruptShadow) {
+        this.stepOne();
+        continue;
+      }
+      let block: Block;
+      try {
+        block = this.blockAt();
+      } catch (e) {
+        if (e !== FAULT) throw e;
+        c.instructions++;
+        deliverException(c, c.faultVector, c.faultCode, c.eip);
+        continue;
+      }
+      this.execute(block, end);
+    }
+    if (this.stopRequested) { this.stopRequested = false; return Exit.STOPPED; }
+    return c.shutdownReason !== null ? Exit.SHUTDOWN : c.halted ? Exit.HALTED : Exit.LIMIT;
+  }
+
+  private execute(block: Block, end: number): void {
+    const c = this.cpu;
+    const instrs = block.instrs, n = instrs.length;
+    c.exitBlock = false;
+    try {
+      for (let k = 0; k < n; k++) {
+        const ins = instrs[k];
+        c.eipNext = block.code32 ? (c.eip + ins.len) | 0 : (c.eip + ins.len) & 0xffff;
+        c.instructions++;
+        ins.fn(c, ins);
+        c.eip = c.eipNext;
+        if (c.exitBlock || c.instructions >= end) break;
+      }
+    } catch (e) {
+      if (e !== FAULT) throw e;
+      deliverException(c, c.faultVector, c.faultCode, c.eip);
+    }
+  }
+
+  /**
+   * One instruction on its own: with TF set (then a single-step #DB trap
+   * follows it), or in an interrupt shadow (then interrupts open after it).
+   */
+  private stepOne(): void {
+    const c = this.cpu;
+    const trap = (c.flagsRaw & TF) !== 0;
+    const savedLimit = c.instructionLimit;
+    c.instructionLimit = c.instructions + 1;
+    const before = c.instructions;
+    let faulted = false;
+    try {
+      const block = this.blockAt();
+      const ins = block.instrs[0];
+      c.exitBlock = false;
+      c.eipNext = block.code32 ? (c.eip + ins.len) | 0 : (c.eip + ins.len) & 0xffff;
+      c.instructions++;
+      c.interruptShadow = false;
+      const csBefore = c.segSel[CS], eipFlow = c.eipNext;
+      ins.fn(c, ins);
+      c.eip = c.eipNext;
+      // An INT n already went to its handler (with TF cleared): no single-step trap for it.
+      if ((ins.flags & Op.BRANCH) !== 0 && (ins.opcode === 0xcd || ins.opcode === 0xcc || ins.opcode === 0xce) && (c.segSel[CS] !== csBefore || c.eip !== eipFlow)) faulted = true;
+    } catch (e) {
+      if (e !== FAULT) throw e;
+      if (c.instructions === before) c.instructions++;
+      faulted = true;
+      deliverException(c, c.faultVector, c.faultCode, c.eip);
+    }
+    c.instructionLimit = savedLimit;
+    if (trap && !faulted && c.shutdownReason === null) {
+      c.dr[6] |= 0x4000; // BS: single step
+      deliverException(c, Vec.DB, 0, c.eip);
+    }
+  }
+
+  /** The block at CS:EIP, decoding it if needed. May fault (#GP beyond CS's limit, #PF on the fetch). */
+  blockAt(): Block {
+    const c = this.cpu;
+    const eip = c.eip >>> 0;
+    if (eip > c.segLimit[CS]) raise(c, Vec.GP, 0);
+    const lin = (c.segBase[CS] + c.eip) | 0;
+    const page = lin >>> 12, t = page & TLB_MASK;
+    const phys = c.tlbTag[t] === page && (c.tlbRights[t] & c.accR) !== 0 ? c.tlbPhys[t] | (lin & 0xfff) : translate(c, lin, c.accR);
+    const slot = (Math.imul(phys, 0x9e3779b1) >>> (32 - CACHE_BITS));
+    const cached = this.cache[slot];
+    if (cached !== undefined && cached.phys === phys && cached.code32 === c.code32 && cached.valid) return cached;
+    const known = this.byPage.get(phys >>> 12)?.get((phys & 0xfff) | (c.code32 ? 0x1000 : 0));
+    if (known !== undefined) {
+      this.cache[slot] = known;
+      return known;
+    }
+    const block = this.compile(lin, phys);
+    if (block.valid) this.cache[slot] = block;
+    return block;
+  }
+
+  private compile(lin: number, phys: number): Block {
+    const c = this.cpu, mem = c.mem, code32 = c.code32;
+    const instrs: Instr[] = [];
+    const flatCs = c.segBase[CS] === 0 && c.segLimit[CS] === 0xffffffff;
+    const pageEnd = (phys & ~0xfff) + 0x1000;
+    const inRam = pageEnd <= mem.size;
+    let pos = phys;
+    while (instrs.length < MAX_BLOCK && inRam) {
+      const ins = new Instr(undefinedFn);
+      const len = decode(mem.bytes, pos, pageEnd, code32, ins);
+      if (len === NEED_MORE_BYTES) break;
+      ins.addr = (lin + (pos - phys)) | 0;
+      instrs.push(ins);
+      pos += len;
+      if ((ins.flags & (Op.BRANCH | Op.ENDS_BLOCK)) !== 0 || pos >= pageEnd) break;
+    }
+    if (instrs.length === 0) {
+      // The instruction crosses into the next page (or this is not RAM): fetch it byte by byte, uncached.
+      return new Block(phys, code32, [this.decodeAcrossPages(lin)]).invalidated();
+    }
+    const block = new Block(phys, code32, instrs);
+    this.blocksCompiled++;
+    if (!flatCs) return block.invalidated();
+    const page = phys >>> 12;
+    let blocks = this.byPage.get(page);
+    if (!blocks) { blocks = new Map(); this.byPage.set(page, blocks); }
+    blocks.set((phys & 0xfff) | (code32 ? 0x1000 : 0), block);
+    mem.codePages[page] = 1;
+    return block;
+  }
+
+  private decodeAcrossPages(lin: number): Instr {
+    const c = this.cpu;
+    const buf = this.fetchBuf;
+    const ins = new Instr(undefinedFn);
+    let have = 0;
+    for (;;) {
+      buf[have] = c.rdLin8((lin + have) | 0, c.accR);
+      have++;
+      const len = decode(buf, 0, have, c.code32, ins);
+      if (len !== NEED_MORE_BYTES) break;
+    }
+    ins.addr = lin;
+    return ins;
+  }
+}
+
+function undefinedFn(c: Cpu): void {
+  raise(c, Vec.UD);
+}

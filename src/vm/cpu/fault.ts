@@ -1,0 +1,52 @@
+/**
+ * Exceptions inside the CPU.
+ *
+ * An instruction that faults stops dead: it must leave the registers as they
+ * were, and the exception is then delivered through the IDT. We get there by
+ * throwing one preallocated object (never allocated on the hot path), caught
+ * by the run loop, with the vector and error code stored on the CPU.
+ */
+export const enum Vec {
+  DE = 0, DB = 1, NMI = 2, BP = 3, OF = 4, BR = 5, UD = 6, NM = 7,
+  DF = 8, TS = 10, NP = 11, SS = 12, GP = 13, PF = 14, MF = 16, AC = 17, MC = 18,
+}
+
+export const EXCEPTION_NAMES: readonly string[] = [
+  'divide error (#DE)', 'debug (#DB)', 'NMI', 'breakpoint (#BP)', 'overflow (#OF)', 'BOUND range exceeded (#BR)',
+  'invalid opcode (#UD)', 'device not available (#NM)', 'double fault (#DF)', 'coprocessor segment overrun',
+  'invalid TSS (#TS)', 'segment not present (#NP)', 'stack-segment fault (#SS)', 'general protection (#GP)',
+  'page fault (#PF)', 'reserved 15', 'x87 floating-point error (#MF)', 'alignment check (#AC)', 'machine check (#MC)',
+];
+
+/** Vectors that push an error code. */
+export function hasErrorCode(vector: number): boolean {
+  return vector === 8 || (vector >= 10 && vector <= 14) || vector === 17;
+}
+
+/** The one object thrown for every CPU exception. */
+export class CpuFault {
+  readonly name = 'CpuFault';
+}
+export const FAULT = new CpuFault();
+
+/** The state a thrown FAULT refers to (kept on the CPU, set by `raise`). */
+export interface FaultState {
+  faultVector: number;
+  faultCode: number;
+  faultHasCode: boolean;
+}
+
+export function raise(c: FaultState, vector: number, code = 0): never {
+  c.faultVector = vector;
+  c.faultCode = code & 0xffff;
+  c.faultHasCode = hasErrorCode(vector);
+  throw FAULT;
+}
+
+/** #PF keeps all 32 bits of its error code clean; CR2 is set by the caller. */
+export function raisePF(c: FaultState, code: number): never {
+  c.faultVector = Vec.PF;
+  c.faultCode = code;
+  c.faultHasCode = true;
+  throw FAULT;
+}

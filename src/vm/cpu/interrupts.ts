@@ -1,0 +1,216 @@
+/**
+ * Delivering exceptions and interrupts through the IDT, and IRET.
+ *
+ * Protected mode only (we have no real mode). An interrupt or trap gate
+ * leads to a code segment; if that segment is more privileged than the
+ * current code, the CPU switches to the inner ring's stack, taken from the
+ * TSS (ss0:esp0 for ring 0, ss1:esp1 for ring 1: that is how lguest's Guest
+ * kernel, at ring 1, gets its system calls from ring 3), and pushes the old
+ * SS:ESP before EFLAGS, CS, EIP and the error code.
+ */
+import type { Cpu } from './state';
+import { CS, SS, ESP, ATTR_P } from './state';
+import { raise, Vec, FAULT, hasErrorCode } from './fault';
+import { getFlags, materialize, TF, NT, RF, VM, IF, IOPL, AC, ID, VIF, VIP, ARITH, DF } from './flags';
+import { readDescriptor, desc, descAttr, attrDpl, isCodeAttr, isConforming, checkStackSegment, markAccessed, loadCacheFromDesc, descBase, descLimit, dropInnerSegments } from './segments';
+
+const GATE_TASK = 5, GATE_INT16 = 6, GATE_TRAP16 = 7, GATE_INT32 = 14, GATE_TRAP32 = 15;
+
+/** Benign, contributory or page fault: decides when a second fault makes a double fault. */
+function faultClass(v: number): number {
+  if (v === Vec.PF) return 2;
+  if (v === Vec.DE || (v >= 10 && v <= 13)) return 1;
+  if (v === Vec.DF) return 3;
+  return 0;
+}
+
+/**
+ * Raise a processor exception at the current instruction (faults: EIP is
+ * still the instruction's address). Handles a second fault during delivery:
+ * double fault, and the triple fault that shuts the machine down.
+ */
+export function deliverException(c: Cpu, vector: number, code: number, returnEip: number): void {
+  let vec = vector, err = code, has = hasErrorCode(vector);
+  for (;;) {
+    try {
+      deliver(c, vec, false, true, has, err, returnEip);
+      return;
+    } catch (e) {
+      if (e !== FAULT) throw e;
+      const first = faultClass(vec), second = faultClass(c.faultVector);
+      if (first === 3 && second !== 0) {
+        c.shutdownReason = `triple fault: ${describe(c.faultVector)} while delivering a double fault (EIP 0x${(c.eip >>> 0).toString(16)})`;
+        c.halted = true;
+        return;
+      }
+      if ((first === 1 && second === 1) || (first === 2 && second !== 0)) {
+        vec = Vec.DF; err = 0; has = true;
+      } else {
+        vec = c.faultVector; err = c.faultCode; has = c.faultHasCode;
+      }
+    }
+  }
+}
+
+function describe(v: number): string {
+  return `exception ${v}`;
+}
+
+/** INT n, INT3, INTO: a software interrupt, checked against the gate's DPL. */
+export function softwareInterrupt(c: Cpu, vector: number, returnEip: number): void {
+  deliver(c, vector, true, false, false, 0, returnEip);
+}
+
+/** A maskable external interrupt (from the PIC or the Host). */
+export function externalInterrupt(c: Cpu, vector: number): void {
+  deliverException(c, vector, 0, c.eip);
+}
+
+function deliver(c: Cpu, vector: number, soft: boolean, ext: boolean, hasCode: boolean, code: number, returnEip: number): void {
+  const extBit = ext ? 1 : 0;
+  const gateErr = vector * 8 + 2 + extBit;
+  if (vector * 8 + 7 > c.idtr.limit) raise(c, Vec.GP, gateErr);
+  const lo = c.rdSys32((c.idtr.base + vector * 8) | 0), hi = c.rdSys32((c.idtr.base + vector * 8 + 4) | 0);
+  const type = (hi >>> 8) & 0x1f;
+  if (type !== GATE_INT16 && type !== GATE_TRAP16 && type !== GATE_INT32 && type !== GATE_TRAP32 && type !== GATE_TASK) raise(c, Vec.GP, gateErr);
+  if (soft && ((hi >>> 13) & 3) < c.cpl) raise(c, Vec.GP, gateErr);
+  if ((hi & 0x8000) === 0) raise(c, Vec.NP, gateErr);
+  // Task gates need a hardware task switch, which this CPU does not do.
+  if (type === GATE_TASK) raise(c, Vec.GP, gateErr);
+  const gate32 = (type & 8) !== 0;
+  const sel = lo >>> 16;
+  const offset = gate32 ? (lo & 0xffff) | (hi & 0xffff0000) : lo & 0xffff;
+
+  if ((sel & 0xfffc) === 0) raise(c, Vec.GP, extBit);
+  readDescriptor(c, sel, Vec.GP);
+  const attr = descAttr(desc.hi);
+  const dpl = attrDpl(attr);
+  if (!isCodeAttr(attr) || dpl > c.cpl) raise(c, Vec.GP, (sel & 0xfffc) | extBit);
+  if ((attr & ATTR_P) === 0) raise(c, Vec.NP, (sel & 0xfffc) | extBit);
+  const csLo = desc.lo, csHi = desc.hi, csAddr = desc.addr;
+  const csLimit = descLimit(csLo, csHi);
+  if ((offset >>> 0) > csLimit) raise(c, Vec.GP, extBit);
+
+  materialize(c);
+  const flags = getFlags(c);
+  const n = gate32 ? 4 : 2;
+  const oldCs = c.segSel[CS];
+
+  if (!isConforming(attr) && dpl < c.cpl) {
+    // Inner privilege: new stack from the TSS.
+    const newCpl = dpl;
+    const tss32 = (c.tr.attr & 0x8) !== 0;
+    const spOff = tss32 ? 4 + newCpl * 8 : 2 + newCpl * 4;
+    if (spOff + (tss32 ? 5 : 3) > c.tr.limit) raise(c, Vec.TS, (c.tr.sel & 0xfffc) | extBit);
+    const newEsp = tss32 ? c.rdSys32((c.tr.base + spOff) | 0) : c.rdSys16((c.tr.base + spOff) | 0);
+    const newSs = c.rdSys16((c.tr.base + spOff + (tss32 ? 4 : 2)) | 0);
+    checkStackSegment(c, newSs, newCpl, Vec.TS);
+    const ssLo = desc.lo, ssHi = desc.hi, ssAddr = desc.addr;
+    const ssBase = descBase(ssLo, ssHi), ssLimit = descLimit(ssLo, ssHi), ssAttr = descAttr(ssHi);
+    const ss32 = (ssAttr & 0x4000) !== 0;
+    const frame = [c.segSel[SS], c.r32[ESP], flags, oldCs, returnEip];
+    if (hasCode) frame.push(code);
+    let sp = ss32 ? newEsp : newEsp & 0xffff;
+    for (const v of frame) {
+      sp = ss32 ? (sp - n) | 0 : (sp - n) & 0xffff;
+      if (!stackFits(sp >>> 0, n, ssLimit, ssAttr)) raise(c, Vec.SS, (newSs & 0xfffc) | extBit);
+      if (n === 4) c.wrSys32((ssBase + sp) | 0, v); else c.wrSys16((ssBase + sp) | 0, v);
+    }
+    // Committed: nothing below can fault.
+    desc.lo = ssLo; desc.hi = ssHi; desc.addr = ssAddr;
+    markAccessed(c);
+    loadCacheFromDesc(c, SS, (newSs & 0xfffc) | newCpl);
+    if (ss32) c.r32[ESP] = sp; else c.r16[ESP << 1] = sp;
+    desc.lo = csLo; desc.hi = csHi; desc.addr = csAddr;
+    markAccessed(c);
+    loadCacheFromDesc(c, CS, (sel & 0xfffc) | newCpl);
+    c.setCpl(newCpl);
+  } else if (isConforming(attr) || dpl === c.cpl) {
+    // Same privilege: the frame goes on the current stack.
+    const frame = [flags, oldCs, returnEip];
+    if (hasCode) frame.push(code);
+    let sp = c.getSP();
+    for (const v of frame) {
+      sp = c.stack32 ? (sp - n) | 0 : (sp - n) & 0xffff;
+      if (n === 4) c.wr32(SS, sp, v); else c.wr16(SS, sp, v);
+    }
+    if (c.stack32) c.r32[ESP] = sp; else c.r16[ESP << 1] = sp;
+    markAccessed(c);
+    loadCacheFromDesc(c, CS, (sel & 0xfffc) | c.cpl);
+  } else {
+    raise(c, Vec.GP, (sel & 0xfffc) | extBit);
+  }
+  c.vectorCounts[vector]++;
+  if (c.onVector !== null) c.onVector(vector, hasCode ? code : -1, returnEip);
+  c.eip = offset | 0;
+  c.eipNext = c.eip;
+  let nf = flags & ~(TF | NT | RF | VM);
+  if ((type & 1) === 0) nf &= ~IF;
+  c.flagsRaw = nf;
+  c.lazyMask = 0;
+  c.halted = false;
+  c.exitBlock = true;
+}
+
+function stackFits(sp: number, n: number, limit: number, attr: number): boolean {
+  if ((attr & 0x4) !== 0) {
+    const upper = (attr & 0x4000) !== 0 ? 0xffffffff : 0xffff;
+    return sp > limit && sp + n - 1 <= upper;
+  }
+  return sp + n - 1 <= limit;
+}
+
+/** The EFLAGS bits IRET, POPF and the like may change at the current privilege. */
+export function writableFlags(c: Cpu, cpl: number): number {
+  let m = ARITH | TF | DF | NT | AC | ID | RF;
+  const iopl = (c.flagsRaw >> 12) & 3;
+  if (cpl <= iopl) m |= IF;
+  if (cpl === 0) m |= IOPL | VIF | VIP;
+  return m;
+}
+
+export function setFlagsMasked(c: Cpu, value: number, mask: number): void {
+  materialize(c);
+  c.flagsRaw = ((c.flagsRaw & ~mask) | (value & mask) | 2) & ~(0x8 | 0x20 | 0x8000);
+}
+
+/** IRET / IRETD in protected mode. */
+export function iret(c: Cpu, o32: boolean): void {
+  if ((c.flagsRaw & NT) !== 0) raise(c, Vec.GP, 0); // a nested-task return needs task switching
+  const n = o32 ? 4 : 2;
+  const peek = (k: number) => (o32 ? c.peek32(k * n) : c.peek16(k * n));
+  const newEip = peek(0), newCs = peek(1) & 0xffff, newFlags = peek(2);
+  const rpl = newCs & 3;
+  if ((newCs & 0xfffc) === 0) raise(c, Vec.GP, 0);
+  if (rpl < c.cpl) raise(c, Vec.GP, newCs & 0xfffc);
+  readDescriptor(c, newCs);
+  const attr = descAttr(desc.hi);
+  if (!isCodeAttr(attr)) raise(c, Vec.GP, newCs & 0xfffc);
+  if (isConforming(attr) ? attrDpl(attr) > rpl : attrDpl(attr) !== rpl) raise(c, Vec.GP, newCs & 0xfffc);
+  if ((attr & ATTR_P) === 0) raise(c, Vec.NP, newCs & 0xfffc);
+  const csLo = desc.lo, csHi = desc.hi, csAddr = desc.addr;
+  const eip = o32 ? newEip : newEip & 0xffff;
+  if ((eip >>> 0) > descLimit(csLo, csHi)) raise(c, Vec.GP, 0);
+  const oldCpl = c.cpl;
+  const flagMask = o32 ? writableFlags(c, oldCpl) : writableFlags(c, oldCpl) & 0xffff;
+
+  if (rpl === oldCpl) {
+    c.addSP(3 * n);
+    markAccessed(c);
+    loadCacheFromDesc(c, CS, newCs);
+  } else {
+    // Return to an outer ring: its stack comes off this one.
+    const newEsp = peek(3), newSs = peek(4) & 0xffff;
+    checkStackSegment(c, newSs, rpl);
+    markAccessed(c);
+    loadCacheFromDesc(c, SS, newSs);
+    if (c.stack32) c.r32[ESP] = newEsp; else c.r16[ESP << 1] = newEsp;
+    desc.lo = csLo; desc.hi = csHi; desc.addr = csAddr;
+    markAccessed(c);
+    loadCacheFromDesc(c, CS, newCs);
+    c.setCpl(rpl);
+  }
+  setFlagsMasked(c, newFlags, flagMask);
+  c.eipNext = eip;
+  if (rpl !== oldCpl) dropInnerSegments(c);
+}

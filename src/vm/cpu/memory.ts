@@ -1,0 +1,85 @@
+/**
+ * Physical memory: one flat ArrayBuffer of RAM starting at physical address 0.
+ *
+ * Addresses at or above `size` are not RAM: on a PC they are an open bus, so
+ * reads return all ones and writes vanish. The CPU's fast paths only ever see
+ * RAM (its TLB never caches a non-RAM page), so the bounds checks here are
+ * for the slow paths and for the Host and loaders, which write through here.
+ *
+ * `codePages` marks the 4 KiB pages that hold decoded (cached) instructions.
+ * Any write to such a page must throw those decodings away, so every writer
+ * (CPU or Host) tells `onCodeWrite` about it.
+ */
+export class PhysicalMemory {
+  readonly size: number;
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  /** Non-zero for a page that has decoded instructions cached. */
+  readonly codePages: Uint8Array;
+  /** Called with the physical page number when a code page is written. */
+  onCodeWrite: (page: number) => void = () => {};
+
+  constructor(sizeBytes: number) {
+    if (sizeBytes <= 0 || sizeBytes % 4096 !== 0) throw new Error(`memory size must be a positive multiple of 4096, not ${sizeBytes}`);
+    this.size = sizeBytes;
+    this.bytes = new Uint8Array(sizeBytes);
+    this.view = new DataView(this.bytes.buffer);
+    this.codePages = new Uint8Array(sizeBytes >>> 12);
+  }
+
+  isRam(addr: number, len = 1): boolean {
+    return addr >= 0 && addr + len <= this.size;
+  }
+
+  read8(addr: number): number {
+    addr >>>= 0;
+    return addr < this.size ? this.bytes[addr] : 0xff;
+  }
+  read16(addr: number): number {
+    addr >>>= 0;
+    if (addr + 2 <= this.size) return this.view.getUint16(addr, true);
+    return this.read8(addr) | (this.read8(addr + 1) << 8);
+  }
+  read32(addr: number): number {
+    addr >>>= 0;
+    if (addr + 4 <= this.size) return this.view.getInt32(addr, true);
+    return this.read8(addr) | (this.read8(addr + 1) << 8) | (this.read8(addr + 2) << 16) | (this.read8(addr + 3) << 24);
+  }
+
+  write8(addr: number, v: number): void {
+    addr >>>= 0;
+    if (addr >= this.size) return;
+    if (this.codePages[addr >>> 12] !== 0) this.onCodeWrite(addr >>> 12);
+    this.bytes[addr] = v;
+  }
+  write16(addr: number, v: number): void {
+    this.write8(addr, v);
+    this.write8(addr + 1, v >>> 8);
+  }
+  write32(addr: number, v: number): void {
+    addr >>>= 0;
+    if (addr + 4 <= this.size && (addr & 0xfff) <= 0xffc) {
+      if (this.codePages[addr >>> 12] !== 0) this.onCodeWrite(addr >>> 12);
+      this.view.setInt32(addr, v, true);
+      return;
+    }
+    this.write16(addr, v);
+    this.write16(addr + 2, v >>> 16);
+  }
+
+  /** Copy bytes in (loaders, the Host): counts as a write for the code cache. */
+  load(addr: number, data: Uint8Array): void {
+    if (!this.isRam(addr, data.length)) throw new RangeError(`0x${addr.toString(16)}+0x${data.length.toString(16)} is outside physical memory`);
+    for (let p = addr >>> 12; p <= (addr + data.length - 1) >>> 12 && data.length > 0; p++) {
+      if (this.codePages[p] !== 0) this.onCodeWrite(p);
+    }
+    this.bytes.set(data, addr);
+  }
+
+  /** Read a range (for debuggers and dumps); bytes outside RAM read as 0xff. */
+  slice(addr: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    for (let i = 0; i < len; i++) out[i] = this.read8(addr + i);
+    return out;
+  }
+}

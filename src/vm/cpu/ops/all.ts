@@ -1,0 +1,8 @@
+/** Every instruction family registers its rows in the opcode map when imported. */
+import './alu';
+import './shift';
+import './move';
+import './control';
+import './string';
+import './io';
+import './system';

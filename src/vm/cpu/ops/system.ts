@@ -1,0 +1,369 @@
+/**
+ * System instructions: the flags (CLI STI CLD STD CLC STC CMC PUSHF POPF),
+ * descriptor tables (LGDT LIDT SGDT SIDT LLDT SLDT LTR STR), control and
+ * debug registers, LAR LSL VERR VERW ARPL, CLTS LMSW SMSW INVLPG WBINVD,
+ * CPUID RDTSC RDMSR WRMSR, HLT, NOP/PAUSE, UD2 and the x87 escapes (there is
+ * no FPU yet: they raise #NM or #UD as CR0 says).
+ *
+ * Everything privileged raises #GP(0) at CPL > 0.
+ */
+import type { Cpu } from '../state';
+import { EAX, ECX, EDX, EBX, CR0_PE, CR0_PG, CR0_WP, CR0_ET, CR0_TS, CR0_EM, CR0_MP, CR4_PSE, CR4_PGE, CR4_TSD, CR4_DE, ATTR_P, ATTR_S } from '../state';
+import { ea, Op, type Instr } from '../instr';
+import { def } from '../optable';
+import { raise, Vec } from '../fault';
+import { getFlags, materialize, ZF, IF, VM, RF, CF, DF } from '../flags';
+import { setReg, getRm, setRm } from './operands';
+import { writableFlags, setFlagsMasked } from '../interrupts';
+import { readDescriptor, desc, descAttr, descBase, descLimit, attrDpl, isCodeAttr, isConforming } from '../segments';
+
+function requireCpl0(c: Cpu): void {
+  if (c.cpl !== 0) raise(c, Vec.GP, 0);
+}
+function iopl(c: Cpu): number {
+  return (c.flagsRaw >> 12) & 3;
+}
+
+// ---- Flags ----------------------------------------------------------------------
+
+function cli(c: Cpu): void {
+  if (c.cpl > iopl(c)) raise(c, Vec.GP, 0);
+  c.flagsRaw &= ~IF;
+}
+function sti(c: Cpu): void {
+  if (c.cpl > iopl(c)) raise(c, Vec.GP, 0);
+  // Interrupts stay off for one more instruction, so "sti; hlt" cannot miss a wake-up.
+  if ((c.flagsRaw & IF) === 0) c.interruptShadow = true;
+  c.flagsRaw |= IF;
+}
+function flagOp(c: Cpu, i: Instr): void {
+  materialize(c);
+  switch (i.opcode) {
+    case 0xf5: c.flagsRaw ^= CF; break;
+    case 0xf8: c.flagsRaw &= ~CF; break;
+    case 0xf9: c.flagsRaw |= CF; break;
+    case 0xfc: c.flagsRaw &= ~DF; break;
+    case 0xfd: c.flagsRaw |= DF; break;
+  }
+}
+function pushf(c: Cpu, i: Instr): void {
+  const f = getFlags(c) & ~(VM | RF);
+  if (i.o32) c.push32(f); else c.push16(f);
+}
+function popf(c: Cpu, i: Instr): void {
+  const v = i.o32 ? c.peek32(0) : c.peek16(0);
+  let m = writableFlags(c, c.cpl) & ~RF;
+  if (!i.o32) m &= 0xffff;
+  c.addSP(i.size);
+  setFlagsMasked(c, v, m);
+  c.flagsRaw &= ~RF;
+}
+
+// ---- Descriptor tables ------------------------------------------------------------
+
+function lgdtLidt(c: Cpu, i: Instr): void {
+  requireCpl0(c);
+  if (i.mod === 3) raise(c, Vec.UD);
+  const a = ea(c, i);
+  const limit = c.rd16(i.seg, a);
+  let base = c.rd32(i.seg, i.a32 ? (a + 2) | 0 : (a + 2) & 0xffff);
+  if (!i.o32) base &= 0xffffff;
+  const t = i.reg === 2 ? c.gdtr : c.idtr;
+  t.base = base;
+  t.limit = limit;
+}
+function sgdtSidt(c: Cpu, i: Instr): void {
+  if (i.mod === 3) raise(c, Vec.UD);
+  const a = ea(c, i), t = i.reg === 0 ? c.gdtr : c.idtr;
+  c.probeWrite(i.seg, a, 6);
+  c.wr16(i.seg, a, t.limit);
+  c.wr32(i.seg, i.a32 ? (a + 2) | 0 : (a + 2) & 0xffff, i.o32 ? t.base : t.base & 0xffffff);
+}
+function sldt(c: Cpu, i: Instr): void {
+  if (i.mod === 3) setReg(c, i.rm, i.size, c.ldtr.sel);
+  else c.wr16(i.seg, ea(c, i), c.ldtr.sel);
+}
+function str(c: Cpu, i: Instr): void {
+  if (i.mod === 3) setReg(c, i.rm, i.size, c.tr.sel);
+  else c.wr16(i.seg, ea(c, i), c.tr.sel);
+}
+function lldt(c: Cpu, i: Instr): void {
+  requireCpl0(c);
+  const sel = getRm(c, i, 2);
+  if ((sel & 0xfffc) === 0) {
+    c.ldtr = { sel, base: 0, limit: 0, attr: 0 };
+    return;
+  }
+  if ((sel & 4) !== 0) raise(c, Vec.GP, sel & 0xfffc);
+  readDescriptor(c, sel);
+  const attr = descAttr(desc.hi);
+  if ((attr & 0x1f) !== 2) raise(c, Vec.GP, sel & 0xfffc);
+  if ((attr & ATTR_P) === 0) raise(c, Vec.NP, sel & 0xfffc);
+  c.ldtr = { sel, base: descBase(desc.lo, desc.hi), limit: descLimit(desc.lo, desc.hi), attr };
+}
+function ltr(c: Cpu, i: Instr): void {
+  requireCpl0(c);
+  const sel = getRm(c, i, 2);
+  if ((sel & 0xfffc) === 0) raise(c, Vec.GP, 0);
+  if ((sel & 4) !== 0) raise(c, Vec.GP, sel & 0xfffc);
+  readDescriptor(c, sel);
+  const attr = descAttr(desc.hi);
+  const type = attr & 0x1f;
+  if (type !== 1 && type !== 9) raise(c, Vec.GP, sel & 0xfffc);
+  if ((attr & ATTR_P) === 0) raise(c, Vec.NP, sel & 0xfffc);
+  // Loading TR marks the TSS busy in the GDT.
+  c.wrSys8((desc.addr + 5) | 0, ((desc.hi >>> 8) | 2) & 0xff);
+  c.tr = { sel, base: descBase(desc.lo, desc.hi), limit: descLimit(desc.lo, desc.hi), attr: attr | 2 };
+}
+
+// ---- LAR, LSL, VERR, VERW, ARPL --------------------------------------------------
+
+/** Read the descriptor for LAR/LSL/VERR/VERW without faulting: its attributes, or -1 if it is not visible at this privilege. */
+function visibleDescriptor(c: Cpu, sel: number, systemTypes: number[]): number {
+  if ((sel & 0xfffc) === 0) return -1;
+  const table = (sel & 4) !== 0 ? c.ldtr : c.gdtr;
+  if ((sel & 4) !== 0 && (c.ldtr.sel & 0xfffc) === 0) return -1;
+  if ((sel & 0xfff8) + 7 > table.limit) return -1;
+  readDescriptor(c, sel);
+  const attr = descAttr(desc.hi);
+  if ((attr & ATTR_S) === 0) {
+    if (!systemTypes.includes(attr & 0xf)) return -1;
+  }
+  if (!((attr & ATTR_S) !== 0 && isConforming(attr))) {
+    const dpl = attrDpl(attr);
+    if (dpl < c.cpl || dpl < (sel & 3)) return -1;
+  }
+  return attr;
+}
+function setZF(c: Cpu, on: boolean): void {
+  materialize(c);
+  c.flagsRaw = on ? c.flagsRaw | ZF : c.flagsRaw & ~ZF;
+}
+function lar(c: Cpu, i: Instr): void {
+  const sel = getRm(c, i, 2);
+  const attr = visibleDescriptor(c, sel, [1, 2, 3, 4, 5, 9, 0xb, 0xc]);
+  if (attr < 0) { setZF(c, false); return; }
+  setReg(c, i.reg, i.size, desc.hi & (i.o32 ? 0x00ffff00 : 0xff00));
+  setZF(c, true);
+}
+function lsl(c: Cpu, i: Instr): void {
+  const sel = getRm(c, i, 2);
+  const attr = visibleDescriptor(c, sel, [1, 2, 3, 9, 0xb]);
+  if (attr < 0) { setZF(c, false); return; }
+  setReg(c, i.reg, i.size, descLimit(desc.lo, desc.hi));
+  setZF(c, true);
+}
+function verrVerw(c: Cpu, i: Instr): void {
+  const sel = getRm(c, i, 2);
+  const attr = visibleDescriptor(c, sel, []);
+  if (attr < 0 || (attr & ATTR_S) === 0) { setZF(c, false); return; }
+  const write = i.reg === 5;
+  const ok = write ? !isCodeAttr(attr) && (attr & 2) !== 0 : !isCodeAttr(attr) || (attr & 2) !== 0;
+  setZF(c, ok);
+}
+function arpl(c: Cpu, i: Instr): void {
+  const dst = getRm(c, i, 2), src = c.r16[i.reg << 1];
+  if ((dst & 3) < (src & 3)) {
+    setRm(c, i, 2, (dst & ~3) | (src & 3));
+    setZF(c, true);
+  } else {
+    setZF(c, false);
+  }
+}
+
+// ---- Control and debug registers -----------------------------------------------------
+
+const CR4_SUPPORTED = CR4_TSD | CR4_DE | CR4_PSE | 0x40 /* MCE */ | CR4_PGE | 0x100 /* PCE */ | 0x200 /* OSFXSR */ | 0x400 /* OSXMMEXCPT */;
+
+function movFromCr(c: Cpu, i: Instr): void {
+  requireCpl0(c);
+  let v: number;
+  switch (i.reg) {
+    case 0: v = c.cr0; break;
+    case 2: v = c.cr2; break;
+    case 3: v = c.cr3; break;
+    case 4: v = c.cr4; break;
+    default: raise(c, Vec.UD);
+  }
+  c.r32[i.rm] = v;
+}
+function movToCr(c: Cpu, i: Instr): void {
+  requireCpl0(c);
+  const v = c.r32[i.rm];
+  switch (i.reg) {
+    case 0: writeCr0(c, v); break;
+    case 2: c.cr2 = v; break;
+    case 3:
+      c.cr3 = v;
+      c.flushTlb((c.cr4 & CR4_PGE) !== 0);
+      break;
+    case 4:
+      if ((v & ~CR4_SUPPORTED) !== 0) raise(c, Vec.GP, 0);
+      if (((v ^ c.cr4) & (CR4_PSE | CR4_PGE)) !== 0) c.flushTlb(false);
+      c.cr4 = v;
+      break;
+    default: raise(c, Vec.UD);
+  }
+}
+export function writeCr0(c: Cpu, v: number): void {
+  if ((v & CR0_PG) !== 0 && (v & CR0_PE) === 0) raise(c, Vec.GP, 0);
+  if ((v & CR0_PE) === 0) {
+    c.shutdownReason = 'the guest left protected mode (CR0.PE cleared): real mode is not emulated';
+    c.halted = true;
+    c.exitBlock = true;
+    return;
+  }
+  v = (v | CR0_ET) & 0xe005003f;
+  if (((v ^ c.cr0) & (CR0_PG | CR0_WP | CR0_PE)) !== 0) c.flushTlb(false);
+  c.cr0 = v | 0;
+}
+function movFromDr(c: Cpu, i: Instr): void {
+  requireCpl0(c);
+  c.r32[i.rm] = c.dr[debugRegister(c, i.reg)];
+}
+function movToDr(c: Cpu, i: Instr): void {
+  requireCpl0(c);
+  const r = debugRegister(c, i.reg);
+  let v = c.r32[i.rm];
+  if (r === 6) v = (v & 0xe00f) | 0xffff0ff0;
+  if (r === 7) v = (v & 0xffff2bff) | 0x400;
+  c.dr[r] = v;
+}
+/** DR4 and DR5 are aliases of DR6 and DR7 unless CR4.DE makes them #UD. */
+function debugRegister(c: Cpu, r: number): number {
+  if (r === 4 || r === 5) {
+    if ((c.cr4 & CR4_DE) !== 0) raise(c, Vec.UD);
+    return r + 2;
+  }
+  return r;
+}
+function clts(c: Cpu): void {
+  requireCpl0(c);
+  c.cr0 &= ~CR0_TS;
+}
+function smsw(c: Cpu, i: Instr): void {
+  if (i.mod === 3) setReg(c, i.rm, i.size, c.cr0);
+  else c.wr16(i.seg, ea(c, i), c.cr0);
+}
+function lmsw(c: Cpu, i: Instr): void {
+  requireCpl0(c);
+  // LMSW can set PE but never clear it.
+  const v = getRm(c, i, 2) & 0xf;
+  writeCr0(c, (c.cr0 & ~0xe) | v | (c.cr0 & CR0_PE));
+}
+function invlpg(c: Cpu, i: Instr): void {
+  requireCpl0(c);
+  if (i.mod === 3) raise(c, Vec.UD);
+  const off = ea(c, i);
+  c.invlpg((c.segBase[i.seg] + off) | 0);
+}
+const wbinvd = (c: Cpu) => requireCpl0(c);
+
+// ---- Identification, time and model-specific registers --------------------------
+
+/** CPUID: a P6-class processor with the features this CPU really has. */
+export const CPUID_FEATURES = (1 << 2) /* DE */ | (1 << 3) /* PSE */ | (1 << 4) /* TSC */ | (1 << 5) /* MSR */ | (1 << 8) /* CX8 */ | (1 << 13) /* PGE */ | (1 << 15); /* CMOV */
+function cpuid(c: Cpu): void {
+  const leaf = c.r32[EAX];
+  let a = 0, b = 0, cc = 0, d = 0;
+  if (leaf === 0) {
+    a = 1;
+    b = 0x756e6547; d = 0x49656e69; cc = 0x6c65746e; // "GenuineIntel"
+  } else if (leaf === 1) {
+    a = 0x0633; // family 6, model 3, stepping 3
+    d = CPUID_FEATURES;
+  }
+  c.r32[EAX] = a; c.r32[EBX] = b; c.r32[ECX] = cc; c.r32[EDX] = d;
+}
+function rdtsc(c: Cpu): void {
+  if ((c.cr4 & CR4_TSD) !== 0 && c.cpl !== 0) raise(c, Vec.GP, 0);
+  const t = c.instructions + c.tscOffset;
+  c.r32[EAX] = t % 0x100000000;
+  c.r32[EDX] = Math.floor(t / 0x100000000);
+}
+const MSR_TSC = 0x10, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176;
+function rdmsr(c: Cpu): void {
+  requireCpl0(c);
+  let lo = 0, hi = 0;
+  switch (c.r32[ECX]) {
+    case MSR_TSC: { const t = c.instructions + c.tscOffset; lo = t % 0x100000000; hi = Math.floor(t / 0x100000000); break; }
+    case MSR_SYSENTER_CS: lo = c.msrSysenterCs; break;
+    case MSR_SYSENTER_ESP: lo = c.msrSysenterEsp; break;
+    case MSR_SYSENTER_EIP: lo = c.msrSysenterEip; break;
+    default: raise(c, Vec.GP, 0);
+  }
+  c.r32[EAX] = lo; c.r32[EDX] = hi;
+}
+function wrmsr(c: Cpu): void {
+  requireCpl0(c);
+  const lo = c.r32[EAX], hi = c.r32[EDX];
+  switch (c.r32[ECX]) {
+    case MSR_TSC: c.tscOffset = (hi >>> 0) * 0x100000000 + (lo >>> 0) - c.instructions; break;
+    case MSR_SYSENTER_CS: c.msrSysenterCs = lo & 0xffff; break;
+    case MSR_SYSENTER_ESP: c.msrSysenterEsp = lo; break;
+    case MSR_SYSENTER_EIP: c.msrSysenterEip = lo; break;
+    default: raise(c, Vec.GP, 0);
+  }
+}
+
+function hlt(c: Cpu): void {
+  requireCpl0(c);
+  c.halted = true;
+  c.exitBlock = true;
+}
+
+// ---- x87: not there yet -------------------------------------------------------------
+
+function x87(c: Cpu): void {
+  if ((c.cr0 & (CR0_EM | CR0_TS)) !== 0) raise(c, Vec.NM);
+  raise(c, Vec.UD);
+}
+function fwait(c: Cpu): void {
+  if ((c.cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) raise(c, Vec.NM);
+}
+
+const nop = () => {};
+const E = Op.ENDS_BLOCK;
+def('FA', 'cli', cli);
+def('FB', 'sti', sti, sti, E);
+def('F5', 'cmc', flagOp);
+def('F8', 'clc', flagOp);
+def('F9', 'stc', flagOp);
+def('FC', 'cld', flagOp);
+def('FD', 'std', flagOp);
+def('9C', 'pushf|pushfd', pushf);
+def('9D', 'popf|popfd', popf, popf, E);
+def('0F 01/0', 'sgdt Ms', sgdtSidt);
+def('0F 01/1', 'sidt Ms', sgdtSidt);
+def('0F 01/2', 'lgdt Ms', lgdtLidt, lgdtLidt, E);
+def('0F 01/3', 'lidt Ms', lgdtLidt, lgdtLidt, E);
+def('0F 01/4', 'smsw Ew', smsw);
+def('0F 01/6', 'lmsw Ew', lmsw, lmsw, E);
+def('0F 01/7', 'invlpg M', invlpg, invlpg, E);
+def('0F 00/0', 'sldt Ew', sldt);
+def('0F 00/1', 'str Ew', str);
+def('0F 00/2', 'lldt Ew', lldt);
+def('0F 00/3', 'ltr Ew', ltr);
+def('0F 00/4', 'verr Ew', verrVerw);
+def('0F 00/5', 'verw Ew', verrVerw);
+def('0F 02', 'lar Gv,Ew', lar);
+def('0F 03', 'lsl Gv,Ew', lsl);
+def('63', 'arpl Ew,Gw', arpl);
+def('0F 20', 'mov Rd,Cd', movFromCr);
+def('0F 22', 'mov Cd,Rd', movToCr, movToCr, E);
+def('0F 21', 'mov Rd,Dd', movFromDr);
+def('0F 23', 'mov Dd,Rd', movToDr, movToDr, E);
+def('0F 06', 'clts', clts);
+def('0F 08', 'invd', wbinvd);
+def('0F 09', 'wbinvd', wbinvd);
+def('0F A2', 'cpuid', cpuid);
+def('0F 31', 'rdtsc', rdtsc);
+def('0F 32', 'rdmsr', rdmsr);
+def('0F 30', 'wrmsr', wrmsr);
+def('F4', 'hlt', hlt, hlt, E | Op.BRANCH);
+def('90', 'nop', nop);
+def('0F 1F/0', 'nop Ev', nop);
+def('0F 0B', 'ud2', (c) => raise(c, Vec.UD));
+for (let k = 0; k < 8; k++) def((0xd8 + k).toString(16).toUpperCase(), 'fpu Ef', x87, x87, Op.X87);
+def('9B', 'fwait', fwait, fwait, Op.X87);
+

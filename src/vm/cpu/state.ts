@@ -1,0 +1,389 @@
+/**
+ * The CPU's state and its view of memory: registers, segment descriptor
+ * caches, control registers, and every data access going through
+ * segmentation (base and limit checks) and paging (a software TLB in front of
+ * the page-table walk in paging.ts).
+ *
+ * Instruction semantics live in ops/, decoding in decoder.ts, exception
+ * delivery in interrupts.ts, the run loop in executor.ts.
+ */
+import { PhysicalMemory } from './memory';
+import { raise, Vec, type FaultState } from './fault';
+import { Lazy } from './flags';
+import { translate, TLB_SIZE, TLB_MASK, R_S, W_S, R_U, W_U } from './paging';
+
+/** Segment register numbers, in the order the instruction encoding uses. */
+export const ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
+export const SEG_NAMES = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'] as const;
+
+/** General register numbers. */
+export const EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESP = 4, EBP = 5, ESI = 6, EDI = 7;
+
+/** Control register bits we act on. */
+export const CR0_PE = 1, CR0_MP = 2, CR0_EM = 4, CR0_TS = 8, CR0_ET = 0x10, CR0_NE = 0x20, CR0_WP = 0x10000, CR0_AM = 0x40000, CR0_PG = 0x80000000 | 0;
+export const CR4_TSD = 0x4, CR4_DE = 0x8, CR4_PSE = 0x10, CR4_PGE = 0x80;
+
+/** Descriptor attribute bits, as kept in a cache: bits 8..23 of the descriptor's high word, shifted down by 8. */
+export const ATTR_ACCESSED = 0x1, ATTR_S = 0x10, ATTR_P = 0x80, ATTR_DB = 0x4000, ATTR_G = 0x8000;
+
+/** Port I/O, as the machine's devices see it. */
+export interface IoBus {
+  in(port: number, size: 1 | 2 | 4): number;
+  out(port: number, size: 1 | 2 | 4, value: number): void;
+}
+
+/** A cached system segment (LDTR, TR) or descriptor table register. */
+export interface SystemSegment { sel: number; base: number; limit: number; attr: number }
+
+export class Cpu implements FaultState {
+  readonly mem: PhysicalMemory;
+  io: IoBus;
+
+  // General registers, with 16- and 8-bit views of the same bytes.
+  readonly r32 = new Int32Array(8);
+  readonly r16 = new Uint16Array(this.r32.buffer);
+  readonly r8 = new Uint8Array(this.r32.buffer);
+  eip = 0;
+  /** EIP of the next instruction, set before each instruction runs; jumps overwrite it. */
+  eipNext = 0;
+
+  // EFLAGS: concrete bits plus the lazily computed arithmetic ones (flags.ts).
+  flagsRaw = 0x2;
+  lazyMask = 0;
+  lazyOp: Lazy = Lazy.LOGIC;
+  lazySize = 4;
+  lazyA = 0;
+  lazyB = 0;
+  lazyRes = 0;
+  lazyCarry = 0;
+
+  // Segment registers: visible selector and hidden descriptor cache.
+  readonly segSel = new Uint16Array(6);
+  readonly segBase = new Int32Array(6);
+  readonly segLimit = new Float64Array(6);
+  readonly segAttr = new Uint16Array(6);
+  /** 1 when reads (or writes) through this segment need no checks: flat, base 0, 4 GiB, usable. */
+  readonly segFlatR = new Uint8Array(6);
+  readonly segFlatW = new Uint8Array(6);
+  cpl = 0;
+  /** CS.D and SS.B: default operand size of code, size of stack pointer. */
+  code32 = true;
+  stack32 = true;
+
+  gdtr: SystemSegment = { sel: 0, base: 0, limit: 0xffff, attr: 0 };
+  idtr: SystemSegment = { sel: 0, base: 0, limit: 0x3ff, attr: 0 };
+  ldtr: SystemSegment = { sel: 0, base: 0, limit: 0, attr: 0 };
+  tr: SystemSegment = { sel: 0, base: 0, limit: 0, attr: 0 };
+
+  cr0 = CR0_PE | CR0_ET;
+  cr2 = 0;
+  cr3 = 0;
+  cr4 = 0;
+  readonly dr = new Int32Array(8);
+  msrSysenterCs = 0;
+  msrSysenterEsp = 0;
+  msrSysenterEip = 0;
+
+  /** Told of every exception or interrupt delivered (vector, error code or -1, EIP pushed): for tracing. */
+  onVector: ((vector: number, code: number, eip: number) => void) | null = null;
+  /** Exceptions and interrupts delivered, by vector (for statistics). */
+  readonly vectorCounts = new Float64Array(256);
+  /** The machine's clock: instructions retired (each REP iteration counts). */
+  instructions = 0;
+  /** Offset added to the instruction count to give the TSC (WRMSR to the TSC sets it). */
+  tscOffset = 0;
+  /** The run loop stops once `instructions` reaches this (REP iterations count against it too). */
+  instructionLimit = 0;
+  halted = false;
+  /** Interrupts are held off until after the next instruction (STI, MOV SS, POP SS). */
+  interruptShadow = false;
+  /** A maskable interrupt line is raised; `ackInterrupt` gives its vector. */
+  intrLine = false;
+  ackInterrupt: () => number = () => -1;
+  /** Set when something outside the current block must be looked at (code written, mode changed, stop asked). */
+  exitBlock = false;
+  /** Why the machine stopped for good (triple fault, unsupported mode), or null. */
+  shutdownReason: string | null = null;
+
+  // The fault being raised (see fault.ts).
+  faultVector = 0;
+  faultCode = 0;
+  faultHasCode = false;
+
+  // Software TLB, direct-mapped on the linear page number (paging.ts fills it).
+  readonly tlbTag = new Int32Array(TLB_SIZE).fill(-1);
+  readonly tlbPhys = new Int32Array(TLB_SIZE);
+  readonly tlbRights = new Uint8Array(TLB_SIZE);
+  readonly tlbGlobal = new Uint8Array(TLB_SIZE);
+  /** Rights bit a data read or write needs at the current CPL. */
+  accR = R_S;
+  accW = W_S;
+
+  constructor(mem: PhysicalMemory, io: IoBus) {
+    this.mem = mem;
+    this.io = io;
+  }
+
+  // ---- Registers -----------------------------------------------------------
+
+  /** 8-bit register by encoding: AL CL DL BL AH CH DH BH. */
+  getR8(r: number): number {
+    return this.r8[r < 4 ? r << 2 : ((r - 4) << 2) + 1];
+  }
+  setR8(r: number, v: number): void {
+    this.r8[r < 4 ? r << 2 : ((r - 4) << 2) + 1] = v;
+  }
+  getR16(r: number): number {
+    return this.r16[r << 1];
+  }
+  setR16(r: number, v: number): void {
+    this.r16[r << 1] = v;
+  }
+
+  setCpl(cpl: number): void {
+    this.cpl = cpl;
+    this.accR = cpl === 3 ? R_U : R_S;
+    this.accW = cpl === 3 ? W_U : W_S;
+  }
+
+  /** Load a segment's hidden cache (checks are the caller's: segments.ts). */
+  setSegmentCache(seg: number, sel: number, base: number, limit: number, attr: number): void {
+    this.segSel[seg] = sel;
+    this.segBase[seg] = base | 0;
+    this.segLimit[seg] = limit >>> 0;
+    this.segAttr[seg] = attr;
+    const usable = (attr & ATTR_P) !== 0 && (attr & ATTR_S) !== 0;
+    const isCode = (attr & 0x8) !== 0;
+    const expandDown = !isCode && (attr & 0x4) !== 0;
+    const flat = usable && base === 0 && limit >>> 0 === 0xffffffff && !expandDown;
+    this.segFlatR[seg] = flat && (!isCode || (attr & 0x2) !== 0) ? 1 : 0;
+    this.segFlatW[seg] = flat && !isCode && (attr & 0x2) !== 0 ? 1 : 0;
+    if (seg === CS) this.code32 = (attr & ATTR_DB) !== 0;
+    if (seg === SS) this.stack32 = (attr & ATTR_DB) !== 0;
+  }
+
+  // ---- Segmentation --------------------------------------------------------
+
+  /** Offset -> linear address for an access of `size` bytes, with the limit and type checks. */
+  segCheck(seg: number, off: number, size: number, write: boolean): number {
+    const attr = this.segAttr[seg];
+    const fault = seg === SS ? Vec.SS : Vec.GP;
+    if ((attr & ATTR_P) === 0 || (attr & ATTR_S) === 0) raise(this, fault, 0);
+    const isCode = (attr & 0x8) !== 0;
+    if (write ? isCode || (attr & 0x2) === 0 : isCode && (attr & 0x2) === 0) raise(this, Vec.GP, 0);
+    const o = off >>> 0;
+    const last = o + size - 1;
+    const limit = this.segLimit[seg];
+    if (!isCode && (attr & 0x4) !== 0) {
+      const upper = (attr & ATTR_DB) !== 0 ? 0xffffffff : 0xffff;
+      if (o <= limit || last > upper) raise(this, fault, 0);
+    } else if (last > limit) {
+      raise(this, fault, 0);
+    }
+    return (this.segBase[seg] + o) | 0;
+  }
+
+  // ---- Data access by segment:offset ---------------------------------------
+
+  rd8(seg: number, off: number): number {
+    return this.rdLin8(this.segFlatR[seg] !== 0 ? off : this.segCheck(seg, off, 1, false), this.accR);
+  }
+  rd16(seg: number, off: number): number {
+    return this.rdLin16(this.segFlatR[seg] !== 0 ? off : this.segCheck(seg, off, 2, false), this.accR);
+  }
+  rd32(seg: number, off: number): number {
+    return this.rdLin32(this.segFlatR[seg] !== 0 ? off : this.segCheck(seg, off, 4, false), this.accR);
+  }
+  wr8(seg: number, off: number, v: number): void {
+    this.wrLin8(this.segFlatW[seg] !== 0 ? off : this.segCheck(seg, off, 1, true), v, this.accW);
+  }
+  wr16(seg: number, off: number, v: number): void {
+    this.wrLin16(this.segFlatW[seg] !== 0 ? off : this.segCheck(seg, off, 2, true), v, this.accW);
+  }
+  wr32(seg: number, off: number, v: number): void {
+    this.wrLin32(this.segFlatW[seg] !== 0 ? off : this.segCheck(seg, off, 4, true), v, this.accW);
+  }
+  /** Reads of a read-modify-write destination: checked for writing, so the write that follows cannot fault. */
+  rdW8(seg: number, off: number): number {
+    return this.rdLin8(this.segFlatW[seg] !== 0 ? off : this.segCheck(seg, off, 1, true), this.accW);
+  }
+  rdW16(seg: number, off: number): number {
+    return this.rdLin16(this.segFlatW[seg] !== 0 ? off : this.segCheck(seg, off, 2, true), this.accW);
+  }
+  rdW32(seg: number, off: number): number {
+    return this.rdLin32(this.segFlatW[seg] !== 0 ? off : this.segCheck(seg, off, 4, true), this.accW);
+  }
+  /** Check that a destination is writable before anything is changed. */
+  probeWrite(seg: number, off: number, size: number): void {
+    const lin = this.segFlatW[seg] !== 0 ? off : this.segCheck(seg, off, size, true);
+    this.probeLinWrite(lin, size, this.accW);
+  }
+
+  // ---- Linear access through the TLB ---------------------------------------
+
+  rdLin8(lin: number, need: number): number {
+    const page = lin >>> 12, i = page & TLB_MASK;
+    if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0) return this.mem.bytes[this.tlbPhys[i] | (lin & 0xfff)];
+    return this.mem.read8(translate(this, lin, need));
+  }
+  rdLin16(lin: number, need: number): number {
+    const page = lin >>> 12, i = page & TLB_MASK;
+    if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0 && (lin & 0xfff) <= 0xffe) {
+      return this.mem.view.getUint16(this.tlbPhys[i] | (lin & 0xfff), true);
+    }
+    if ((lin & 0xfff) === 0xfff) return this.rdLin8(lin, need) | (this.rdLin8(lin + 1, need) << 8);
+    return this.mem.read16(translate(this, lin, need));
+  }
+  rdLin32(lin: number, need: number): number {
+    const page = lin >>> 12, i = page & TLB_MASK;
+    if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0 && (lin & 0xfff) <= 0xffc) {
+      return this.mem.view.getInt32(this.tlbPhys[i] | (lin & 0xfff), true);
+    }
+    if ((lin & 0xfff) > 0xffc) {
+      // Crossing a page: both pages are translated before any byte is used.
+      const p0 = translate(this, lin, need), p1 = translate(this, (lin + 3) & ~0xfff, need);
+      let v = 0;
+      for (let k = 0; k < 4; k++) {
+        const off = (lin & 0xfff) + k;
+        v |= this.mem.read8(off < 0x1000 ? p0 + k : p1 + (off - 0x1000)) << (8 * k);
+      }
+      return v;
+    }
+    return this.mem.read32(translate(this, lin, need));
+  }
+
+  wrLin8(lin: number, v: number, need: number): void {
+    const page = lin >>> 12, i = page & TLB_MASK;
+    if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0) {
+      const p = this.tlbPhys[i] | (lin & 0xfff);
+      if (this.mem.codePages[p >>> 12] !== 0) this.codeWritten(p >>> 12);
+      this.mem.bytes[p] = v;
+      return;
+    }
+    this.mem.write8(translate(this, lin, need), v);
+  }
+  wrLin16(lin: number, v: number, need: number): void {
+    const page = lin >>> 12, i = page & TLB_MASK;
+    if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0 && (lin & 0xfff) <= 0xffe) {
+      const p = this.tlbPhys[i] | (lin & 0xfff);
+      if (this.mem.codePages[p >>> 12] !== 0) this.codeWritten(p >>> 12);
+      this.mem.view.setUint16(p, v, true);
+      return;
+    }
+    this.wrLinSlow(lin, v, 2, need);
+  }
+  wrLin32(lin: number, v: number, need: number): void {
+    const page = lin >>> 12, i = page & TLB_MASK;
+    if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0 && (lin & 0xfff) <= 0xffc) {
+      const p = this.tlbPhys[i] | (lin & 0xfff);
+      if (this.mem.codePages[p >>> 12] !== 0) this.codeWritten(p >>> 12);
+      this.mem.view.setInt32(p, v, true);
+      return;
+    }
+    this.wrLinSlow(lin, v, 4, need);
+  }
+  private wrLinSlow(lin: number, v: number, size: number, need: number): void {
+    // Translate every page the write touches first, so a fault leaves memory untouched.
+    const p0 = translate(this, lin, need);
+    const p1 = (lin & 0xfff) + size > 0x1000 ? translate(this, (lin + size - 1) & ~0xfff, need) : 0;
+    for (let k = 0; k < size; k++) {
+      const off = (lin & 0xfff) + k;
+      this.mem.write8(off < 0x1000 ? p0 + k : p1 + (off - 0x1000), v >>> (8 * k));
+    }
+  }
+  probeLinWrite(lin: number, size: number, need: number): void {
+    const page = lin >>> 12, i = page & TLB_MASK;
+    if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0 && (lin & 0xfff) <= 0x1000 - size) return;
+    translate(this, lin, need);
+    if ((lin & 0xfff) + size > 0x1000) translate(this, (lin + size - 1) & ~0xfff, need);
+  }
+
+  /** Supervisor-mode (implicit) accesses: descriptor tables and the TSS, whatever the CPL. */
+  rdSys8(lin: number): number { return this.rdLin8(lin, R_S); }
+  rdSys16(lin: number): number { return this.rdLin16(lin, R_S); }
+  rdSys32(lin: number): number { return this.rdLin32(lin, R_S); }
+  wrSys8(lin: number, v: number): void { this.wrLin8(lin, v, W_S); }
+  wrSys16(lin: number, v: number): void { this.wrLin16(lin, v, W_S); }
+  wrSys32(lin: number, v: number): void { this.wrLin32(lin, v, W_S); }
+
+  /** A write hit a page with cached decoded code: drop the cache and leave the current block. */
+  codeWritten(page: number): void {
+    this.mem.onCodeWrite(page);
+    this.exitBlock = true;
+  }
+
+  // ---- TLB maintenance -----------------------------------------------------
+
+  /** Flush the TLB: all of it, or everything but global pages (a CR3 load with CR4.PGE). */
+  flushTlb(keepGlobal: boolean): void {
+    if (!keepGlobal) {
+      this.tlbTag.fill(-1);
+      return;
+    }
+    for (let i = 0; i < TLB_SIZE; i++) if (this.tlbGlobal[i] === 0) this.tlbTag[i] = -1;
+  }
+  invlpg(lin: number): void {
+    const page = lin >>> 12, i = page & TLB_MASK;
+    if (this.tlbTag[i] === page) this.tlbTag[i] = -1;
+  }
+
+  // ---- Stack ---------------------------------------------------------------
+
+  push32(v: number): void {
+    if (this.stack32) {
+      const sp = (this.r32[ESP] - 4) | 0;
+      this.wr32(SS, sp, v);
+      this.r32[ESP] = sp;
+    } else {
+      const sp = (this.r16[ESP << 1] - 4) & 0xffff;
+      this.wr32(SS, sp, v);
+      this.r16[ESP << 1] = sp;
+    }
+  }
+  push16(v: number): void {
+    if (this.stack32) {
+      const sp = (this.r32[ESP] - 2) | 0;
+      this.wr16(SS, sp, v);
+      this.r32[ESP] = sp;
+    } else {
+      const sp = (this.r16[ESP << 1] - 2) & 0xffff;
+      this.wr16(SS, sp, v);
+      this.r16[ESP << 1] = sp;
+    }
+  }
+  pop32(): number {
+    if (this.stack32) {
+      const v = this.rd32(SS, this.r32[ESP]);
+      this.r32[ESP] = (this.r32[ESP] + 4) | 0;
+      return v;
+    }
+    const v = this.rd32(SS, this.r16[ESP << 1]);
+    this.r16[ESP << 1] = this.r16[ESP << 1] + 4;
+    return v;
+  }
+  pop16(): number {
+    if (this.stack32) {
+      const v = this.rd16(SS, this.r32[ESP]);
+      this.r32[ESP] = (this.r32[ESP] + 2) | 0;
+      return v;
+    }
+    const v = this.rd16(SS, this.r16[ESP << 1]);
+    this.r16[ESP << 1] = this.r16[ESP << 1] + 2;
+    return v;
+  }
+  /** Read the stack at ESP + delta without moving ESP (POP that may still fault later). */
+  peek32(delta: number): number {
+    return this.rd32(SS, this.stack32 ? (this.r32[ESP] + delta) | 0 : (this.r16[ESP << 1] + delta) & 0xffff);
+  }
+  peek16(delta: number): number {
+    return this.rd16(SS, this.stack32 ? (this.r32[ESP] + delta) | 0 : (this.r16[ESP << 1] + delta) & 0xffff);
+  }
+  getSP(): number {
+    return this.stack32 ? this.r32[ESP] : this.r16[ESP << 1];
+  }
+  /** Move the stack pointer by delta, honouring the stack size. */
+  addSP(delta: number): void {
+    if (this.stack32) this.r32[ESP] = (this.r32[ESP] + delta) | 0;
+    else this.r16[ESP << 1] = this.r16[ESP << 1] + delta;
+  }
+}

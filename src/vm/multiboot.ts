@@ -1,0 +1,125 @@
+/**
+ * Booting a Multiboot (v1) kernel the way QEMU's `-kernel` does, so the
+ * same binary runs on both: the ELF's loadable segments go to their
+ * physical addresses (or the a.out-kludge addresses of the header), and the
+ * CPU starts in 32-bit protected mode with paging off, flat segments,
+ * interrupts off, EAX = 0x2BADB002 and EBX = the Multiboot information.
+ */
+import { Elf32, ImageError } from './elf';
+import type { PhysicalMemory } from './cpu/memory';
+import type { Cpu } from './cpu/state';
+import { CS, DS, ES, SS, FS, GS } from './cpu/state';
+
+export const MULTIBOOT_MAGIC = 0x1badb002;
+export const MULTIBOOT_BOOTLOADER_MAGIC = 0x2badb002;
+
+/** Where we put what the loader hands the kernel (below 640 KiB, as QEMU does). */
+const INFO_ADDR = 0x9500, CMDLINE_ADDR = 0x9600, NAME_ADDR = 0x9e00, MMAP_ADDR = 0x9f00, GDT_ADDR = 0x9400;
+
+export interface MultibootHeader {
+  offset: number;
+  flags: number;
+  /** Present when flags bit 16 is set (the a.out kludge). */
+  headerAddr?: number;
+  loadAddr?: number;
+  loadEndAddr?: number;
+  bssEndAddr?: number;
+  entryAddr?: number;
+}
+
+/** Find the Multiboot header: 4-byte aligned within the first 8 KiB, with a valid checksum. */
+export function findMultibootHeader(image: Uint8Array): MultibootHeader | undefined {
+  const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  for (let off = 0; off + 12 <= Math.min(image.length, 8192); off += 4) {
+    if (dv.getUint32(off, true) !== MULTIBOOT_MAGIC) continue;
+    const flags = dv.getUint32(off + 4, true), sum = dv.getUint32(off + 8, true);
+    if (((MULTIBOOT_MAGIC + flags + sum) >>> 0) !== 0) continue;
+    const h: MultibootHeader = { offset: off, flags };
+    if ((flags & 0x10000) !== 0 && off + 32 <= image.length) {
+      h.headerAddr = dv.getUint32(off + 12, true);
+      h.loadAddr = dv.getUint32(off + 16, true);
+      h.loadEndAddr = dv.getUint32(off + 20, true);
+      h.bssEndAddr = dv.getUint32(off + 24, true);
+      h.entryAddr = dv.getUint32(off + 28, true);
+    }
+    return h;
+  }
+  return undefined;
+}
+
+/** Load the kernel into memory and set the CPU up at its entry point. */
+export function bootMultiboot(image: Uint8Array, name: string, mem: PhysicalMemory, cpu: Cpu, cmdline: string): void {
+  const header = findMultibootHeader(image);
+  if (!header) throw new ImageError(`${name}: no Multiboot header in the first 8 KiB (the bare machine boots Multiboot kernels)`);
+  let entry: number;
+  if (header.loadAddr !== undefined) {
+    // The a.out kludge: the header says where the file goes.
+    const fileStart = header.offset - (header.headerAddr! - header.loadAddr);
+    const loadEnd = header.loadEndAddr === 0 ? header.loadAddr + (image.length - fileStart) : header.loadEndAddr!;
+    const bssEnd = header.bssEndAddr === 0 ? loadEnd : header.bssEndAddr!;
+    if (fileStart < 0 || fileStart + (loadEnd - header.loadAddr) > image.length) throw new ImageError(`${name}: the Multiboot load addresses do not fit the file`);
+    place(mem, name, header.loadAddr, image.subarray(fileStart, fileStart + (loadEnd - header.loadAddr)), bssEnd - header.loadAddr);
+    entry = header.entryAddr!;
+  } else {
+    const elf = new Elf32(image, name);
+    const segs = elf.loadSegments;
+    if (segs.length === 0) throw new ImageError(`${name}: no loadable segments`);
+    for (const s of segs) place(mem, name, s.paddr, image.subarray(s.offset, s.offset + s.filesz), s.memsz);
+    entry = elf.entry;
+  }
+  writeInfo(mem, cmdline);
+  setEntryState(mem, cpu, entry);
+}
+
+function place(mem: PhysicalMemory, name: string, addr: number, data: Uint8Array, memsz: number): void {
+  if (addr < 0 || addr + memsz > mem.size) {
+    throw new ImageError(`${name}: a segment at 0x${addr.toString(16)} of ${memsz} bytes does not fit in ${mem.size >> 20} MiB of memory`);
+  }
+  mem.load(addr, data);
+  mem.bytes.fill(0, addr + data.length, addr + memsz);
+}
+
+function writeInfo(mem: PhysicalMemory, cmdline: string): void {
+  const w32 = (a: number, v: number) => mem.write32(a, v);
+  const text = new TextEncoder().encode(cmdline.slice(0, 2000) + '\0');
+  mem.load(CMDLINE_ADDR, text);
+  mem.load(NAME_ADDR, new TextEncoder().encode('lguest-vm\0'));
+  // The memory map: conventional memory, then everything from 1 MiB up.
+  const map = [[0, 0x9fc00, 1], [0x100000, mem.size - 0x100000 - 0x20000, 1]];
+  map.forEach(([base, len, type], k) => {
+    const e = MMAP_ADDR + k * 24;
+    w32(e, 20); w32(e + 4, base); w32(e + 8, 0); w32(e + 12, len); w32(e + 16, 0); w32(e + 20, type);
+  });
+  // flags: mem_*, boot_device, cmdline, mods, mmap, boot_loader_name (what QEMU passes).
+  w32(INFO_ADDR, 0x1 | 0x2 | 0x4 | 0x8 | 0x40 | 0x200);
+  // QEMU's figures: 639 KiB below the EBDA, and everything above 1 MiB but the 128 KiB it reserves at the top.
+  w32(INFO_ADDR + 4, 639);
+  w32(INFO_ADDR + 8, (mem.size >>> 10) - 1024 - 128);
+  w32(INFO_ADDR + 12, 0x8000ffff);
+  w32(INFO_ADDR + 16, CMDLINE_ADDR);
+  w32(INFO_ADDR + 20, 0);
+  w32(INFO_ADDR + 24, 0);
+  w32(INFO_ADDR + 44, map.length * 24);
+  w32(INFO_ADDR + 48, MMAP_ADDR);
+  w32(INFO_ADDR + 64, NAME_ADDR);
+}
+
+/** Protected mode, flat 4 GiB code (0x08) and data (0x10) segments from a small GDT, no IDT yet. */
+function setEntryState(mem: PhysicalMemory, cpu: Cpu, entry: number): void {
+  mem.write32(GDT_ADDR, 0); mem.write32(GDT_ADDR + 4, 0);
+  mem.write32(GDT_ADDR + 8, 0x0000ffff); mem.write32(GDT_ADDR + 12, 0x00cf9b00);
+  mem.write32(GDT_ADDR + 16, 0x0000ffff); mem.write32(GDT_ADDR + 20, 0x00cf9300);
+  cpu.gdtr = { sel: 0, base: GDT_ADDR, limit: 0x17, attr: 0 };
+  cpu.idtr = { sel: 0, base: 0, limit: 0x3ff, attr: 0 };
+  cpu.cr0 = 0x11;
+  cpu.setCpl(0);
+  cpu.setSegmentCache(CS, 0x08, 0, 0xffffffff, 0xc09b);
+  for (const s of [DS, ES, SS, FS, GS]) cpu.setSegmentCache(s, 0x10, 0, 0xffffffff, 0xc093);
+  cpu.tr = { sel: 0, base: 0, limit: 0xffff, attr: 0x8b };
+  cpu.r32.fill(0);
+  cpu.r32[0] = MULTIBOOT_BOOTLOADER_MAGIC;
+  cpu.r32[3] = INFO_ADDR;
+  cpu.flagsRaw = 0x2;
+  cpu.lazyMask = 0;
+  cpu.eip = entry | 0;
+}
