@@ -83,6 +83,8 @@ export function main(argv: string[]): number {
 
   const out = new GuestOutput();
   const machine = new Machine({ memoryMiB, output: (b) => out.byte(b) });
+  // If stdout goes away (a pipe into `head`), there is no one left to run the guest for.
+  out.onClosed = () => machine.requestStop();
   try {
     machine.bootMultiboot(image, imagePath, values.cmdline ?? '');
   } catch (e) {
@@ -96,6 +98,7 @@ export function main(argv: string[]): number {
   out.flush();
 
   if (values.stats) printStats(machine, seconds);
+  if (out.closed) return 0;
   switch (result.kind) {
     case 'exit': return result.status;
     case 'limit': return fail(`stopped after ${machine.cpu.instructions} instructions (--max-instructions)`, EXIT_LIMIT);
@@ -108,13 +111,22 @@ export function main(argv: string[]): number {
 class GuestOutput {
   private buf = new Uint8Array(4096);
   private n = 0;
+  closed = false;
+  onClosed: () => void = () => {};
   byte(b: number): void {
+    if (this.closed) return;
     this.buf[this.n++] = b;
     if (this.n === this.buf.length || b === 10) this.flush();
   }
   flush(): void {
-    let off = 0;
-    while (off < this.n) off += writeSync(1, this.buf, off, this.n - off);
+    try {
+      let off = 0;
+      while (off < this.n) off += writeSync(1, this.buf, off, this.n - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+      this.closed = true;
+      this.onClosed();
+    }
     this.n = 0;
   }
 }

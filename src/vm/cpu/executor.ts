@@ -20,10 +20,31 @@ import { IF, TF } from './flags';
 
 const MAX_BLOCK = 128;
 const CACHE_BITS = 14;
+/** Executions after which a block is compiled to a JavaScript function of its own. */
+const COMPILE_AFTER = 64;
 
 export class Block {
   valid = true;
-  constructor(readonly phys: number, readonly code32: boolean, readonly instrs: Instr[]) {}
+  /** EIP wraps at 4 GiB in 32-bit code, at 64 KiB in 16-bit code. */
+  readonly eipMask: number;
+  /** The last instruction needs the run loop's attention afterwards (mode change, STI, HLT...). */
+  readonly endsHard: boolean;
+  // The two most recent successors, for going from block to block without a lookup.
+  succA: Block | null = null;
+  succAEip = 0;
+  succAEpoch = -1;
+  succB: Block | null = null;
+  succBEip = 0;
+  succBEpoch = -1;
+  /** Executions so far; a block run often enough is compiled (see compileBlock). */
+  hits = 0;
+  /** The compiled form: runs the whole block, returns how many instructions ran (fewer if one asked to leave). */
+  run: ((c: Cpu) => number) | null = null;
+
+  constructor(readonly phys: number, readonly code32: boolean, readonly instrs: Instr[]) {
+    this.eipMask = code32 ? -1 : 0xffff;
+    this.endsHard = instrs.length > 0 && (instrs[instrs.length - 1].flags & Op.ENDS_BLOCK) !== 0;
+  }
 
   /** Mark a block that must not be cached (used once, then decoded again). */
   invalidated(): Block {
@@ -96,38 +117,108 @@ export class Executor {
         this.stepOne();
         continue;
       }
-      let block: Block;
-      try {
-        block = this.blockAt();
-      } catch (e) {
-        if (e !== FAULT) throw e;
-        c.instructions++;
-        deliverException(c, c.faultVector, c.faultCode, c.eip);
-        continue;
-      }
-      this.execute(block, end);
+      this.runBlocks(end);
     }
     if (this.stopRequested) { this.stopRequested = false; return Exit.STOPPED; }
     return c.shutdownReason !== null ? Exit.SHUTDOWN : c.halted ? Exit.HALTED : Exit.LIMIT;
   }
 
-  private execute(block: Block, end: number): void {
+  /**
+   * The hot loop: run blocks one after another until the budget is used or
+   * something sets `exitBlock` (a fault, a device, an instruction that
+   * changes how the next ones run). Everything else is checked outside.
+   *
+   * Inside a block, EIP and the instruction count are brought up to date
+   * once per block, not per instruction: only the block's last instruction
+   * (a branch, INT, IRET, a string instruction...) looks at EIP, and it gets
+   * `c.eip` = its own address and `c.eipNext` = the next one's, as usual. A
+   * fault in the middle sets them from the faulting instruction's offset.
+   */
+  private runBlocks(end: number): void {
     const c = this.cpu;
-    const instrs = block.instrs, n = instrs.length;
     c.exitBlock = false;
+    let blockEip = c.eip, k = -1, n = 0;
+    let block: Block | null = null;
     try {
-      for (let k = 0; k < n; k++) {
-        const ins = instrs[k];
-        c.eipNext = block.code32 ? (c.eip + ins.len) | 0 : (c.eip + ins.len) & 0xffff;
-        c.instructions++;
-        ins.fn(c, ins);
+      block = this.blockAt();
+      for (;;) {
+        const instrs = block.instrs, mask = block.eipMask;
+        n = instrs.length;
+        if (end - c.instructions < n) { this.runPartial(block, end); return; }
+        blockEip = c.eip;
+        c.instructions += n;
+        if (block.run !== null) {
+          k = -2;
+          const done = block.run(c);
+          if (done < n) {
+            c.eip = (blockEip + instrs[done].off) & mask;
+            c.instructions -= n - done;
+            return;
+          }
+          if (c.exitBlock || block.endsHard || c.instructions >= end) return;
+          block = this.nextBlock(block);
+          k = -1;
+          continue;
+        }
+        if (++block.hits === COMPILE_AFTER && block.valid) block.run = compileBlock(block);
+        for (k = 0; k < n - 1; k++) {
+          const ins = instrs[k];
+          ins.fn(c, ins);
+          if (c.exitBlock) {
+            // Leave after this instruction (code written, stop asked).
+            c.eip = (blockEip + instrs[k + 1].off) & mask;
+            c.instructions -= n - k - 1;
+            return;
+          }
+        }
+        const last = instrs[k];
+        c.eip = (blockEip + last.off) & mask;
+        c.eipNext = (c.eip + last.len) & mask;
+        last.fn(c, last);
         c.eip = c.eipNext;
-        if (c.exitBlock || c.instructions >= end) break;
+        if (c.exitBlock || block.endsHard || c.instructions >= end) return;
+        block = this.nextBlock(block);
+        k = -1;
       }
     } catch (e) {
       if (e !== FAULT) throw e;
+      if (k === -2) k = c.faultIndex;
+      if (block !== null && k >= 0) {
+        c.eip = (blockEip + block.instrs[k].off) & block.eipMask;
+        c.instructions -= n - k - 1;
+      } else {
+        c.instructions++; // the fetch itself faulted
+      }
       deliverException(c, c.faultVector, c.faultCode, c.eip);
     }
+  }
+
+  /** The end of the budget falls inside this block: run it instruction by instruction. */
+  private runPartial(block: Block, end: number): void {
+    const c = this.cpu, instrs = block.instrs;
+    for (let k = 0; k < instrs.length && c.instructions < end; k++) {
+      const ins = instrs[k];
+      c.eipNext = (c.eip + ins.len) & block.eipMask;
+      c.instructions++;
+      ins.fn(c, ins);
+      c.eip = c.eipNext;
+      if (c.exitBlock) return;
+    }
+  }
+
+  /** The block after `prev`: one of its remembered successors if still valid, else a lookup. */
+  private nextBlock(prev: Block): Block {
+    const c = this.cpu, eip = c.eip, epoch = c.mappingEpoch;
+    let b = prev.succA;
+    if (b !== null && prev.succAEip === eip && prev.succAEpoch === epoch && b.valid) return b;
+    b = prev.succB;
+    if (b !== null && prev.succBEip === eip && prev.succBEpoch === epoch && b.valid) return b;
+    b = this.blockAt();
+    if (b.valid) {
+      prev.succB = prev.succA; prev.succBEip = prev.succAEip; prev.succBEpoch = prev.succAEpoch;
+      prev.succA = b; prev.succAEip = eip; prev.succAEpoch = epoch;
+    }
+    return b;
   }
 
   /**
@@ -145,7 +236,7 @@ export class Executor {
       const block = this.blockAt();
       const ins = block.instrs[0];
       c.exitBlock = false;
-      c.eipNext = block.code32 ? (c.eip + ins.len) | 0 : (c.eip + ins.len) & 0xffff;
+      c.eipNext = (c.eip + ins.len) & block.eipMask;
       c.instructions++;
       c.interruptShadow = false;
       const csBefore = c.segSel[CS], eipFlow = c.eipNext;
@@ -199,9 +290,11 @@ export class Executor {
       const len = decode(mem.bytes, pos, pageEnd, code32, ins);
       if (len === NEED_MORE_BYTES) break;
       ins.addr = (lin + (pos - phys)) | 0;
+      ins.off = pos - phys;
       instrs.push(ins);
       pos += len;
-      if ((ins.flags & (Op.BRANCH | Op.ENDS_BLOCK)) !== 0 || pos >= pageEnd) break;
+      // Only a block's last instruction may look at EIP: branches, and string instructions (REP repeats itself).
+      if ((ins.flags & (Op.BRANCH | Op.ENDS_BLOCK | Op.STRING)) !== 0 || pos >= pageEnd) break;
     }
     if (instrs.length === 0) {
       // The instruction crosses into the next page (or this is not RAM): fetch it byte by byte, uncached.
@@ -232,6 +325,35 @@ export class Executor {
     ins.addr = lin;
     return ins;
   }
+}
+
+/**
+ * Compile a hot block into one JavaScript function. It does what the
+ * interpreting loop does, but each call site now always calls the same
+ * handler, so the JavaScript engine can inline the handlers into one
+ * straight run of code. (The road to a real block compiler: emit the
+ * handlers' bodies themselves, specialised for their operands.)
+ */
+function compileBlock(block: Block): (c: Cpu) => number {
+  const n = block.instrs.length;
+  const lines: string[] = ['const base = c.eip;', 'let k = 0;', 'try {'];
+  for (let k = 0; k < n - 1; k++) {
+    lines.push(`  h${k}(c, i${k}); k = ${k + 1}; if (c.exitBlock) return ${k + 1};`);
+  }
+  const last = block.instrs[n - 1];
+  lines.push(`  c.eip = (base + ${last.off}) & ${block.eipMask};`);
+  lines.push(`  c.eipNext = (c.eip + ${last.len}) & ${block.eipMask};`);
+  lines.push(`  h${n - 1}(c, i${n - 1});`);
+  lines.push('  c.eip = c.eipNext;');
+  lines.push(`  return ${n};`);
+  lines.push('} catch (e) { c.faultIndex = k; throw e; }');
+  const names: string[] = [], values: unknown[] = [];
+  block.instrs.forEach((ins, k) => {
+    names.push(`h${k}`, `i${k}`);
+    values.push(ins.fn, ins);
+  });
+  const factory = new Function(...names, `return function block(c) {\n${lines.join('\n')}\n};`) as (...args: unknown[]) => (c: Cpu) => number;
+  return factory(...values);
 }
 
 function undefinedFn(c: Cpu): void {

@@ -41,6 +41,8 @@ export class Instr {
   /** Linear address of the first byte (for the disassembler and debug views). */
   addr = 0;
   len = 0;
+  /** Offset from the start of its block. */
+  off = 0;
   /** Opcode: 0x00-0xFF, or 0x100 | second byte for 0F xx. Immediates: `imm` (relative branches: the displacement), `imm2` (ENTER's level, a far pointer's selector). */
   opcode = 0;
   /** 32-bit operand and address size after prefixes. */

@@ -100,11 +100,18 @@ export class Cpu implements FaultState {
   /** A maskable interrupt line is raised; `ackInterrupt` gives its vector. */
   intrLine = false;
   ackInterrupt: () => number = () => -1;
+  /**
+   * Bumped whenever what a linear code address means may have changed (TLB
+   * flushes, CS loads), so remembered links between blocks are re-checked.
+   */
+  mappingEpoch = 0;
   /** Set when something outside the current block must be looked at (code written, mode changed, stop asked). */
   exitBlock = false;
   /** Why the machine stopped for good (triple fault, unsupported mode), or null. */
   shutdownReason: string | null = null;
 
+  /** Index in its block of the instruction that faulted inside a compiled block. */
+  faultIndex = 0;
   // The fault being raised (see fault.ts).
   faultVector = 0;
   faultCode = 0;
@@ -158,7 +165,10 @@ export class Cpu implements FaultState {
     const flat = usable && base === 0 && limit >>> 0 === 0xffffffff && !expandDown;
     this.segFlatR[seg] = flat && (!isCode || (attr & 0x2) !== 0) ? 1 : 0;
     this.segFlatW[seg] = flat && !isCode && (attr & 0x2) !== 0 ? 1 : 0;
-    if (seg === CS) this.code32 = (attr & ATTR_DB) !== 0;
+    if (seg === CS) {
+      this.code32 = (attr & ATTR_DB) !== 0;
+      this.mappingEpoch++;
+    }
     if (seg === SS) this.stack32 = (attr & ATTR_DB) !== 0;
   }
 
@@ -316,6 +326,7 @@ export class Cpu implements FaultState {
 
   /** Flush the TLB: all of it, or everything but global pages (a CR3 load with CR4.PGE). */
   flushTlb(keepGlobal: boolean): void {
+    this.mappingEpoch++;
     if (!keepGlobal) {
       this.tlbTag.fill(-1);
       return;
@@ -323,6 +334,7 @@ export class Cpu implements FaultState {
     for (let i = 0; i < TLB_SIZE; i++) if (this.tlbGlobal[i] === 0) this.tlbTag[i] = -1;
   }
   invlpg(lin: number): void {
+    this.mappingEpoch++;
     const page = lin >>> 12, i = page & TLB_MASK;
     if (this.tlbTag[i] === page) this.tlbTag[i] = -1;
   }

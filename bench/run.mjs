@@ -1,0 +1,55 @@
+// npm run bench: how fast the emulator runs guest code, side by side with QEMU.
+//
+// The CPU benchmark is our own bare-metal kernel (guests/bare/bench.c):
+// integer work with paging on, a fixed number of instructions for a given
+// iteration count. Both emulators run the same binary; guest MIPS is the
+// instruction count (ours, exact and deterministic) over the wall time.
+// QEMU's time includes its firmware start-up, so a run with zero
+// iterations is timed too and subtracted. Nothing here asserts a time.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'dist/cli.js');
+const kernel = join(root, 'guests/bare/build/bench.elf');
+const iterations = Number(process.env.BENCH_ITERATIONS ?? 20);
+const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+
+function ours(iters) {
+  const r = spawnSync(process.execPath, [cli, 'run', '--bare', '--stats', '--cmdline', `iterations=${iters}`, kernel], { encoding: 'utf8' });
+  if (r.status !== 1) throw new Error(`lguest-vm failed (${r.status}): ${r.stderr}`);
+  const num = (re) => Number(re.exec(r.stderr)[1]);
+  return { instructions: num(/^instructions: (\d+)$/m), seconds: num(/^wall time: ([\d.]+) s$/m), output: r.stdout };
+}
+
+function qemu(iters) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('qemu-system-i386', ['-kernel', kernel, '-append', `iterations=${iters}`, '-display', 'none', '-m', '64', '-no-reboot', '-nodefaults',
+    '-debugcon', 'stdio', '-device', 'isa-debug-exit,iobase=0xf4,iosize=1'], { encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.error || r.status !== 1) return null;
+  return { seconds, output: r.stdout };
+}
+
+function best(runs) {
+  return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+}
+
+if (!existsSync(kernel)) throw new Error(`${kernel} is missing: run make -C guests`);
+console.log(`CPU benchmark: guests/bare/build/bench.elf, iterations=${iterations}, best of ${repeats}`);
+const us = best(Array.from({ length: repeats }, () => ours(iterations)));
+const mipsUs = us.instructions / us.seconds / 1e6;
+console.log(`  lguest-vm  ${us.instructions} instructions in ${us.seconds.toFixed(3)} s: ${mipsUs.toFixed(1)} guest MIPS`);
+
+const hasQemu = spawnSync('qemu-system-i386', ['--version']).status === 0;
+if (hasQemu) {
+  const full = best(Array.from({ length: repeats }, () => qemu(iterations)).filter(Boolean));
+  const empty = best(Array.from({ length: repeats }, () => qemu(0)).filter(Boolean));
+  const seconds = Math.max(full.seconds - empty.seconds, 1e-6);
+  const same = full.output === us.output ? 'same output' : 'OUTPUT DIFFERS';
+  console.log(`  QEMU TCG   ${full.seconds.toFixed(3)} s - ${empty.seconds.toFixed(3)} s start-up = ${seconds.toFixed(3)} s: ${(us.instructions / seconds / 1e6).toFixed(1)} guest MIPS (${same})`);
+} else {
+  console.log('  QEMU       not installed (qemu-system-i386): no comparison');
+}

@@ -1,0 +1,104 @@
+/** The lguest-vm command, end to end: what it prints where, and its exit statuses. */
+import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..');
+const CLI = join(ROOT, 'dist/cli.js');
+const HELLO = join(ROOT, 'guests/bare/build/hello.elf');
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+function tempFile(name: string, bytes: Uint8Array): string {
+  const p = join(mkdtempSync(join(tmpdir(), 'lguest-vm-')), name);
+  writeFileSync(p, bytes);
+  return p;
+}
+
+describe('lguest-vm run', () => {
+  it('prints only what the guest printed on stdout and exits with its isa-debug-exit status', () => {
+    const r = run('run', '--bare', HELLO);
+    expect(r.stdout).toBe(readFileSync(join(ROOT, 'guests/bare/expected/hello.out'), 'utf8'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('');
+  });
+
+  it('--stats reports instructions, time, MIPS and exceptions on stderr', () => {
+    const r = run('run', '--bare', '--stats', join(ROOT, 'guests/bare/build/exceptions.elf'));
+    expect(r.stderr).toMatch(/^instructions: \d+$/m);
+    expect(r.stderr).toMatch(/^wall time: [\d.]+ s$/m);
+    expect(r.stderr).toMatch(/^guest MIPS: [\d.]+$/m);
+    expect(r.stderr).toMatch(/^vector 14 page fault \(#PF\): \d+$/m);
+  });
+
+  it('stops at --max-instructions with status 124', () => {
+    const r = run('run', '--bare', '--max-instructions', '1000', HELLO);
+    expect(r.status).toBe(124);
+    expect(r.stderr).toMatch(/stopped after 1000 instructions/);
+  });
+
+  it('stops a triple-faulting guest with status 2 and says why', () => {
+    const r = run('run', '--bare', join(ROOT, 'guests/bare/build/triplefault.elf'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^lguest-vm: guest stopped: triple fault/);
+  });
+
+  it('refuses a missing image with status 64', () => {
+    const r = run('run', '--bare', '/nonexistent/kernel.elf');
+    expect(r.status).toBe(64);
+    expect(r.stderr).toBe('lguest-vm: cannot read /nonexistent/kernel.elf: no such file\n');
+  });
+
+  it('refuses a file that is not ELF', () => {
+    const r = run('run', '--bare', tempFile('junk.bin', new TextEncoder().encode('this is not a kernel')));
+    expect(r.status).toBe(64);
+    expect(r.stderr).toMatch(/not an ELF file/);
+  });
+
+  it('refuses a 64-bit ELF', () => {
+    const elf = new Uint8Array(readFileSync(HELLO));
+    elf[4] = 2;
+    const r = run('run', '--bare', tempFile('k64.elf', elf));
+    expect(r.status).toBe(64);
+    expect(r.stderr).toMatch(/64-bit ELF; only 32-bit i386 images run here/);
+  });
+
+  it('refuses an ELF for another machine', () => {
+    const elf = new Uint8Array(readFileSync(HELLO));
+    elf[18] = 40; // EM_ARM
+    const r = run('run', '--bare', tempFile('arm.elf', elf));
+    expect(r.status).toBe(64);
+    expect(r.stderr).toMatch(/machine 40, not i386/);
+  });
+
+  it('refuses a kernel that does not fit in memory', () => {
+    const r = run('run', '--bare', '--mem', '2', join(ROOT, 'guests/bare/build/bench.elf'));
+    expect(r.status).toBe(64);
+    expect(r.stderr).toMatch(/does not fit in 2 MiB of memory/);
+  });
+
+  it('refuses a truncated image', () => {
+    const elf = new Uint8Array(readFileSync(HELLO)).subarray(0, 600);
+    const r = run('run', '--bare', tempFile('short.elf', elf));
+    expect(r.status).toBe(64);
+    expect(r.stderr).toMatch(/runs past the end of the file/);
+  });
+
+  it('refuses bad arguments with status 64 and the usage', () => {
+    for (const args of [['run'], ['frobnicate', HELLO], ['run', '--mem', 'lots', HELLO], ['run', '--max-instructions', '-5', HELLO], ['run', '--bogus', HELLO]]) {
+      const r = run(...args);
+      expect(r.status, args.join(' ')).toBe(64);
+      expect(r.stderr, args.join(' ')).toMatch(/^lguest-vm: /);
+    }
+  });
+
+  it('stops quietly when stdout is closed early', () => {
+    const r = spawnSync('sh', ['-c', `node ${CLI} run --bare ${join(ROOT, 'guests/bare/build/arith.elf')} | head -c 10`], { timeout: 60_000 });
+    expect(r.stdout.toString()).toHaveLength(10);
+    expect(r.stderr.toString()).toBe('');
+  });
+});
