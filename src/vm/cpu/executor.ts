@@ -156,8 +156,8 @@ export class Executor {
             return;
           }
           if (c.exitBlock || block.endsHard || c.instructions >= end) return;
+          k = -1; // a fault from here on is the next block's fetch
           block = this.nextBlock(block);
-          k = -1;
           continue;
         }
         if (++block.hits === COMPILE_AFTER && block.valid) block.run = compileBlock(block);
@@ -177,8 +177,8 @@ export class Executor {
         last.fn(c, last);
         c.eip = c.eipNext;
         if (c.exitBlock || block.endsHard || c.instructions >= end) return;
+        k = -1; // a fault from here on is the next block's fetch
         block = this.nextBlock(block);
-        k = -1;
       }
     } catch (e) {
       if (e !== FAULT) throw e;
@@ -331,21 +331,30 @@ export class Executor {
  * Compile a hot block into one JavaScript function. It does what the
  * interpreting loop does, but each call site now always calls the same
  * handler, so the JavaScript engine can inline the handlers into one
- * straight run of code. (The road to a real block compiler: emit the
- * handlers' bodies themselves, specialised for their operands.)
+ * straight run of code. A block that ends by jumping back to its own start
+ * (most inner loops) loops inside the function while the budget lasts.
+ * (The road to a real block compiler: emit the handlers' bodies themselves,
+ * specialised for their operands.)
  */
 function compileBlock(block: Block): (c: Cpu) => number {
-  const n = block.instrs.length;
-  const lines: string[] = ['const base = c.eip;', 'let k = 0;', 'try {'];
-  for (let k = 0; k < n - 1; k++) {
-    lines.push(`  h${k}(c, i${k}); k = ${k + 1}; if (c.exitBlock) return ${k + 1};`);
-  }
+  const n = block.instrs.length, mask = block.eipMask;
   const last = block.instrs[n - 1];
-  lines.push(`  c.eip = (base + ${last.off}) & ${block.eipMask};`);
-  lines.push(`  c.eipNext = (c.eip + ${last.len}) & ${block.eipMask};`);
-  lines.push(`  h${n - 1}(c, i${n - 1});`);
-  lines.push('  c.eip = c.eipNext;');
-  lines.push(`  return ${n};`);
+  const loops = (last.flags & Op.BRANCH) !== 0 && (last.flags & Op.ENDS_BLOCK) === 0;
+  const body: string[] = [];
+  for (let k = 0; k < n - 1; k++) body.push(`h${k}(c, i${k}); k = ${k + 1}; if (c.exitBlock) return ${k + 1};`);
+  body.push(`c.eip = (base + ${last.off}) & ${mask};`);
+  body.push(`c.eipNext = (c.eip + ${last.len}) & ${mask};`);
+  body.push(`h${n - 1}(c, i${n - 1});`);
+  body.push('c.eip = c.eipNext;');
+  const lines = ['const base = c.eip;', 'let k = 0;', 'try {'];
+  if (loops) {
+    // Each further pass is counted before it starts, as the run loop counts the first.
+    lines.push('for (;;) {', ...body.map((l) => '  ' + l),
+      `  if (c.eip !== base || c.exitBlock || c.instructions + ${n} > c.instructionLimit) return ${n};`,
+      `  c.instructions += ${n}; k = 0;`, '}');
+  } else {
+    lines.push(...body, `return ${n};`);
+  }
   lines.push('} catch (e) { c.faultIndex = k; throw e; }');
   const names: string[] = [], values: unknown[] = [];
   block.instrs.forEach((ins, k) => {

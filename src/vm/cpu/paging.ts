@@ -73,17 +73,19 @@ export function translate(c: Cpu, lin: number, need: number): number {
     rights |= R_U;
     if (dirty && allowWrite) rights |= W_U;
   }
-  fill(c, page, frame, rights, (entry & PTE_G) !== 0 && (c.cr4 & CR4_PGE) !== 0);
+  const large = entry === pde && (pde & PTE_PS) !== 0;
+  fill(c, page, frame, rights, (entry & PTE_G) !== 0 && (c.cr4 & CR4_PGE) !== 0, large);
   return (frame | (lin & 0xfff)) >>> 0;
 }
 
-function fill(c: Cpu, page: number, frame: number, rights: number, global: boolean): void {
+function fill(c: Cpu, page: number, frame: number, rights: number, global: boolean, large = false): void {
   if (frame + 0x1000 > c.mem.size) return;
   const i = page & TLB_MASK;
   c.tlbTag[i] = page;
   c.tlbPhys[i] = frame;
   c.tlbRights[i] = rights;
   c.tlbGlobal[i] = global ? 1 : 0;
+  c.tlbLarge[i] = large ? 1 : 0;
 }
 
 function pageFault(c: Cpu, lin: number, code: number): never {

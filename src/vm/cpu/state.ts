@@ -122,6 +122,8 @@ export class Cpu implements FaultState {
   readonly tlbPhys = new Int32Array(TLB_SIZE);
   readonly tlbRights = new Uint8Array(TLB_SIZE);
   readonly tlbGlobal = new Uint8Array(TLB_SIZE);
+  /** The entry is a 4 KiB slice of a 4 MiB page: INVLPG anywhere in that page drops all its slices. */
+  readonly tlbLarge = new Uint8Array(TLB_SIZE);
   /** Rights bit a data read or write needs at the current CPL. */
   accR = R_S;
   accW = W_S;
@@ -337,6 +339,12 @@ export class Cpu implements FaultState {
     this.mappingEpoch++;
     const page = lin >>> 12, i = page & TLB_MASK;
     if (this.tlbTag[i] === page) this.tlbTag[i] = -1;
+    // A 4 MiB page is one translation to the CPU, however many slices of it we cached.
+    const first = page & ~0x3ff;
+    for (let p = first; p < first + 0x400; p++) {
+      const j = p & TLB_MASK;
+      if (this.tlbTag[j] === p && this.tlbLarge[j] !== 0) this.tlbTag[j] = -1;
+    }
   }
 
   // ---- Stack ---------------------------------------------------------------

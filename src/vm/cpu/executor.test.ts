@@ -1,0 +1,105 @@
+/**
+ * The run loop: blocks, compiled blocks, self-modifying code, exact
+ * instruction counts, and faults reported at the right EIP whatever tier
+ * (interpreted or compiled) runs the code.
+ */
+import { describe, it, expect } from 'vitest';
+import { makeCpu, CODE, TRAP_HLT } from '../../../test/cpu/harness';
+import { Exit } from './executor';
+
+describe('executor', () => {
+  it('counts each instruction once, whether its block is interpreted or compiled', () => {
+    // mov $1000,%ecx; l: add %ecx,%eax; dec %ecx; jnz l; hlt  -> 1 + 3*1000 instructions, then HLT
+    const t = makeCpu('b9 e8 03 00 00 01 c8 49 75 fb');
+    t.run(1_000_000);
+    expect(t.cpu.r32[0]).toBe(500500);
+    expect(t.cpu.instructions).toBe(1 + 3000 + 1);
+    expect(t.exec.blocksCompiled).toBeGreaterThan(0);
+  });
+
+  it('stops exactly at the budget, even inside a compiled loop', () => {
+    const code = 'b9 e8 03 00 00 01 c8 49 75 fb';
+    const whole = makeCpu(code);
+    whole.run(1501);
+    const stepped = makeCpu(code);
+    for (let k = 0; k < 1501; k++) stepped.exec.run(1);
+    expect(whole.cpu.instructions).toBe(1501);
+    expect(stepped.cpu.instructions).toBe(1501);
+    expect(whole.cpu.r32[0]).toBe(stepped.cpu.r32[0]);
+    expect(whole.cpu.r32[1]).toBe(stepped.cpu.r32[1]);
+    expect(whole.cpu.eip).toBe(stepped.cpu.eip);
+  });
+
+  it('reports a fault in the middle of a block at the faulting instruction, counting it once', () => {
+    // inc %eax; inc %eax; div %ebx (EBX=0: #DE); inc %eax
+    const t = makeCpu('40 40 f7 f3 40');
+    t.run();
+    expect(t.lastVector).toBe(0);
+    // The handler frame holds the faulting EIP: the DIV at CODE+2.
+    expect(t.mem.read32(t.cpu.r32[4] >>> 0)).toBe(CODE + 2);
+    expect(t.cpu.r32[0]).toBe(2);
+    expect(t.cpu.eip >>> 0).toBe(TRAP_HLT + 1);
+    expect(t.cpu.instructions).toBe(3 + 1);
+  });
+
+  it('reports a fault in a compiled block at the faulting instruction', () => {
+    // A loop whose body divides by zero on its 100th pass, long after the block was compiled:
+    // mov $100,%ecx; l: mov $1,%eax; xor %edx,%edx; dec %ecx; div %ecx; jmp l
+    const t = makeCpu('b9 64 00 00 00 b8 01 00 00 00 31 d2 49 f7 f1 eb f4');
+    t.run(100_000);
+    expect(t.lastVector).toBe(0);
+    expect(t.exec.blocksCompiled).toBeGreaterThan(0);
+    expect(t.mem.read32(t.cpu.r32[4] >>> 0)).toBe(CODE + 13);
+    expect(t.cpu.r32[1]).toBe(0);
+    // mov; 99 whole passes; mov, xor, dec and the faulting div; then the HLT.
+    expect(t.cpu.instructions).toBe(1 + 5 * 99 + 4 + 1);
+  });
+
+  it('reports a fault on fetching the target of a branch at the target', () => {
+    // jmp to 0x200000: beyond 1 MiB of RAM is open bus, which decodes as FF FF: #UD at the target.
+    const t = makeCpu('e9 fb ff 1f 00'); // jmp 0x201000 (CODE + 5 + 0x1ffffb)
+    t.run();
+    expect(t.lastVector).toBe(6);
+    expect(t.mem.read32(t.cpu.r32[4] >>> 0)).toBe(0x201000);
+  });
+
+  it('sees code that the guest rewrote, even inside the running block', () => {
+    // movb $0x43,CODE+8 (rewrites the inc %eax below into inc %ebx); nop; nop; inc %eax
+    const t = makeCpu('c6 05 08 10 00 00 43 90 40');
+    t.run();
+    expect(t.cpu.r32[0]).toBe(0);
+    expect(t.cpu.r32[3]).toBe(1);
+  });
+
+  it('drops compiled code when its page is written', () => {
+    // Run a loop until compiled, then patch its increment and run it again.
+    const loop = 'b9 c8 00 00 00 40 49 75 fc'; // mov $200,%ecx; l: inc %eax; dec %ecx; jnz l
+    const t = makeCpu(loop);
+    t.run();
+    expect(t.cpu.r32[0]).toBe(200);
+    t.mem.write8(CODE + 5, 0x43); // inc %ebx
+    t.cpu.eip = CODE;
+    t.cpu.halted = false;
+    t.run();
+    expect(t.cpu.r32[0]).toBe(200);
+    expect(t.cpu.r32[3]).toBe(200);
+  });
+
+  it('single-steps with TF: a #DB trap after each instruction', () => {
+    // pushf; orl $0x100,(%esp); popf; nop; nop
+    const t = makeCpu('9c 81 0c 24 00 01 00 00 9d 90 90');
+    let traps = 0;
+    t.cpu.onVector = (v) => { if (v === 1) traps++; };
+    t.run();
+    expect(traps).toBe(1); // the first trap comes after the instruction following POPF
+    expect(t.mem.read32(t.cpu.r32[4] >>> 0)).toBe(CODE + 10);
+  });
+
+  it('returns HALTED on HLT and SHUTDOWN on a triple fault', () => {
+    const h = makeCpu('90');
+    expect(h.exec.run(100)).toBe(Exit.HALTED);
+    const t = makeCpu('0f 0b', (c) => { c.idtr = { sel: 0, base: 0, limit: 0, attr: 0 }; });
+    expect(t.exec.run(100)).toBe(Exit.SHUTDOWN);
+    expect(t.cpu.shutdownReason).toMatch(/^triple fault/);
+  });
+});
