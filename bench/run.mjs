@@ -26,8 +26,7 @@ function ours(iters) {
 
 function qemu(iters) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('qemu-system-i386', ['-kernel', kernel, '-append', `iterations=${iters}`, '-display', 'none', '-m', '64', '-no-reboot', '-nodefaults',
-    '-debugcon', 'stdio', '-device', 'isa-debug-exit,iobase=0xf4,iosize=1'], { encoding: 'utf8' });
+  const r = spawnSync(join(root, 'scripts/qemu-bare.sh'), [kernel, `iterations=${iters}`], { encoding: 'utf8' });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.error || r.status !== 1) return null;
   return { seconds, output: r.stdout };
