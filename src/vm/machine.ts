@@ -21,6 +21,8 @@ export interface MachineOptions {
   memoryMiB?: number;
   /** Called with each byte the guest prints (serial and 0xE9). */
   output?: (byte: number) => void;
+  /** Executions of a block before it is compiled (tests use 1 and Infinity to check both tiers). */
+  compileAfter?: number;
 }
 
 /** Why a run ended. */
@@ -42,7 +44,7 @@ export class Machine {
     const mib = opts.memoryMiB ?? 64;
     this.mem = new PhysicalMemory(mib * 1024 * 1024);
     this.cpu = new Cpu(this.mem, this.io);
-    this.executor = new Executor(this.cpu);
+    this.executor = new Executor(this.cpu, { compileAfter: opts.compileAfter });
     this.output = opts.output ?? (() => {});
     const out = (b: number) => this.output(b);
     this.io.register(0xe9, 1, new DebugConsole(out));

@@ -35,9 +35,9 @@ function expected(name: string): { out: string; status: number } {
   };
 }
 
-function runOurs(run: Run) {
+function runOurs(run: Run, compileAfter?: number) {
   const bytes: number[] = [];
-  const m = new Machine({ memoryMiB: 64, output: (b) => bytes.push(b) });
+  const m = new Machine({ memoryMiB: 64, output: (b) => bytes.push(b), compileAfter });
   // QEMU passes the kernel's path before the arguments; the kernels only look for words in it.
   m.bootMultiboot(new Uint8Array(readFileSync(join(DIR, 'build', `${run.kernel}.elf`))), run.kernel, run.cmdline);
   const result = m.run(2_000_000_000);
@@ -59,6 +59,15 @@ describe('bare-metal kernels print what QEMU prints', () => {
       } else {
         expect(ours.result).toEqual({ kind: 'exit', status: want.status });
       }
+    });
+  }
+});
+
+// The block compiler writes the common instructions out again; it must agree with the handlers everywhere.
+describe.each([['compiled at once', 1], ['never compiled', Infinity]])('the same output with every block %s', (_label, compileAfter) => {
+  for (const run of RUNS.filter((r) => !LONG.has(r.name))) {
+    it(run.name, () => {
+      expect(runOurs(run, compileAfter).out).toBe(expected(run.name).out);
     });
   }
 });

@@ -17,11 +17,17 @@ import { FAULT, raise, Vec } from './fault';
 import { translate, TLB_MASK } from './paging';
 import { deliverException, externalInterrupt } from './interrupts';
 import { IF, TF } from './flags';
+import { compileBlock } from './compiler';
 
 const MAX_BLOCK = 128;
 const CACHE_BITS = 14;
 /** Executions after which a block is compiled to a JavaScript function of its own. */
 const COMPILE_AFTER = 64;
+
+export interface ExecutorOptions {
+  /** Executions of a block before it is compiled (Infinity: never; 1: at once). For tests of both tiers. */
+  compileAfter?: number;
+}
 
 export class Block {
   valid = true;
@@ -74,8 +80,11 @@ export class Executor {
   stopRequested = false;
   blocksCompiled = 0;
 
-  constructor(readonly cpu: Cpu) {
+  private readonly compileAfter: number;
+
+  constructor(readonly cpu: Cpu, opts: ExecutorOptions = {}) {
     cpu.mem.onCodeWrite = (page) => this.invalidatePage(page);
+    this.compileAfter = opts.compileAfter ?? COMPILE_AFTER;
   }
 
   requestStop(): void {
@@ -160,7 +169,7 @@ export class Executor {
           block = this.nextBlock(block);
           continue;
         }
-        if (++block.hits === COMPILE_AFTER && block.valid) block.run = compileBlock(block);
+        if (++block.hits >= this.compileAfter && block.valid && block.run === null) block.run = compileBlock(block);
         for (k = 0; k < n - 1; k++) {
           const ins = instrs[k];
           ins.fn(c, ins);
@@ -325,44 +334,6 @@ export class Executor {
     ins.addr = lin;
     return ins;
   }
-}
-
-/**
- * Compile a hot block into one JavaScript function. It does what the
- * interpreting loop does, but each call site now always calls the same
- * handler, so the JavaScript engine can inline the handlers into one
- * straight run of code. A block that ends by jumping back to its own start
- * (most inner loops) loops inside the function while the budget lasts.
- * (The road to a real block compiler: emit the handlers' bodies themselves,
- * specialised for their operands.)
- */
-function compileBlock(block: Block): (c: Cpu) => number {
-  const n = block.instrs.length, mask = block.eipMask;
-  const last = block.instrs[n - 1];
-  const loops = (last.flags & Op.BRANCH) !== 0 && (last.flags & Op.ENDS_BLOCK) === 0;
-  const body: string[] = [];
-  for (let k = 0; k < n - 1; k++) body.push(`h${k}(c, i${k}); k = ${k + 1}; if (c.exitBlock) return ${k + 1};`);
-  body.push(`c.eip = (base + ${last.off}) & ${mask};`);
-  body.push(`c.eipNext = (c.eip + ${last.len}) & ${mask};`);
-  body.push(`h${n - 1}(c, i${n - 1});`);
-  body.push('c.eip = c.eipNext;');
-  const lines = ['const base = c.eip;', 'let k = 0;', 'try {'];
-  if (loops) {
-    // Each further pass is counted before it starts, as the run loop counts the first.
-    lines.push('for (;;) {', ...body.map((l) => '  ' + l),
-      `  if (c.eip !== base || c.exitBlock || c.instructions + ${n} > c.instructionLimit) return ${n};`,
-      `  c.instructions += ${n}; k = 0;`, '}');
-  } else {
-    lines.push(...body, `return ${n};`);
-  }
-  lines.push('} catch (e) { c.faultIndex = k; throw e; }');
-  const names: string[] = [], values: unknown[] = [];
-  block.instrs.forEach((ins, k) => {
-    names.push(`h${k}`, `i${k}`);
-    values.push(ins.fn, ins);
-  });
-  const factory = new Function(...names, `return function block(c) {\n${lines.join('\n')}\n};`) as (...args: unknown[]) => (c: Cpu) => number;
-  return factory(...values);
 }
 
 function undefinedFn(c: Cpu): void {
