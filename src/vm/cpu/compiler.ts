@@ -23,12 +23,17 @@ import type { Cpu } from './state';
 import type { Instr } from './instr';
 import { Op } from './instr';
 import type { Block } from './executor';
-import { condition, getCF, ARITH, CF } from './flags';
+import { condition, getCF, parity, ARITH, CF, ZF, SF } from './flags';
 import { raise } from './fault';
 import { CC_NAMES } from './ops/conditions';
 
-/** What the last inline flag-setter left in the locals fa, fb, fr, so a following Jcc can test them directly. */
-const enum Known { NONE, SUB, LOGIC, INCDEC }
+/**
+ * What the last inline flag-setter left in the locals fa, fb, fr, so a
+ * following Jcc can test them directly: a 32-bit SUB/CMP, a byte compare
+ * (only unsigned and equality tests are direct: fa, fb are 0..255), a
+ * 32-bit logic op, INC/DEC.
+ */
+const enum Known { NONE, SUB, SUB8, LOGIC, INCDEC }
 
 interface Ctx {
   known: Known;
@@ -44,9 +49,23 @@ function eaExpr(i: Instr): string {
   return parts.length === 1 && parts[0].startsWith('R[') ? parts[0] : `((${parts.join(' + ')}) | 0)`;
 }
 
-/** Record a 32-bit ALU result for the lazy flags (flags.ts), from the locals fa, fb, fr. */
-function lazy(op: number, keepCF = false): string {
-  return `c.lazyOp = ${op}; c.lazySize = 4; c.lazyA = fa; c.lazyB = fb; c.lazyRes = fr; c.lazyMask = ${keepCF ? ARITH & ~CF : ARITH};`;
+/** Record an ALU result for the lazy flags (flags.ts), from the locals fa, fb, fr. */
+function lazy(op: number, keepCF = false, size = 4): string {
+  return `c.lazyOp = ${op}; c.lazySize = ${size}; c.lazyA = fa; c.lazyB = fb; c.lazyRes = fr; c.lazyMask = ${keepCF ? ARITH & ~CF : ARITH};`;
+}
+
+/** An 8-bit register (AL CL DL BL AH CH DH BH) as an expression. */
+function reg8(r: number): string {
+  return r < 4 ? `(R[${r}] & 255)` : `((R[${r - 4}] >> 8) & 255)`;
+}
+/** The 8-bit r/m operand as an expression. */
+function rm8(i: Instr): string {
+  return i.mod === 3 ? reg8(i.rm) : `c.rd8(${i.seg}, ${eaExpr(i)})`;
+}
+
+/** Flags after a 32-bit shift by a constant: t is the value shifted by one less than the count, fr the result. */
+function shiftFlags(cf: string): string {
+  return `c.flagsRaw = (c.flagsRaw & ${~ARITH}) | (fr === 0 ? ${ZF} : 0) | (fr < 0 ? ${SF} : 0) | parity(fr) | ${cf} | (((t ^ fr) >>> 31) << 11); c.lazyMask = 0;`;
 }
 
 // Lazy kinds (flags.ts Lazy): ADD 0, SUB 2, LOGIC 4.
@@ -83,9 +102,43 @@ function inline(i: Instr, ctx: Ctx): string | null {
     case op === 0x85:
       ctx.known = Known.LOGIC;
       return `fa = ${mem ? rd(eaExpr(i)) : `R[${i.rm}]`}; fb = R[${i.reg}]; fr = fa & fb; ${lazy(4)}`;
-    case op === 0xa9:
+    case op === 0xa9 || (op === 0xf7 && i.reg === 0):
       ctx.known = Known.LOGIC;
-      return `fa = R[0]; fb = ${i.imm | 0}; fr = fa & fb; ${lazy(4)}`;
+      return `fa = ${op === 0xa9 ? 'R[0]' : mem ? rd(eaExpr(i)) : `R[${i.rm}]`}; fb = ${i.imm | 0}; fr = fa & fb; ${lazy(4)}`;
+    case op === 0x68 || op === 0x6a: ctx.known = Known.NONE; return `c.push32(${i.imm | 0});`;
+    case op === 0x1b6 || op === 0x1be: {
+      const v = rm8(i);
+      ctx.known = Known.NONE;
+      return `R[${i.reg}] = ${op === 0x1b6 ? v : `(${v} << 24) >> 24`};`;
+    }
+    case op === 0x1b7 || op === 0x1bf: {
+      const v = mem ? `c.rd16(${seg}, ${eaExpr(i)})` : `(R[${i.rm}] & 65535)`;
+      ctx.known = Known.NONE;
+      return `R[${i.reg}] = ${op === 0x1b7 ? v : `(${v} << 16) >> 16`};`;
+    }
+    case op === 0xc6 && i.reg === 0 && mem: ctx.known = Known.NONE; return `c.wr8(${seg}, ${eaExpr(i)}, ${i.imm & 255});`;
+    case op === 0x88 && mem: ctx.known = Known.NONE; return `c.wr8(${seg}, ${eaExpr(i)}, ${reg8(i.reg)});`;
+    case op === 0x8a: ctx.known = Known.NONE; return `c.setR8(${i.reg}, ${rm8(i)});`;
+    case (op === 0x80 && i.reg === 7) || op === 0x3c || op === 0x38 || op === 0x3a: {
+      // Byte compares.
+      const [a, b] = op === 0x80 ? [rm8(i), String(i.imm & 255)] : op === 0x3c ? [reg8(0), String(i.imm & 255)]
+        : op === 0x38 ? [rm8(i), reg8(i.reg)] : [reg8(i.reg), rm8(i)];
+      ctx.known = Known.SUB8;
+      return `fa = ${a}; fb = ${b}; fr = (fa - fb) & 255; ${lazy(2, false, 1)}`;
+    }
+    case op === 0x84 || op === 0xa8 || (op === 0xf6 && i.reg === 0): {
+      const [a, b] = op === 0x84 ? [rm8(i), reg8(i.reg)] : op === 0xa8 ? [reg8(0), String(i.imm & 255)] : [rm8(i), String(i.imm & 255)];
+      ctx.known = Known.NONE;
+      return `fa = ${a}; fb = ${b}; fr = fa & fb; ${lazy(4, false, 1)}`;
+    }
+    case op === 0xc1 && !mem && (i.reg === 4 || i.reg === 5 || i.reg === 7): {
+      const n = i.imm & 31, r = i.rm;
+      ctx.known = Known.NONE;
+      if (n === 0) return '';
+      if (i.reg === 4) return `{ fa = R[${r}]; const t = fa << ${n - 1}; fr = t << 1; R[${r}] = fr; ${shiftFlags('((t >>> 31) & 1)')} }`;
+      if (i.reg === 5) return `{ fa = R[${r}]; const t = fa >>> ${n - 1}; fr = (t >>> 1) | 0; R[${r}] = fr; ${shiftFlags('(t & 1)')} }`;
+      return `{ fa = R[${r}]; const t = fa >> ${n - 1}; fr = t >> 1; R[${r}] = fr; ${shiftFlags('(t & 1)')} }`;
+    }
     default:
       return null;
   }
@@ -120,6 +173,11 @@ function condExpr(cc: number, known: Known): string {
       l: 'fa < fb', ge: 'fa >= fb', le: 'fa <= fb', g: 'fa > fb',
     };
     if (t[name]) return t[name];
+  } else if (known === Known.SUB8) {
+    const t: Record<string, string> = {
+      e: 'fr === 0', ne: 'fr !== 0', b: 'fa < fb', ae: 'fa >= fb', be: 'fa <= fb', a: 'fa > fb',
+    };
+    if (t[name]) return t[name];
   } else if (known === Known.LOGIC) {
     const t: Record<string, string> = {
       e: 'fr === 0', ne: 'fr !== 0', b: 'false', ae: 'true', be: 'fr === 0', a: 'fr !== 0',
@@ -145,6 +203,10 @@ function inlineBranch(i: Instr, ctx: Ctx, mask: number): string | null {
   }
   if (op === 0xeb || op === 0xe9) return `{ const t = ${target}; ${check} c.eip = t; }`;
   if (op === 0xe8) return `{ const t = ${target}; ${check} c.push32(${next}); c.eip = t; }`;
+  if (op === 0xc3) return `{ const t = c.peek32(0); ${check} c.addSP(4); c.eip = t; }`;
+  if (op === 0xff && i.reg === 4 && i.a32) {
+    return `{ const t = ${i.mod === 3 ? `R[${i.rm}]` : `c.rd32(${i.seg}, ${eaExpr(i)})`}; ${check} c.eip = t; }`;
+  }
   return null;
 }
 
@@ -158,7 +220,7 @@ export function compileBlock(block: Block): (c: Cpu) => number {
     const code = inline(instrs[k], ctx);
     if (code !== null) {
       // Only instructions that write memory can make the run loop want us to stop (code written, a device).
-      const writes = /c\.wr32|c\.push32|c\.pop32/.test(code);
+      const writes = /c\.wr(8|32)|c\.push32|c\.pop32/.test(code);
       body.push(`${code} k = ${k + 1};${writes ? ` if (c.exitBlock) return ${k + 1};` : ''}`);
     } else {
       ctx.known = Known.NONE;
@@ -182,7 +244,7 @@ export function compileBlock(block: Block): (c: Cpu) => number {
     lines.push(...body, `return ${n};`);
   }
   lines.push('} catch (e) { c.faultIndex = k; throw e; }');
-  const names = ['condition', 'getCF', 'raise'], values: unknown[] = [condition, getCF, raise];
+  const names = ['condition', 'getCF', 'parity', 'raise'], values: unknown[] = [condition, getCF, parity, raise];
   instrs.forEach((ins, k) => {
     names.push(`h${k}`, `i${k}`);
     values.push(ins.fn, ins);
