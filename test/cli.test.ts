@@ -28,7 +28,7 @@ describe('lguest-vm run', () => {
   });
 
   it('--stats reports instructions, time, MIPS and exceptions on stderr', () => {
-    const r = run('run', '--bare', '--stats', join(ROOT, 'guests/bare/build/exceptions.elf'));
+    const r = run('run', '--bare', '--stats', join(ROOT, 'guests/bare/build/paging.elf'));
     expect(r.stderr).toMatch(/^instructions: \d+$/m);
     expect(r.stderr).toMatch(/^wall time: [\d.]+ s$/m);
     expect(r.stderr).toMatch(/^guest MIPS: [\d.]+$/m);
@@ -76,9 +76,14 @@ describe('lguest-vm run', () => {
   });
 
   it('refuses a kernel that does not fit in memory', () => {
-    const r = run('run', '--bare', '--mem', '2', join(ROOT, 'guests/bare/build/bench.elf'));
+    // Make the first loadable segment 256 MiB long (p_memsz of program header 0).
+    const elf = new Uint8Array(readFileSync(HELLO));
+    const dv = new DataView(elf.buffer);
+    const phoff = dv.getUint32(28, true);
+    dv.setUint32(phoff + 20, 0x10000000, true);
+    const r = run('run', '--bare', '--mem', '64', tempFile('huge.elf', elf));
     expect(r.status).toBe(64);
-    expect(r.stderr).toMatch(/does not fit in 2 MiB of memory/);
+    expect(r.stderr).toMatch(/does not fit in 64 MiB of memory/);
   });
 
   it('refuses a truncated image', () => {

@@ -49,8 +49,15 @@ export function findMultibootHeader(image: Uint8Array): MultibootHeader | undefi
 
 /** Load the kernel into memory and set the CPU up at its entry point. */
 export function bootMultiboot(image: Uint8Array, name: string, mem: PhysicalMemory, cpu: Cpu, cmdline: string): void {
+  const isElf = image.length >= 4 && image[0] === 0x7f && image[1] === 0x45 && image[2] === 0x4c && image[3] === 0x46;
+  // An ELF file is checked as one first, so a 64-bit or non-i386 image is told so.
+  const elf = isElf ? new Elf32(image, name) : null;
   const header = findMultibootHeader(image);
-  if (!header) throw new ImageError(`${name}: no Multiboot header in the first 8 KiB (the bare machine boots Multiboot kernels)`);
+  if (!header) {
+    throw new ImageError(isElf
+      ? `${name}: no Multiboot header in the first 8 KiB (the bare machine boots Multiboot kernels)`
+      : `${name}: not an ELF file, and no Multiboot header in its first 8 KiB`);
+  }
   let entry: number;
   if (header.loadAddr !== undefined) {
     // The a.out kludge: the header says where the file goes.
@@ -61,7 +68,7 @@ export function bootMultiboot(image: Uint8Array, name: string, mem: PhysicalMemo
     place(mem, name, header.loadAddr, image.subarray(fileStart, fileStart + (loadEnd - header.loadAddr)), bssEnd - header.loadAddr);
     entry = header.entryAddr!;
   } else {
-    const elf = new Elf32(image, name);
+    if (elf === null) throw new ImageError(`${name}: not an ELF file, and its Multiboot header gives no load addresses`);
     const segs = elf.loadSegments;
     if (segs.length === 0) throw new ImageError(`${name}: no loadable segments`);
     for (const s of segs) place(mem, name, s.paddr, image.subarray(s.offset, s.offset + s.filesz), s.memsz);

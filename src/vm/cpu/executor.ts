@@ -10,7 +10,7 @@
  * addresses or in two address spaces is decoded once; writing to a page
  * drops its blocks (PhysicalMemory.codePages).
  */
-import { Cpu, CS } from './state';
+import { Cpu, CS, SS } from './state';
 import { Instr, Op } from './instr';
 import { decode, NEED_MORE_BYTES, MAX_INSTR_LEN } from './decoder';
 import { FAULT, raise, Vec } from './fault';
@@ -253,6 +253,8 @@ export class Executor {
       c.eip = c.eipNext;
       // An INT n already went to its handler (with TF cleared): no single-step trap for it.
       if ((ins.flags & Op.BRANCH) !== 0 && (ins.opcode === 0xcd || ins.opcode === 0xcc || ins.opcode === 0xce) && (c.segSel[CS] !== csBefore || c.eip !== eipFlow)) faulted = true;
+      // MOV SS and POP SS hold the single-step trap (like interrupts) until after the next instruction.
+      if ((ins.opcode === 0x8e && ins.reg === SS) || ins.opcode === 0x17) faulted = true;
     } catch (e) {
       if (e !== FAULT) throw e;
       if (c.instructions === before) c.instructions++;

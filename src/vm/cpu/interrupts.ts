@@ -75,14 +75,17 @@ function deliver(c: Cpu, vector: number, soft: boolean, ext: boolean, hasCode: b
   if (type !== GATE_INT16 && type !== GATE_TRAP16 && type !== GATE_INT32 && type !== GATE_TRAP32 && type !== GATE_TASK) raise(c, Vec.GP, gateErr);
   if (soft && ((hi >>> 13) & 3) < c.cpl) raise(c, Vec.GP, gateErr);
   if ((hi & 0x8000) === 0) raise(c, Vec.NP, gateErr);
-  // Task gates need a hardware task switch, which this CPU does not do.
-  if (type === GATE_TASK) raise(c, Vec.GP, gateErr);
+  if (type === GATE_TASK) {
+    // The TSS the gate names is checked as the manual says; the task switch itself is not emulated.
+    checkTss(c, lo >>> 16, extBit, Vec.GP, false);
+    raise(c, Vec.GP, gateErr);
+  }
   const gate32 = (type & 8) !== 0;
   const sel = lo >>> 16;
   const offset = gate32 ? (lo & 0xffff) | (hi & 0xffff0000) : lo & 0xffff;
 
   if ((sel & 0xfffc) === 0) raise(c, Vec.GP, extBit);
-  readDescriptor(c, sel, Vec.GP);
+  readDescriptor(c, sel, Vec.GP, extBit);
   const attr = descAttr(desc.hi);
   const dpl = attrDpl(attr);
   if (!isCodeAttr(attr) || dpl > c.cpl) raise(c, Vec.GP, (sel & 0xfffc) | extBit);
@@ -104,7 +107,7 @@ function deliver(c: Cpu, vector: number, soft: boolean, ext: boolean, hasCode: b
     if (spOff + (tss32 ? 5 : 3) > c.tr.limit) raise(c, Vec.TS, (c.tr.sel & 0xfffc) | extBit);
     const newEsp = tss32 ? c.rdSys32((c.tr.base + spOff) | 0) : c.rdSys16((c.tr.base + spOff) | 0);
     const newSs = c.rdSys16((c.tr.base + spOff + (tss32 ? 4 : 2)) | 0);
-    checkStackSegment(c, newSs, newCpl, Vec.TS);
+    checkStackSegment(c, newSs, newCpl, Vec.TS, extBit);
     const ssLo = desc.lo, ssHi = desc.hi, ssAddr = desc.addr;
     const ssBase = descBase(ssLo, ssHi), ssLimit = descLimit(ssLo, ssHi), ssAttr = descAttr(ssHi);
     const ss32 = (ssAttr & 0x4000) !== 0;
@@ -152,6 +155,19 @@ function deliver(c: Cpu, vector: number, soft: boolean, ext: boolean, hasCode: b
   c.exitBlock = true;
 }
 
+/**
+ * The checks on the TSS a task switch goes to (SDM Vol. 3 Table 7-1): a GDT
+ * selector, a TSS descriptor that is available (task gate) or busy (IRET to
+ * the back link), present. Raises `vector` or #NP with the selector.
+ */
+function checkTss(c: Cpu, sel: number, ext: number, vector: number, busy: boolean): void {
+  if ((sel & 4) !== 0) raise(c, vector, (sel & 0xfffc) | ext);
+  readDescriptor(c, sel, vector, ext);
+  const type = descAttr(desc.hi) & 0x17; // S and the type without its 32-bit bit
+  if (type !== (busy ? 3 : 1)) raise(c, vector, (sel & 0xfffc) | ext);
+  if ((desc.hi & 0x8000) === 0) raise(c, Vec.NP, (sel & 0xfffc) | ext);
+}
+
 function stackFits(sp: number, n: number, limit: number, attr: number): boolean {
   if ((attr & 0x4) !== 0) {
     const upper = (attr & 0x4000) !== 0 ? 0xffffffff : 0xffff;
@@ -176,7 +192,11 @@ export function setFlagsMasked(c: Cpu, value: number, mask: number): void {
 
 /** IRET / IRETD in protected mode. */
 export function iret(c: Cpu, o32: boolean): void {
-  if ((c.flagsRaw & NT) !== 0) raise(c, Vec.GP, 0); // a nested-task return needs task switching
+  if ((c.flagsRaw & NT) !== 0) {
+    // A return to the task in the current TSS's back link, which must be a busy TSS; the switch itself is not emulated.
+    checkTss(c, c.rdSys16(c.tr.base), 0, Vec.TS, true);
+    raise(c, Vec.GP, 0);
+  }
   const n = o32 ? 4 : 2;
   const peek = (k: number) => (o32 ? c.peek32(k * n) : c.peek16(k * n));
   const newEip = peek(0), newCs = peek(1) & 0xffff, newFlags = peek(2);

@@ -31,18 +31,19 @@ export const isConforming = (attr: number) => (attr & 0xc) === 0xc;
 
 /**
  * Read the descriptor a selector names into `desc`. A selector beyond its
- * table's limit raises `vector` with the selector as error code.
+ * table's limit raises `vector` with the selector as error code (plus `ext`,
+ * the EXT bit, while delivering an exception or external interrupt).
  */
-export function readDescriptor(c: Cpu, sel: number, vector: number = Vec.GP): void {
+export function readDescriptor(c: Cpu, sel: number, vector: number = Vec.GP, ext = 0): void {
   const index = sel & 0xfff8;
   let base: number, limit: number;
   if ((sel & 4) !== 0) {
-    if ((c.ldtr.sel & 0xfffc) === 0) raise(c, vector, sel & 0xfffc);
+    if ((c.ldtr.sel & 0xfffc) === 0) raise(c, vector, (sel & 0xfffc) | ext);
     base = c.ldtr.base; limit = c.ldtr.limit;
   } else {
     base = c.gdtr.base; limit = c.gdtr.limit;
   }
-  if (index + 7 > limit) raise(c, vector, sel & 0xfffc);
+  if (index + 7 > limit) raise(c, vector, (sel & 0xfffc) | ext);
   desc.addr = (base + index) | 0;
   desc.lo = c.rdSys32(desc.addr);
   desc.hi = c.rdSys32((desc.addr + 4) | 0);
@@ -81,13 +82,19 @@ export function loadDataSegment(c: Cpu, seg: number, sel: number): void {
   loadCacheFromDesc(c, seg, sel);
 }
 
-/** Check a selector for SS at privilege `cpl` and leave its descriptor in `desc` (not loaded). */
-export function checkStackSegment(c: Cpu, sel: number, cpl: number, vector: number = Vec.GP): void {
-  if ((sel & 0xfffc) === 0) raise(c, vector, 0);
-  readDescriptor(c, sel, vector);
+/**
+ * Check a selector for SS at privilege `cpl` and leave its descriptor in
+ * `desc` (not loaded). A bad selector raises `vector` (#GP for MOV SS and
+ * returns, #TS for the stack switch of an interrupt or call gate); a
+ * segment that is not present raises #SS in every case. `ext` is the EXT
+ * bit for the error codes.
+ */
+export function checkStackSegment(c: Cpu, sel: number, cpl: number, vector: number = Vec.GP, ext = 0): void {
+  if ((sel & 0xfffc) === 0) raise(c, vector, ext);
+  readDescriptor(c, sel, vector, ext);
   const attr = descAttr(desc.hi);
-  if ((sel & 3) !== cpl || attrDpl(attr) !== cpl || !isDataAttr(attr) || (attr & 0x2) === 0) raise(c, vector, sel & 0xfffc);
-  if ((attr & ATTR_P) === 0) raise(c, vector === Vec.TS ? Vec.TS : Vec.SS, sel & 0xfffc);
+  if ((sel & 3) !== cpl || attrDpl(attr) !== cpl || !isDataAttr(attr) || (attr & 0x2) === 0) raise(c, vector, (sel & 0xfffc) | ext);
+  if ((attr & ATTR_P) === 0) raise(c, Vec.SS, (sel & 0xfffc) | ext);
 }
 
 /** MOV SS / POP SS / LSS. */

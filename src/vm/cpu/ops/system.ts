@@ -12,7 +12,7 @@ import { EAX, ECX, EDX, EBX, CR0_PE, CR0_PG, CR0_WP, CR0_ET, CR0_TS, CR0_EM, CR0
 import { ea, Op, type Instr } from '../instr';
 import { def } from '../optable';
 import { raise, Vec } from '../fault';
-import { getFlags, materialize, ZF, IF, VM, RF, CF, DF } from '../flags';
+import { getFlags, materialize, ZF, IF, VM, RF, CF, DF, VIF, VIP } from '../flags';
 import { setReg, getRm, setRm } from './operands';
 import { writableFlags, setFlagsMasked } from '../interrupts';
 import { readDescriptor, desc, descAttr, descBase, descLimit, attrDpl, isCodeAttr, isConforming } from '../segments';
@@ -52,7 +52,8 @@ function pushf(c: Cpu, i: Instr): void {
 }
 function popf(c: Cpu, i: Instr): void {
   const v = i.o32 ? c.peek32(0) : c.peek16(0);
-  let m = writableFlags(c, c.cpl) & ~RF;
+  // Unlike IRET, POPF never changes VIF and VIP (nor VM), even at CPL 0; RF is cleared.
+  let m = writableFlags(c, c.cpl) & ~(RF | VIF | VIP);
   if (!i.o32) m &= 0xffff;
   c.addSP(i.size);
   setFlagsMasked(c, v, m);
@@ -173,7 +174,8 @@ function arpl(c: Cpu, i: Instr): void {
 
 // ---- Control and debug registers -----------------------------------------------------
 
-const CR4_SUPPORTED = CR4_TSD | CR4_DE | CR4_PSE | 0x40 /* MCE */ | CR4_PGE | 0x100 /* PCE */ | 0x200 /* OSFXSR */ | 0x400 /* OSXMMEXCPT */;
+const CR4_PCE = 0x100;
+const CR4_SUPPORTED = CR4_TSD | CR4_DE | CR4_PSE | 0x40 /* MCE */ | CR4_PGE | CR4_PCE | 0x200 /* OSFXSR */ | 0x400 /* OSXMMEXCPT */;
 
 function movFromCr(c: Cpu, i: Instr): void {
   requireCpl0(c);
@@ -205,8 +207,11 @@ function movToCr(c: Cpu, i: Instr): void {
     default: raise(c, Vec.UD);
   }
 }
+const CR0_NW = 0x20000000, CR0_CD = 0x40000000;
 export function writeCr0(c: Cpu, v: number): void {
   if ((v & CR0_PG) !== 0 && (v & CR0_PE) === 0) raise(c, Vec.GP, 0);
+  // Not write-through (NW) with caching enabled (CD clear) is an invalid combination.
+  if ((v & (CR0_CD | CR0_NW)) === CR0_NW) raise(c, Vec.GP, 0);
   if ((v & CR0_PE) === 0) {
     c.shutdownReason = 'the guest left protected mode (CR0.PE cleared): real mode is not emulated';
     c.halted = true;
@@ -269,7 +274,8 @@ function cpuid(c: Cpu): void {
   if (leaf === 0) {
     a = 1;
     b = 0x756e6547; d = 0x49656e69; cc = 0x6c65746e; // "GenuineIntel"
-  } else if (leaf === 1) {
+  } else {
+    // Leaf 1, and any leaf above the maximum (basic or extended): the manual says those get the highest basic leaf.
     a = 0x0633; // family 6, model 3, stepping 3
     d = CPUID_FEATURES;
   }
@@ -304,6 +310,13 @@ function wrmsr(c: Cpu): void {
     case MSR_SYSENTER_EIP: c.msrSysenterEip = lo; break;
     default: raise(c, Vec.GP, 0);
   }
+}
+
+/** RDPMC: the P6's two performance counters exist but count nothing (no event is ever selected). */
+function rdpmc(c: Cpu): void {
+  if (c.cpl !== 0 && (c.cr4 & CR4_PCE) === 0) raise(c, Vec.GP, 0);
+  if ((c.r32[ECX] >>> 0) > 1) raise(c, Vec.GP, 0);
+  c.r32[EAX] = 0; c.r32[EDX] = 0;
 }
 
 function hlt(c: Cpu): void {
@@ -357,9 +370,12 @@ def('0F 06', 'clts', clts);
 def('0F 08', 'invd', wbinvd);
 def('0F 09', 'wbinvd', wbinvd);
 def('0F A2', 'cpuid', cpuid);
-def('0F 31', 'rdtsc', rdtsc);
-def('0F 32', 'rdmsr', rdmsr);
-def('0F 30', 'wrmsr', wrmsr);
+// The run loop counts a block's instructions up front: ending the block at
+// RDTSC/RDMSR/WRMSR makes the instruction count (the TSC) exact when they run.
+def('0F 31', 'rdtsc', rdtsc, rdtsc, E);
+def('0F 32', 'rdmsr', rdmsr, rdmsr, E);
+def('0F 30', 'wrmsr', wrmsr, wrmsr, E);
+def('0F 33', 'rdpmc', rdpmc);
 def('F4', 'hlt', hlt, hlt, E | Op.BRANCH);
 def('90', 'nop', nop);
 def('0F 1F/0', 'nop Ev', nop);
