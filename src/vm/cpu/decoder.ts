@@ -64,6 +64,8 @@ export function decode(bytes: Uint8Array, pos: number, end: number, code32: bool
     out.mod = modrm >> 6;
     out.reg = (modrm >> 3) & 7;
     out.rm = modrm & 7;
+    // MOV to and from CRn/DRn ignore mod: their operand is a register, with no SIB or displacement.
+    if (entry !== undefined && !isGroup(entry) && entry.regOnly) out.mod = 3;
     if (out.mod !== 3) {
       pos = a32 ? modrm32(bytes, pos, lim, out) : modrm16(bytes, pos, lim, out);
       if (pos < 0) return overrun(out, start, lim, end);

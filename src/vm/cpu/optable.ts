@@ -16,6 +16,8 @@ export interface Row extends OpDef {
   immB: Imm;
   /** Operand size is a byte (an `b` operand decides the size). */
   byteOp: boolean;
+  /** The r/m operand is always a register, whatever ModRM.mod says (MOV to and from CRn/DRn). */
+  regOnly: boolean;
 }
 
 /** An entry of the map: a row, or a group picked by ModRM.reg (and optionally a different group when mod = 3). */
@@ -55,6 +57,7 @@ function makeRow(text: string, fn32: Handler, fn16: Handler, flags: number): Row
     immA: imms[0] ?? Imm.NONE,
     immB: imms[1] ?? Imm.NONE,
     byteOp: ops.some((o) => /^[EGOXYZ]b$|^AL$/.test(o)) && !ops.some((o) => /^[EGIJMOXYZ]?[vz]$|^eAX$/.test(o)),
+    regOnly: ops.includes('Rd'),
   };
 }
 

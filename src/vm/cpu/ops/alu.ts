@@ -193,6 +193,23 @@ function imulGEI(c: Cpu, i: Instr): void {
 
 // ---- Division ---------------------------------------------------------------
 
+/** Remainder of the last divU64. */
+let divRem = 0;
+
+/**
+ * (hi:lo) / d for unsigned 32-bit hi, lo, d with hi < d (so the quotient
+ * fits in 32 bits): long division in two 16-bit steps, each exact in double
+ * arithmetic (numerators below 2^48, quotient digits below 2^16).
+ */
+function divU64(hi: number, lo: number, d: number): number {
+  let t = hi * 0x10000 + (lo >>> 16);
+  const q1 = Math.floor(t / d);
+  t = (t - q1 * d) * 0x10000 + (lo & 0xffff);
+  const q0 = Math.floor(t / d);
+  divRem = t - q0 * d;
+  return q1 * 0x10000 + q0;
+}
+
 function divE(c: Cpu, i: Instr): void {
   const s = i.size, d = getRm(c, i, s) >>> 0;
   if (d === 0) raise(c, Vec.DE);
@@ -205,17 +222,10 @@ function divE(c: Cpu, i: Instr): void {
     if (q > 0xffff) raise(c, Vec.DE);
     c.setR16(EAX, q); c.setR16(EDX, n % d);
   } else {
-    const hi = c.r32[EDX] >>> 0, lo = c.r32[EAX] >>> 0;
+    const hi = c.r32[EDX] >>> 0;
     if (hi >= d) raise(c, Vec.DE);
-    if (hi < 0x200000) {
-      const n = hi * 0x100000000 + lo;
-      c.r32[EAX] = Math.floor(n / d);
-      c.r32[EDX] = n % d;
-    } else {
-      const n = (BigInt(hi) << 32n) | BigInt(lo), bd = BigInt(d);
-      c.r32[EAX] = Number(n / bd);
-      c.r32[EDX] = Number(n % bd);
-    }
+    c.r32[EAX] = divU64(hi, c.r32[EAX] >>> 0, d);
+    c.r32[EDX] = divRem;
   }
 }
 function idivE(c: Cpu, i: Instr): void {
@@ -230,11 +240,20 @@ function idivE(c: Cpu, i: Instr): void {
     if (q > 0x7fff || q < -0x8000) raise(c, Vec.DE);
     c.setR16(EAX, q); c.setR16(EDX, n % d);
   } else {
-    const n = (BigInt(c.r32[EDX]) << 32n) | BigInt(c.r32[EAX] >>> 0), bd = BigInt(d);
-    const q = n / bd;
-    if (q > 0x7fffffffn || q < -0x80000000n) raise(c, Vec.DE);
-    c.r32[EAX] = Number(q);
-    c.r32[EDX] = Number(n % bd);
+    // Divide the magnitudes, then give the quotient and remainder their signs.
+    let hi = c.r32[EDX] >>> 0, lo = c.r32[EAX] >>> 0;
+    const negN = hi >= 0x80000000;
+    if (negN) {
+      lo = (~lo + 1) >>> 0;
+      hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
+    }
+    const ad = Math.abs(d);
+    if (hi >= ad) raise(c, Vec.DE);
+    const q = divU64(hi, lo, ad);
+    const negQ = negN !== d < 0;
+    if (q > (negQ ? 0x80000000 : 0x7fffffff)) raise(c, Vec.DE);
+    c.r32[EAX] = negQ ? -q : q;
+    c.r32[EDX] = negN ? -divRem : divRem;
   }
 }
 

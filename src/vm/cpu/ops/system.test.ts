@@ -8,7 +8,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import {
-  runCode, regs, flagNames, setDescriptor, enterRing3,
+  runCode, regs, flagNames, setDescriptor, enterRing3, installTss,
   CODE, STACK_TOP, SEL_TSS, SEL_DATA3, type Init, type TestCpu,
 } from '../../../../test/cpu/harness';
 import { CR0_PE, CR0_MP, CR0_EM, CR0_TS, CR0_ET, CR0_PG, CR4_DE, CR4_TSD, type Cpu } from '../state';
@@ -412,5 +412,56 @@ describe('x87, WAIT, HLT and invalid opcodes', () => {
   });
   it('a 16-byte instruction raises #GP(0)', () => {
     faultAt(runCode('66 66 66 66 66 66 66 66 66 66 66 66 66 66 66 90'), 13, 0);
+  });
+});
+
+describe('encodings the disassembler checked against objdump', () => {
+  it('MOV to CR3 ignores ModRM.mod: 0F 22 58 is mov %eax,%cr3 in three bytes', () => {
+    // mod = 1 would mean a displacement byte; for CRn moves the operand is always a register.
+    const t = runCode('0f 22 58 90', { eax: 0x5000 });
+    expect(t.cpu.cr3).toBe(0x5000);
+    expect(t.history).toEqual([]);
+    expect(t.cpu.eip >>> 0).toBe(t.end + 1);
+  });
+  it('UD1 takes a ModRM operand: #UD at the instruction, and it is three bytes long', () => {
+    const t = runCode('0f b9 c0');
+    faultAt(t, 6);
+  });
+  it('RSM outside system management mode raises #UD', () => {
+    faultAt(runCode('0f aa'), 6);
+  });
+  it('the reserved-NOP space 0F 18-1F does nothing, in every form', () => {
+    const t = runCode('0f 18 03 0f 19 c0 0f 1e 44 8e 10 0f 1f 08', { eax: 7 });
+    expect(t.history).toEqual([]);
+    expect(regs(t.cpu).eax).toBe(7);
+  });
+  it('SYSENTER goes to SYSENTER_CS:EIP at ring 0 with SYSENTER_ESP, IF cleared', () => {
+    const t = runCode('0f 34', { flags: IF }, (c) => {
+      enterRing3(c);
+      c.msrSysenterCs = 0x08;
+      c.msrSysenterEsp = 0x7000;
+      c.msrSysenterEip = 0x900; // the harness's HLT
+    });
+    expect(t.cpu.cpl).toBe(0);
+    expect(t.cpu.segSel[1]).toBe(0x08);
+    expect(t.cpu.segSel[2]).toBe(0x10);
+    expect(regs(t.cpu).esp).toBe(0x7000);
+    expect(t.flags() & IF).toBe(0);
+    expect(t.cpu.halted).toBe(true);
+  });
+  it('SYSENTER with SYSENTER_CS = 0 raises #GP(0)', () => {
+    faultAt(runCode('0f 34'), 13, 0);
+  });
+  it('SYSEXIT returns to ring 3 at EDX with ESP = ECX, on the selectors after SYSENTER_CS', () => {
+    // Return to the trailing HLT right after it, which at ring 3 raises #GP(0): that shows where SYSEXIT went, and at which CPL.
+    const t = runCode('0f 35', { ecx: 0x6000, edx: CODE + 2 }, (c) => { installTss(c); c.msrSysenterCs = 0x08; });
+    expect(deliveries(t)).toEqual([[13, 0, CODE + 2]]);
+    expect(t.frame().cs).toBe(0x1b);
+    expect(t.frame().ss).toBe(0x23);
+    expect(t.frame().esp).toBe(0x6000);
+  });
+  it('SYSEXIT at CPL 3 raises #GP(0)', () => {
+    const t = ring3({}, (c) => { c.msrSysenterCs = 0x08; })('0f 35');
+    expect(deliveries(t)).toEqual([[13, 0, CODE]]);
   });
 });

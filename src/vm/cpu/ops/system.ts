@@ -8,7 +8,7 @@
  * Everything privileged raises #GP(0) at CPL > 0.
  */
 import type { Cpu } from '../state';
-import { EAX, ECX, EDX, EBX, CR0_PE, CR0_PG, CR0_WP, CR0_ET, CR0_TS, CR0_EM, CR0_MP, CR4_PSE, CR4_PGE, CR4_TSD, CR4_DE, ATTR_P, ATTR_S } from '../state';
+import { EAX, ECX, EDX, EBX, ESP, CS, SS, CR0_PE, CR0_PG, CR0_WP, CR0_ET, CR0_TS, CR0_EM, CR0_MP, CR4_PSE, CR4_PGE, CR4_TSD, CR4_DE, ATTR_P, ATTR_S } from '../state';
 import { ea, Op, type Instr } from '../instr';
 import { def } from '../optable';
 import { raise, Vec } from '../fault';
@@ -267,7 +267,7 @@ const wbinvd = (c: Cpu) => requireCpl0(c);
 // ---- Identification, time and model-specific registers --------------------------
 
 /** CPUID: a P6-class processor with the features this CPU really has. */
-export const CPUID_FEATURES = (1 << 2) /* DE */ | (1 << 3) /* PSE */ | (1 << 4) /* TSC */ | (1 << 5) /* MSR */ | (1 << 8) /* CX8 */ | (1 << 13) /* PGE */ | (1 << 15); /* CMOV */
+export const CPUID_FEATURES = (1 << 2) /* DE */ | (1 << 3) /* PSE */ | (1 << 4) /* TSC */ | (1 << 5) /* MSR */ | (1 << 8) /* CX8 */ | (1 << 11) /* SEP */ | (1 << 13) /* PGE */ | (1 << 15); /* CMOV */
 function cpuid(c: Cpu): void {
   const leaf = c.r32[EAX];
   let a = 0, b = 0, cc = 0, d = 0;
@@ -317,6 +317,34 @@ function rdpmc(c: Cpu): void {
   if (c.cpl !== 0 && (c.cr4 & CR4_PCE) === 0) raise(c, Vec.GP, 0);
   if ((c.r32[ECX] >>> 0) > 1) raise(c, Vec.GP, 0);
   c.r32[EAX] = 0; c.r32[EDX] = 0;
+}
+
+// ---- SYSENTER and SYSEXIT ---------------------------------------------------------
+
+/**
+ * The fast system call: flat segments derived from SYSENTER_CS (code,
+ * then stack at +8, user code at +16 and user stack at +24), no descriptor
+ * tables read, as the manual describes.
+ */
+function sysenter(c: Cpu): void {
+  const cs = c.msrSysenterCs & 0xfffc;
+  if (cs === 0) raise(c, Vec.GP, 0);
+  materialize(c);
+  c.flagsRaw &= ~(VM | IF | RF);
+  c.setCpl(0);
+  c.setSegmentCache(CS, cs, 0, 0xffffffff, 0xc09b);
+  c.setSegmentCache(SS, (cs + 8) & 0xfffc, 0, 0xffffffff, 0xc093);
+  c.r32[ESP] = c.msrSysenterEsp;
+  c.eipNext = c.msrSysenterEip;
+}
+function sysexit(c: Cpu): void {
+  const cs = c.msrSysenterCs & 0xfffc;
+  if (cs === 0 || c.cpl !== 0) raise(c, Vec.GP, 0);
+  c.setCpl(3);
+  c.setSegmentCache(CS, ((cs + 16) & 0xfffc) | 3, 0, 0xffffffff, 0xc0fb);
+  c.setSegmentCache(SS, ((cs + 24) & 0xfffc) | 3, 0, 0xffffffff, 0xc0f3);
+  c.r32[ESP] = c.r32[ECX];
+  c.eipNext = c.r32[EDX];
 }
 
 function hlt(c: Cpu): void {
@@ -380,6 +408,20 @@ def('F4', 'hlt', hlt, hlt, E | Op.BRANCH);
 def('90', 'nop', nop);
 def('0F 1F/0', 'nop Ev', nop);
 def('0F 0B', 'ud2', (c) => raise(c, Vec.UD));
+// UD1 and UD0 are undefined on purpose too, but take a ModRM operand (which matters to a handler that skips them).
+def('0F B9', 'ud1 Gv,Ev', (c) => raise(c, Vec.UD));
+def('0F FF', 'ud0 Gv,Ev', (c) => raise(c, Vec.UD));
+// RSM is only valid in system management mode, which this CPU never enters.
+def('0F AA', 'rsm', (c) => raise(c, Vec.UD));
+// The hint and reserved-NOP space: prefetches (no cache to warm) and multi-byte NOPs do nothing.
+['prefetchnta', 'prefetcht0', 'prefetcht1', 'prefetcht2'].forEach((name, r) => def(`0F 18/${r}`, `${name} Mb`, nop));
+for (let r = 4; r < 8; r++) def(`0F 18/${r}`, 'nop Ev', nop);
+for (let r = 0; r < 4; r++) def(`0F 18/${r}r`, 'nop Ev', nop);
+for (let op = 0x19; op <= 0x1f; op++) {
+  for (let r = 0; r < 8; r++) if (!(op === 0x1f && r === 0)) def(`0F ${op.toString(16).toUpperCase()}/${r}`, 'nop Ev', nop);
+}
+def('0F 34', 'sysenter', sysenter, sysenter, Op.BRANCH | Op.ENDS_BLOCK);
+def('0F 35', 'sysexit', sysexit, sysexit, Op.BRANCH | Op.ENDS_BLOCK);
 for (let k = 0; k < 8; k++) def((0xd8 + k).toString(16).toUpperCase(), 'fpu Ef', x87, x87, Op.X87);
 def('9B', 'fwait', fwait, fwait, Op.X87);
 
