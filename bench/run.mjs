@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist/cli.js');
 const kernel = join(root, 'guests/bare/build/bench.elf');
-const iterations = Number(process.env.BENCH_ITERATIONS ?? 20);
+const iterations = Number(process.env.BENCH_ITERATIONS ?? 100);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 
 function ours(iters) {
