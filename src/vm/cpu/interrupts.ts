@@ -12,7 +12,8 @@ import type { Cpu } from './state';
 import { CS, SS, ESP, ATTR_P } from './state';
 import { raise, Vec, FAULT, hasErrorCode } from './fault';
 import { getFlags, materialize, TF, NT, RF, VM, IF, IOPL, AC, ID, VIF, VIP, ARITH, DF } from './flags';
-import { readDescriptor, desc, descAttr, attrDpl, isCodeAttr, isConforming, checkStackSegment, markAccessed, loadCacheFromDesc, descBase, descLimit, dropInnerSegments } from './segments';
+import { switchToInnerRing } from './stackswitch';
+import { readDescriptor, desc, descAttr, attrDpl, isCodeAttr, isConforming, checkStackSegment, markAccessed, loadCacheFromDesc, descLimit, dropInnerSegments } from './segments';
 
 const GATE_TASK = 5, GATE_INT16 = 6, GATE_TRAP16 = 7, GATE_INT32 = 14, GATE_TRAP32 = 15;
 
@@ -100,34 +101,12 @@ function deliver(c: Cpu, vector: number, soft: boolean, ext: boolean, hasCode: b
   const oldCs = c.segSel[CS];
 
   if (!isConforming(attr) && dpl < c.cpl) {
-    // Inner privilege: new stack from the TSS.
-    const newCpl = dpl;
-    const tss32 = (c.tr.attr & 0x8) !== 0;
-    const spOff = tss32 ? 4 + newCpl * 8 : 2 + newCpl * 4;
-    if (spOff + (tss32 ? 5 : 3) > c.tr.limit) raise(c, Vec.TS, (c.tr.sel & 0xfffc) | extBit);
-    const newEsp = tss32 ? c.rdSys32((c.tr.base + spOff) | 0) : c.rdSys16((c.tr.base + spOff) | 0);
-    const newSs = c.rdSys16((c.tr.base + spOff + (tss32 ? 4 : 2)) | 0);
-    checkStackSegment(c, newSs, newCpl, Vec.TS, extBit);
-    const ssLo = desc.lo, ssHi = desc.hi, ssAddr = desc.addr;
-    const ssBase = descBase(ssLo, ssHi), ssLimit = descLimit(ssLo, ssHi), ssAttr = descAttr(ssHi);
-    const ss32 = (ssAttr & 0x4000) !== 0;
-    const frame = [c.segSel[SS], c.r32[ESP], flags, oldCs, returnEip];
-    if (hasCode) frame.push(code);
-    let sp = ss32 ? newEsp : newEsp & 0xffff;
-    for (const v of frame) {
-      sp = ss32 ? (sp - n) | 0 : (sp - n) & 0xffff;
-      if (!stackFits(sp >>> 0, n, ssLimit, ssAttr)) raise(c, Vec.SS, (newSs & 0xfffc) | extBit);
-      if (n === 4) c.wrSys32((ssBase + sp) | 0, v); else c.wrSys16((ssBase + sp) | 0, v);
-    }
-    // Committed: nothing below can fault.
-    desc.lo = ssLo; desc.hi = ssHi; desc.addr = ssAddr;
-    markAccessed(c);
-    loadCacheFromDesc(c, SS, (newSs & 0xfffc) | newCpl);
-    if (ss32) c.r32[ESP] = sp; else c.r16[ESP << 1] = sp;
-    desc.lo = csLo; desc.hi = csHi; desc.addr = csAddr;
-    markAccessed(c);
-    loadCacheFromDesc(c, CS, (sel & 0xfffc) | newCpl);
-    c.setCpl(newCpl);
+    // Inner privilege: the frame goes on the new ring's stack, from the TSS.
+    switchToInnerRing(c, dpl, { lo: csLo, hi: csHi, addr: csAddr, sel }, n, (oldSs, oldEsp) => {
+      const frame = [oldSs, oldEsp, flags, oldCs, returnEip];
+      if (hasCode) frame.push(code);
+      return frame;
+    }, extBit);
   } else if (isConforming(attr) || dpl === c.cpl) {
     // Same privilege: the frame goes on the current stack.
     const frame = [flags, oldCs, returnEip];
@@ -166,14 +145,6 @@ function checkTss(c: Cpu, sel: number, ext: number, vector: number, busy: boolea
   const type = descAttr(desc.hi) & 0x17; // S and the type without its 32-bit bit
   if (type !== (busy ? 3 : 1)) raise(c, vector, (sel & 0xfffc) | ext);
   if ((desc.hi & 0x8000) === 0) raise(c, Vec.NP, (sel & 0xfffc) | ext);
-}
-
-function stackFits(sp: number, n: number, limit: number, attr: number): boolean {
-  if ((attr & 0x4) !== 0) {
-    const upper = (attr & 0x4000) !== 0 ? 0xffffffff : 0xffff;
-    return sp > limit && sp + n - 1 <= upper;
-  }
-  return sp + n - 1 <= limit;
 }
 
 /** The EFLAGS bits IRET, POPF and the like may change at the current privilege. */

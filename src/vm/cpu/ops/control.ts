@@ -12,7 +12,8 @@ import { condition, getOF } from '../flags';
 import { getRm, sext } from './operands';
 import { CC_NAMES } from './conditions';
 import { softwareInterrupt, iret } from '../interrupts';
-import { readDescriptor, desc, descAttr, attrDpl, isCodeAttr, isConforming, markAccessed, loadCacheFromDesc, descLimit, descBase, checkStackSegment, dropInnerSegments } from '../segments';
+import { switchToInnerRing } from '../stackswitch';
+import { readDescriptor, desc, descAttr, attrDpl, isCodeAttr, isConforming, markAccessed, loadCacheFromDesc, descLimit, checkStackSegment, dropInnerSegments } from '../segments';
 
 /** Jump to a near target (an EIP value), checking it against CS's limit. */
 export function jumpNear(c: Cpu, i: Instr, target: number): void {
@@ -116,32 +117,11 @@ function throughCallGate(c: Cpu, i: Instr, gateSel: number, call: boolean): void
   const n = gate32 ? 4 : 2;
 
   if (call && !isConforming(attr) && dpl < c.cpl) {
-    // A call to an inner ring: new stack from the TSS, parameters copied across.
-    const newCpl = dpl;
-    const spOff = 4 + newCpl * 8;
-    if (spOff + 5 > c.tr.limit) raise(c, Vec.TS, c.tr.sel & 0xfffc);
-    const newEsp = c.rdSys32((c.tr.base + spOff) | 0);
-    const newSs = c.rdSys16((c.tr.base + spOff + 4) | 0);
-    checkStackSegment(c, newSs, newCpl, Vec.TS);
-    const ssLo = desc.lo, ssHi = desc.hi, ssAddr = desc.addr;
-    const ssBase = descBase(ssLo, ssHi);
-    const ss32 = (descAttr(ssHi) & 0x4000) !== 0;
+    // A call to an inner ring: new stack from the TSS, the gate's parameters copied across.
     const args: number[] = [];
     for (let k = params - 1; k >= 0; k--) args.push(n === 4 ? c.peek32(k * 4) : c.peek16(k * 2));
-    const frame = [c.segSel[SS], c.r32[ESP], ...args, c.segSel[CS], c.eipNext];
-    let sp = newEsp;
-    for (const v of frame) {
-      sp = ss32 ? (sp - n) | 0 : (sp - n) & 0xffff;
-      if (n === 4) c.wrSys32((ssBase + sp) | 0, v); else c.wrSys16((ssBase + sp) | 0, v);
-    }
-    desc.lo = ssLo; desc.hi = ssHi; desc.addr = ssAddr;
-    markAccessed(c);
-    loadCacheFromDesc(c, SS, (newSs & 0xfffc) | newCpl);
-    if (ss32) c.r32[ESP] = sp; else c.r16[ESP << 1] = sp;
-    desc.lo = csLo; desc.hi = csHi; desc.addr = csAddr;
-    markAccessed(c);
-    loadCacheFromDesc(c, CS, (sel & 0xfffc) | newCpl);
-    c.setCpl(newCpl);
+    const returnCs = c.segSel[CS], returnEip = c.eipNext;
+    switchToInnerRing(c, dpl, { lo: csLo, hi: csHi, addr: csAddr, sel }, n, (oldSs, oldEsp) => [oldSs, oldEsp, ...args, returnCs, returnEip], 0);
   } else {
     if (call) pushReturn(c, gate32);
     desc.lo = csLo; desc.hi = csHi; desc.addr = csAddr;
