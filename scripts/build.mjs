@@ -7,6 +7,8 @@ const entries = [
   ['src/cli.ts', 'dist/cli.js'],
   ['src/extension.ts', 'dist/extension.js'],
   ['src/debugAdapter.ts', 'dist/debugAdapter.js'],
+  // A developer's tool, not part of the product: lockstep against QEMU.
+  ['test/oracle/cli.ts', 'dist/oracle.js'],
 ].filter(([src]) => existsSync(src));
 
 await Promise.all(entries.map(([entry, outfile]) => build({

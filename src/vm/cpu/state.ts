@@ -79,7 +79,8 @@ export class Cpu implements FaultState {
   cr2 = 0;
   cr3 = 0;
   cr4 = 0;
-  readonly dr = new Int32Array(8);
+  /** Debug registers; DR6 and DR7 start with their reserved bits as the manual gives them. */
+  readonly dr = Int32Array.from([0, 0, 0, 0, 0, 0, 0xffff0ff0 | 0, 0x400]);
   msrSysenterCs = 0;
   msrSysenterEsp = 0;
   msrSysenterEip = 0;

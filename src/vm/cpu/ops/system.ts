@@ -144,7 +144,8 @@ function lar(c: Cpu, i: Instr): void {
   const sel = getRm(c, i, 2);
   const attr = visibleDescriptor(c, sel, [1, 2, 3, 4, 5, 9, 0xb, 0xc]);
   if (attr < 0) { setZF(c, false); return; }
-  setReg(c, i.reg, i.size, desc.hi & (i.o32 ? 0x00ffff00 : 0xff00));
+  // Bits 19:16 (the limit's top) are undefined in the result; they read as zero, as on QEMU.
+  setReg(c, i.reg, i.size, desc.hi & (i.o32 ? 0x00f0ff00 : 0xff00));
   setZF(c, true);
 }
 function lsl(c: Cpu, i: Instr): void {

@@ -1,0 +1,166 @@
+/**
+ * Lockstep: our Machine and QEMU run the same kernel side by side, one
+ * step at a time (an instruction, with any exception it delivers, or one
+ * REP iteration: what QEMU's single step means), and after every step the
+ * architectural state must agree: EIP, the eight general registers, the
+ * segment selectors, CR0/CR2/CR3/CR4, and EFLAGS except the flags the
+ * manual leaves undefined for the instruction just run (undefinedFlags.ts).
+ * Those undefined flags are then copied from QEMU into ours, so a later
+ * instruction that reads them still runs the same way in both.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Machine } from '../../src/vm/machine';
+import { Elf32 } from '../../src/vm/elf';
+import { Instr } from '../../src/vm/cpu/instr';
+import { decode } from '../../src/vm/cpu/decoder';
+import { disassemble } from '../../src/vm/cpu/disasm';
+import { getFlags, materialize, ARITH } from '../../src/vm/cpu/flags';
+import { peekTranslate } from '../../src/vm/cpu/paging';
+import { QemuGdb, type QemuRegs } from './rsp';
+import { undefinedFlags } from './undefinedFlags';
+
+export interface LockstepOptions {
+  /** Multiboot command line arguments (QEMU passes "KERNEL-PATH ARGS"; both machines get the same bytes). */
+  args?: string;
+  maxSteps?: number;
+  /** Steps of history kept for a divergence report. */
+  history?: number;
+}
+
+export interface LockstepResult {
+  kernel: string;
+  steps: number;
+  seconds: number;
+  /** Why the run ended: the guest exited, the step limit, or a divergence (with the report). */
+  end: 'exit' | 'limit' | 'divergence';
+  report?: string;
+}
+
+const NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'] as const;
+const SEGS = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'] as const;
+const LOW_MEMORY = 0xa0000;
+
+type State = Record<string, number>;
+
+function ours(m: Machine): State {
+  const c = m.cpu, s: State = {};
+  NAMES.forEach((n, k) => { s[n] = c.r32[k] >>> 0; });
+  s.eip = c.eip >>> 0;
+  s.eflags = getFlags(c) >>> 0;
+  SEGS.forEach((n, k) => { s[n] = c.segSel[k]; });
+  s.cr0 = c.cr0 >>> 0; s.cr2 = c.cr2 >>> 0; s.cr3 = c.cr3 >>> 0; s.cr4 = c.cr4 >>> 0;
+  return s;
+}
+
+const hex = (v: number) => (v >>> 0).toString(16).padStart(8, '0');
+
+function describe(s: State): string {
+  return [...NAMES, 'eip', 'eflags', ...SEGS, 'cr0', 'cr2', 'cr3', 'cr4'].map((k) => `${k}=${hex(s[k])}`).join(' ');
+}
+
+/** The instruction at CS:EIP, decoded from our memory (for masks and reports). */
+function instructionAt(m: Machine): { ins: Instr; bytes: Uint8Array; text: string } {
+  const c = m.cpu;
+  const lin = (c.segBase[1] + c.eip) | 0;
+  const bytes = new Uint8Array(15);
+  for (let k = 0; k < 15; k++) {
+    const p = peekTranslate(c, (lin + k) | 0);
+    bytes[k] = p < 0 ? 0 : c.mem.read8(p);
+  }
+  const ins = new Instr(() => {});
+  const len = decode(bytes, 0, 15, c.code32, ins);
+  const text = disassemble(ins, { syntax: 'att', address: lin >>> 0 });
+  return { ins, bytes: bytes.subarray(0, Math.max(len, 1)), text };
+}
+
+export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): Promise<LockstepResult> {
+  const path = resolve(kernelPath);
+  const image = new Uint8Array(readFileSync(path));
+  const entry = new Elf32(image, path).entry;
+  const maxSteps = opts.maxSteps ?? Infinity;
+  const cmdline = opts.args ? `${path} ${opts.args}` : path;
+  // The same devices as our bare machine: COM1, the 0xE9 console, isa-debug-exit.
+  const qemu = new QemuGdb(['-kernel', path, ...(opts.args ? ['-append', opts.args] : []), '-display', 'none', '-m', '64', '-no-reboot', '-nodefaults',
+    '-serial', 'null', '-debugcon', 'file:/dev/null', '-device', 'isa-debug-exit,iobase=0xf4,iosize=1']);
+  const started = process.hrtime.bigint();
+  const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+  try {
+    await qemu.start();
+    await qemu.runTo(entry);
+
+    // Both machines start from the same state: QEMU's registers and its low memory (the Multiboot information, the command line).
+    const m = new Machine({ memoryMiB: 64, compileAfter: Infinity });
+    m.bootMultiboot(image, path, cmdline);
+    const q0 = await qemu.regs();
+    NAMES.forEach((n, k) => { m.cpu.r32[k] = q0[n]; });
+    m.cpu.flagsRaw = q0.eflags; m.cpu.lazyMask = 0;
+    for (let a = 0; a < LOW_MEMORY; a += 0x800) m.mem.load(a, await qemu.readMemory(a, 0x800));
+    // QEMU may put the command line and the memory map above the kernel: copy the pages the Multiboot information points to.
+    const mbi = new DataView(m.mem.bytes.buffer, q0.ebx, 72);
+    for (const p of [mbi.getUint32(16, true), mbi.getUint32(48, true), mbi.getUint32(64, true)]) {
+      const page = p & ~0xfff;
+      if (p >= LOW_MEMORY && page + 0x1000 <= m.mem.size) for (let a = page; a < page + 0x1000; a += 0x800) m.mem.load(a, await qemu.readMemory(a, 0x800));
+    }
+
+    const history: string[] = [];
+    const keep = opts.history ?? 20;
+    let steps = 0;
+    let q: QemuRegs = q0;
+    for (;;) {
+      const diff = compare(ours(m), q, 0);
+      if (diff !== null) {
+        return { kernel: kernelPath, steps, seconds: seconds(), end: 'divergence', report: report(m, q, diff, history, steps, 'at the start') };
+      }
+      if (steps >= maxSteps) return { kernel: kernelPath, steps, seconds: seconds(), end: 'limit' };
+      const at = instructionAt(m);
+      const vectorsBefore = m.cpu.vectorCounts.reduce((a, b) => a + b, 0);
+      const undef = undefinedFlags(at.ins, m.cpu);
+      history.push(`${hex(m.cpu.eip)}: ${Buffer.from(at.bytes).toString('hex').padEnd(20)} ${at.text}`);
+      if (history.length > keep) history.shift();
+
+      const qemuGoesOn = await qemu.step();
+      const r = m.executor.run(1);
+      steps++;
+      if (!qemuGoesOn || qemu.hasExited) {
+        return { kernel: kernelPath, steps, seconds: seconds(), end: 'exit' };
+      }
+      void r;
+      q = await qemu.regs();
+      // An instruction that faulted changed no flags: its masks do not apply.
+      const faulted = m.cpu.vectorCounts.reduce((a, b) => a + b, 0) !== vectorsBefore;
+      const mask = faulted ? 0 : undef & ARITH;
+      const diff2 = compare(ours(m), q, mask);
+      if (diff2 !== null) {
+        return { kernel: kernelPath, steps, seconds: seconds(), end: 'divergence', report: report(m, q, diff2, history, steps, `after step ${steps}`) };
+      }
+      if (mask !== 0) {
+        // Take QEMU's values of the undefined flags, so both go on alike.
+        materialize(m.cpu);
+        m.cpu.flagsRaw = (m.cpu.flagsRaw & ~mask) | (q.eflags & mask);
+      }
+    }
+  } finally {
+    qemu.kill();
+  }
+}
+
+/** The names of the registers that differ, or null. */
+function compare(s: State, q: QemuRegs, flagMask: number): string[] | null {
+  const diff: string[] = [];
+  for (const k of [...NAMES, 'eip', ...SEGS, 'cr0', 'cr2', 'cr3', 'cr4'] as const) {
+    if (s[k] !== (q as unknown as State)[k]) diff.push(k);
+  }
+  if (((s.eflags ^ q.eflags) & ~flagMask) !== 0) diff.push('eflags');
+  return diff.length > 0 ? diff : null;
+}
+
+function report(m: Machine, q: QemuRegs, diff: string[], history: string[], steps: number, when: string): string {
+  return [
+    `divergence ${when} (${steps} steps compared): ${diff.join(', ')} differ`,
+    `  ours: ${describe(ours(m))}`,
+    `  qemu: ${describe(q as unknown as State)}`,
+    '  recent instructions (the last one ran last):',
+    ...history.map((h) => `    ${h}`),
+  ].join('\n');
+}
