@@ -126,7 +126,15 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
         return { kernel: kernelPath, steps, seconds: seconds(), end: 'exit' };
       }
       void r;
-      q = await qemu.regs();
+      let qNext = await qemu.regs();
+      // Now and then QEMU 7.2's stub reports a step that executed nothing (seen in the exceptions
+      // kernel, not reproducibly): every register as it was. Nothing real does that (a REP
+      // iteration moves ECX), so step QEMU again.
+      for (let retry = 0; retry < 3 && sameRegs(qNext, q); retry++) {
+        if (!(await qemu.step()) || qemu.hasExited) return { kernel: kernelPath, steps, seconds: seconds(), end: 'exit' };
+        qNext = await qemu.regs();
+      }
+      q = qNext;
       // An instruction that faulted changed no flags: its masks do not apply.
       const faulted = m.cpu.vectorCounts.reduce((a, b) => a + b, 0) !== vectorsBefore;
       const mask = faulted ? 0 : undef & ARITH;
@@ -143,6 +151,10 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
   } finally {
     qemu.kill();
   }
+}
+
+function sameRegs(a: QemuRegs, b: QemuRegs): boolean {
+  return (Object.keys(a) as (keyof QemuRegs)[]).every((k) => a[k] === b[k]);
 }
 
 /** The names of the registers that differ, or null. */
