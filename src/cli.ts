@@ -21,7 +21,7 @@ const USAGE = `usage: lguest-vm run IMAGE [--bare] [--mem MIB] [--max-instructio
   --bare                 boot IMAGE as a Multiboot kernel on the bare machine (the only mode for now)
   --mem MIB              guest memory in MiB (default 64)
   --max-instructions N   stop after N instructions (exit status 124)
-  --cmdline TEXT         the kernel command line
+  --cmdline TEXT         arguments for the kernel's command line (which starts with IMAGE, as QEMU's does)
   --stats                print instructions, wall time, MIPS and exceptions to stderr`;
 
 export const EXIT_GUEST_STOPPED = 2, EXIT_LIMIT = 124, EXIT_USAGE = 64;

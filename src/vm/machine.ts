@@ -55,9 +55,9 @@ export class Machine {
     }));
   }
 
-  /** Load a Multiboot kernel and point the CPU at its entry. Throws ImageError for a bad image. */
-  bootMultiboot(image: Uint8Array, name: string, cmdline = ''): void {
-    bootMultiboot(image, name, this.mem, this.cpu, cmdline);
+  /** Load a Multiboot kernel and point the CPU at its entry; the command line is "NAME ARGS". Throws ImageError for a bad image. */
+  bootMultiboot(image: Uint8Array, name: string, args = ''): void {
+    bootMultiboot(image, name, this.mem, this.cpu, args);
   }
 
   /** Run until the guest exits, stops, or `maxInstructions` more have run. */

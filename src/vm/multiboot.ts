@@ -13,8 +13,13 @@ import { CS, DS, ES, SS, FS, GS } from './cpu/state';
 export const MULTIBOOT_MAGIC = 0x1badb002;
 export const MULTIBOOT_BOOTLOADER_MAGIC = 0x2badb002;
 
-/** Where we put what the loader hands the kernel (below 640 KiB, as QEMU does). */
-const INFO_ADDR = 0x9500, CMDLINE_ADDR = 0x9600, NAME_ADDR = 0x9e00, MMAP_ADDR = 0x9f00, GDT_ADDR = 0x9400;
+/**
+ * Where QEMU 7.2's loader puts what it hands the kernel: the information at
+ * 0x9500, the memory map at 0x9000, the command line and the boot loader's
+ * name in the first page after the kernel. We put them at the same places,
+ * with the same contents, so a kernel runs the same instructions on both.
+ */
+const INFO_ADDR = 0x9500, MMAP_ADDR = 0x9000, GDT_ADDR = 0x9400;
 
 export interface MultibootHeader {
   offset: number;
@@ -47,8 +52,13 @@ export function findMultibootHeader(image: Uint8Array): MultibootHeader | undefi
   return undefined;
 }
 
-/** Load the kernel into memory and set the CPU up at its entry point. */
-export function bootMultiboot(image: Uint8Array, name: string, mem: PhysicalMemory, cpu: Cpu, cmdline: string): void {
+/**
+ * Load the kernel into memory and set the CPU up at its entry point. The
+ * command line is built as QEMU's -kernel builds it: the image's name, a
+ * space, the arguments.
+ */
+export function bootMultiboot(image: Uint8Array, name: string, mem: PhysicalMemory, cpu: Cpu, args: string): void {
+  const cmdline = `${name} ${args}`;
   const isElf = image.length >= 4 && image[0] === 0x7f && image[1] === 0x45 && image[2] === 0x4c && image[3] === 0x46;
   // An ELF file is checked as one first, so a 64-bit or non-i386 image is told so.
   const elf = isElf ? new Elf32(image, name) : null;
@@ -58,7 +68,7 @@ export function bootMultiboot(image: Uint8Array, name: string, mem: PhysicalMemo
       ? `${name}: no Multiboot header in the first 8 KiB (the bare machine boots Multiboot kernels)`
       : `${name}: not an ELF file, and no Multiboot header in its first 8 KiB`);
   }
-  let entry: number;
+  let entry: number, end: number;
   if (header.loadAddr !== undefined) {
     // The a.out kludge: the header says where the file goes.
     const fileStart = header.offset - (header.headerAddr! - header.loadAddr);
@@ -67,14 +77,16 @@ export function bootMultiboot(image: Uint8Array, name: string, mem: PhysicalMemo
     if (fileStart < 0 || fileStart + (loadEnd - header.loadAddr) > image.length) throw new ImageError(`${name}: the Multiboot load addresses do not fit the file`);
     place(mem, name, header.loadAddr, image.subarray(fileStart, fileStart + (loadEnd - header.loadAddr)), bssEnd - header.loadAddr);
     entry = header.entryAddr!;
+    end = bssEnd;
   } else {
     if (elf === null) throw new ImageError(`${name}: not an ELF file, and its Multiboot header gives no load addresses`);
     const segs = elf.loadSegments;
     if (segs.length === 0) throw new ImageError(`${name}: no loadable segments`);
     for (const s of segs) place(mem, name, s.paddr, image.subarray(s.offset, s.offset + s.filesz), s.memsz);
     entry = elf.entry;
+    end = Math.max(...segs.map((s) => s.paddr + s.memsz));
   }
-  writeInfo(mem, cmdline);
+  writeInfo(mem, name, cmdline, (end + 0xfff) & ~0xfff);
   setEntryState(mem, cpu, entry);
 }
 
@@ -86,29 +98,33 @@ function place(mem: PhysicalMemory, name: string, addr: number, data: Uint8Array
   mem.bytes.fill(0, addr + data.length, addr + memsz);
 }
 
-function writeInfo(mem: PhysicalMemory, cmdline: string): void {
+function writeInfo(mem: PhysicalMemory, name: string, cmdline: string, stringsAt: number): void {
   const w32 = (a: number, v: number) => mem.write32(a, v);
-  const text = new TextEncoder().encode(cmdline.slice(0, 2000) + '\0');
-  mem.load(CMDLINE_ADDR, text);
-  mem.load(NAME_ADDR, new TextEncoder().encode('lguest-vm\0'));
-  // The memory map: conventional memory, then everything from 1 MiB up.
-  const map = [[0, 0x9fc00, 1], [0x100000, mem.size - 0x100000 - 0x20000, 1]];
+  const enc = new TextEncoder();
+  const text = enc.encode(cmdline.slice(0, 2000) + '\0');
+  const loader = enc.encode('qemu\0');
+  if (stringsAt + text.length + loader.length > mem.size) throw new ImageError(`${name}: no room for the command line after the kernel in ${mem.size >> 20} MiB of memory`);
+  mem.load(stringsAt, text);
+  mem.load(stringsAt + text.length, loader);
+  // The memory map, as QEMU's e820 table gives it.
+  const map = [[0, 0x9fc00, 1], [0x9fc00, 0x400, 2], [0xf0000, 0x10000, 2], [0x100000, mem.size - 0x100000 - 0x20000, 1],
+    [mem.size - 0x20000, 0x20000, 2], [0xfffc0000, 0x40000, 2]];
   map.forEach(([base, len, type], k) => {
     const e = MMAP_ADDR + k * 24;
     w32(e, 20); w32(e + 4, base); w32(e + 8, 0); w32(e + 12, len); w32(e + 16, 0); w32(e + 20, type);
   });
-  // flags: mem_*, boot_device, cmdline, mods, mmap, boot_loader_name (what QEMU passes).
+  mem.bytes.fill(0, INFO_ADDR, INFO_ADDR + 88);
+  // flags: mem_*, boot_device, cmdline, mods (none), mmap, boot_loader_name.
   w32(INFO_ADDR, 0x1 | 0x2 | 0x4 | 0x8 | 0x40 | 0x200);
-  // QEMU's figures: 639 KiB below the EBDA, and everything above 1 MiB but the 128 KiB it reserves at the top.
+  // 639 KiB below the EBDA, and everything above 1 MiB but the 128 KiB QEMU reserves at the top.
   w32(INFO_ADDR + 4, 639);
   w32(INFO_ADDR + 8, (mem.size >>> 10) - 1024 - 128);
   w32(INFO_ADDR + 12, 0x8000ffff);
-  w32(INFO_ADDR + 16, CMDLINE_ADDR);
-  w32(INFO_ADDR + 20, 0);
-  w32(INFO_ADDR + 24, 0);
+  w32(INFO_ADDR + 16, stringsAt);
+  w32(INFO_ADDR + 24, stringsAt);
   w32(INFO_ADDR + 44, map.length * 24);
   w32(INFO_ADDR + 48, MMAP_ADDR);
-  w32(INFO_ADDR + 64, NAME_ADDR);
+  w32(INFO_ADDR + 64, stringsAt + text.length);
 }
 
 /** Protected mode, flat 4 GiB code (0x08) and data (0x10) segments from a small GDT, no IDT yet. */
@@ -123,10 +139,9 @@ function setEntryState(mem: PhysicalMemory, cpu: Cpu, entry: number): void {
   cpu.setSegmentCache(CS, 0x08, 0, 0xffffffff, 0xc09b);
   for (const s of [DS, ES, SS, FS, GS]) cpu.setSegmentCache(s, 0x10, 0, 0xffffffff, 0xc093);
   cpu.tr = { sel: 0, base: 0, limit: 0xffff, attr: 0x8b };
-  cpu.r32.fill(0);
-  cpu.r32[0] = MULTIBOOT_BOOTLOADER_MAGIC;
-  cpu.r32[3] = INFO_ADDR;
-  cpu.flagsRaw = 0x2;
+  // The registers QEMU's option ROM leaves behind: only EAX and EBX mean anything, the rest are as QEMU has them.
+  cpu.r32.set([MULTIBOOT_BOOTLOADER_MAGIC, entry, 0x511, INFO_ADDR, 0x6f08, 0, 0, 0x1000]);
+  cpu.flagsRaw = 0x6;
   cpu.lazyMask = 0;
   cpu.eip = entry | 0;
 }

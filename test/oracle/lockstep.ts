@@ -39,7 +39,6 @@ export interface LockstepResult {
 
 const NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'] as const;
 const SEGS = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'] as const;
-const LOW_MEMORY = 0xa0000;
 
 type State = Record<string, number>;
 
@@ -79,7 +78,6 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
   const image = new Uint8Array(readFileSync(path));
   const entry = new Elf32(image, path).entry;
   const maxSteps = opts.maxSteps ?? Infinity;
-  const cmdline = opts.args ? `${path} ${opts.args}` : path;
   // The same devices as our bare machine: COM1, the 0xE9 console, isa-debug-exit.
   const qemu = new QemuGdb(['-kernel', path, ...(opts.args ? ['-append', opts.args] : []), '-display', 'none', '-m', '64', '-no-reboot', '-nodefaults',
     '-serial', 'null', '-debugcon', 'file:/dev/null', '-device', 'isa-debug-exit,iobase=0xf4,iosize=1']);
@@ -89,19 +87,11 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
     await qemu.start();
     await qemu.runTo(entry);
 
-    // Both machines start from the same state: QEMU's registers and its low memory (the Multiboot information, the command line).
+    // Our loader leaves the machine as QEMU's does (registers, Multiboot information, command
+    // line): the comparison below checks that too, before the first step.
     const m = new Machine({ memoryMiB: 64, compileAfter: Infinity });
-    m.bootMultiboot(image, path, cmdline);
+    m.bootMultiboot(image, path, opts.args ?? '');
     const q0 = await qemu.regs();
-    NAMES.forEach((n, k) => { m.cpu.r32[k] = q0[n]; });
-    m.cpu.flagsRaw = q0.eflags; m.cpu.lazyMask = 0;
-    for (let a = 0; a < LOW_MEMORY; a += 0x800) m.mem.load(a, await qemu.readMemory(a, 0x800));
-    // QEMU may put the command line and the memory map above the kernel: copy the pages the Multiboot information points to.
-    const mbi = new DataView(m.mem.bytes.buffer, q0.ebx, 72);
-    for (const p of [mbi.getUint32(16, true), mbi.getUint32(48, true), mbi.getUint32(64, true)]) {
-      const page = p & ~0xfff;
-      if (p >= LOW_MEMORY && page + 0x1000 <= m.mem.size) for (let a = page; a < page + 0x1000; a += 0x800) m.mem.load(a, await qemu.readMemory(a, 0x800));
-    }
 
     const history: string[] = [];
     const keep = opts.history ?? 20;
