@@ -9,6 +9,7 @@ const entries = [
   ['src/debugAdapter.ts', 'dist/debugAdapter.js'],
   // A developer's tool, not part of the product: lockstep against QEMU.
   ['test/oracle/cli.ts', 'dist/oracle.js'],
+  ['test/oracle/record.ts', 'dist/oracle-record.js'],
 ].filter(([src]) => existsSync(src));
 
 await Promise.all(entries.map(([entry, outfile]) => build({

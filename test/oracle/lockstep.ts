@@ -9,7 +9,6 @@
  * instruction that reads them still runs the same way in both.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Machine } from '../../src/vm/machine';
 import { Elf32 } from '../../src/vm/elf';
 import { Instr } from '../../src/vm/cpu/instr';
@@ -20,7 +19,21 @@ import { peekTranslate } from '../../src/vm/cpu/paging';
 import { QemuGdb, type QemuRegs } from './rsp';
 import { undefinedFlags } from './undefinedFlags';
 
+/** What `onStep` is told after each step that compared equal. */
+export interface StepInfo {
+  /** Steps done so far (this one included). */
+  step: number;
+  /** The instruction that ran (decoded from our memory before it ran). */
+  ins: Instr;
+  /** QEMU's state after it. */
+  qemu: QemuRegs;
+  /** An exception or interrupt was delivered in this step. */
+  delivered: boolean;
+}
+
 export interface LockstepOptions {
+  /** Called after every step that compared equal (for coverage, checkpoints). */
+  onStep?: (info: StepInfo) => void;
   /** Multiboot command line arguments (QEMU passes "KERNEL-PATH ARGS"; both machines get the same bytes). */
   args?: string;
   maxSteps?: number;
@@ -73,8 +86,13 @@ function instructionAt(m: Machine): { ins: Instr; bytes: Uint8Array; text: strin
   return { ins, bytes: bytes.subarray(0, Math.max(len, 1)), text };
 }
 
+/**
+ * Run `kernelPath` in lockstep. The path is passed to both machines as
+ * given, and it starts the Multiboot command line: keep it relative (to the
+ * repository) for runs whose results are recorded.
+ */
 export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): Promise<LockstepResult> {
-  const path = resolve(kernelPath);
+  const path = kernelPath;
   const image = new Uint8Array(readFileSync(path));
   const entry = new Elf32(image, path).entry;
   const maxSteps = opts.maxSteps ?? Infinity;
@@ -137,6 +155,7 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
         materialize(m.cpu);
         m.cpu.flagsRaw = (m.cpu.flagsRaw & ~mask) | (q.eflags & mask);
       }
+      opts.onStep?.({ step: steps, ins: at.ins, qemu: q, delivered: faulted });
     }
   } finally {
     qemu.kill();

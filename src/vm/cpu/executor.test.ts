@@ -4,7 +4,8 @@
  * (interpreted or compiled) runs the code.
  */
 import { describe, it, expect } from 'vitest';
-import { makeCpu, CODE, TRAP_HLT } from '../../../test/cpu/harness';
+import { makeCpu, setDescriptor, CODE, TRAP_HLT } from '../../../test/cpu/harness';
+import type { Cpu } from './state';
 import { Exit } from './executor';
 
 describe('executor', () => {
@@ -40,6 +41,34 @@ describe('executor', () => {
     expect(t.cpu.r32[0]).toBe(2);
     expect(t.cpu.eip >>> 0).toBe(TRAP_HLT + 1);
     expect(t.cpu.instructions).toBe(3 + 1);
+  });
+
+  it('counts a faulting instruction once when stepping one instruction at a time', () => {
+    // inc %eax; inc %eax; div %ebx (EBX=0: #DE); inc %eax
+    const t = makeCpu('40 40 f7 f3 40');
+    for (let k = 0; k < 4; k++) t.exec.run(1);
+    expect(t.lastVector).toBe(0);
+    expect(t.cpu.instructions).toBe(4); // inc, inc, the faulting div, the handler's HLT
+    expect(t.cpu.halted).toBe(true);
+  });
+
+  it('counts a REP string the same in one run as in single steps, through a fault in its middle', () => {
+    // mov $0x30,%ax; mov %ax,%es; rep stosb into a segment that ends at 0x2004: the sixth iteration raises #GP(0).
+    const code = '66 b8 30 00 8e c0 f3 aa';
+    const setup = (c: Cpu) => {
+      setDescriptor(c, 0x30, 0, 0x2004, 0x92, 0x4);
+      c.r32[7] = 0x2000; // EDI
+      c.r32[1] = 10; // ECX
+    };
+    const whole = makeCpu(code, setup);
+    whole.run();
+    const stepped = makeCpu(code, setup);
+    for (let k = 0; k < 100 && !stepped.cpu.halted; k++) stepped.exec.run(1);
+    expect(whole.lastVector).toBe(13);
+    expect(whole.cpu.r32[1]).toBe(5);
+    // mov, mov, five stores, the faulting sixth, the handler's HLT.
+    expect(whole.cpu.instructions).toBe(2 + 6 + 1);
+    expect(stepped.cpu.instructions).toBe(whole.cpu.instructions);
   });
 
   it('reports a fault in a compiled block at the faulting instruction', () => {

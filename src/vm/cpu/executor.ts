@@ -153,7 +153,11 @@ export class Executor {
       for (;;) {
         const instrs = block.instrs, mask = block.eipMask;
         n = instrs.length;
-        if (end - c.instructions < n) { this.runPartial(block, end); return; }
+        if (end - c.instructions < n) {
+          k = -3; // runPartial keeps EIP and the count exact itself, faults included
+          this.runPartial(block, end);
+          return;
+        }
         blockEip = c.eip;
         c.instructions += n;
         if (block.run !== null) {
@@ -192,12 +196,12 @@ export class Executor {
     } catch (e) {
       if (e !== FAULT) throw e;
       if (k === -2) k = c.faultIndex;
-      if (block !== null && k >= 0) {
+      if (k >= 0 && block !== null) {
         c.eip = (blockEip + block.instrs[k].off) & block.eipMask;
         c.instructions -= n - k - 1;
-      } else {
+      } else if (k === -1) {
         c.instructions++; // the fetch itself faulted
-      }
+      } // k === -3: runPartial left EIP and the count exact
       deliverException(c, c.faultVector, c.faultCode, c.eip);
     }
   }

@@ -41,20 +41,24 @@ function repeat(c: Cpu, i: Instr, one: (c: Cpu, i: Instr) => void, cond: boolean
   if (i.rep === 0) { one(c, i); return; }
   let n = count(c, i);
   if (n === 0) return;
-  // The run loop counts the instruction once; each further iteration is one more on the clock.
+  // The run loop counts the instruction once, for its first iteration; each further one is one
+  // more on the clock, counted before it runs, so an iteration that faults has been counted (as
+  // a single step counts it).
   let done = 0;
   for (;;) {
+    if (done > 0) {
+      if (c.instructions >= c.instructionLimit || c.exitBlock) {
+        c.eipNext = c.eip; // more to do: execute this instruction again
+        return;
+      }
+      c.instructions++;
+    }
     one(c, i);
-    if (done > 0) c.instructions++;
     n = (n - 1) | 0;
     setCount(c, i, n);
     done++;
-    if (n === 0) break;
-    if (cond && (getZF(c) !== 0) !== (i.rep === 0xf3)) break;
-    if (c.instructions >= c.instructionLimit || c.exitBlock) {
-      c.eipNext = c.eip; // more to do: execute this instruction again
-      break;
-    }
+    if (n === 0) return;
+    if (cond && (getZF(c) !== 0) !== (i.rep === 0xf3)) return;
   }
 }
 
