@@ -6,8 +6,9 @@
  * installed, it is also run live and must still print what was recorded.
  */
 import { describe, it, expect } from 'vitest';
+import { hasQemu } from '../helpers';
 import { readFileSync } from 'node:fs';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Machine } from '../../src/vm/machine';
 
@@ -20,14 +21,6 @@ const RUNS: Run[] = readFileSync(join(DIR, 'runs.txt'), 'utf8').split('\n')
 /** Runs too long for every test run: the full benchmark is what `npm run bench` runs. */
 const LONG = new Set(['bench']);
 
-function hasQemu(): boolean {
-  try {
-    execFileSync('qemu-system-i386', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 function expected(name: string): { out: string; status: number } {
   return {
     out: readFileSync(join(DIR, 'expected', `${name}.out`)).toString('latin1'),

@@ -4,18 +4,10 @@
  * runs are `npm run oracle`.
  */
 import { describe, it, expect } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { hasQemu } from '../helpers';
 import { join } from 'node:path';
 import { lockstep } from './lockstep';
 
-function hasQemu(): boolean {
-  try {
-    execFileSync('qemu-system-i386', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const kernel = (name: string) => join(__dirname, '../../guests/bare/build', `${name}.elf`);
 

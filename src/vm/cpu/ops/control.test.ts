@@ -8,8 +8,9 @@ import {
   runCode, regs, flagNames, poke, setDescriptor, setGate, installTss, enterRing3,
   CODE, GDT, STACK_TOP, TRAP_HLT, USER_STACK, TSS_BASE, SEL_CODE0, SEL_CODE3, SEL_DATA3, type TestCpu,
 } from '../../../../test/cpu/harness';
+import { CONDITIONS } from '../../../../test/cpu/conditions';
 import { CS, SS, type Cpu } from '../state';
-import { CF, PF, ZF, SF, OF, IF, ARITH, IOPL } from '../flags';
+import { CF, ZF, OF, IF, ARITH, IOPL } from '../flags';
 
 const DATA = 0x2000, TARGET = 0x3000;
 
@@ -21,25 +22,6 @@ const rd = (t: TestCpu, a: number) => t.mem.read32(a) >>> 0;
 /** The (vector, error code, pushed EIP) of every delivery. */
 const deliveries = (t: TestCpu) => t.history.map((d) => [d.vector, d.code, d.eip]);
 
-/** For each condition code: flag sets where it holds, and where it does not. */
-const CONDITIONS: [string, number[], number[]][] = [
-  ['o', [OF], [0, CF | ZF | SF | PF]],
-  ['no', [0, CF | ZF | SF], [OF]],
-  ['b', [CF], [0, ZF]],
-  ['ae', [0, ZF], [CF]],
-  ['e', [ZF], [0, CF]],
-  ['ne', [0, CF], [ZF]],
-  ['be', [CF, ZF, CF | ZF], [0, SF | OF]],
-  ['a', [0, SF | OF], [CF, ZF]],
-  ['s', [SF], [0, OF]],
-  ['ns', [0, OF], [SF]],
-  ['p', [PF], [0, CF]],
-  ['np', [0, CF], [PF]],
-  ['l', [SF, OF], [0, SF | OF, ZF]],
-  ['ge', [0, SF | OF, ZF], [SF, OF]],
-  ['le', [ZF, SF, OF, ZF | SF | OF], [0, SF | OF]],
-  ['g', [0, SF | OF], [ZF, SF, OF, ZF | SF | OF]],
-];
 
 describe('Jcc', () => {
   CONDITIONS.forEach(([name, yes, no], cc) => {

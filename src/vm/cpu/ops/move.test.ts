@@ -6,6 +6,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { runCode, regs, flagNames, CODE, STACK_TOP, type Init, type TestCpu } from '../../../../test/cpu/harness';
+import { CONDITIONS } from '../../../../test/cpu/conditions';
 import { CF, PF, AF, ZF, SF, OF, ARITH } from '../flags';
 
 const DATA = 0x2000;
@@ -216,25 +217,6 @@ describe('XLAT', () => {
   });
 });
 
-/** For each condition code: flag sets where it holds, and where it does not. */
-const CONDITIONS: [string, number[], number[]][] = [
-  ['o', [OF], [0, CF | ZF | SF | PF]],
-  ['no', [0, CF | ZF | SF], [OF]],
-  ['b', [CF], [0, ZF]],
-  ['ae', [0, ZF], [CF]],
-  ['e', [ZF], [0, CF]],
-  ['ne', [0, CF], [ZF]],
-  ['be', [CF, ZF, CF | ZF], [0, SF | OF]],
-  ['a', [0, SF | OF], [CF, ZF]],
-  ['s', [SF], [0, OF]],
-  ['ns', [0, OF], [SF]],
-  ['p', [PF], [0, CF]],
-  ['np', [0, CF], [PF]],
-  ['l', [SF, OF], [0, SF | OF, ZF]],
-  ['ge', [0, SF | OF, ZF], [SF, OF]],
-  ['le', [ZF, SF, OF, ZF | SF | OF], [0, SF | OF]],
-  ['g', [0, SF | OF], [ZF, SF, OF, ZF | SF | OF]],
-];
 
 describe('SETcc CMOVcc LAHF SAHF', () => {
   CONDITIONS.forEach(([name, yes, no], cc) => {
