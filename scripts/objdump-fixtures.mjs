@@ -87,7 +87,9 @@ try {
   const guests = walk(join(root, 'guests')).map((p) => relative(root, p));
   const ignored = ignoredByGit(guests);
   for (const elf of guests.filter((p) => !ignored.has(p) && isElfExec(join(root, p))).map((p) => join(root, p))) {
-    inputs.push({ name: basename(elf).replace(/\.elf$/, ''), elf, modes: ['i386'], ref: relative(root, elf) });
+    // Named by the guests/ folder and the file (bare-hello, lguest-hello): two folders may hold the same name.
+    const folder = relative(join(root, 'guests'), elf).split('/')[0];
+    inputs.push({ name: `${folder}-${basename(elf).replace(/\.elf$/, '')}`, elf, modes: ['i386'], ref: relative(root, elf) });
   }
   for (const input of inputs) {
     for (const mode of input.modes) {

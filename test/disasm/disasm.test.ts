@@ -45,7 +45,7 @@ describe('disassemble', () => {
 
   // Every instruction of a guest kernel, decoded without its bytes.
   it.each(['att', 'intel'] as const)('matches objdump on a whole kernel from the Instr alone (%s)', (syntax) => {
-    const { insns, text } = sweep('hello', syntax);
+    const { insns, text } = sweep('bare-hello', syntax);
     const ins = new Instr(() => {});
     const wrong: string[] = [];
     for (const l of insns) {
@@ -59,7 +59,7 @@ describe('disassemble', () => {
 
 describe('disassembleBytes', () => {
   it.each(['att', 'intel'] as const)('lists a kernel\'s .text as objdump does (%s)', (syntax: Syntax) => {
-    for (const name of ['hello', 'arith']) {
+    for (const name of ['bare-hello', 'bare-arith', 'lguest-hello']) {
       const { insns, text } = sweep(name, syntax);
       const lines = disassembleBytes(text.data, text.addr, true, syntax, text.symbolize);
       expect(lines.map((l) => `${l.address.toString(16)} ${hexBytes(l.bytes)} ${l.text}`))
@@ -77,8 +77,10 @@ describe('disassembleBytes', () => {
 });
 
 /** A kernel's .text, its symbols, and objdump's listing of it. */
+/** A guest kernel by its fixture name: FOLDER-NAME is guests/FOLDER/build/NAME.elf. */
 function sweep(name: string, syntax: Syntax) {
-  const elf = readElf(new Uint8Array(readFileSync(join(ROOT, `guests/bare/build/${name}.elf`))));
+  const [folder, file] = name.split(/-(.*)/s);
+  const elf = readElf(new Uint8Array(readFileSync(join(ROOT, `guests/${folder}/build/${file}.elf`))));
   const index = elf.sections.findIndex((s) => s.name === '.text' && (s.flags & SHF_EXECINSTR) !== 0);
   const sec = elf.sections[index];
   const listing = parseListing(readFileSync(join(FIXTURES, `${name}.${syntax}.txt`), 'utf8'));
