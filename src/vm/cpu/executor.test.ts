@@ -132,3 +132,15 @@ describe('executor', () => {
     expect(t.cpu.shutdownReason).toMatch(/^triple fault/);
   });
 });
+
+describe('RF', () => {
+  it('an IRET that loads RF keeps it for the next instruction, which then clears it', () => {
+    // push $0x10002 (EFLAGS with RF); push %cs; push $next; iret; next: nop; nop
+    const t = makeCpu('68 02 00 01 00 0e 68 0c 10 00 00 cf 90 90');
+    t.exec.run(4); // the three pushes and the IRET
+    expect(t.cpu.flagsRaw & 0x10000).toBe(0x10000);
+    t.exec.run(1); // the first NOP
+    expect(t.cpu.flagsRaw & 0x10000).toBe(0);
+    expect(t.cpu.eip >>> 0).toBe(CODE + 13);
+  });
+});

@@ -16,7 +16,7 @@ import { decode, NEED_MORE_BYTES, MAX_INSTR_LEN } from './decoder';
 import { FAULT, raise, Vec } from './fault';
 import { translate, TLB_MASK } from './paging';
 import { deliverException, externalInterrupt } from './interrupts';
-import { IF, TF } from './flags';
+import { IF, TF, RF } from './flags';
 import { compileBlock } from './compiler';
 
 const MAX_BLOCK = 128;
@@ -122,7 +122,8 @@ export class Executor {
         }
       }
       if (c.halted) return Exit.HALTED;
-      if ((c.flagsRaw & TF) !== 0 || c.interruptShadow) {
+      // TF traps after each instruction; RF (set by an IRET) lasts until one instruction completes.
+      if ((c.flagsRaw & (TF | RF)) !== 0 || c.interruptShadow) {
         this.stepOne();
         continue;
       }
@@ -244,7 +245,7 @@ export class Executor {
     const savedLimit = c.instructionLimit;
     c.instructionLimit = c.instructions + 1;
     const before = c.instructions;
-    let faulted = false;
+    let faulted = false, holdTrap = false, loadsRf = false;
     try {
       const block = this.blockAt();
       const ins = block.instrs[0];
@@ -256,9 +257,11 @@ export class Executor {
       ins.fn(c, ins);
       c.eip = c.eipNext;
       // An INT n already went to its handler (with TF cleared): no single-step trap for it.
-      if ((ins.flags & Op.BRANCH) !== 0 && (ins.opcode === 0xcd || ins.opcode === 0xcc || ins.opcode === 0xce) && (c.segSel[CS] !== csBefore || c.eip !== eipFlow)) faulted = true;
+      if ((ins.flags & Op.BRANCH) !== 0 && (ins.opcode === 0xcd || ins.opcode === 0xcc || ins.opcode === 0xce) && (c.segSel[CS] !== csBefore || c.eip !== eipFlow)) holdTrap = true;
       // MOV SS and POP SS hold the single-step trap (like interrupts) until after the next instruction.
-      if ((ins.opcode === 0x8e && ins.reg === SS) || ins.opcode === 0x17) faulted = true;
+      if ((ins.opcode === 0x8e && ins.reg === SS) || ins.opcode === 0x17) holdTrap = true;
+      // IRET loads RF for the instruction after it; every other completed instruction clears it.
+      loadsRf = ins.opcode === 0xcf;
     } catch (e) {
       if (e !== FAULT) throw e;
       if (c.instructions === before) c.instructions++;
@@ -266,7 +269,8 @@ export class Executor {
       deliverException(c, c.faultVector, c.faultCode, c.eip);
     }
     c.instructionLimit = savedLimit;
-    if (trap && !faulted && c.shutdownReason === null) {
+    if (!faulted && !loadsRf) c.flagsRaw &= ~RF;
+    if (trap && !faulted && !holdTrap && c.shutdownReason === null) {
       c.dr[6] |= 0x4000; // BS: single step
       deliverException(c, Vec.DB, 0, c.eip);
     }

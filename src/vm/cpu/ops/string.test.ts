@@ -6,7 +6,7 @@
  * with EIP still on the instruction. INS/OUTS are in io.test.ts.
  */
 import { describe, it, expect } from 'vitest';
-import { makeCpu, runCode, regs, flagNames, poke, setDescriptor, setGate, enablePaging, pteAddr, CODE, type TestCpu } from '../../../../test/cpu/harness';
+import { makeCpu, runCode, regs, flagNames, poke, setDescriptor, setGate, enablePaging, pteAddr, enterRing3, CODE, type TestCpu } from '../../../../test/cpu/harness';
 import { ZF, DF, ARITH } from '../flags';
 import type { PhysicalMemory } from '../memory';
 
@@ -175,5 +175,12 @@ describe('REP interrupted', () => {
     expect(regs(t.cpu)).toMatchObject({ ecx: 0, esi: SRC + 10, edi: DST + 10 });
     expect(bytesAt(t, DST, 10)).toEqual(Array.from({ length: 10 }, (_, k) => 0x80 + k));
     expect(t.history).toEqual([]);
+  });
+});
+
+describe('port strings check the I/O permission before the count', () => {
+  it('REP OUTSB with ECX = 0 at CPL 3 and IOPL 0 still raises #GP(0)', () => {
+    const t = runCode('f3 6e', { ecx: 0, edx: 0xe9 }, (c) => enterRing3(c));
+    expect(t.history.map((d) => [d.vector, d.code, d.eip])[0]).toEqual([13, 0, CODE]);
   });
 });

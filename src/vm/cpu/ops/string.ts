@@ -111,7 +111,14 @@ def('AE', 'scas AL,Yb', (c, i) => repeat(c, i, scasOne, true), undefined, S);
 def('AF', 'scas eAX,Yv', (c, i) => repeat(c, i, scasOne, true), undefined, S);
 def('A6', 'cmps Xb,Yb', (c, i) => repeat(c, i, cmpsOne, true), undefined, S);
 def('A7', 'cmps Xv,Yv', (c, i) => repeat(c, i, cmpsOne, true), undefined, S);
-def('6C', 'ins Yb,DX', (c, i) => repeat(c, i, insOne, false), undefined, S);
-def('6D', 'ins Yv,DX', (c, i) => repeat(c, i, insOne, false), undefined, S);
-def('6E', 'outs DX,Xb', (c, i) => repeat(c, i, outsOne, false), undefined, S);
-def('6F', 'outs DX,Xv', (c, i) => repeat(c, i, outsOne, false), undefined, S);
+/** INS and OUTS check the I/O permission first, even when a REP count of zero then does nothing. */
+function portString(one: (c: Cpu, i: Instr) => void): (c: Cpu, i: Instr) => void {
+  return (c, i) => {
+    checkIoPermission(c, c.r16[EDX << 1], i.size);
+    repeat(c, i, one, false);
+  };
+}
+def('6C', 'ins Yb,DX', portString(insOne), undefined, S);
+def('6D', 'ins Yv,DX', portString(insOne), undefined, S);
+def('6E', 'outs DX,Xb', portString(outsOne), undefined, S);
+def('6F', 'outs DX,Xv', portString(outsOne), undefined, S);

@@ -465,3 +465,12 @@ describe('encodings the disassembler checked against objdump', () => {
     expect(deliveries(t)).toEqual([[13, 0, CODE]]);
   });
 });
+
+describe('exception priorities and RF (found by the random lockstep against QEMU)', () => {
+  it('LGDT, LIDT and INVLPG with a register operand raise #UD before the privilege check', () => {
+    for (const code of ['0f 01 d0', '0f 01 d8', '0f 01 f8']) {
+      const t = ring3()(code);
+      expect(deliveries(t)[0], code).toEqual([6, -1, CODE]);
+    }
+  });
+});

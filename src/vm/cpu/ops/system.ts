@@ -63,8 +63,9 @@ function popf(c: Cpu, i: Instr): void {
 // ---- Descriptor tables ------------------------------------------------------------
 
 function lgdtLidt(c: Cpu, i: Instr): void {
-  requireCpl0(c);
+  // An invalid encoding is #UD before any privilege check (the manual's exception priorities).
   if (i.mod === 3) raise(c, Vec.UD);
+  requireCpl0(c);
   const a = ea(c, i);
   const limit = c.rd16(i.seg, a);
   let base = c.rd32(i.seg, i.a32 ? (a + 2) | 0 : (a + 2) & 0xffff);
@@ -258,8 +259,8 @@ function lmsw(c: Cpu, i: Instr): void {
   writeCr0(c, (c.cr0 & ~0xe) | v | (c.cr0 & CR0_PE));
 }
 function invlpg(c: Cpu, i: Instr): void {
-  requireCpl0(c);
   if (i.mod === 3) raise(c, Vec.UD);
+  requireCpl0(c);
   const off = ea(c, i);
   c.invlpg((c.segBase[i.seg] + off) | 0);
 }
