@@ -139,6 +139,8 @@ function setEntryState(mem: PhysicalMemory, cpu: Cpu, entry: number): void {
   cpu.setSegmentCache(CS, 0x08, 0, 0xffffffff, 0xc09b);
   for (const s of [DS, ES, SS, FS, GS]) cpu.setSegmentCache(s, 0x10, 0, 0xffffffff, 0xc093);
   cpu.tr = { sel: 0, base: 0, limit: 0xffff, attr: 0x8b };
+  // LDTR as the processor leaves it at reset: a null selector, but usable, base 0, limit 0xFFFF.
+  cpu.ldtr = { sel: 0, base: 0, limit: 0xffff, attr: 0x82 };
   // The registers QEMU's option ROM leaves behind: only EAX and EBX mean anything, the rest are as QEMU has them.
   cpu.r32.set([MULTIBOOT_BOOTLOADER_MAGIC, entry, 0x511, INFO_ADDR, 0x6f08, 0, 0, 0x1000]);
   cpu.flagsRaw = 0x6;

@@ -1,13 +1,21 @@
 /**
  * npm run oracle -- [--max-steps N] [--args TEXT] [KERNEL.elf ...]
+ * npm run oracle -- --random [--seed S] [--runs R] [--cases N] [--per-case K] [--max-steps N] [--keep DIR] [--known-bugs]
+ * npm run oracle -- --random --exclusions
  *
  * Run kernels in lockstep with QEMU (default: the bare test kernels short
  * enough for it, see DEFAULT_KERNELS) and report the steps compared, the
  * time, and the first divergence if any. Exit status 1 on a divergence.
+ *
+ * With --random, kernels of random instructions (random/generator.ts) for
+ * seeds S..S+R-1: each seed's steps, time, and on a divergence the report
+ * and the command that replays it. --exclusions prints EXCLUSIONS.md.
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { lockstep } from './lockstep';
+import { runRandom, notExecuted } from './random/run';
+import { exclusionsMarkdown } from './random/exclusions';
 
 /**
  * The bare kernels that lockstep covers by default: the others run too many
@@ -20,8 +28,27 @@ export const DEFAULT_KERNELS = ['hello', 'uart', 'triplefault', 'rings', 'paging
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { 'max-steps': { type: 'string' }, args: { type: 'string' } },
+    options: {
+      'max-steps': { type: 'string' }, args: { type: 'string' },
+      random: { type: 'boolean' }, seed: { type: 'string' }, runs: { type: 'string' }, cases: { type: 'string' }, 'per-case': { type: 'string' },
+      keep: { type: 'string' }, exclusions: { type: 'boolean' }, 'known-bugs': { type: 'boolean' },
+    },
   });
+  if (values.random) {
+    if (values.exclusions) {
+      process.stdout.write(exclusionsMarkdown());
+      return 0;
+    }
+    const o = {
+      seed: Number(values.seed ?? 1), runs: Number(values.runs ?? 1), cases: Number(values.cases ?? 100), perCase: Number(values['per-case'] ?? 24),
+      maxSteps: values['max-steps'] ? Number(values['max-steps']) : undefined, keep: values.keep, knownBugs: values['known-bugs'],
+    };
+    const r = await runRandom(o);
+    const missed = notExecuted(r.executed);
+    console.log(`${r.seeds} seeds (${o.seed}..${o.seed + r.seeds - 1}), ${r.steps} steps compared in ${r.seconds.toFixed(1)} s, ${r.divergences.length} divergences`);
+    console.log(`${r.executed.size} rows of the opcode map executed and compared; generated rows not executed (${missed.length}): ${missed.join(', ') || 'none'}`);
+    return r.divergences.length > 0 ? 1 : 0;
+  }
   const root = join(__dirname, '..');
   const kernels = positionals.length > 0 ? positionals : DEFAULT_KERNELS.map((k) => join(root, 'guests/bare/build', `${k}.elf`));
   let failed = false;

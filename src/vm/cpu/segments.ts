@@ -38,7 +38,8 @@ export function readDescriptor(c: Cpu, sel: number, vector: number = Vec.GP, ext
   const index = sel & 0xfff8;
   let base: number, limit: number;
   if ((sel & 4) !== 0) {
-    if ((c.ldtr.sel & 0xfffc) === 0) raise(c, vector, (sel & 0xfffc) | ext);
+    // An LDT selector needs a usable LDTR (LLDT with a null selector makes it unusable; at reset it is usable, limit 0xFFFF).
+    if ((c.ldtr.attr & ATTR_P) === 0) raise(c, vector, (sel & 0xfffc) | ext);
     base = c.ldtr.base; limit = c.ldtr.limit;
   } else {
     base = c.gdtr.base; limit = c.gdtr.limit;
@@ -119,7 +120,12 @@ export function loadSegment(c: Cpu, seg: number, sel: number): void {
 export function dropInnerSegments(c: Cpu): void {
   for (const seg of [0, 3, 4, 5]) {
     const attr = c.segAttr[seg];
-    if ((c.segSel[seg] & 0xfffc) === 0 && (attr & ATTR_P) === 0) continue;
+    if ((c.segSel[seg] & 0xfffc) === 0) {
+      // A null selector counts as ring-0 data: DS and ES are cleared to 0 (whatever their RPL
+      // was), as QEMU and Bochs do; FS and GS keep theirs, as QEMU does (Bochs clears them too).
+      if (seg === 0 || seg === 3) c.setSegmentCache(seg, 0, 0, 0, 0);
+      continue;
+    }
     if ((isDataAttr(attr) || !isConforming(attr)) && attrDpl(attr) < c.cpl) c.setSegmentCache(seg, 0, 0, 0, 0);
   }
 }

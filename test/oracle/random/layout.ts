@@ -8,7 +8,7 @@
  *   0x104000  scratch: six pages, each with a purpose (SCRATCH_PAGES)
  *   0x10A000  the cases' stack (16 KiB; ESP starts near the middle)
  *   0x10E000  the ring-0 stack exceptions from ring 3 switch to
- *   0x10F000  per-case register blocks (64 bytes each), then the code
+ *   0x10F000  per-case register blocks (80 bytes each), then the code
  *
  * Paging maps 1-4 MiB one to one. The first MiB is left unmapped on
  * purpose: QEMU has ROM and holes there where we have RAM, so any wild
@@ -40,7 +40,7 @@ export const STACK_LO = 0x10a000, STACK_HI = 0x10e000;
 export const STACK_MID = (STACK_LO + STACK_HI) / 2;
 export const STACK0_TOP = 0x10f000;
 export const TABLES = 0x10f000;
-export const TABLE_SIZE = 64;
+export const TABLE_SIZE = 80;
 
 /** The end of the mapped memory (the page table covers the first 4 MiB). */
 export const MAPPED_END = 0x400000;
@@ -67,3 +67,53 @@ export const SEL = {
   CONFORMING: 0x50,
 } as const;
 export const GDT_LIMIT = 0x57;
+
+/** A GDT entry as the generator builds it and models loads of it. */
+export interface Descriptor {
+  kind: 'code' | 'data' | 'tss';
+  dpl: number;
+  base: number;
+  present: boolean;
+  /** Code: readable; data: writable. */
+  rw: boolean;
+  conforming?: boolean;
+  /** Accesses through it compare: flat or based, 4 GiB limit, data (QEMU checks nothing on an access). */
+  comparable: boolean;
+  /** Byte-granular limit 0xFFFF, 16-bit (otherwise 4 GiB, 32-bit). */
+  small?: boolean;
+}
+
+/** The GDT, by index (selector >> 3); index 0 is the null descriptor. */
+export const DESCRIPTORS: (Descriptor | null)[] = [
+  null,
+  { kind: 'code', dpl: 0, base: 0, present: true, rw: true, comparable: false },
+  { kind: 'data', dpl: 0, base: 0, present: true, rw: true, comparable: true },
+  { kind: 'code', dpl: 3, base: 0, present: true, rw: true, comparable: false },
+  { kind: 'data', dpl: 3, base: 0, present: true, rw: true, comparable: true },
+  { kind: 'tss', dpl: 0, base: TSS, present: true, rw: false, comparable: false },
+  { kind: 'data', dpl: 3, base: BASED_BASE, present: true, rw: true, comparable: true },
+  { kind: 'code', dpl: 0, base: 0, present: true, rw: false, comparable: false },
+  { kind: 'data', dpl: 0, base: 0, present: false, rw: true, comparable: false },
+  { kind: 'data', dpl: 0, base: 0, present: true, rw: true, comparable: false, small: true },
+  { kind: 'code', dpl: 0, base: 0, present: true, rw: true, conforming: true, comparable: false },
+];
+
+/** The 8 bytes of a descriptor. */
+export function descriptorBytes(d: Descriptor | null): number[] {
+  if (d === null) return [0, 0, 0, 0, 0, 0, 0, 0];
+  const limit = d.kind === 'tss' ? 0x67 : d.small ? 0xffff : 0xfffff;
+  let type: number;
+  if (d.kind === 'tss') type = 0x9;
+  else if (d.kind === 'code') type = 0x19 | (d.conforming ? 4 : 0) | (d.rw ? 2 : 0); // accessed already: the CPU need not write it
+  else type = 0x11 | (d.rw ? 2 : 0);
+  const access = (d.present ? 0x80 : 0) | (d.dpl << 5) | type;
+  const flags = d.kind === 'tss' || d.small ? 0 : 0xc; // 4 KiB granularity, 32-bit
+  const b = d.base;
+  return [limit & 0xff, (limit >> 8) & 0xff, b & 0xff, (b >> 8) & 0xff, (b >> 16) & 0xff, access, (flags << 4) | ((limit >> 16) & 0xf), (b >>> 24) & 0xff];
+}
+
+/** The descriptor a selector names, or null (null selector, LDT, beyond the GDT's limit). */
+export function descriptorOf(sel: number): Descriptor | null {
+  if ((sel & 4) !== 0) return null;
+  return DESCRIPTORS[sel >> 3] ?? null;
+}

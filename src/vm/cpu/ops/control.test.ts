@@ -292,3 +292,13 @@ describe('BOUND', () => {
 function le32(v: number): string {
   return [0, 8, 16, 24].map((s) => ((v >>> s) & 0xff).toString(16).padStart(2, '0')).join(' ');
 }
+
+describe('returning to an outer ring', () => {
+  it('RET far to ring 3 clears a null DS of nonzero RPL (as QEMU and Bochs) and leaves a null FS alone (as QEMU)', () => {
+    // mov $3,%ax; mov %ax,%ds; mov %ax,%fs; push $0x23; push $0x5f000; push $0x1b; push $end; lret  (end: the HLT, which faults at ring 3)
+    const t = runCode('66 b8 03 00 8e d8 8e e0 6a 23 68 00 f0 05 00 6a 1b 68 17 10 00 00 cb', {}, (c) => installTss(c));
+    expect(t.history.map((d) => [d.vector, d.code, d.eip])).toEqual([[13, 0, CODE + 23]]);
+    expect(t.cpu.segSel[3]).toBe(0);
+    expect(t.cpu.segSel[4]).toBe(3);
+  });
+});

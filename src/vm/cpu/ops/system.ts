@@ -124,7 +124,7 @@ function ltr(c: Cpu, i: Instr): void {
 function visibleDescriptor(c: Cpu, sel: number, systemTypes: number[]): number {
   if ((sel & 0xfffc) === 0) return -1;
   const table = (sel & 4) !== 0 ? c.ldtr : c.gdtr;
-  if ((sel & 4) !== 0 && (c.ldtr.sel & 0xfffc) === 0) return -1;
+  if ((sel & 4) !== 0 && (c.ldtr.attr & ATTR_P) === 0) return -1;
   if ((sel & 0xfff8) + 7 > table.limit) return -1;
   readDescriptor(c, sel);
   const attr = descAttr(desc.hi);

@@ -1,0 +1,93 @@
+/**
+ * The random instruction generator (test/oracle/random/). Without QEMU: a
+ * seed always gives the same kernel, every row of the opcode map has a
+ * policy, EXCLUSIONS.md is up to date, and our machine runs generated
+ * kernels to their end, interpreted and compiled alike. With QEMU
+ * installed: a few seeds in lockstep, with no divergence.
+ */
+import { describe, it, expect } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { Machine } from '../../src/vm/machine';
+import { generateKernel } from './random/generator';
+import { mapEntries, policyFor } from './random/instructions';
+import { exclusionsMarkdown } from './random/exclusions';
+import { runOurs, replayCommand } from './random/run';
+import { lockstep } from './lockstep';
+
+function hasQemu(): boolean {
+  try {
+    execFileSync('qemu-system-i386', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+describe('random kernels', () => {
+  it('are the same for the same seed, and differ between seeds', () => {
+    const a = generateKernel({ seed: 7, cases: 30, perCase: 16 });
+    const b = generateKernel({ seed: 7, cases: 30, perCase: 16 });
+    const c = generateKernel({ seed: 8, cases: 30, perCase: 16 });
+    expect(sha(a.elf)).toBe(sha(b.elf));
+    expect(sha(a.elf)).not.toBe(sha(c.elf));
+  });
+
+  it('draw from a policy for every row of the opcode map', () => {
+    const missing = mapEntries().filter((e) => policyFor(e) === undefined).map((e) => `${e.key} ${e.row.mnem}`);
+    expect(missing).toEqual([]);
+  });
+
+  it('list their exclusions in EXCLUSIONS.md as exclusions.ts prints them', () => {
+    const file = readFileSync(join(__dirname, 'random/EXCLUSIONS.md'), 'utf8');
+    expect(file).toBe(exclusionsMarkdown());
+  });
+
+  it('run on our machine to their exit (isa-debug-exit, status 1), interpreted and compiled alike', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const k = generateKernel({ seed });
+      const interpreted = runOurs(k, Infinity);
+      expect(interpreted.end, `seed ${seed}`).toBe('exit 1');
+      expect(interpreted.instructions).toBeGreaterThan(3000);
+      // The block compiler must agree with the interpreter on where every case ends: same count.
+      expect(runOurs(k, 1), `seed ${seed}`).toEqual(interpreted);
+    }
+  });
+
+  it('end with the same registers interpreted and compiled', () => {
+    const k = generateKernel({ seed: 11 });
+    const regs = (compileAfter: number) => {
+      const m = new Machine({ memoryMiB: 64, compileAfter });
+      m.bootMultiboot(k.elf, 'random', '');
+      m.run(10_000_000);
+      return Array.from(m.cpu.r32);
+    };
+    expect(regs(1)).toEqual(regs(Infinity));
+  });
+});
+
+describe.runIf(hasQemu())('random kernels in lockstep with QEMU', () => {
+  it('run a few seeds with no divergence', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lguest-random-test-'));
+    try {
+      let total = 0;
+      for (const seed of [1, 2, 3]) {
+        const opts = { seed, cases: 40, perCase: 20 };
+        const path = join(dir, `random-${seed}.elf`);
+        writeFileSync(path, generateKernel(opts).elf);
+        const r = await lockstep(path, { history: 30 });
+        expect(r.report ?? '', `seed ${seed}: replay with ${replayCommand(seed, opts)}`).toBe('');
+        expect(r.end).toBe('exit');
+        total += r.steps;
+      }
+      expect(total).toBeGreaterThan(3000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

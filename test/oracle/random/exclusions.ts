@@ -1,0 +1,92 @@
+/**
+ * What the random kernels leave out, and why: the rows of the opcode map
+ * never generated (from their policies in instructions.ts), the rows
+ * generated only at ring 3, and the operand values avoided in rows that
+ * are generated. EXCLUSIONS.md is this, printed:
+ *
+ *   node scripts/build.mjs && node dist/oracle.js --random --exclusions > test/oracle/random/EXCLUSIONS.md
+ */
+import { mapEntries, policyFor } from './instructions';
+
+/** Cases avoided inside generated rows: what, and why. */
+export const AVOIDED: [string, string][] = [
+  ['Memory operands outside the scratch pages (and their neighbours), the stack and the code', 'random stores would overwrite the kernel\'s own code, page tables and IDT: addresses come only from registers known to point into scratch memory (operands.ts)'],
+  ['Accesses through a null, code, or 16-bit-limit segment; writes through CS', 'QEMU checks nothing on an access (no limit, type or null-selector check): loads of such selectors are generated (their checks are compared), accesses through them are not'],
+  ['The LDTR QEMU\'s loader leaves (the reset state: base 0, limit 0xFFFF, usable)', 'our bare machine starts with a limit of 0, so an LDT selector reads a descriptor at linear 0x10 in QEMU and nothing in ours: the kernel loads a null LDTR first'],
+  ['The first MiB of memory', 'unmapped: QEMU has ROM and holes there where we have RAM; a stray access faults alike in both'],
+  ['POPF, IRET of values off the stack', 'TF would make single steps mean something else, NT would make IRET a task switch; the flags popped are always ones the generator pushed (IF, TF, NT clear)'],
+  ['Far transfers to a TSS selector (task switches)', 'task switches are not emulated; task gates neither'],
+  ['SHLD/SHRD with a 16-bit operand and a count above 16', 'the result is undefined (the flags are masked, the result would not be)'],
+  ['Writes to ESP other than through the stack instructions (ring 0)', 'a wild ESP at ring 0 makes the next exception a triple fault, which ends the run; at ring 3 a bad stack faults to the ring-0 stack and the run goes on'],
+  ['LEAVE without a frame pointer in EBP (ring 0)', 'the same: ESP would be wild'],
+  ['REP counts above 15', 'each iteration is a step: long strings would crowd out everything else'],
+  ['IN/OUT other than ports 0xE9 (bytes only), 0xE0, 0xEC, 0x108, 0x2F0', 'QEMU has devices at many ports where we have open bus (and OUT could reprogram its PIC, PIT or reset it)'],
+  ['RDMSR/WRMSR of MSRs other than SYSENTER_CS/ESP/EIP (ring 0)', 'the MSRs each machine has differ by design; WRMSR writes back the values the kernel set'],
+  ['MOV to CR0/CR4 of other bits than MP, EM, TS, NE / TSD, DE, PSE, PGE; MOV CR3 of another page directory', 'the kernel must go on running: paging, protection and caching stay as they are'],
+  ['MOV to DR7', 'it would arm breakpoints'],
+  ['MOV to DR6 of a value with bit 12 set', 'the manual has DR6 bit 12 reserved as 0 (we read it back as 0); QEMU keeps the bit as written'],
+  ['LGDT/LIDT at ring 0 of other tables than the current ones', 'the kernel\'s own GDT and IDT must stay'],
+  ['BT/BTS/BTR/BTC with a memory operand and a register offset other than a small one', 'the offset reaches up to 256 MiB away: the access could land anywhere'],
+  ['CR0.AM', 'QEMU does no alignment checks (#AC)'],
+  ['ARPL with a memory operand', 'QEMU writes the operand back even when the RPL is not adjusted (the page\'s Dirty bit then differs); the manual writes only when it adjusts'],
+  ['A read-modify-write operand (ADD [m], r; BTS [m], r...) on a page where it faults', 'QEMU reads it as a read and then writes: on a not-present or supervisor page its #PF error code says read, and on a read-only page it has set the Accessed bit before the write faults. We (and Bochs) check the write on the read'],
+  ['LOCK where the manual says #UD (on a register, on MOV...)', 'QEMU 7.2 runs some of those (LOCK MOV r,r) and aborts on others (LOCK BTR r,r: "tcg fatal error")'],
+  ['LTR of a null selector', 'QEMU 7.2 loads it (TR becomes unusable); the manual says #GP(0)'],
+  ['The Accessed/Dirty bits of the stack pages (only those of the scratch pages are compared)', 'ENTER checks that a write at its final ESP would not fault: Bochs and we do that with a write check that sets the page\'s D bit; QEMU does not check'],
+];
+
+/**
+ * Divergences that are bugs of ours (the manual, or both references, say
+ * otherwise): the generator avoids their cases unless asked (--known-bugs),
+ * so that long runs find the next one. Remove an entry once it is fixed.
+ */
+export const KNOWN_BUGS: { id: string; what: string; avoided: string }[] = [];
+
+/** The exclusion table, as Markdown. */
+export function exclusionsMarkdown(): string {
+  const never: string[] = [], ring3: string[] = [], missing: string[] = [];
+  const byReason = new Map<string, string[]>();
+  const byRing3 = new Map<string, string[]>();
+  for (const e of mapEntries()) {
+    const p = policyFor(e);
+    const name = `\`${e.key}\` ${e.row.mnem}`;
+    if (p === undefined) missing.push(name);
+    else if (p.excluded !== undefined) byReason.set(p.excluded, [...(byReason.get(p.excluded) ?? []), name]);
+    else if (p.ring3Only !== undefined) byRing3.set(p.ring3Only, [...(byRing3.get(p.ring3Only) ?? []), name]);
+  }
+  for (const [why, rows] of byReason) never.push(`| ${rows.join(', ')} | ${why} |`);
+  for (const [why, rows] of byRing3) ring3.push(`| ${rows.join(', ')} | ${why} |`);
+  return [
+    '# What the random kernels leave out',
+    '',
+    'Printed by `node dist/oracle.js --random --exclusions` from `test/oracle/random/exclusions.ts` and the',
+    'policies in `instructions.ts`; do not edit by hand. Every other row of the opcode map is generated, at',
+    'ring 0 and at ring 3.',
+    '',
+    '## Rows never generated',
+    '',
+    '| rows | why |',
+    '| --- | --- |',
+    ...never,
+    '',
+    '## Rows generated only at ring 3 (where they fault before doing anything)',
+    '',
+    '| rows | why not at ring 0 |',
+    '| --- | --- |',
+    ...ring3,
+    '',
+    '## Operand values avoided in the rows that are generated',
+    '',
+    '| what | why |',
+    '| --- | --- |',
+    ...AVOIDED.map(([what, why]) => `| ${what} | ${why} |`),
+    '',
+    '## Bugs of ours, avoided until fixed (`--known-bugs` generates them)',
+    '',
+    '| bug | avoided how |',
+    '| --- | --- |',
+    ...KNOWN_BUGS.map((b) => `| ${b.what} | ${b.avoided} |`),
+    ...(missing.length > 0 ? ['', '## Rows without a policy (add one in instructions.ts)', '', ...missing.map((m) => `- ${m}`)] : []),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,118 @@
+/**
+ * Random kernels in lockstep, seed after seed (cli.ts --random): each
+ * kernel is written to a temporary file, run on QEMU and on us side by
+ * side, and reported with the command that replays it.
+ */
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lockstep } from '../lockstep';
+import { Machine } from '../../../src/vm/machine';
+import { generateKernel, type GeneratorOptions, type Kernel } from './generator';
+import { mapEntries, policyFor } from './instructions';
+import { MAP, isGroup } from '../../../src/vm/cpu/optable';
+import type { Instr } from '../../../src/vm/cpu/instr';
+
+export interface RandomRunOptions {
+  seed: number;
+  runs: number;
+  cases: number;
+  perCase: number;
+  maxSteps?: number;
+  /** Keep the kernels here (default: a temporary directory, removed at the end). */
+  keep?: string;
+  /** Generate the cases of our known bugs too. */
+  knownBugs?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface RandomRunResult {
+  steps: number;
+  seconds: number;
+  seeds: number;
+  divergences: { seed: number; report: string }[];
+  /** Steps compared per opcode-map entry (its key, as in instructions.ts). */
+  executed: Map<string, number>;
+}
+
+/** The opcode-map entry an instruction decoded to: `80/3`, `0F 18/0r`... */
+export function entryKey(i: Instr): string {
+  const name = (i.opcode >= 0x100 ? '0F ' : '') + (i.opcode & 0xff).toString(16).toUpperCase().padStart(2, '0');
+  const e = MAP[i.opcode];
+  if (!isGroup(e)) return name;
+  const regForm = i.mod === 3 && e.groupReg !== undefined && e.groupReg[i.reg] !== e.group[i.reg];
+  return `${name}/${i.reg}${regForm ? 'r' : ''}`;
+}
+
+/** The generated rows no compared step has executed (a coverage report). */
+export function notExecuted(executed: Map<string, number>): string[] {
+  return mapEntries()
+    .filter((e) => policyFor(e)?.gen !== undefined && !executed.has(e.key))
+    .map((e) => `${e.key} ${e.row.mnem}${policyFor(e)?.ring3Only ? ' (ring 3 only)' : ''}`);
+}
+
+/** The command line that replays one seed. */
+export function replayCommand(seed: number, o: { cases: number; perCase: number; knownBugs?: boolean }): string {
+  return `node scripts/build.mjs && node dist/oracle.js --random --seed ${seed} --cases ${o.cases} --per-case ${o.perCase}${o.knownBugs ? ' --known-bugs' : ''}`;
+}
+
+/** Which case an address is in (for reports): its index and ring, or null for the kernel's own code. */
+export function caseAt(k: Kernel, eip: number): { index: number; cpl: number } | null {
+  if (k.cases.length === 0 || eip < k.cases[0].addr || eip >= k.end) return null;
+  let lo = 0;
+  while (lo + 1 < k.cases.length && k.cases[lo + 1].addr <= eip) lo++;
+  return { index: lo, cpl: k.cases[lo].cpl };
+}
+
+/**
+ * Run a kernel on our machine alone, as the product runs it (blocks
+ * compiled): how it ends and after how many instructions. A kernel always
+ * ends with isa-debug-exit, status 1.
+ */
+export function runOurs(k: Kernel, compileAfter?: number): { end: string; instructions: number } {
+  const m = new Machine({ memoryMiB: 64, compileAfter });
+  m.bootMultiboot(k.elf, 'random', '');
+  const r = m.run(10_000_000);
+  return { end: r.kind === 'exit' ? `exit ${r.status}` : r.kind === 'fault' ? r.reason : r.kind, instructions: m.cpu.instructions };
+}
+
+export async function runRandom(o: RandomRunOptions): Promise<RandomRunResult> {
+  const log = o.log ?? ((l: string) => console.log(l));
+  const dir = o.keep ?? mkdtempSync(join(tmpdir(), 'lguest-random-'));
+  const result: RandomRunResult = { steps: 0, seconds: 0, seeds: 0, divergences: [], executed: new Map() };
+  const onStep = ({ ins }: { ins: Instr }) => {
+    if (ins.def === null) return;
+    const k = entryKey(ins);
+    result.executed.set(k, (result.executed.get(k) ?? 0) + 1);
+  };
+  try {
+    for (let seed = o.seed; seed < o.seed + o.runs; seed++) {
+      const gen: GeneratorOptions = { seed, cases: o.cases, perCase: o.perCase, knownBugs: o.knownBugs };
+      const kernel = generateKernel(gen);
+      const path = join(dir, `random-${seed}.elf`);
+      writeFileSync(path, kernel.elf);
+      const alone = runOurs(kernel);
+      const r = await lockstep(path, { maxSteps: o.maxSteps, history: 30, onStep });
+      result.steps += r.steps;
+      result.seconds += r.seconds;
+      result.seeds++;
+      log(`seed ${seed}: ${r.steps} steps in ${r.seconds.toFixed(1)} s: ${r.end}`);
+      if (r.end === 'exit' && (alone.end !== 'exit 1' || alone.instructions !== r.steps)) {
+        // Lockstep stops when QEMU does: QEMU may have died (it aborts on a few instructions) or shut down.
+        r.end = 'divergence';
+        r.report = `QEMU stopped after ${r.steps} steps; alone, our machine ran ${alone.instructions} instructions to: ${alone.end}`;
+      }
+      if (r.end === 'divergence' && r.report) {
+        const eip = /eip=([0-9a-f]{8})/.exec(r.report.split('\n')[1] ?? '');
+        const c = eip ? caseAt(kernel, parseInt(eip[1], 16)) : null;
+        const where = c ? `  in case ${c.index} (ring ${c.cpl})` : '';
+        log(r.report + (where ? `\n${where}` : ''));
+        log(`  replay: ${replayCommand(seed, o)}`);
+        result.divergences.push({ seed, report: r.report });
+      }
+    }
+  } finally {
+    if (o.keep === undefined) rmSync(dir, { recursive: true, force: true });
+  }
+  return result;
+}

@@ -1,0 +1,714 @@
+/**
+ * Instructions that are only safe with particular operand values, each with
+ * the few instructions of set-up that give it those values:
+ *
+ * - the stack (PUSH, POP, ENTER, LEAVE...): ESP must stay in the stack
+ *   pages, and inside a CALL's body nothing may touch the stack;
+ * - strings: ESI/EDI pointers, a small ECX under REP;
+ * - branches: forward only, over a block of random instructions;
+ *   calls to a body that returns; far transfers to a selector we know;
+ * - segment loads, with selectors from our GDT (valid or not);
+ * - system instructions, with values that keep the machine running.
+ *
+ * A template that cannot be made safe now returns false and the generator
+ * draws another instruction.
+ */
+import { Asm, type Label } from './asm';
+import * as L from './layout';
+import { Ctx, GenState, EAX, ECX, EDX, ESP, EBP, ESI, EDI, ES, CS, SS, DS, SEG_PREFIX, memOperand, valueForReg, le16, le32, type Mem, type Role, type Seg } from './operands';
+import { generic, opcodeBytes, type Gen } from './generic';
+
+const o16 = (ctx: Ctx, p = 0.25): number[] => (ctx.rng.chance(p) ? [0x66] : []);
+
+/** EFLAGS for POPF and IRET: random arithmetic flags, DF, AC, ID, IOPL; never TF, IF or NT (they would change what a step is, or IRET). */
+export function flagsValue(ctx: Ctx, iopl = ctx.rng.int(4)): number {
+  const { rng } = ctx;
+  let f = 0x2 | (rng.u32() & 0x8d5) | (rng.chance(0.3) ? 0x400 : 0) | (iopl << 12);
+  if (rng.chance(0.2)) f |= 0x40000; // AC: no alignment checks unless CR0.AM, which stays clear
+  if (rng.chance(0.2)) f |= 0x200000; // ID
+  if (rng.chance(0.05)) f |= 0x10000; // RF: POPF clears it, IRET loads it
+  return f >>> 0;
+}
+
+// ---- Segment loads, as the manual decides them ------------------------------------
+
+/** What loading `sel` into segment register `s` does at `cpl`: the new state, or null if it faults. */
+export function loadSeg(s: number, sel: number, cpl: number): Seg | null {
+  const rpl = sel & 3;
+  if ((sel & 0xfffc) === 0) return s === SS ? null : { sel, base: null, writable: false };
+  const d = L.descriptorOf(sel);
+  if (d === null) return null;
+  if (s === SS) {
+    if (rpl !== cpl || d.kind !== 'data' || !d.rw || d.dpl !== cpl || !d.present) return null;
+  } else {
+    if (d.kind === 'tss' || (d.kind === 'code' && !d.rw)) return null;
+    if ((d.kind === 'data' || !d.conforming) && d.dpl < Math.max(cpl, rpl)) return null;
+    if (!d.present) return null;
+  }
+  return { sel, base: d.comparable ? d.base : null, writable: d.comparable && d.rw };
+}
+
+/** A selector to load into a data segment register: mostly ones that work, the rest to see the checks fault. */
+export function dataSelector(ctx: Ctx, s: number): number {
+  const { rng, st } = ctx;
+  if (rng.chance(0.6)) {
+    if (s === SS) return st.cpl === 0 ? L.SEL.DATA0 : rng.pick([L.SEL.DATA3, L.SEL.BASED3]);
+    return st.cpl === 0 ? rng.pick([L.SEL.DATA0, L.SEL.DATA3, L.SEL.BASED3]) : rng.pick([L.SEL.DATA3, L.SEL.BASED3]);
+  }
+  let sel = rng.chance(0.1) ? rng.int(0x10000) : (rng.int(L.DESCRIPTORS.length + 2) << 3) | rng.int(4) | (rng.chance(0.05) ? 4 : 0);
+  // A stack segment that loads but is not flat (the 16-bit one) would leave the next exception no stack: a triple fault.
+  const r = s === SS ? loadSeg(SS, sel, st.cpl) : null;
+  if (r !== null && r.base !== 0 && st.cpl === 0) sel = L.SEL.DATA0;
+  if ((sel & 0xfffc) === 0 && ctx.avoiding.has('null-rpl-outer')) sel = 0;
+  return sel;
+}
+
+/** After a load of `sel` into `s` that succeeded: what is known. (A load that faults ends the case.) */
+function loaded(st: GenState, s: number, sel: number): void {
+  const r = loadSeg(s, sel, st.cpl);
+  if (r !== null) st.segs[s] = r;
+}
+
+/**
+ * Returning to ring 3 loads null into every data segment register the
+ * new ring may not use (DPL < 3), as IRET and RET far do.
+ */
+function enterRing3(st: GenState): void {
+  st.cpl = 3;
+  st.segs[CS] = { sel: L.SEL.CODE3, base: 0, writable: false };
+  st.segs[SS] = { sel: L.SEL.DATA3, base: 0, writable: true };
+  for (const s of [0, 3, 4, 5]) {
+    const d = L.descriptorOf(st.segs[s].sel);
+    if (d !== null && (d.kind === 'data' || !d.conforming) && d.dpl < 3) st.segs[s] = { sel: 0, base: null, writable: false };
+  }
+}
+
+// ---- The stack --------------------------------------------------------------------
+
+export const push: Gen = (ctx, e) => {
+  if (ctx.st.inBody) return false;
+  const ops = e.row.ops;
+  if (ops[0] === 'Ev') return generic(ctx, e);
+  const p = o16(ctx);
+  const size = p.length > 0 ? 2 : 4;
+  const imm = ops[0] === 'Iz' ? (size === 2 ? le16(ctx.rng.interesting()) : le32(ctx.rng.interesting())) : ops[0] === 'Ibs' ? [ctx.rng.interesting() & 0xff] : [];
+  ctx.emit(p, opcodeBytes(e.opcode), imm);
+  return true;
+};
+
+export const pop: Gen = (ctx, e) => {
+  const { st, rng } = ctx;
+  if (st.inBody) return false;
+  if (e.row.ops[0] === 'Ev') return generic(ctx, e);
+  const r = e.opcode & 7;
+  if (r === ESP) {
+    // POP ESP: only what we pushed, a stack address.
+    const v = valueForReg(ctx, ESP, 'stack');
+    if (rng.chance(0.2)) ctx.emit(0x66, 0x68, le16(v), 0x66, 0x5c);
+    else ctx.emit(0x68, le32(v), 0x5c);
+    return true;
+  }
+  ctx.emit(o16(ctx), 0x58 + r);
+  st.kill(r);
+  return true;
+};
+
+export const pusha: Gen = (ctx) => {
+  if (ctx.st.inBody) return false;
+  ctx.emit(o16(ctx), 0x60);
+  return true;
+};
+
+export const popa: Gen = (ctx) => {
+  if (ctx.st.inBody) return false;
+  ctx.emit(o16(ctx), 0x61);
+  for (let r = 0; r < 8; r++) ctx.st.kill(r);
+  return true;
+};
+
+export const pushf: Gen = (ctx) => {
+  if (ctx.st.inBody) return false;
+  ctx.emit(o16(ctx), 0x9c);
+  return true;
+};
+
+/** POPF of a value we pushed: POPF of whatever is on the stack could set TF or NT. */
+export const popf: Gen = (ctx) => {
+  if (ctx.st.inBody) return false;
+  const f = flagsValue(ctx);
+  if (ctx.rng.chance(0.2)) ctx.emit(0x66, 0x68, le16(f), 0x66, 0x9d);
+  else ctx.emit(0x68, le32(f), 0x9d);
+  return true;
+};
+
+export const enter: Gen = (ctx) => {
+  const { rng, st } = ctx;
+  if (st.inBody) return false;
+  const p = o16(ctx, 0.2);
+  const size = rng.pick([0, 4, 8, 16, rng.int(64)]);
+  const level = rng.chance(0.5) ? 0 : rng.chance(0.6) ? 1 : rng.chance(0.8) ? rng.range(2, 4) : rng.range(5, 31);
+  ctx.emit(p, 0xc8, le16(size), level);
+  // A 16-bit ENTER sets BP only: EBP's upper half stays, which is right only if EBP was a pointer near the stack.
+  st.roles[EBP] = p.length === 0 || st.roles[EBP] === 'stack' || st.roles[EBP] === 'ptr' ? 'stack' : 'any';
+  return true;
+};
+
+/** LEAVE sets ESP from EBP: only when EBP is a frame pointer (at ring 3, now and then anyway: a bad stack faults to ring 0). */
+export const leave: Gen = (ctx) => {
+  const { rng, st } = ctx;
+  if (st.inBody) return false;
+  if (st.roles[EBP] !== 'stack' && !(st.cpl === 3 && rng.chance(0.05))) return false;
+  ctx.emit(o16(ctx, 0.2), 0xc9);
+  st.kill(EBP);
+  return true;
+};
+
+// ---- Strings ----------------------------------------------------------------------
+
+const SOURCE = new Set(['movs', 'cmps', 'lods', 'outs']);
+const DEST = new Set(['movs', 'cmps', 'stos', 'scas', 'ins']);
+
+/**
+ * A string instruction with or without REP/REPE/REPNE: ESI and EDI point
+ * into scratch memory and a REP count is small (each iteration is a step).
+ * 16-bit addressing (SI, DI, CX) goes through segments based at IMAGE.
+ */
+export const string: Gen = (ctx, e) => {
+  const { rng, st } = ctx;
+  const m = e.row.mnem;
+  const src = SOURCE.has(m), dst = DEST.has(m);
+  let a16: boolean;
+  if (dst) {
+    if (st.segs[ES].base === null) return false;
+    a16 = st.segs[ES].base === L.BASED_BASE;
+  } else a16 = rng.chance(0.12);
+  const want = a16 ? L.BASED_BASE : 0;
+  let seg = -1;
+  if (src) {
+    const ok = [0, 1, 2, 3, 4, 5].filter((k) => st.segs[k].base === want);
+    if (ok.length === 0) return false;
+    if (st.segs[DS].base !== want || rng.chance(0.3)) seg = rng.pick(ok);
+  }
+  const rep = rng.pick([0, 0, 0xf3, 0xf3, 0xf2]);
+  if (src && st.roles[ESI] !== 'ptr') ctx.load(ESI, 'ptr');
+  if (dst && st.roles[EDI] !== 'ptr') ctx.load(EDI, 'ptr');
+  if (rep !== 0 && st.roles[ECX] !== 'small') ctx.load(ECX, 'small');
+  const wide = e.row.ops.some((o) => o.endsWith('v')) ? o16(ctx) : [];
+  if (m === 'ins' || m === 'outs') {
+    ctx.emit(0x66, 0xba, le16(port(ctx, e.row.byteOp ? 1 : 2)));
+    st.kill(EDX);
+  }
+  const prefixes = [...(rep ? [rep] : []), ...wide, ...(a16 ? [0x67] : []), ...(seg >= 0 ? [SEG_PREFIX[seg]] : [])];
+  shuffle(ctx, prefixes);
+  ctx.emit(prefixes, e.opcode);
+  if (m === 'lods') st.kill(EAX);
+  return true;
+};
+
+function shuffle(ctx: Ctx, a: number[]): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = ctx.rng.int(i + 1);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+}
+
+/**
+ * Ports that read and write alike on QEMU and on us: the 0xE9 console (byte
+ * accesses only: QEMU's console answers 0 to wider reads, ours 0xE9), and
+ * ports where neither has a device (open bus: reads return all ones).
+ */
+export const OPEN_PORTS = [0x2f0, 0x108, 0xe0, 0xec];
+
+function port(ctx: Ctx, size: number): number {
+  return size === 1 && ctx.rng.chance(0.5) ? 0xe9 : ctx.rng.pick(OPEN_PORTS);
+}
+
+/** IN and OUT, by immediate port or DX. */
+export const io: Gen = (ctx, e) => {
+  const { st } = ctx;
+  const ops = e.row.ops;
+  const wide = ops.includes('eAX') ? o16(ctx) : [];
+  const size = e.row.byteOp ? 1 : 2;
+  if (ops.includes('DX')) {
+    ctx.emit(0x66, 0xba, le16(port(ctx, size)));
+    st.kill(EDX);
+    ctx.emit(wide, e.opcode);
+  } else {
+    // An immediate port is below 0x100, where QEMU has most of its devices.
+    ctx.emit(wide, e.opcode, ctx.rng.pick(size === 1 ? [0xe9, 0xe0, 0xec] : [0xe0, 0xec]));
+  }
+  if (e.row.mnem === 'in') st.kill(EAX);
+  return true;
+};
+
+// ---- Branches ---------------------------------------------------------------------
+
+/**
+ * `head` (prefixes, opcode) and a displacement that jumps over a block of
+ * `count` random instructions, generated here. A conditional branch leaves
+ * both paths possible; an unconditional one makes the block dead code.
+ */
+function overBlock(ctx: Ctx, head: number[], relSize: 1 | 4, count: number, conditional: boolean): void {
+  const outer = ctx.asm, st0 = ctx.st;
+  for (let n = count; ; n--) {
+    const sub = new Asm(outer.here + head.length + relSize);
+    ctx.asm = sub;
+    ctx.st = st0.clone();
+    ctx.st.nested++;
+    ctx.block(Math.max(n, 0));
+    const after = ctx.st;
+    ctx.asm = outer;
+    ctx.st = st0;
+    if (relSize === 1 && sub.length > 127 && n > 0) continue;
+    if (relSize === 1 && sub.length > 127) throw new Error('an empty block is longer than 127 bytes');
+    ctx.emit(head, relSize === 1 ? [sub.length] : le32(sub.length));
+    outer.append(sub);
+    if (conditional) st0.meet(after);
+    return;
+  }
+}
+
+/** Jcc, LOOP*, JECXZ: forward over 0-3 random instructions. */
+export const branch: Gen = (ctx, e) => {
+  const { rng, st } = ctx;
+  const wide = e.row.ops[0] === 'Jz';
+  const isLoop = e.row.mnem.startsWith('loop') || e.row.mnem.startsWith('jecxz');
+  const a16 = isLoop && rng.chance(0.2) ? [0x67] : [];
+  // LOOP decrements ECX before it decides: on both paths ECX is no longer what it was.
+  if (e.row.mnem.startsWith('loop')) st.kill(ECX);
+  if (rng.chance(0.02)) {
+    // A 16-bit operand size truncates the target to 16 bits: a jump below 64 KiB, where nothing is mapped (#PF if taken).
+    ctx.emit(0x66, a16, opcodeBytes(e.opcode), wide ? le16(rng.int(0x10000)) : [rng.int(256)]);
+  } else {
+    overBlock(ctx, [...a16, ...opcodeBytes(e.opcode)], wide ? 4 : 1, rng.int(4), true);
+  }
+  return true;
+};
+
+/** Write a far pointer (offset, selector) to memory, for the indirect far forms and LDS & co. */
+function storeFarPointer(ctx: Ctx, m: Mem, offset: number | Label, sel: number, wide: boolean): void {
+  if (wide) {
+    ctx.emit(m.prefixes, 0xc7, m.encode(0));
+    if (typeof offset === 'number') ctx.emit(le32(offset));
+    else ctx.asm.ref(offset, 'abs32');
+    ctx.emit(0x66, m.prefixes, 0xc7, m.encode(0, 4), le16(sel));
+  } else {
+    if (typeof offset !== 'number') throw new Error('a label as a 16-bit offset');
+    ctx.emit(0x66, m.prefixes, 0xc7, m.encode(0), le16(offset), 0x66, m.prefixes, 0xc7, m.encode(0, 2), le16(sel));
+  }
+}
+
+/** A selector for a far JMP or CALL: mostly the current CS, else conforming or execute-only code, or one that faults. Never a TSS (task switches are not emulated). */
+function farSelector(ctx: Ctx): number {
+  const { rng, st } = ctx;
+  const k = rng.int(20);
+  if (k < 13) return st.segs[CS].sel >= 0 ? st.segs[CS].sel : st.cpl === 0 ? L.SEL.CODE0 : L.SEL.CODE3;
+  if (k < 15) return L.SEL.CONFORMING | st.cpl;
+  if (k < 16) return L.SEL.XONLY;
+  return rng.pick([0, L.SEL.DATA0, L.SEL.CODE3, L.SEL.CODE0, 0x60, 0x0c, L.SEL.ABSENT]);
+}
+
+/** After a far transfer to `sel` that succeeded, CS is `sel` with RPL = CPL. Null if it faults. */
+function farTarget(sel: number, cpl: number): Seg | null {
+  const d = L.descriptorOf(sel);
+  if (d === null || d.kind !== 'code' || !d.present) return null;
+  if (d.conforming ? d.dpl > cpl : d.dpl !== cpl || (sel & 3) > cpl) return null;
+  return { sel: (sel & ~3) | cpl, base: d.rw ? 0 : null, writable: false };
+}
+
+/** JMP rel, JMP r/m, JMP far: over a dead block. */
+export const jump: Gen = (ctx, e) => {
+  const { rng, st } = ctx;
+  if (e.opcode === 0xeb || e.opcode === 0xe9) {
+    overBlock(ctx, [e.opcode], e.opcode === 0xeb ? 1 : 4, rng.int(3), false);
+    return true;
+  }
+  const end = ctx.asm.label('jump target');
+  const far = e.row.mnem === 'ljmp';
+  const sel = far ? farSelector(ctx) : 0;
+  if (e.opcode === 0xea) {
+    ctx.emit(0xea);
+    ctx.asm.ref(end, 'abs32');
+    ctx.emit(le16(sel));
+  } else if (far || rng.chance(0.5)) {
+    const m = memOperand(ctx, { size: far ? 6 : 4, write: true });
+    if (m === null) return false;
+    if (far) storeFarPointer(ctx, m, end, sel, true);
+    else {
+      ctx.emit(m.prefixes, 0xc7, m.encode(0));
+      ctx.asm.ref(end, 'abs32');
+    }
+    ctx.emit(m.prefixes, 0xff, m.encode(far ? 5 : 4));
+  } else {
+    const r = ctx.destReg();
+    ctx.emit(0xb8 + r);
+    ctx.asm.ref(end, 'abs32');
+    ctx.emit(0xff, 0xe0 + r);
+    st.kill(r);
+  }
+  deadBlock(ctx, rng.int(3));
+  ctx.asm.bind(end);
+  if (far) {
+    const cs = farTarget(sel, st.cpl);
+    if (cs !== null) st.segs[CS] = cs;
+  }
+  return true;
+};
+
+/** Random instructions nobody executes (after an unconditional jump): generated on a copy of the state. */
+function deadBlock(ctx: Ctx, count: number): void {
+  const st0 = ctx.st;
+  ctx.st = st0.clone();
+  ctx.st.nested++;
+  ctx.block(count);
+  ctx.st = st0;
+}
+
+/**
+ * CALL and RET, near and far, as a pair: `call body; jmp over; body:
+ * (random instructions); ret; over:`. The body must leave the stack alone:
+ * the return address is on it.
+ */
+export const call: Gen = (ctx, e) => {
+  const { rng, st } = ctx;
+  if (st.inBody) return false;
+  const isRet = e.row.mnem === 'ret' || e.row.mnem === 'lret';
+  const far = e.row.mnem === 'lcall' || e.row.mnem === 'lret';
+  if (!isRet && rng.chance(0.01)) {
+    // A 16-bit CALL pushes IP and jumps below 64 KiB (#PF).
+    ctx.emit(0x66, far ? [0x9a, ...le16(rng.int(0x10000)), ...le16(st.segs[CS].sel)] : [0xe8, ...le16(rng.int(0x10000))]);
+    return true;
+  }
+  const body = ctx.asm.label('call body'), over = ctx.asm.label('after the call');
+  const callOp = isRet ? (far ? rng.pick([0x9a, 0x1ff]) : rng.pick([0xe8, 0xff])) : e.opcode === 0xff ? (e.group === 3 ? 0x1ff : 0xff) : e.opcode;
+  const sel = far ? farSelector(ctx) : 0;
+  if (callOp === 0xe8) {
+    ctx.emit(0xe8);
+    ctx.asm.ref(body, 'rel32');
+  } else if (callOp === 0x9a) {
+    ctx.emit(0x9a);
+    ctx.asm.ref(body, 'abs32');
+    ctx.emit(le16(sel));
+  } else {
+    // CALL r/m32 or CALL FAR m16:32.
+    const useReg = callOp === 0xff && rng.chance(0.5);
+    if (useReg) {
+      const r = ctx.destReg();
+      ctx.emit(0xb8 + r);
+      ctx.asm.ref(body, 'abs32');
+      ctx.emit(0xff, 0xd0 + r);
+      st.kill(r);
+    } else {
+      const m = memOperand(ctx, { size: far ? 6 : 4, write: true });
+      if (m === null) return false;
+      if (far) storeFarPointer(ctx, m, body, sel, true);
+      else {
+        ctx.emit(m.prefixes, 0xc7, m.encode(0));
+        ctx.asm.ref(body, 'abs32');
+      }
+      ctx.emit(m.prefixes, 0xff, m.encode(far ? 3 : 2));
+    }
+  }
+  ctx.emit(0xe9);
+  ctx.asm.ref(over, 'rel32');
+  ctx.asm.bind(body);
+
+  const outerCs = st.segs[CS];
+  if (far) {
+    const cs = farTarget(sel, st.cpl);
+    if (cs !== null) st.segs[CS] = cs;
+  }
+  st.inBody = true;
+  st.nested++;
+  ctx.block(rng.range(1, 3));
+  st.inBody = false;
+  st.nested--;
+  // RET FAR pops the caller's CS; a near RET leaves whatever CS the body jumped to.
+  if (far) st.segs[CS] = outerCs;
+
+  const retOp = isRet ? e.opcode : far ? rng.pick([0xcb, 0xca]) : rng.pick([0xc3, 0xc2]);
+  ctx.emit(rng.chance(0.01) ? [0x66] : [], retOp, retOp === 0xc2 || retOp === 0xca ? le16(rng.pick([0, 2, 4, 8, 12, 16])) : []);
+  ctx.asm.bind(over);
+  return true;
+};
+
+/**
+ * IRET to the same level (the frame pushed just before), or, now and then,
+ * from ring 0 out to ring 3, where the rest of the case then runs.
+ */
+export const iret: Gen = (ctx) => {
+  const { rng, st } = ctx;
+  if (st.inBody) return false;
+  const next = ctx.asm.label('after iret');
+  if (rng.chance(0.02)) {
+    // 16-bit IRET: IP is truncated to 16 bits (#PF at the target).
+    ctx.emit(0x66, 0x9c, 0x66, 0x0e, 0x66, 0x68, le16(rng.int(0x10000)), 0x66, 0xcf);
+    return true;
+  }
+  if (st.cpl === 0 && st.nested === 0 && rng.chance(0.3)) {
+    ctx.emit(0x6a, L.SEL.DATA3, 0x68, le32(valueForReg(ctx, ESP, 'stack')), 0x68, le32(flagsValue(ctx, rng.pick([0, 3]))), 0x6a, L.SEL.CODE3, 0x68);
+    ctx.asm.ref(next, 'abs32');
+    ctx.emit(0xcf);
+    ctx.asm.bind(next);
+    enterRing3(st);
+    return true;
+  }
+  if (rng.chance(0.5)) ctx.emit(0x9c);
+  else ctx.emit(0x68, le32(flagsValue(ctx, st.cpl === 0 ? rng.int(4) : 0)));
+  ctx.emit(0x0e, 0x68);
+  ctx.asm.ref(next, 'abs32');
+  ctx.emit(0xcf);
+  ctx.asm.bind(next);
+  return true;
+};
+
+/** RET FAR from ring 0 out to ring 3: part of the `lret` policy, with the pair above. */
+export const lretOut: Gen = (ctx, e) => {
+  const { rng, st } = ctx;
+  if (st.cpl !== 0 || st.nested !== 0 || st.inBody || rng.chance(0.7)) return call(ctx, e);
+  const next = ctx.asm.label('ring 3');
+  ctx.emit(0x6a, L.SEL.DATA3, 0x68, le32(valueForReg(ctx, ESP, 'stack')), 0x6a, L.SEL.CODE3, 0x68);
+  ctx.asm.ref(next, 'abs32');
+  ctx.emit(0xcb);
+  ctx.asm.bind(next);
+  enterRing3(st);
+  return true;
+};
+
+/** INT n: the exception vectors, the system call, vectors with absent or invalid gates, and vectors beyond the IDT. */
+export const int: Gen = (ctx) => {
+  const { rng } = ctx;
+  const k = rng.int(10);
+  const v = k < 4 ? rng.int(32) : k < 6 ? 0x80 : k < 8 ? rng.range(0x20, 0x7f) : k < 9 ? rng.range(0x81, 0xff) : rng.pick([3, 4]);
+  ctx.emit(0xcd, v);
+  return true;
+};
+
+// ---- Segment registers --------------------------------------------------------------
+
+/** MOV r/m, Sreg (Sreg 6 and 7 do not exist: #UD). */
+export const movFromSreg: Gen = (ctx) => {
+  const { rng, st } = ctx;
+  const s = rng.chance(0.03) ? rng.range(6, 7) : rng.int(6);
+  if (rng.chance(0.6)) {
+    const r = ctx.destReg();
+    ctx.emit(o16(ctx), 0x8c, 0xc0 | (s << 3) | r);
+    st.kill(r);
+    return true;
+  }
+  const m = memOperand(ctx, { size: 2, write: true });
+  if (m === null) return false;
+  ctx.emit(o16(ctx, 0.1), m.prefixes, 0x8c, m.encode(s));
+  return true;
+};
+
+/** MOV Sreg, r/m with a selector from our GDT (or a bad one), set up just before. */
+export const movToSreg: Gen = (ctx) => {
+  const { rng, st } = ctx;
+  const s = rng.chance(0.03) ? rng.pick([CS, 6, 7]) : rng.pick([ES, SS, DS, 4, 5].filter((k) => k !== SS || !st.inBody));
+  const sel = s < 6 ? dataSelector(ctx, s) : rng.int(0x10000);
+  if (rng.chance(0.6)) {
+    const r = ctx.destReg();
+    ctx.emit(0xb8 + r, le32(sel | (rng.u32() & 0xffff0000)));
+    st.kill(r);
+    ctx.emit(o16(ctx, 0.1), 0x8e, 0xc0 | (s << 3) | r);
+  } else {
+    const m = memOperand(ctx, { size: 2, write: true });
+    if (m === null) return false;
+    ctx.emit(0x66, m.prefixes, 0xc7, m.encode(0), le16(sel));
+    ctx.emit(m.prefixes, 0x8e, m.encode(s));
+  }
+  if (s < 6 && s !== CS) loaded(st, s, sel);
+  return true;
+};
+
+/** POP Sreg of a selector pushed just before. */
+export const popSreg: Gen = (ctx, e) => {
+  const { st } = ctx;
+  if (st.inBody) return false;
+  const s = e.opcode === 0x07 ? ES : e.opcode === 0x17 ? SS : e.opcode === 0x1f ? DS : e.opcode === 0x1a1 ? 4 : 5;
+  const sel = dataSelector(ctx, s);
+  if (ctx.rng.chance(0.2)) ctx.emit(0x66, 0x68, le16(sel), 0x66, opcodeBytes(e.opcode));
+  else ctx.emit(0x68, le32(sel), opcodeBytes(e.opcode));
+  loaded(st, s, sel);
+  return true;
+};
+
+/** LDS/LES/LFS/LGS/LSS from a far pointer stored just before (or, now and then, whatever memory holds). */
+export const loadFar: Gen = (ctx, e) => {
+  const { rng, st } = ctx;
+  const s = { les: ES, lds: DS, lfs: 4, lgs: 5, lss: SS }[e.row.mnem as 'les'] as number;
+  const wide = !rng.chance(0.2);
+  const m = memOperand(ctx, { size: 6, write: true });
+  if (m === null || rng.chance(0.03)) {
+    // The register form is #UD.
+    ctx.emit(opcodeBytes(e.opcode), 0xc0 | (ctx.destReg() << 3) | rng.int(8));
+    return true;
+  }
+  const intoEsp = s === SS && !st.inBody && rng.chance(0.2);
+  const r = intoEsp ? ESP : ctx.destReg();
+  const role: Role = intoEsp ? 'stack' : rng.pick<Role>(['ptr', 'small', 'any']);
+  const sel = intoEsp ? (st.cpl === 0 ? L.SEL.DATA0 : L.SEL.DATA3) : dataSelector(ctx, s);
+  // Now and then whatever the memory holds (a random selector): only at ring 3, where no return to an outer ring follows.
+  const stored = intoEsp || rng.chance(0.92) || (st.cpl === 0 && ctx.avoiding.has('null-rpl-outer'));
+  if (stored) storeFarPointer(ctx, m, wide ? valueForReg(ctx, r, role) : valueForReg(ctx, r, role) & 0xffff, sel, wide);
+  ctx.emit(wide ? [] : [0x66], m.prefixes, opcodeBytes(e.opcode), m.encode(r));
+  if (!stored) {
+    st.kill(r);
+    st.segs[s] = { sel: -1, base: null, writable: false };
+    return true;
+  }
+  if (r !== ESP) st.roles[r] = wide && loadSeg(s, sel, st.cpl) !== null ? role : 'any';
+  loaded(st, s, sel);
+  return true;
+};
+
+/** LAR, LSL, VERR, VERW, LLDT, LTR with a selector from our GDT, in a register or in memory. */
+export const selectorOp: Gen = (ctx, e) => {
+  const { rng, st } = ctx;
+  let sel = rng.chance(0.8) ? (rng.int(L.DESCRIPTORS.length + 2) << 3) | rng.int(4) | (rng.chance(0.05) ? 4 : 0) : rng.int(0x10000);
+  // LTR of a null selector: #GP(0) says the manual; QEMU 7.2 loads it (and the next ring change would then differ).
+  if (e.row.mnem === 'ltr' && (sel & 0xfffc) === 0) sel |= L.SEL.TSS;
+  if (rng.chance(0.6)) {
+    const r = ctx.destReg();
+    ctx.emit(0xb8 + r, le32(sel | (rng.u32() & 0xffff0000)));
+    st.kill(r);
+    return generic(ctx, e, { eReg: r });
+  }
+  const m = memOperand(ctx, { size: 2, write: true });
+  if (m === null) return false;
+  ctx.emit(0x66, m.prefixes, 0xc7, m.encode(0), le16(sel));
+  return generic(ctx, e, { eMem: m });
+};
+
+/** LGDT/LIDT at ring 0 reload what SGDT/SIDT just stored; at ring 3 they fault whatever the memory holds. */
+export const descriptorTable: Gen = (ctx, e) => {
+  const { st } = ctx;
+  if (st.cpl === 3) return generic(ctx, e);
+  const m = memOperand(ctx, { size: 6, write: true });
+  if (m === null) return false;
+  const p = o16(ctx, 0.2);
+  ctx.emit(p, m.prefixes, 0x0f, 0x01, m.encode(e.group - 2), p, m.prefixes, 0x0f, 0x01, m.encode(e.group));
+  return true;
+};
+
+/** LMSW at ring 0: CR0's low word as SMSW read it, with MP/EM/TS (and PE, which LMSW cannot clear) flipped. */
+export const lmsw: Gen = (ctx, e) => {
+  const { rng, st } = ctx;
+  if (st.cpl === 3) return generic(ctx, e);
+  const r = ctx.destReg();
+  const bits = rng.pick([0, 2, 4, 8, 0xe, 1, 0x20]);
+  ctx.emit(0x0f, 0x01, 0xe0 | r, 0x66, 0x81, 0xf0 | r, le16(bits), 0x0f, 0x01, 0xf0 | r);
+  st.kill(r);
+  return true;
+};
+
+// ---- Control and debug registers, MSRs, SYSENTER ------------------------------------
+
+/** MOV r32, CRn (CR1, CR5-7 do not exist: #UD). ModRM.mod is ignored: any value. */
+export const movFromCr: Gen = (ctx) => {
+  const { rng, st } = ctx;
+  const cr = rng.chance(0.05) ? rng.pick([1, 5, 6, 7]) : rng.pick([0, 2, 3, 4]);
+  const r = ctx.destReg();
+  const mod = rng.chance(0.1) ? rng.int(3) : 3;
+  ctx.emit(0x0f, 0x20, (mod << 6) | (cr << 3) | r);
+  st.kill(r);
+  return true;
+};
+
+/** MOV CRn, r32 of values that keep the machine as it is: CR0 with MP/EM/TS/NE flipped, CR2 anything, CR3 itself, CR4 with TSD/DE/PSE/PGE flipped. */
+export const movToCr: Gen = (ctx) => {
+  const { rng, st } = ctx;
+  if (st.cpl === 3) {
+    ctx.emit(0x0f, 0x22, 0xc0 | (rng.int(8) << 3) | rng.int(8));
+    return true;
+  }
+  const cr = rng.chance(0.04) ? rng.pick([1, 5, 6, 7]) : rng.pick([0, 2, 3, 4]);
+  if (cr === 2 || cr === 1 || cr > 4) {
+    ctx.emit(0x0f, 0x22, 0xc0 | (cr << 3) | rng.int(8));
+    return true;
+  }
+  const r = ctx.destReg();
+  ctx.emit(0x0f, 0x20, 0xc0 | (cr << 3) | r);
+  const flip = cr === 0 ? rng.pick([0, 2, 4, 8, 0x20, 0xe]) : cr === 4 ? rng.pick([0, 0x4, 0x8, 0x10, 0x80]) : 0;
+  if (flip !== 0) ctx.emit(0x81, 0xf0 | r, le32(flip));
+  ctx.emit(0x0f, 0x22, 0xc0 | (cr << 3) | r);
+  st.kill(r);
+  return true;
+};
+
+export const movFromDr: Gen = (ctx) => {
+  const r = ctx.destReg();
+  ctx.emit(0x0f, 0x21, 0xc0 | (ctx.rng.int(8) << 3) | r);
+  ctx.st.kill(r);
+  return true;
+};
+
+/**
+ * MOV DRn, r32: DR0-3 take anything; DR7 is left alone (it would arm
+ * breakpoints). DR6 gets a value with bit 12 clear: the manual has that bit
+ * reserved as 0 (and so do we), QEMU keeps what was written.
+ */
+export const movToDr: Gen = (ctx) => {
+  const { rng, st } = ctx;
+  const dr = st.cpl === 3 ? rng.int(8) : rng.pick([0, 1, 2, 3, 6]);
+  let r = rng.int(8);
+  if (dr === 6 && st.cpl === 0) {
+    r = ctx.destReg();
+    ctx.emit(0xb8 + r, le32(rng.interesting() & ~0x1000));
+    st.kill(r);
+  }
+  ctx.emit(0x0f, 0x23, 0xc0 | (dr << 3) | r);
+  return true;
+};
+
+/** The SYSENTER MSRs the kernel's start sets, and the values it sets them to. */
+export const SYSENTER_MSRS = [0x174, 0x175, 0x176];
+
+/**
+ * RDMSR/WRMSR at ring 0 only on the SYSENTER MSRs, which both machines have
+ * the same (other MSRs differ by design); WRMSR writes back the value the
+ * kernel set. At ring 3 both fault, whatever ECX is.
+ */
+export const msr: Gen = (ctx, e) => {
+  const { rng, st } = ctx;
+  if (st.cpl === 3) return generic(ctx, e);
+  const k = rng.int(3);
+  ctx.emit(0xb9, le32(SYSENTER_MSRS[k]));
+  st.kill(ECX);
+  if (e.row.mnem === 'wrmsr') {
+    ctx.emit(0xb8);
+    if (k === 2) ctx.asm.ref(ctx.landing, 'abs32');
+    else ctx.emit(le32(k === 0 ? L.SEL.CODE0 : L.STACK0_TOP));
+    ctx.emit(0x31, 0xd2);
+  }
+  ctx.emit(opcodeBytes(e.opcode));
+  st.kill(EAX);
+  st.kill(EDX);
+  return true;
+};
+
+/** SYSENTER goes to the landing stub (which resumes at the next case), from ring 0 or 3. */
+export const sysenter: Gen = (ctx, e) => {
+  ctx.emit(opcodeBytes(e.opcode));
+  return true;
+};
+
+/** SYSEXIT from ring 0 to the next instruction at ring 3, with a stack; at ring 3 it faults. */
+export const sysexit: Gen = (ctx, e) => {
+  const { st } = ctx;
+  if (st.cpl === 3) return generic(ctx, e);
+  if (st.nested > 0 || st.inBody) return false;
+  const next = ctx.asm.label('after sysexit');
+  ctx.emit(0xb9, le32(valueForReg(ctx, ESP, 'stack')), 0xba);
+  ctx.asm.ref(next, 'abs32');
+  ctx.emit(0x0f, 0x35);
+  ctx.asm.bind(next);
+  st.kill(ECX);
+  st.kill(EDX);
+  st.cpl = 3;
+  st.segs[CS] = { sel: L.SEL.CODE3, base: 0, writable: false };
+  st.segs[SS] = { sel: L.SEL.DATA3, base: 0, writable: true };
+  return true;
+};
+
