@@ -4,7 +4,7 @@
  * npm run oracle -- --random --exclusions
  *
  * Run kernels in lockstep with QEMU (default: the bare test kernels short
- * enough for it, see DEFAULT_KERNELS) and report the steps compared, the
+ * enough for it, see kernels.ts) and report the steps compared, the
  * time, and the first divergence if any. Exit status 1 on a divergence.
  *
  * With --random, kernels of random instructions (random/generator.ts) for
@@ -16,14 +16,8 @@ import { join } from 'node:path';
 import { lockstep } from './lockstep';
 import { runRandom, notExecuted } from './random/run';
 import { exclusionsMarkdown } from './random/exclusions';
+import { DEFAULT_KERNELS } from './kernels';
 
-/**
- * The bare kernels that lockstep covers by default: the others run too many
- * instructions for ~5,000 steps a second. `exceptions` is left out until we
- * know why QEMU's gdb stub sometimes stands still for one step in it (it
- * single-steps the guest with its own EFLAGS.TF).
- */
-export const DEFAULT_KERNELS = ['hello', 'uart', 'triplefault', 'rings', 'paging', 'protmode'];
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
