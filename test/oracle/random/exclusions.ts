@@ -12,7 +12,7 @@ import { mapEntries, policyFor } from './instructions';
 export const AVOIDED: [string, string][] = [
   ['Memory operands outside the scratch pages (and their neighbours), the stack and the code', 'random stores would overwrite the kernel\'s own code, page tables and IDT: addresses come only from registers known to point into scratch memory (operands.ts)'],
   ['Accesses through a null, code, or 16-bit-limit segment; writes through CS', 'QEMU checks nothing on an access (no limit, type or null-selector check): loads of such selectors are generated (their checks are compared), accesses through them are not'],
-  ['The LDTR QEMU\'s loader leaves (the reset state: base 0, limit 0xFFFF, usable)', 'our bare machine starts with a limit of 0, so an LDT selector reads a descriptor at linear 0x10 in QEMU and nothing in ours: the kernel loads a null LDTR first'],
+  ['The LDTR the loader leaves (the reset state: base 0, limit 0xFFFF, usable)', 'an LDT selector would read a descriptor from the first page, whose contents differ (QEMU has BIOS data there): the kernel loads a null LDTR first'],
   ['The first MiB of memory', 'unmapped: QEMU has ROM and holes there where we have RAM; a stray access faults alike in both'],
   ['POPF, IRET of values off the stack', 'TF would make single steps mean something else, NT would make IRET a task switch; the flags popped are always ones the generator pushed (IF, TF, NT clear)'],
   ['Far transfers to a TSS selector (task switches)', 'task switches are not emulated; task gates neither'],
