@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Machine } from '../../src/vm/machine';
+import { Exit } from '../../src/vm/cpu/executor';
 import { Elf32 } from '../../src/vm/elf';
 import { Instr } from '../../src/vm/cpu/instr';
 import { decode } from '../../src/vm/cpu/decoder';
@@ -131,9 +132,10 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
       const r = m.executor.run(1);
       steps++;
       if (!qemuGoesOn || qemu.hasExited) {
-        return { kernel: kernelPath, steps, seconds: seconds(), end: 'exit' };
+        // QEMU ended (the exit port, or a triple fault with -no-reboot): ours must have ended in the same step.
+        if (r === Exit.STOPPED || r === Exit.SHUTDOWN) return { kernel: kernelPath, steps, seconds: seconds(), end: 'exit' };
+        return { kernel: kernelPath, steps, seconds: seconds(), end: 'divergence', report: `QEMU ended after step ${steps}, our machine did not:\n  ours: ${describe(ours(m))}\n${history.map((h) => `    ${h}`).join('\n')}` };
       }
-      void r;
       let qNext = await qemu.regs();
       // Now and then QEMU 7.2's stub reports a step that executed nothing (seen in the exceptions
       // kernel, not reproducibly): every register as it was. Nothing real does that (a REP
