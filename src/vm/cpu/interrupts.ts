@@ -10,7 +10,7 @@
  */
 import type { Cpu } from './state';
 import { CS, SS, ESP, ATTR_P } from './state';
-import { raise, Vec, FAULT, hasErrorCode } from './fault';
+import { raise, Vec, FAULT, hasErrorCode, EXCEPTION_NAMES } from './fault';
 import { getFlags, materialize, TF, NT, RF, VM, IF, IOPL, AC, ID, VIF, VIP, ARITH, DF } from './flags';
 import { switchToInnerRing } from './stackswitch';
 import { readDescriptor, desc, descAttr, attrDpl, isCodeAttr, isConforming, checkStackSegment, markAccessed, loadCacheFromDesc, descLimit, dropInnerSegments } from './segments';
@@ -54,7 +54,7 @@ export function deliverException(c: Cpu, vector: number, code: number, returnEip
 }
 
 function describe(v: number): string {
-  return `exception ${v}`;
+  return v < EXCEPTION_NAMES.length ? `${EXCEPTION_NAMES[v]} (vector ${v})` : `vector ${v}`;
 }
 
 /** INT n, INT3, INTO: a software interrupt, checked against the gate's DPL. */
