@@ -2,29 +2,50 @@
 /**
  * lguest-vm: run a guest headless.
  *
- *   lguest-vm run IMAGE [--bare] [--mem MIB] [--max-instructions N] [--cmdline TEXT] [--stats]
+ *   lguest-vm run IMAGE [--bare] [--mem MIB] [--max-instructions N] [--cmdline TEXT] [--stats] [lguest options]
  *
- * stdout carries only what the guest printed, byte for byte, so it can be
- * compared with QEMU's. Everything else goes to stderr. Exit status: the
- * guest's own (isa-debug-exit: always odd), or 2 when the machine stopped a
- * misbehaving guest, 124 when the instruction limit was reached, 64 for bad
- * arguments or a bad image.
+ * By default IMAGE is an lguest Guest run under the Host; --bare boots a
+ * Multiboot kernel on the bare machine instead. stdout carries only what
+ * the guest printed, byte for byte, so it can be compared with QEMU's.
+ * Everything else goes to stderr. Exit status: the guest's own (the exit
+ * port: always odd; an lguest power-off: 0), or 2 when the machine stopped
+ * or killed a misbehaving guest, 124 when the instruction limit was
+ * reached, 64 for bad arguments or a bad image.
  */
 import { readFileSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Machine } from './vm/machine';
 import { ImageError } from './vm/elf';
 import { EXCEPTION_NAMES } from './vm/cpu/fault';
+import type { Cpu } from './vm/cpu/state';
+import { Host } from './vm/lguest/host';
+import { describeEvent, describeStats } from './vm/lguest/describe';
+import type { HostEvent } from './vm/lguest/events';
 
-const USAGE = `usage: lguest-vm run IMAGE [--bare] [--mem MIB] [--max-instructions N] [--cmdline TEXT] [--stats]
+const USAGE = `usage: lguest-vm run IMAGE [options]
 
-  --bare                 boot IMAGE as a Multiboot kernel on the bare machine (the only mode for now)
+Runs IMAGE, an lguest Guest (an ELF32 i386 kernel), under the lguest Host.
+
+  --bare                 boot IMAGE as a Multiboot kernel on the bare machine instead
   --mem MIB              guest memory in MiB (default 64)
-  --max-instructions N   stop after N instructions (exit status 124)
-  --cmdline TEXT         arguments for the kernel's command line (which starts with IMAGE, as QEMU's does)
-  --stats                print instructions, wall time, MIPS and exceptions to stderr`;
+  --max-instructions N   stop after N instructions, virtual nanoseconds (exit status 124)
+  --cmdline TEXT         the kernel's command line (bare: after IMAGE, as QEMU's)
+  --stats                instructions, wall time, MIPS; in lguest mode the Host's counters:
+                         exits per trap, hypercalls, page faults fixed or reflected, direct traps
+  --trace KINDS          lguest: print Host events as they happen, to stderr; KINDS is a comma list
+                         of traps, hypercalls, pagetables (or all)
+  --no-direct-traps      lguest: route every trap through the Host
+  --epoch TIME           lguest: the Guest's wall clock at time 0, ISO 8601 or seconds since 1970
+                         (default 2000-01-01T00:00:00Z)
+  --seed N               lguest: seed for the Host's random choices (default 1)
+  --no-restart           lguest: a Guest asking to restart ends the run instead
+
+Exit status: the Guest's (isa-debug-exit / port 0xf4: odd; lguest power-off: 0), 2 when the
+Guest was killed or stopped, 124 at the instruction limit, 64 for bad arguments or a bad image.`;
 
 export const EXIT_GUEST_STOPPED = 2, EXIT_LIMIT = 124, EXIT_USAGE = 64;
+
+const TRACE_KINDS = ['traps', 'hypercalls', 'pagetables'] as const;
 
 class UsageError extends Error {}
 
@@ -33,10 +54,29 @@ function fail(message: string, status: number): number {
   return status;
 }
 
-function positiveInt(name: string, value: string | undefined, max: number): number | undefined {
+function positiveInt(name: string, value: string | undefined, max: number, min = 1): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) throw new UsageError(`--${name} wants a whole number from 1 to ${max}, not '${value}'`);
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new UsageError(`--${name} wants a whole number from ${min} to ${max}, not '${value}'`);
   return Number(value);
+}
+
+function parseEpoch(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms) || ms < 0) throw new UsageError(`--epoch wants an ISO 8601 time after 1970 or seconds since 1970, not '${value}'`);
+  return Math.floor(ms / 1000);
+}
+
+function parseTrace(value: string | undefined): Set<string> {
+  const kinds = new Set<string>();
+  if (value === undefined) return kinds;
+  for (const k of value.split(',')) {
+    if (k === 'all') TRACE_KINDS.forEach((t) => kinds.add(t));
+    else if ((TRACE_KINDS as readonly string[]).includes(k)) kinds.add(k);
+    else throw new UsageError(`--trace wants a comma list of ${TRACE_KINDS.join(', ')} or all, not '${k}'`);
+  }
+  return kinds;
 }
 
 export function main(argv: string[]): number {
@@ -51,6 +91,11 @@ export function main(argv: string[]): number {
         'max-instructions': { type: 'string' },
         cmdline: { type: 'string' },
         stats: { type: 'boolean' },
+        trace: { type: 'string' },
+        'no-direct-traps': { type: 'boolean' },
+        epoch: { type: 'string' },
+        seed: { type: 'string' },
+        'no-restart': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -64,15 +109,24 @@ export function main(argv: string[]): number {
   }
   if (positionals[0] !== 'run' || positionals.length !== 2) return fail(`expected 'run IMAGE'\n${USAGE}`, EXIT_USAGE);
   const imagePath = positionals[1];
+  const bare = values.bare === true;
+  if (bare) {
+    for (const o of ['trace', 'no-direct-traps', 'epoch', 'seed', 'no-restart'] as const) {
+      if (values[o] !== undefined) return fail(`--${o} is for lguest Guests, not --bare`, EXIT_USAGE);
+    }
+  }
 
-  let memoryMiB: number, maxInstructions: number;
+  let memoryMiB: number, maxInstructions: number, epochSeconds: number | undefined, seed: number | undefined, trace: Set<string>;
   try {
-    memoryMiB = positiveInt('mem', values.mem, 3072) ?? 64;
+    memoryMiB = positiveInt('mem', values.mem, bare ? 3072 : 2048) ?? 64;
     maxInstructions = positiveInt('max-instructions', values['max-instructions'], Number.MAX_SAFE_INTEGER) ?? Infinity;
+    epochSeconds = parseEpoch(values.epoch);
+    seed = positiveInt('seed', values.seed, 0xffffffff, 0);
+    trace = parseTrace(values.trace);
   } catch (e) {
     return fail((e as Error).message, EXIT_USAGE);
   }
-  if (memoryMiB < 2) return fail('--mem must be at least 2 MiB (a Multiboot kernel loads at 1 MiB)', EXIT_USAGE);
+  if (memoryMiB < 2) return fail('--mem must be at least 2 MiB (a kernel loads at 1 MiB)', EXIT_USAGE);
 
   let image: Uint8Array;
   try {
@@ -80,29 +134,81 @@ export function main(argv: string[]): number {
   } catch (e) {
     return fail(`cannot read ${imagePath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, EXIT_USAGE);
   }
-
   const out = new GuestOutput();
+  if (bare) return runBare(image, imagePath, memoryMiB, maxInstructions, values.cmdline ?? '', values.stats === true, out);
+  return runLguest(image, imagePath, out, {
+    memoryMiB, maxInstructions, cmdline: values.cmdline ?? '', stats: values.stats === true, trace,
+    directTraps: values['no-direct-traps'] !== true, epochSeconds, seed, noRestart: values['no-restart'] === true,
+  });
+}
+
+function runBare(image: Uint8Array, imagePath: string, memoryMiB: number, maxInstructions: number, cmdline: string, stats: boolean, out: GuestOutput): number {
   const machine = new Machine({ memoryMiB, output: (b) => out.byte(b) });
   // If stdout goes away (a pipe into `head`), there is no one left to run the guest for.
   out.onClosed = () => machine.requestStop();
   try {
-    machine.bootMultiboot(image, imagePath, values.cmdline ?? '');
+    machine.bootMultiboot(image, imagePath, cmdline);
   } catch (e) {
     if (e instanceof ImageError) return fail(e.message, EXIT_USAGE);
     throw e;
   }
-
   const start = process.hrtime.bigint();
   const result = machine.run(maxInstructions);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   out.flush();
-
-  if (values.stats) printStats(machine, seconds);
+  if (stats) printStats(machine.cpu, seconds, []);
   if (out.closed) return 0;
   switch (result.kind) {
     case 'exit': return result.status;
     case 'limit': return fail(`stopped after ${machine.cpu.instructions} instructions (--max-instructions)`, EXIT_LIMIT);
     case 'fault': return fail(`guest stopped: ${result.reason}`, EXIT_GUEST_STOPPED);
+    case 'stopped': return fail('guest stopped', EXIT_GUEST_STOPPED);
+  }
+}
+
+interface LguestRun {
+  memoryMiB: number; maxInstructions: number; cmdline: string; stats: boolean; trace: Set<string>;
+  directTraps: boolean; epochSeconds?: number; seed?: number; noRestart: boolean;
+}
+
+function runLguest(image: Uint8Array, imagePath: string, out: GuestOutput, o: LguestRun): number {
+  const host = new Host({
+    memoryMiB: o.memoryMiB, output: (b) => out.byte(b), directTraps: o.directTraps, epochSeconds: o.epochSeconds, seed: o.seed, noRestart: o.noRestart,
+  });
+  out.onClosed = () => host.requestStop();
+  if (o.trace.size > 0) {
+    const wanted = (e: HostEvent) => e.kind === 'trap' || e.kind === 'direct' || e.kind === 'interrupt' ? o.trace.has('traps')
+      : e.kind === 'hypercall' ? o.trace.has('hypercalls') : e.kind === 'pagetable' ? o.trace.has('pagetables') : false;
+    host.onEvent = (e) => {
+      if (!wanted(e)) return;
+      out.flush();
+      process.stderr.write(`[${'time' in e ? String(e.time).padStart(12) : ''} ns] ${describeEvent(e)}\n`);
+    };
+  }
+  try {
+    host.boot(image, imagePath, o.cmdline);
+  } catch (e) {
+    if (e instanceof ImageError) return fail(e.message, EXIT_USAGE);
+    throw e;
+  }
+  const start = process.hrtime.bigint();
+  const result = host.run(o.maxInstructions);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  out.flush();
+  if (o.stats) printStats(host.cpu, seconds, [...describeStats(host.lg.stats), ...(host.restarts > 0 ? [`restarts: ${host.restarts}`] : [])]);
+  if (out.closed) return 0;
+  switch (result.kind) {
+    case 'exit': return result.status;
+    case 'poweroff':
+      if (result.message !== '') process.stderr.write(`${result.message}\n`);
+      return 0;
+    case 'restart':
+      return fail(`the Guest asked to restart (--no-restart)${result.message !== '' ? `: ${result.message}` : ''}`, 0);
+    case 'killed':
+      process.stderr.write(`guest killed: ${result.reason}\n`);
+      return EXIT_GUEST_STOPPED;
+    case 'halted': return fail(`guest stopped: ${result.reason}`, EXIT_GUEST_STOPPED);
+    case 'limit': return fail(`stopped after ${host.cpu.instructions} instructions (--max-instructions)`, EXIT_LIMIT);
     case 'stopped': return fail('guest stopped', EXIT_GUEST_STOPPED);
   }
 }
@@ -131,16 +237,17 @@ class GuestOutput {
   }
 }
 
-function printStats(m: Machine, seconds: number): void {
-  const n = m.cpu.instructions;
+function printStats(cpu: Cpu, seconds: number, extra: string[]): void {
+  const n = cpu.instructions;
   const lines = [
     `instructions: ${n}`,
     `wall time: ${seconds.toFixed(3)} s`,
     `guest MIPS: ${(n / seconds / 1e6).toFixed(1)}`,
   ];
-  m.cpu.vectorCounts.forEach((count, v) => {
+  cpu.vectorCounts.forEach((count, v) => {
     if (count > 0) lines.push(`vector ${v}${v < EXCEPTION_NAMES.length ? ` ${EXCEPTION_NAMES[v]}` : ''}: ${count}`);
   });
+  lines.push(...extra);
   process.stderr.write(lines.join('\n') + '\n');
 }
 

@@ -1,0 +1,52 @@
+/**
+ * Words for what the Host does: names of traps and hypercalls, and one line
+ * of text per Host event (--trace, and the debugger's trap log).
+ */
+import { EXCEPTION_NAMES } from '../cpu/fault';
+import { hypercallName, LGUEST_TRAP_ENTRY, SYSCALL_VECTOR, FIRST_EXTERNAL_VECTOR, HOST_TIMER_VECTOR, IMPOSSIBLE_TRAP } from './layout';
+import type { HostEvent, HostStats } from './events';
+
+/** What a trap number means in an lguest Guest. */
+export function trapName(n: number): string {
+  if (n < EXCEPTION_NAMES.length) return EXCEPTION_NAMES[n];
+  if (n === LGUEST_TRAP_ENTRY) return 'hypercall';
+  if (n === SYSCALL_VECTOR) return 'system call';
+  if (n === HOST_TIMER_VECTOR) return "the Host's timer";
+  if (n === IMPOSSIBLE_TRAP) return 'no trap: the Switcher failed to enter the Guest';
+  if (n >= FIRST_EXTERNAL_VECTOR && n < FIRST_EXTERNAL_VECTOR + 32) return `IRQ ${n - FIRST_EXTERNAL_VECTOR}`;
+  return `vector ${n}`;
+}
+
+export function hypercallLabel(nr: number): string {
+  return hypercallName(nr) ?? `#${nr}`;
+}
+
+const hex = (v: number) => `0x${(v >>> 0).toString(16)}`;
+
+/** One line for an event, without the time. */
+export function describeEvent(e: HostEvent): string {
+  switch (e.kind) {
+    case 'trap': {
+      const detail = e.trap === 14 ? ` cr2 ${hex(e.cr2)} (${e.errcode & 2 ? 'write' : 'read'}, ${e.errcode & 4 ? 'user' : 'kernel'}${e.errcode & 1 ? ', protection' : ', not present'})`
+        : e.errcode !== 0 ? ` error ${hex(e.errcode)}` : '';
+      return `trap ${e.trap} (${trapName(e.trap)}) at ${hex(e.eip)}${detail}: ${e.action}`;
+    }
+    case 'direct': return `direct trap ${e.vector} (${trapName(e.vector)}) at ${hex(e.eip)}: straight to the Guest`;
+    case 'hypercall': return `hypercall ${hypercallLabel(e.nr)}(${e.args.map(hex).join(', ')})${e.async ? ' from the ring' : ''}`;
+    case 'interrupt': return `interrupt: IRQ ${e.irq} delivered at ${hex(e.eip)}`;
+    case 'pagetable': return `pagetable ${e.op}${e.vaddr !== 0 || e.op === 'demand' || e.op === 'set_pte' ? ` ${hex(e.vaddr)}` : ''}: ${e.detail}`;
+    case 'killed': return `guest killed: ${e.reason}`;
+  }
+}
+
+/** The Host's counters, one per line. */
+export function describeStats(s: HostStats): string[] {
+  const lines = [`guest entries: ${s.entries}`];
+  s.exits.forEach((n, t) => { if (n > 0) lines.push(`exits for trap ${t} (${trapName(t)}): ${n}`); });
+  for (const [nr, n] of [...s.hypercalls].sort((a, b) => a[0] - b[0])) lines.push(`hypercall ${hypercallLabel(nr)}: ${n}`);
+  lines.push(`page faults fixed by the Host: ${s.pageFaultsFixed}`, `page faults reflected to the Guest: ${s.pageFaultsReflected}`);
+  s.direct.forEach((n, v) => { if (n > 0) lines.push(`direct traps to vector ${v} (${trapName(v)}): ${n}`); });
+  s.interrupts.forEach((n, irq) => { if (n > 0) lines.push(`interrupts delivered, IRQ ${irq}: ${n}`); });
+  lines.push(`port I/O emulated: ${s.emulated}`, `idle time skipped: ${s.idleNs} ns`);
+  return lines;
+}

@@ -1,0 +1,50 @@
+/**
+ * The Launcher's part (lguest's tools/lguest/lguest.c): put the Guest's
+ * kernel in its memory and tell it where it is.
+ *
+ * The image is an ELF32 i386 executable; each loadable segment goes to its
+ * physical address. The Guest finds a Linux-style boot_params page at
+ * physical 0 (one e820 entry covering its memory, boot protocol 2.07,
+ * hardware_subarch 1 = lguest, KEEP_SEGMENTS, the command line's address)
+ * and its command line at 0x1000.
+ */
+import { Elf32, ImageError } from '../elf';
+import { PhysicalMemory } from '../cpu/memory';
+import {
+  BOOT_PARAMS, CMDLINE_ADDR, BP_E820_ENTRIES, BP_E820_TABLE, BP_VERSION, BP_LOADFLAGS, BP_CMD_LINE_PTR, BP_HARDWARE_SUBARCH,
+  BOOT_PROTOCOL, KEEP_SEGMENTS, SUBARCH_LGUEST, PAGE_SIZE,
+} from './layout';
+
+/** The longest command line that fits its page. */
+export const CMDLINE_MAX = PAGE_SIZE - 1;
+
+/** Load the Guest's kernel and boot information into the first `guestBytes` of memory; returns the entry point. */
+export function launch(mem: PhysicalMemory, guestBytes: number, image: Uint8Array, name: string, cmdline: string): number {
+  const isElf = image.length >= 4 && image[0] === 0x7f && image[1] === 0x45 && image[2] === 0x4c && image[3] === 0x46;
+  if (!isElf) throw new ImageError(`${name}: not an ELF file (an lguest Guest is an ELF32 i386 executable)`);
+  const elf = new Elf32(image, name);
+  const segs = elf.loadSegments;
+  if (segs.length === 0) throw new ImageError(`${name}: no loadable segments`);
+  const line = new TextEncoder().encode(cmdline);
+  if (line.length > CMDLINE_MAX) throw new ImageError(`the command line is ${line.length} bytes; at most ${CMDLINE_MAX} fit`);
+  mem.bytes.fill(0, 0, guestBytes);
+  for (const s of segs) {
+    if (s.paddr + s.memsz > guestBytes || s.paddr + s.memsz < s.paddr) {
+      throw new ImageError(`${name}: a segment at 0x${s.paddr.toString(16)} of ${s.memsz} bytes does not fit in ${guestBytes >> 20} MiB of Guest memory`);
+    }
+    mem.load(s.paddr, image.subarray(s.offset, s.offset + s.filesz));
+  }
+  // boot_params, with Linux's zero-page offsets.
+  mem.write8(BOOT_PARAMS + BP_E820_ENTRIES, 1);
+  mem.write32(BOOT_PARAMS + BP_E820_TABLE, 0);        // address (u64)
+  mem.write32(BOOT_PARAMS + BP_E820_TABLE + 4, 0);
+  mem.write32(BOOT_PARAMS + BP_E820_TABLE + 8, guestBytes); // size (u64)
+  mem.write32(BOOT_PARAMS + BP_E820_TABLE + 12, 0);
+  mem.write32(BOOT_PARAMS + BP_E820_TABLE + 16, 1);   // type: RAM
+  mem.write16(BOOT_PARAMS + BP_VERSION, BOOT_PROTOCOL);
+  mem.write8(BOOT_PARAMS + BP_LOADFLAGS, KEEP_SEGMENTS);
+  mem.write32(BOOT_PARAMS + BP_CMD_LINE_PTR, CMDLINE_ADDR);
+  mem.write32(BOOT_PARAMS + BP_HARDWARE_SUBARCH, SUBARCH_LGUEST);
+  mem.load(CMDLINE_ADDR, line);
+  return elf.entry;
+}

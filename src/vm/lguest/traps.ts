@@ -1,0 +1,223 @@
+/**
+ * Traps and interrupts (lguest's interrupts_and_traps.c).
+ *
+ * The Guest's IDT is a wish list: the CPU runs on the Host's IDT for the
+ * Guest, where nearly every vector leads back to the Host. When a trap is
+ * the Guest's business the Host "reflects" it: it builds on the Guest's
+ * stack the frame the CPU would have pushed, and points the Guest at its
+ * handler. Virtual interrupts (the timer) are delivered the same way, when
+ * the Guest's soft interrupt flag (lguest_data.irq_enabled) allows.
+ *
+ * Some traps need no Host at all: a trap gate for an exception the Host
+ * does not care about, or the system-call vector, is copied into the real
+ * IDT, and the CPU goes straight to the Guest's handler at ring 1 ("direct
+ * traps": a system call costs a fraction of a round trip through the Host).
+ */
+import { Lguest, CHANGED_IDT } from './lguest';
+import {
+  FIRST_EXTERNAL_VECTOR, LGUEST_TRAP_ENTRY, LGUEST_IRQS, SYSCALL_VECTOR, GUEST_PL, GUEST_KERNEL_CS, X86_EFLAGS_IF,
+  hasErrorCode, LGUEST_DATA,
+} from './layout';
+
+const TF = 0x100, NT = 0x4000, RF = 0x10000, VM = 0x20000;
+
+const idtPresent = (hi: number) => (hi & 0x8000) !== 0;
+const idtType = (hi: number) => (hi >>> 8) & 0xf;
+const idtAddress = (lo: number, hi: number) => ((lo & 0xffff) | (hi & 0xffff0000)) >>> 0;
+
+/** could_be_syscall: the system-call vector (lguest also allowed one more, chosen when the module loaded). */
+export function couldBeSyscall(n: number): boolean {
+  return n === SYSCALL_VECTOR;
+}
+
+/**
+ * direct_trap: may the Guest's gate for this vector go in the real IDT?
+ * Not for interrupts (the Host's), and not for the traps the Host must
+ * see: #NM (7), #GP (13: port I/O), #PF (14: shadow page tables), the
+ * hypercall.
+ */
+export function directTrap(lg: Lguest, n: number): boolean {
+  if (!lg.options.directTraps) return false;
+  if (n >= FIRST_EXTERNAL_VECTOR && !couldBeSyscall(n)) return false;
+  return n !== 14 && n !== 13 && n !== 7 && n !== LGUEST_TRAP_ENTRY;
+}
+
+// ---- Reflecting a trap or an interrupt into the Guest -------------------------------
+
+/**
+ * push_guest_interrupt_stack: the frame the CPU would push, on the stack it
+ * would use: from ring 3, the kernel stack SET_STACK gave (with the old SS
+ * and ESP); from ring 1, the current one. The stack address is translated
+ * once, at its start: the frame must not straddle two pages that are apart
+ * in the Guest's memory.
+ */
+function pushGuestInterruptStack(lg: Lguest, hasErr: boolean): void {
+  let virtstack: number, ss: number;
+  const fromUser = (lg.reg('ss') & 3) !== GUEST_PL;
+  if (fromUser) {
+    virtstack = lg.esp1;
+    ss = lg.ss1;
+  } else {
+    virtstack = lg.reg('esp');
+    ss = lg.reg('ss');
+  }
+  const origstack = lg.pageTables.guestPa(virtstack);
+  let gstack = origstack;
+  const push = (v: number) => { gstack = (gstack - 4) >>> 0; lg.write32(gstack, v); };
+  if (fromUser) {
+    push(lg.reg('ss'));
+    push(lg.reg('esp'));
+  }
+  // The real IF is always on while the Guest runs; the frame shows the Guest's own.
+  let eflags = lg.reg('eflags');
+  if ((lg.dataRead('irq_enabled') & X86_EFLAGS_IF) === 0) eflags &= ~X86_EFLAGS_IF;
+  push(eflags);
+  push(lg.reg('cs'));
+  push(lg.reg('eip'));
+  if (hasErr) push(lg.reg('errcode'));
+  lg.setReg('ss', ss);
+  lg.setReg('esp', (virtstack + (gstack - origstack)) >>> 0);
+}
+
+/** guest_run_interrupt: into the handler, at ring 1; an interrupt gate turns the Guest's interrupts off. */
+function guestRunInterrupt(lg: Lguest, lo: number, hi: number): void {
+  lg.setReg('cs', GUEST_KERNEL_CS);
+  lg.setReg('eip', idtAddress(lo, hi));
+  lg.setReg('eflags', lg.reg('eflags') & ~(TF | VM | RF | NT));
+  if (idtType(hi) === 0xe) lg.dataWrite('irq_enabled', 0);
+}
+
+/** deliver_trap: reflect trap `num` to the Guest; false if it has no handler for it. */
+export function deliverTrap(lg: Lguest, num: number): boolean {
+  if (num >= 256) return false;
+  const lo = lg.idt[num * 2], hi = lg.idt[num * 2 + 1];
+  if (!idtPresent(hi)) return false;
+  // Before LGUEST_INIT there is no lguest_data, and no handler either (the IDT is empty).
+  pushGuestInterruptStack(lg, hasErrorCode(num));
+  guestRunInterrupt(lg, lo, hi);
+  return true;
+}
+
+// ---- Virtual interrupts -----------------------------------------------------------
+
+/** set_interrupt: IRQ `irq` is pending (the timer, for now). */
+export function setInterrupt(lg: Lguest, irq: number): void {
+  lg.irqsPending = (lg.irqsPending | (1 << irq)) >>> 0;
+}
+
+/** interrupt_pending: the lowest pending IRQ the Guest has not blocked (or LGUEST_IRQS), and whether there are more. */
+export function interruptPending(lg: Lguest): { irq: number; more: boolean } {
+  if (lg.lguestData === null) return { irq: LGUEST_IRQS, more: false };
+  const deliverable = (lg.irqsPending & ~lg.dataRead('blocked_interrupts')) >>> 0;
+  if (deliverable === 0) return { irq: LGUEST_IRQS, more: false };
+  const irq = 31 - Math.clz32(deliverable & -deliverable);
+  return { irq, more: (deliverable & ~(1 << irq)) !== 0 };
+}
+
+/**
+ * try_deliver_interrupt: interrupt the Guest if it lets us. A halted Guest
+ * is woken with interrupts on (halting is "sti; hlt"). A Guest with them
+ * off is told one is waiting (irq_pending), and asks when it turns them on.
+ * At the Guest's one iret that must not be interrupted (noirq_iret), we
+ * deliver on top of the frame that iret was about to pop.
+ */
+export function tryDeliverInterrupt(lg: Lguest, irq: number, more: boolean): void {
+  if (lg.halted) {
+    lg.dataWrite('irq_enabled', X86_EFLAGS_IF);
+    lg.halted = false;
+  } else if (lg.dataRead('irq_enabled') === 0) {
+    lg.dataWrite('irq_pending', X86_EFLAGS_IF);
+    return;
+  }
+  const vector = FIRST_EXTERNAL_VECTOR + irq;
+  const lo = lg.idt[vector * 2], hi = lg.idt[vector * 2 + 1];
+  if (idtPresent(hi)) {
+    lg.irqsPending = (lg.irqsPending & ~(1 << irq)) >>> 0;
+    const eip = lg.reg('eip');
+    if (eip === lg.noirqIret >>> 0) {
+      lg.setReg('eflags', lg.read32(lg.pageTables.guestPa((lg.reg('esp') + 8) >>> 0)));
+    } else {
+      pushGuestInterruptStack(lg, false);
+    }
+    guestRunInterrupt(lg, lo, hi);
+    lg.stats.interrupts[irq]++;
+    lg.emit({ kind: 'interrupt', irq, eip, time: lg.now });
+  }
+  lg.writeTimestamp();
+  if (!more) lg.mem.write32(lg.lguestData! + LGUEST_DATA.irq_pending, 0);
+}
+
+/** SET_CLOCKEVENT: a one-shot timer `delta` ns from now raising IRQ 0; 0 stops it. */
+export function guestSetClockevent(lg: Lguest, delta: number): void {
+  lg.timerDeadline = delta === 0 ? null : lg.now + (delta >>> 0);
+}
+
+// ---- The Guest's IDT ----------------------------------------------------------------
+
+/**
+ * set_trap: keep a Guest gate, sanitized: its selector forced to the
+ * Guest's kernel code, only a handler address, P, DPL and type kept; an
+ * absent gate is all zeros; only interrupt and trap gates are allowed.
+ */
+function setTrap(lg: Lguest, num: number, lo: number, hi: number): void {
+  if (!idtPresent(hi)) {
+    lg.idt[num * 2] = 0;
+    lg.idt[num * 2 + 1] = 0;
+    return;
+  }
+  const type = idtType(hi);
+  if (type !== 0xe && type !== 0xf) lg.kill(`bad IDT type ${type}`);
+  lg.idt[num * 2] = ((GUEST_KERNEL_CS << 16) | (lo & 0xffff)) >>> 0;
+  lg.idt[num * 2 + 1] = (hi & 0xffffef00) >>> 0;
+}
+
+/**
+ * LOAD_IDT_ENTRY. NMI, double fault, the spurious vector and the hypercall
+ * are the Host's: requests for them are ignored.
+ */
+export function loadGuestIdtEntry(lg: Lguest, num: number, lo: number, hi: number): void {
+  num >>>= 0;
+  if (num === 2 || num === 8 || num === 15 || num === LGUEST_TRAP_ENTRY) return;
+  lg.changed |= CHANGED_IDT;
+  if (num >= 256) {
+    lg.kill(`Setting idt entry ${num}`);
+    return;
+  }
+  setTrap(lg, num, lo >>> 0, hi >>> 0);
+}
+
+/**
+ * copy_traps: the real IDT for the Guest. A vector that may go direct gets
+ * the Guest's gate if it is a trap gate (an interrupt gate would clear the
+ * real IF, which the Guest must never do); otherwise the Switcher's stub,
+ * with the Guest's DPL, so that "int $0x80" from ring 3 still gets to the
+ * Host and on to the Guest.
+ */
+export function copyTraps(lg: Lguest): void {
+  for (let i = 0; i < 256; i++) {
+    if (!directTrap(lg, i)) continue;
+    const lo = lg.idt[i * 2], hi = lg.idt[i * 2 + 1];
+    if (idtType(hi) === 0xf) lg.world.setGuestIdtEntry(i, lo, hi);
+    else lg.world.setGuestIdtEntry(i, ...lg.world.defaultIdtEntry(i, hi));
+  }
+}
+
+/** Is the real IDT's gate for `vector` the Guest's own (a direct trap)? */
+export function isDirectGate(lg: Lguest, vector: number): boolean {
+  const hi = lg.mem.read32(lg.world.guestIdt + vector * 8 + 4) >>> 0;
+  const lo = lg.mem.read32(lg.world.guestIdt + vector * 8) >>> 0;
+  return idtPresent(hi) && (lo >>> 16) === GUEST_KERNEL_CS;
+}
+
+// ---- SET_STACK -------------------------------------------------------------------------
+
+/** guest_set_stack: the ring 1 stack for traps from ring 3; its pages are pinned in the shadow. */
+export function guestSetStack(lg: Lguest, seg: number, esp: number, pages: number): void {
+  if ((seg & 3) !== GUEST_PL) lg.kill(`bad stack segment ${seg | 0}`);
+  if (pages >>> 0 > 2) lg.kill(`bad stack pages ${pages >>> 0}`);
+  lg.ss1 = seg & 0xffff;
+  lg.esp1 = esp >>> 0;
+  lg.stackPages = Math.min(pages >>> 0, 2);
+  lg.pageTables.pinStackPages();
+}
+
