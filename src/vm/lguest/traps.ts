@@ -36,8 +36,7 @@ export function couldBeSyscall(n: number): boolean {
  * see: #NM (7), #GP (13: port I/O), #PF (14: shadow page tables), the
  * hypercall.
  */
-export function directTrap(lg: Lguest, n: number): boolean {
-  if (!lg.options.directTraps) return false;
+export function directTrap(n: number): boolean {
   if (n >= FIRST_EXTERNAL_VECTOR && !couldBeSyscall(n)) return false;
   return n !== 14 && n !== 13 && n !== 7 && n !== LGUEST_TRAP_ENTRY;
 }
@@ -191,13 +190,14 @@ export function loadGuestIdtEntry(lg: Lguest, num: number, lo: number, hi: numbe
  * the Guest's gate if it is a trap gate (an interrupt gate would clear the
  * real IF, which the Guest must never do); otherwise the Switcher's stub,
  * with the Guest's DPL, so that "int $0x80" from ring 3 still gets to the
- * Host and on to the Guest.
+ * Host and on to the Guest. With direct traps off (--no-direct-traps),
+ * every such vector gets the stub: the same routes, all through the Host.
  */
 export function copyTraps(lg: Lguest): void {
   for (let i = 0; i < 256; i++) {
-    if (!directTrap(lg, i)) continue;
+    if (!directTrap(i)) continue;
     const lo = lg.idt[i * 2], hi = lg.idt[i * 2 + 1];
-    if (idtType(hi) === 0xf) lg.world.setGuestIdtEntry(i, lo, hi);
+    if (lg.options.directTraps && idtType(hi) === 0xf) lg.world.setGuestIdtEntry(i, lo, hi);
     else lg.world.setGuestIdtEntry(i, ...lg.world.defaultIdtEntry(i, hi));
   }
 }

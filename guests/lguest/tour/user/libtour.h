@@ -1,0 +1,54 @@
+/* libtour.h -- what tour's programs get: Linux's system calls, printf, and
+ * their own TLS block through %gs.  libtour is mapped read-only into every
+ * process at the same address, one copy of its code for all. */
+#ifndef LIBTOUR_H
+#define LIBTOUR_H
+
+#include <stdint.h>
+
+#define SYS_exit        1
+#define SYS_write       4
+#define SYS_getpid      20
+#define SYS_brk         45
+#define SYS_sched_yield 158
+#define SYS_nanosleep   162
+
+struct timespec32 {
+        int32_t tv_sec, tv_nsec;
+};
+
+/* The kernel's struct user_info, at %gs:0. */
+struct user_info {
+        uint32_t pid;
+        char name[16];
+};
+
+static inline int32_t syscall3(uint32_t nr, uint32_t a, uint32_t b, uint32_t c)
+{
+        int32_t ret;
+        __asm__ __volatile__("int $0x80" : "=a"(ret) : "0"(nr), "b"(a), "c"(b), "d"(c) : "memory");
+        return ret;
+}
+
+__attribute__((noreturn)) void exit(int code);
+int32_t write(int fd, const void *buf, uint32_t len);
+int getpid(void);
+void *brk(void *end);
+void sched_yield(void);
+void sleep_ns(uint32_t ns);
+int printf(const char *fmt, ...);
+uint32_t tls_pid(void);
+const char *tls_name(char buf[16]);
+uint64_t rdtsc(void);
+
+/* Each program's entry point is NAME_start (one symbol table describes
+ * every program, so their names must differ): it calls NAME_main and exits
+ * with what it returns. */
+#define PROGRAM(name)                                                   \
+        int name##_main(void);                                          \
+        __attribute__((noreturn, used)) void name##_start(void)         \
+        {                                                               \
+                exit(name##_main());                                    \
+        }
+
+#endif
