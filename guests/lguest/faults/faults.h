@@ -1,0 +1,49 @@
+/* faults.h -- what the faults Guests share (entry.S and lib.c).
+ *
+ * Every Guest here breaks one rule of the Guest ABI (docs/guest-abi.md)
+ * and is meant to be ended by the Host for it.  The numbers it breaks the
+ * rule with come from the command line as name=VALUE (decimal or 0x-hex),
+ * with the classic mistake as the default, so a test can also try the
+ * values just inside the rule: those must survive. */
+#ifndef FAULTS_H
+#define FAULTS_H
+#include "lguest.h"
+
+/* x86 page-table entry bits. */
+#define PG_P    0x001
+#define PG_RW   0x002
+#define PG_US   0x004
+#define PG_PWT  0x008
+#define PG_PCD  0x010
+#define PG_A    0x020
+#define PG_D    0x040
+#define PG_PSE  0x080
+#define PG_G    0x100
+
+extern struct lguest_data lguest_data;
+
+/* Each Guest's own code: returning from it means the Guest survived. */
+void main(void);
+
+/* Power off with the message "survived" (entry.S); needs no stack. */
+__attribute__((noreturn)) void survived(void);
+
+/* The top of the 8 KiB boot stack (entry.S). */
+extern char stack_top[];
+
+/* name=VALUE on the command line, or def when it is not there. */
+uint32_t arg(const char *name, uint32_t def);
+/* The size of Guest memory, from boot_params' e820 table. */
+uint32_t mem_size(void);
+/* The console, port 0xe9. */
+void print(const char *s);
+void puthex(uint32_t v);
+
+/* Leaving linear mode: pgdir maps 0-4 MiB one to one (kernel, writable)
+ * with a page table of its own; a Guest may fill in more of pgdir, and
+ * spare_pt, before calling paging_on(), which makes NEW_PGTABLE. */
+extern uint32_t pgdir[1024];
+extern uint32_t spare_pt[1024];
+void paging_on(void);
+
+#endif
