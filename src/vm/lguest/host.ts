@@ -71,6 +71,7 @@ export class Host {
   /** Times the Guest was restarted (SHUTDOWN with RESTART). */
   restarts = 0;
   private backInHost = false;
+  private booted = false;
   private stopRequested = false;
   private readonly options: LguestOptions;
   private image: Uint8Array | null = null;
@@ -116,7 +117,9 @@ export class Host {
 
   private reset(): void {
     const c = this.cpu;
-    this.mem.bytes.fill(0);
+    // A restart starts from nothing, as lguest's Launcher re-executing itself did.
+    if (this.booted) this.mem.bytes.fill(0);
+    this.booted = true;
     this.executor.flush();
     const entry = launch(this.mem, this.guestBytes, this.image!, this.imageName, this.cmdline);
     this.world = new HostWorld(this.mem, this.guestBytes);
@@ -293,8 +296,8 @@ export class Host {
           action = 'killed';
         } else {
           if (lg.lguestData !== null) lg.dataWrite('cr2', cr2);
-          lg.stats.pageFaultsReflected++;
           action = reflect();
+          if (action === 'reflected') lg.stats.pageFaultsReflected++;
         }
         break;
       case LGUEST_TRAP_ENTRY:
