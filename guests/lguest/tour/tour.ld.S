@@ -40,7 +40,7 @@ PHDRS
     text PT_LOAD FLAGS(5);
     data PT_LOAD FLAGS(6);
     lib PT_LOAD FLAGS(5);
-    PHDRS_FOR(hello) PHDRS_FOR(primes) PHDRS_FOR(collatz) PHDRS_FOR(sleeper) PHDRS_FOR(heap) PHDRS_FOR(crasher)
+    PHDRS_FOR(hello) PHDRS_FOR(primes) PHDRS_FOR(collatz) PHDRS_FOR(sleeper) PHDRS_FOR(heap) PHDRS_FOR(crasher) PHDRS_FOR(bench)
 }
 
 SECTIONS
@@ -71,6 +71,7 @@ SECTIONS
     PROGRAM(sleeper, 3)
     PROGRAM(heap, 4)
     PROGRAM(crasher, 5)
+    PROGRAM(bench, 6)
 
     __alloc_start = 0xc0000000 + ALLOC_PHYS;
 

@@ -24,7 +24,7 @@ extern char __alloc_start[];
 #define DECLARE(name) extern void name##_start(void); \
         extern char __user_##name##_text[], __user_##name##_text_end[], __user_##name##_text_pa[], \
                     __user_##name##_data[], __user_##name##_data_end[], __user_##name##_data_pa[]
-DECLARE(hello); DECLARE(primes); DECLARE(collatz); DECLARE(sleeper); DECLARE(heap); DECLARE(crasher);
+DECLARE(hello); DECLARE(primes); DECLARE(collatz); DECLARE(sleeper); DECLARE(heap); DECLARE(crasher); DECLARE(bench);
 
 static const struct program {
         const char *name;
@@ -33,6 +33,9 @@ static const struct program {
 } programs[] = {
         PROGRAM(hello), PROGRAM(primes), PROGRAM(collatz), PROGRAM(sleeper), PROGRAM(heap), PROGRAM(crasher),
 };
+/* With bench=KIND:COUNT on the command line, only this one runs (npm run bench). */
+static const struct program bench_program = PROGRAM(bench);
+uint32_t bench_kind, bench_count;
 
 static uint32_t parse_uint(const char *s)
 {
@@ -42,15 +45,32 @@ static uint32_t parse_uint(const char *s)
         return v;
 }
 
-/* "tick_us=N" sets the timer tick; the rest of the command line is ignored. */
+/* Does the word at s start with prefix? */
+static int starts(const char *s, const char *prefix)
+{
+        while (*prefix)
+                if (*s++ != *prefix++)
+                        return 0;
+        return 1;
+}
+
+/* "tick_us=N" sets the timer tick; "bench=getpid:N" or "bench=fault:N"
+ * runs the bench program instead of the tour; the rest is ignored. */
 static void parse_cmdline(const char *cmdline)
 {
         for (const char *s = cmdline; *s; s++) {
-                if ((s == cmdline || s[-1] == ' ') && s[0] == 't' && s[1] == 'i' && s[2] == 'c' && s[3] == 'k' &&
-                    s[4] == '_' && s[5] == 'u' && s[6] == 's' && s[7] == '=') {
+                if (s != cmdline && s[-1] != ' ')
+                        continue;
+                if (starts(s, "tick_us=")) {
                         uint32_t us = parse_uint(s + 8);
                         if (us >= 1 && us <= 1000000)
                                 tick_ns = us * 1000;
+                } else if (starts(s, "bench=getpid:")) {
+                        bench_kind = 1;
+                        bench_count = parse_uint(s + 13);
+                } else if (starts(s, "bench=fault:")) {
+                        bench_kind = 2;
+                        bench_count = parse_uint(s + 12);
                 }
         }
 }
@@ -100,9 +120,11 @@ void kernel_main(void)
 
         sched_init();
         for (unsigned i = 0; i < sizeof(programs) / sizeof(programs[0]); i++) {
-                const struct program *pg = &programs[i];
+                const struct program *pg = bench_kind ? &bench_program : &programs[i];
                 spawn(pg->name, (uint32_t)pg->entry, (uint32_t)pg->text, (uint32_t)pg->text_end, (uint32_t)pg->text_pa,
                       (uint32_t)pg->data, (uint32_t)pg->data_end, (uint32_t)pg->data_pa);
+                if (bench_kind)
+                        break;
         }
         hcall_flush();
 

@@ -81,6 +81,8 @@ struct proc *spawn(const char *name, uint32_t entry, uint32_t text, uint32_t tex
         uint32_t tls = alloc_page();
         struct user_info *ui = __va(tls);
         ui->pid = (uint32_t)p->pid;
+        ui->bench_kind = bench_kind;
+        ui->bench_count = bench_count;
         for (int i = 0; name[i] && i < 15; i++)
                 ui->name[i] = name[i];
         map_page(p, USER_TLS_PAGE, tls, PTE_U | PTE_W, 0);

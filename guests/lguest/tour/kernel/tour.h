@@ -52,6 +52,7 @@ enum proc_state { P_FREE, P_RUNNABLE, P_SLEEPING, P_ZOMBIE };
 struct user_info {
         uint32_t pid;
         char name[16];
+        uint32_t bench_kind, bench_count;       /* bench=KIND:COUNT, for the bench program */
 };
 
 struct proc {
@@ -102,6 +103,7 @@ void hcall_flush(void);
 
 /* sched.c */
 void sched_init(void);
+extern uint32_t bench_kind, bench_count;
 struct proc *spawn(const char *name, uint32_t entry, uint32_t text, uint32_t text_end, uint32_t text_pa,
                    uint32_t data, uint32_t data_end, uint32_t data_pa);
 void schedule(void);

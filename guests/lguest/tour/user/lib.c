@@ -55,6 +55,13 @@ uint32_t tls_pid(void)
         return pid;
 }
 
+uint32_t tls_word(uint32_t offset)
+{
+        uint32_t v;
+        __asm__("movl %%gs:(%1), %0" : "=r"(v) : "r"(offset));
+        return v;
+}
+
 const char *tls_name(char buf[16])
 {
         for (int i = 0; i < 16; i++)

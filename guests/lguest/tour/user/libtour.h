@@ -21,6 +21,7 @@ struct timespec32 {
 struct user_info {
         uint32_t pid;
         char name[16];
+        uint32_t bench_kind, bench_count;
 };
 
 static inline int32_t syscall3(uint32_t nr, uint32_t a, uint32_t b, uint32_t c)
@@ -38,6 +39,7 @@ void sched_yield(void);
 void sleep_ns(uint32_t ns);
 int printf(const char *fmt, ...);
 uint32_t tls_pid(void);
+uint32_t tls_word(uint32_t offset);
 const char *tls_name(char buf[16]);
 uint64_t rdtsc(void);
 
