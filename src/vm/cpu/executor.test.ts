@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import { makeCpu, setDescriptor, CODE, TRAP_HLT } from '../../../test/cpu/harness';
 import type { Cpu } from './state';
-import { Exit } from './executor';
+import { Exit, Executor } from './executor';
 
 describe('executor', () => {
   it('counts each instruction once, whether its block is interpreted or compiled', () => {
@@ -142,5 +142,39 @@ describe('RF', () => {
     t.exec.run(1); // the first NOP
     expect(t.cpu.flagsRaw & 0x10000).toBe(0);
     expect(t.cpu.eip >>> 0).toBe(CODE + 13);
+  });
+});
+
+describe('breakpoints', () => {
+  // mov $1000,%ecx; l: add %ecx,%eax; dec %ecx; jnz l; hlt: the loop body starts at CODE+5, DEC is at CODE+7.
+  const code = 'b9 e8 03 00 00 01 c8 49 75 fb';
+  for (const compileAfter of [1, Infinity]) {
+    it(`stop in front of the instruction, in the middle of a hot loop (compileAfter ${compileAfter})`, () => {
+      const t = makeCpu(code);
+      const exec = new Executor(t.cpu, { compileAfter });
+      exec.setBreakpoints([CODE + 7]);
+      let hits = 0;
+      while (exec.run(1_000_000) === Exit.BREAKPOINT) {
+        hits++;
+        expect(t.cpu.eip >>> 0).toBe(CODE + 7);
+        // mov, then per pass: add (and dec/jnz of the passes before).
+        expect(t.cpu.instructions).toBe(1 + hits + 2 * (hits - 1));
+        exec.resumeFrom = CODE + 7;
+      }
+      expect(hits).toBe(1000);
+      expect(t.cpu.r32[0]).toBe(500500);
+      expect(t.cpu.instructions).toBe(1 + 3000 + 1);
+    });
+  }
+
+  it('stops again at the same place unless told it resumes from there, and not at all once cleared', () => {
+    const t = makeCpu(code);
+    t.exec.setBreakpoints([CODE + 5]);
+    expect(t.exec.run(100)).toBe(Exit.BREAKPOINT);
+    expect(t.exec.run(100)).toBe(Exit.BREAKPOINT);
+    expect(t.cpu.instructions).toBe(1);
+    t.exec.setBreakpoints([]);
+    t.exec.run(1_000_000);
+    expect(t.cpu.r32[0]).toBe(500500);
   });
 });

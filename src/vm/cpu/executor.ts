@@ -69,6 +69,8 @@ export const enum Exit {
   SHUTDOWN = 2,
   /** Someone asked to stop (a device, the debugger). */
   STOPPED = 3,
+  /** EIP reached a breakpoint (see setBreakpoints); the instruction there has not run. */
+  BREAKPOINT = 4,
 }
 
 export class Executor {
@@ -79,6 +81,16 @@ export class Executor {
   /** Set by `requestStop` (devices, the debugger); `run` returns STOPPED at the next instruction boundary. */
   stopRequested = false;
   blocksCompiled = 0;
+  /**
+   * The debugger's breakpoints, by linear address. They are checked when a
+   * block starts, and blocks are cut so that every breakpoint starts one;
+   * a page map keeps the check down to one array load while none is near.
+   */
+  private breakpoints = new Set<number>();
+  private readonly bpPages = new Uint8Array(1 << 20);
+  private hasBreakpoints = false;
+  /** The run resumes from this breakpoint: the instruction there runs once without stopping. */
+  resumeFrom = -1;
 
   private readonly compileAfter: number;
 
@@ -90,6 +102,26 @@ export class Executor {
   requestStop(): void {
     this.stopRequested = true;
     this.cpu.exitBlock = true;
+  }
+
+  /** Replace the breakpoints (linear addresses). Decoded blocks are dropped, so they can be cut anew. */
+  setBreakpoints(addrs: Iterable<number>): void {
+    this.breakpoints = new Set([...addrs].map((a) => a >>> 0));
+    this.bpPages.fill(0);
+    for (const a of this.breakpoints) this.bpPages[a >>> 12] = 1;
+    this.hasBreakpoints = this.breakpoints.size > 0;
+    this.flush();
+  }
+
+  /** Is there a breakpoint at this linear address? */
+  isBreakpoint(lin: number): boolean {
+    return this.hasBreakpoints && this.bpPages[lin >>> 12] !== 0 && this.breakpoints.has(lin >>> 0);
+  }
+
+  /** The current instruction's linear address. */
+  private linearEip(): number {
+    const c = this.cpu;
+    return (c.segBase[CS] + c.eip) >>> 0;
   }
 
   /** Forget every decoded block (e.g. after the debugger rewrote memory). */
@@ -111,6 +143,12 @@ export class Executor {
     const c = this.cpu;
     const end = c.instructions + budget;
     c.instructionLimit = end;
+    // Leaving a breakpoint: its instruction runs once, on its own.
+    if (this.resumeFrom !== -1) {
+      const from = this.resumeFrom;
+      this.resumeFrom = -1;
+      if (budget > 0 && this.linearEip() === from && !c.halted && c.shutdownReason === null) this.stepOne();
+    }
     while (c.instructions < end) {
       if (this.stopRequested) { this.stopRequested = false; return Exit.STOPPED; }
       if (c.shutdownReason !== null) return Exit.SHUTDOWN;
@@ -128,10 +166,17 @@ export class Executor {
         continue;
       }
       this.runBlocks(end);
+      if (this.hitBreakpoint) {
+        this.hitBreakpoint = false;
+        return Exit.BREAKPOINT;
+      }
     }
     if (this.stopRequested) { this.stopRequested = false; return Exit.STOPPED; }
     return c.shutdownReason !== null ? Exit.SHUTDOWN : c.halted ? Exit.HALTED : Exit.LIMIT;
   }
+
+  /** Set by runBlocks when it stopped in front of a breakpoint. */
+  private hitBreakpoint = false;
 
   /**
    * The hot loop: run blocks one after another until the budget is used or
@@ -152,6 +197,10 @@ export class Executor {
     try {
       block = this.blockAt();
       for (;;) {
+        if (this.hasBreakpoints && this.bpPages[((c.segBase[CS] + c.eip) >>> 12) & 0xfffff] !== 0 && this.breakpoints.has(this.linearEip())) {
+          this.hitBreakpoint = true;
+          return;
+        }
         const instrs = block.instrs, mask = block.eipMask;
         n = instrs.length;
         if (end - c.instructions < n) {
@@ -305,6 +354,8 @@ export class Executor {
     const inRam = pageEnd <= mem.size;
     let pos = phys;
     while (instrs.length < MAX_BLOCK && inRam) {
+      // A breakpoint must start a block: end this one in front of it.
+      if (this.hasBreakpoints && instrs.length > 0 && this.isBreakpoint(lin + (pos - phys))) break;
       const ins = new Instr(undefinedFn);
       const len = decode(mem.bytes, pos, pageEnd, code32, ins);
       if (len === NEED_MORE_BYTES) break;
