@@ -209,7 +209,7 @@ function runLguest(image: Uint8Array, imagePath: string, out: GuestOutput, o: Lg
       return EXIT_GUEST_STOPPED;
     case 'halted': return fail(`guest stopped: ${result.reason}`, EXIT_GUEST_STOPPED);
     case 'limit': return fail(`stopped after ${host.cpu.instructions} instructions (--max-instructions)`, EXIT_LIMIT);
-    case 'stopped': return fail('guest stopped', EXIT_GUEST_STOPPED);
+    case 'stopped': case 'breakpoint': case 'stop': case 'step': return fail('guest stopped', EXIT_GUEST_STOPPED);
   }
 }
 

@@ -13,6 +13,7 @@
 import { PhysicalMemory } from '../cpu/memory';
 import { Cpu, CS, EAX, EBX, ESP, CR0_TS } from '../cpu/state';
 import { Executor, Exit } from '../cpu/executor';
+import { peekTranslate } from '../cpu/paging';
 import { IoPorts } from '../ioports';
 import { ImageError } from '../elf';
 import { HostWorld } from './hostWorld';
@@ -27,6 +28,7 @@ import type { TrapAction, HostEvent } from './events';
 import {
   HOST_RETURN_PORT, SWITCHER_PAGES, PAGES_HOST_CR3, PAGES_GUEST_TSS, HOST_REGION_SIZE, GUEST_KERNEL_CS, GUEST_KERNEL_DS,
   BOOT_EFLAGS, IMPOSSIBLE_TRAP, LGUEST_TRAP_ENTRY, HOST_TIMER_VECTOR, HOST_KERNEL_CS, DEFAULT_EPOCH_SECONDS, REG_NAMES, LGUEST_IRQS,
+  LGUEST_DATA, LHCALL_RING_SIZE, HCALL_ARGS_SIZE,
 } from './layout';
 
 export interface HostOptions {
@@ -44,6 +46,16 @@ export interface HostOptions {
   compileAfter?: number;
 }
 
+/**
+ * A place where the debugger may stop the Host: a trap the Host is about to
+ * handle (or one the CPU delivered straight to the Guest), a hypercall it is
+ * about to run, a Guest it has just killed.
+ */
+export type StopPoint =
+  | { kind: 'trap'; trap: number; errcode: number; cr2: number; eip: number; cs: number; eax: number; direct: boolean }
+  | { kind: 'hypercall'; nr: number; args: [number, number, number, number]; async: boolean }
+  | { kind: 'killed'; reason: string };
+
 /** Why a run ended. */
 export type HostRunResult =
   | { kind: 'exit'; status: number }
@@ -52,7 +64,13 @@ export type HostRunResult =
   | { kind: 'killed'; reason: string }
   | { kind: 'halted'; reason: string }
   | { kind: 'limit' }
-  | { kind: 'stopped' };
+  | { kind: 'stopped' }
+  /** EIP reached one of the debugger's breakpoints. */
+  | { kind: 'breakpoint' }
+  /** The debugger's shouldStop said so. */
+  | { kind: 'stop'; point: StopPoint }
+  /** stepInstruction finished its step. */
+  | { kind: 'step' };
 
 /** Instructions run between looks at the clock and at stop requests. */
 const SLICE = 1_000_000;
@@ -72,6 +90,16 @@ export class Host {
   restarts = 0;
   private backInHost = false;
   private booted = false;
+  /** The Switcher came back with a trap the Host has not handled yet (and CR2 as it was then). */
+  private trapPending: { cr2: number } | null = null;
+  /** The debugger's filter: a stop point for which it returns true ends the run there. */
+  shouldStop: ((p: StopPoint) => boolean) | null = null;
+  /** The stop point a run returned last: the next run goes past it instead of stopping again. */
+  private passing: StopPoint['kind'] | null = null;
+  /** A trap the CPU delivered straight to the Guest, which the debugger wants to stop at. */
+  private directStop: StopPoint | null = null;
+  /** A stop point hostStep found (a hypercall). */
+  private hostStop: StopPoint | null = null;
   private stopRequested = false;
   private readonly options: LguestOptions;
   private image: Uint8Array | null = null;
@@ -98,8 +126,26 @@ export class Host {
       if (this.cpu.segSel[CS] === GUEST_KERNEL_CS && this.inGuest) {
         this.lg.stats.direct[vector]++;
         this.lg.emit({ kind: 'direct', vector, eip: eip >>> 0, time: this.cpu.instructions });
+        if (this.shouldStop !== null) {
+          const c = this.cpu;
+          // The frame the CPU just pushed: EIP, CS (of the trapping code) above an error code if any.
+          const code = _code >= 0 ? _code : 0;
+          const point: StopPoint = { kind: 'trap', trap: vector, errcode: code, cr2: c.cr2 >>> 0, eip: eip >>> 0, cs: this.frameCs(_code >= 0), eax: c.r32[EAX] >>> 0, direct: true };
+          if (this.shouldStop(point)) {
+            this.directStop = point;
+            this.executor.requestStop();
+          }
+        }
       }
     };
+  }
+
+  /** The CS a trap frame on the current (ring 1) stack holds: whether the trap came from ring 3. */
+  private frameCs(hasCode: boolean): number {
+    const c = this.cpu;
+    const sp = (c.segBase[2] + c.r32[ESP] + (hasCode ? 8 : 4)) >>> 0;
+    const phys = peekTranslate(c, sp);
+    return phys === null ? 0 : this.mem.read16(phys);
   }
 
   set onEvent(f: ((e: HostEvent) => void) | null) {
@@ -152,12 +198,37 @@ export class Host {
 
   /** Run until the Guest ends, a stop is asked for, or `maxInstructions` more instructions (virtual ns) have passed. */
   run(maxInstructions = Infinity): HostRunResult {
+    return this.loop(maxInstructions, null);
+  }
+
+  /**
+   * One step for the debugger. Normally a step is one Guest instruction:
+   * if it leaves the Guest (a trap for the Host), the step goes on through
+   * the Switcher and the Host until the Guest's next instruction. With
+   * `intoSwitcher`, each instruction of the Switcher is a step too, and so
+   * is each thing the Host does between leaving and entering the Guest.
+   * Breakpoints and stop points on the way end a step early, as in a run.
+   */
+  stepInstruction(intoSwitcher: boolean, maxInstructions = 100_000_000): HostRunResult {
+    return this.loop(maxInstructions, { intoSwitcher });
+  }
+
+  /** Where the CPU runs the Guest itself (not the Switcher, not the Host). */
+  get inGuestCode(): boolean {
+    return this.inGuest && this.cpu.cpl !== 0;
+  }
+
+  private loop(maxInstructions: number, step: { intoSwitcher: boolean } | null): HostRunResult {
     if (this.image === null) throw new Error('no Guest: boot one first');
     const c = this.cpu;
     const end = c.instructions + maxInstructions;
+    // Where the Guest is when the step starts: a step that only went through the Host and back (a fault
+    // the Host fixed) has not moved it, and goes on.
+    const startEip = this.inGuestCode ? c.eip >>> 0 : this.lg.reg('eip'), startCs = this.inGuestCode ? c.segSel[CS] : this.lg.reg('cs');
     for (;;) {
       const lg = this.lg;
       if (lg.dead !== null && !this.inGuest) {
+        if (lg.dead.kind === 'killed' && this.stopHere({ kind: 'killed', reason: lg.dead.reason })) return { kind: 'stop', point: { kind: 'killed', reason: lg.dead.reason } };
         const r = this.ending(lg.dead);
         if (r !== null) return r;
         continue;
@@ -166,39 +237,101 @@ export class Host {
         this.stopRequested = false;
         return { kind: 'stopped' };
       }
+      if (this.trapPending !== null) {
+        const point = this.pendingTrapPoint();
+        if (this.stopHere(point)) return { kind: 'stop', point };
+        const { cr2 } = this.trapPending;
+        this.trapPending = null;
+        this.handleTrap(cr2);
+        if (step?.intoSwitcher) return { kind: 'step' };
+        continue;
+      }
       if (lg.timerDeadline !== null && c.instructions >= lg.timerDeadline) this.timerFires();
       if (!this.inGuest) {
         if (this.hostStep(end)) return { kind: 'limit' };
+        if (this.hostStop !== null) {
+          const point = this.hostStop;
+          this.hostStop = null;
+          return { kind: 'stop', point };
+        }
+        if (step?.intoSwitcher && (this.inGuest || lg.dead !== null)) return { kind: 'step' };
         continue;
       }
-      let budget = Math.min(end - c.instructions, SLICE);
+      let budget = Math.min(end - c.instructions, step !== null ? 1 : SLICE);
       if (budget <= 0) return { kind: 'limit' };
       if (lg.timerDeadline !== null) budget = Math.min(budget, lg.timerDeadline - c.instructions);
+      const fromGuest = c.cpl !== 0;
       const exit = this.executor.run(budget);
       if (this.backInHost) {
         this.backInHost = false;
         this.inGuest = false;
         this.afterRun();
+        if (step?.intoSwitcher) return { kind: 'step' };
         continue;
       }
       switch (exit) {
         case Exit.STOPPED:
+          if (this.directStop !== null) {
+            const point = this.directStop;
+            this.directStop = null;
+            return { kind: 'stop', point };
+          }
           this.stopRequested = false;
           return { kind: 'stopped' };
+        case Exit.BREAKPOINT:
+          return { kind: 'breakpoint' };
         case Exit.SHUTDOWN:
           // Only a broken Switcher or Host could get here: every Guest fault has somewhere to go.
           this.inGuest = false;
           lg.kill(`the CPU shut down: ${c.shutdownReason ?? 'triple fault'}`);
           c.shutdownReason = null;
-          break;
+          continue;
         case Exit.HALTED:
           this.inGuest = false;
           lg.kill(`the CPU halted at ${hexC(c.eip)} in the Host's context`);
-          break;
+          continue;
         case Exit.LIMIT:
           break;
       }
+      // A step is one instruction; one that left the Guest ends when the Guest is back in charge somewhere new.
+      if (step !== null && (step.intoSwitcher || (c.cpl !== 0 && (fromGuest || c.eip >>> 0 !== startEip || c.segSel[CS] !== startCs)))) return { kind: 'step' };
     }
+  }
+
+  /** stopHere: a pending stop point the debugger wants, unless this run is going past it. */
+  private stopHere(p: StopPoint): boolean {
+    if (this.passing === p.kind) {
+      this.passing = null;
+      return false;
+    }
+    if (this.shouldStop === null || !this.shouldStop(p)) return false;
+    this.passing = p.kind;
+    return true;
+  }
+
+  /** The trap waiting for the Host, as a stop point. */
+  private pendingTrapPoint(): StopPoint {
+    const lg = this.lg;
+    return {
+      kind: 'trap', trap: lg.reg('trapnum'), errcode: lg.reg('errcode'), cr2: this.trapPending!.cr2, eip: lg.reg('eip'), cs: lg.reg('cs'),
+      eax: lg.reg('eax'), direct: false,
+    };
+  }
+
+  /** The hypercalls the Host is about to run (the ring's, then the one in the registers): the first the debugger wants. */
+  private hypercallPoint(): StopPoint | null {
+    const lg = this.lg, m = this.mem;
+    const calls: StopPoint[] = [];
+    if (lg.lguestData !== null) {
+      const base = lg.lguestData;
+      for (let i = 0, n = lg.nextHcall; i < LHCALL_RING_SIZE && m.read8(base + LGUEST_DATA.hcall_status + n) !== 0xff; i++, n = (n + 1) % LHCALL_RING_SIZE) {
+        const at = base + LGUEST_DATA.hcalls + n * HCALL_ARGS_SIZE;
+        const w = (k: number) => m.read32(at + k * 4) >>> 0;
+        calls.push({ kind: 'hypercall', nr: w(0), args: [w(1), w(2), w(3), w(4)], async: true });
+      }
+    }
+    calls.push({ kind: 'hypercall', nr: lg.reg('eax'), args: [lg.reg('ebx'), lg.reg('ecx'), lg.reg('edx'), lg.reg('esi')], async: false });
+    return calls.find((p) => this.shouldStop!(p)) ?? null;
   }
 
   /** The Guest's timer is due: IRQ 0 is pending, and the Host's timer pulls the Host in if the Guest is running. */
@@ -214,7 +347,14 @@ export class Host {
    */
   private hostStep(end: number): boolean {
     const lg = this.lg, c = this.cpu;
-    if (lg.hcallPending) doHypercalls(lg);
+    if (lg.hcallPending) {
+      const point = this.shouldStop !== null ? this.hypercallPoint() : null;
+      if (point !== null && this.stopHere(point)) {
+        this.hostStop = point;
+        return false;
+      }
+      doHypercalls(lg);
+    }
     if (lg.dead !== null) return false;
     const { irq, more } = interruptPending(lg);
     if (irq < LGUEST_IRQS) tryDeliverInterrupt(lg, irq, more);
@@ -270,7 +410,8 @@ export class Host {
     c.intrLine = false; // the Host is here now: its timer has nothing more to pull in
     c.msrSysenterCs = HOST_KERNEL_CS;
     c.cr0 &= ~CR0_TS;
-    this.handleTrap(c.cr2 >>> 0);
+    // The C code grabs CR2 at once, before anything can fault again.
+    this.trapPending = { cr2: c.cr2 >>> 0 };
   }
 
   /** lguest_arch_handle_trap. */
