@@ -162,7 +162,7 @@ function runBare(image: Uint8Array, imagePath: string, memoryMiB: number, maxIns
     case 'exit': return result.status;
     case 'limit': return fail(`stopped after ${machine.cpu.instructions} instructions (--max-instructions)`, EXIT_LIMIT);
     case 'fault': return fail(`guest stopped: ${result.reason}`, EXIT_GUEST_STOPPED);
-    case 'stopped': return fail('guest stopped', EXIT_GUEST_STOPPED);
+    case 'stopped': case 'breakpoint': return fail('guest stopped', EXIT_GUEST_STOPPED);
   }
 }
 

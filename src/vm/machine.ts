@@ -30,6 +30,8 @@ export type RunResult =
   | { kind: 'exit'; status: number }
   | { kind: 'limit' }
   | { kind: 'stopped' }
+  /** EIP reached one of the debugger's breakpoints (executor.setBreakpoints). */
+  | { kind: 'breakpoint' }
   | { kind: 'fault'; reason: string };
 
 export class Machine {
@@ -78,6 +80,8 @@ export class Machine {
         case Exit.HALTED:
           // Nothing on the bare machine raises interrupts yet: a halted CPU never wakes.
           return { kind: 'fault', reason: `the guest halted at EIP 0x${(c.eip >>> 0).toString(16)} with ${(c.flagsRaw & IF) !== 0 ? 'no interrupt source to wake it' : 'interrupts disabled'}` };
+        case Exit.BREAKPOINT:
+          return { kind: 'breakpoint' };
         case Exit.LIMIT:
           break;
       }

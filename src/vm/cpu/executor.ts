@@ -135,7 +135,7 @@ export class Executor {
       for (const b of blocks.values()) b.valid = false;
       this.byPage.delete(page);
     }
-    this.cpu.mem.codePages[page] = 0;
+    this.cpu.mem.codePages[page] &= 2; // a watch stays
   }
 
   /** Run up to `budget` instructions. */
@@ -377,7 +377,7 @@ export class Executor {
     let blocks = this.byPage.get(page);
     if (!blocks) { blocks = new Map(); this.byPage.set(page, blocks); }
     blocks.set((phys & 0xfff) | (code32 ? 0x1000 : 0), block);
-    mem.codePages[page] = 1;
+    mem.codePages[page] |= 1;
     return block;
   }
 

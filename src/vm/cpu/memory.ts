@@ -6,9 +6,11 @@
  * RAM (its TLB never caches a non-RAM page), so the bounds checks here are
  * for the slow paths and for the Host and loaders, which write through here.
  *
- * `codePages` marks the 4 KiB pages that hold decoded (cached) instructions.
- * Any write to such a page must throw those decodings away, so every writer
- * (CPU or Host) tells `onCodeWrite` about it.
+ * `codePages` marks the 4 KiB pages that hold decoded (cached) instructions
+ * (bit 0), or that the debugger watches for writes (bit 1). Any write to
+ * such a page must throw those decodings away, so every writer (CPU or
+ * Host) tells `onCodeWrite` about it; the CPU also tells `onWatchedWrite`
+ * which bytes it is about to write on a watched page.
  */
 export class PhysicalMemory {
   readonly size: number;
@@ -18,6 +20,16 @@ export class PhysicalMemory {
   readonly codePages: Uint8Array;
   /** Called with the physical page number when a code page is written. */
   onCodeWrite: (page: number) => void = () => {};
+  /** Called by the CPU before it writes `size` bytes at `addr` on a watched page (see watch). */
+  onWatchedWrite: (addr: number, size: number) => void = () => {};
+
+  /** Watch (or stop watching) the pages of these physical ranges for CPU writes. */
+  watch(ranges: { addr: number; size: number }[]): void {
+    for (let p = 0; p < this.codePages.length; p++) this.codePages[p] &= 1;
+    for (const r of ranges) {
+      for (let p = r.addr >>> 12; p <= (r.addr + r.size - 1) >>> 12 && p < this.codePages.length; p++) this.codePages[p] |= 2;
+    }
+  }
 
   constructor(sizeBytes: number) {
     if (sizeBytes <= 0 || sizeBytes % 4096 !== 0) throw new Error(`memory size must be a positive multiple of 4096, not ${sizeBytes}`);
@@ -49,7 +61,7 @@ export class PhysicalMemory {
   write8(addr: number, v: number): void {
     addr >>>= 0;
     if (addr >= this.size) return;
-    if (this.codePages[addr >>> 12] !== 0) this.onCodeWrite(addr >>> 12);
+    if (this.codePages[addr >>> 12] !== 0) this.codePageWritten(addr, 1);
     this.bytes[addr] = v;
   }
   write16(addr: number, v: number): void {
@@ -59,12 +71,17 @@ export class PhysicalMemory {
   write32(addr: number, v: number): void {
     addr >>>= 0;
     if (addr + 4 <= this.size && (addr & 0xfff) <= 0xffc) {
-      if (this.codePages[addr >>> 12] !== 0) this.onCodeWrite(addr >>> 12);
+      if (this.codePages[addr >>> 12] !== 0) this.codePageWritten(addr, 4);
       this.view.setInt32(addr, v, true);
       return;
     }
     this.write16(addr, v);
     this.write16(addr + 2, v >>> 16);
+  }
+
+  private codePageWritten(addr: number, size: number): void {
+    if ((this.codePages[addr >>> 12] & 2) !== 0) this.onWatchedWrite(addr, size);
+    this.onCodeWrite(addr >>> 12);
   }
 
   /** Copy bytes in (loaders, the Host): counts as a write for the code cache. */

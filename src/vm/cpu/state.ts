@@ -269,7 +269,7 @@ export class Cpu implements FaultState {
     const page = lin >>> 12, i = page & TLB_MASK;
     if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0) {
       const p = this.tlbPhys[i] | (lin & 0xfff);
-      if (this.mem.codePages[p >>> 12] !== 0) this.codeWritten(p >>> 12);
+      if (this.mem.codePages[p >>> 12] !== 0) this.codeWritten(p >>> 12, p, 1);
       this.mem.bytes[p] = v;
       return;
     }
@@ -279,7 +279,7 @@ export class Cpu implements FaultState {
     const page = lin >>> 12, i = page & TLB_MASK;
     if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0 && (lin & 0xfff) <= 0xffe) {
       const p = this.tlbPhys[i] | (lin & 0xfff);
-      if (this.mem.codePages[p >>> 12] !== 0) this.codeWritten(p >>> 12);
+      if (this.mem.codePages[p >>> 12] !== 0) this.codeWritten(p >>> 12, p, 2);
       this.mem.view.setUint16(p, v, true);
       return;
     }
@@ -289,7 +289,7 @@ export class Cpu implements FaultState {
     const page = lin >>> 12, i = page & TLB_MASK;
     if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0 && (lin & 0xfff) <= 0xffc) {
       const p = this.tlbPhys[i] | (lin & 0xfff);
-      if (this.mem.codePages[p >>> 12] !== 0) this.codeWritten(p >>> 12);
+      if (this.mem.codePages[p >>> 12] !== 0) this.codeWritten(p >>> 12, p, 4);
       this.mem.view.setInt32(p, v, true);
       return;
     }
@@ -319,8 +319,9 @@ export class Cpu implements FaultState {
   wrSys16(lin: number, v: number): void { this.wrLin16(lin, v, W_S); }
   wrSys32(lin: number, v: number): void { this.wrLin32(lin, v, W_S); }
 
-  /** A write hit a page with cached decoded code: drop the cache and leave the current block. */
-  codeWritten(page: number): void {
+  /** A write hit a page with cached decoded code (or a watched page): drop the cache and leave the current block. */
+  codeWritten(page: number, addr = page << 12, size = 1): void {
+    if ((this.mem.codePages[page] & 2) !== 0) this.mem.onWatchedWrite(addr, size);
     this.mem.onCodeWrite(page);
     this.exitBlock = true;
   }

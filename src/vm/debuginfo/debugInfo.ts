@@ -1,0 +1,166 @@
+/**
+ * Everything the debugger knows about a Guest ELF besides its bytes: where
+ * each address came from in the source (.debug_line), where a source line's
+ * code is, which symbol an address is in, and how to find a frame's caller
+ * (.debug_frame / .eh_frame, else frame pointers). Built once per ELF from
+ * its sections; the lookups are binary searches.
+ */
+import type { Elf32 } from '../elf';
+import { CallFrameInfo, type CfiRow, type FrameSection } from './cfi';
+import { readFunctionDecls } from './dwarfInfo';
+import { parseDebugLine, type LineSequence, type LineUnit } from './dwarfLines';
+import { LineIndex, type BreakpointLines, type SourceLocation } from './lineIndex';
+import { resolveSource } from './sources';
+import { SymbolIndex, type SymbolHit, type SymbolInfo } from './symbols';
+import { unwindStep, type FrameRegisters, type Read32, type UnwoundFrame } from './unwind';
+
+export type { BreakpointLines, SourceLocation, SymbolHit, SymbolInfo, FrameRegisters, Read32, UnwoundFrame, CfiRow };
+
+export interface BacktraceFrame {
+  /** The frame's registers; pc is regs.eip. */
+  regs: FrameRegisters;
+  /** How this frame was found from the one before (absent for the first). */
+  method?: UnwoundFrame['method'];
+}
+
+const SHF_ALLOC = 2, SHT_NOBITS = 8;
+
+export class DebugInfo {
+  readonly lineUnits: LineUnit[];
+  readonly lines: LineIndex;
+  readonly symbols: SymbolIndex;
+  readonly cfi: CallFrameInfo;
+  /** DW_AT_decl_line of each function, by entry address; read from .debug_info when first needed. */
+  private declLineMap?: Map<number, number>;
+  /** Parts of the debug information that could not be read (the rest works). */
+  readonly errors: string[] = [];
+
+  constructor(readonly elf: Elf32) {
+    const bytesOf = (name: string) => this.sectionData(name);
+    const line = bytesOf('.debug_line');
+    const parsed = line ? parseDebugLine({ line, lineStr: bytesOf('.debug_line_str'), str: bytesOf('.debug_str') }) : { units: [], errors: [] };
+    this.lineUnits = parsed.units;
+    this.errors.push(...parsed.errors);
+
+    // Sequences of code the linker discarded stay in .debug_line at address 0:
+    // keep only those that start inside an allocated section.
+    const alloc = elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0);
+    const loaded = (seq: LineSequence) => alloc.length === 0 || alloc.some((s) => seq.start >= s.addr && seq.start < s.addr + s.size);
+    this.lines = new LineIndex(this.lineUnits, loaded);
+
+    this.symbols = new SymbolIndex(elf.symbols(), elf.sections);
+
+    const frames: FrameSection[] = [];
+    for (const name of ['.debug_frame', '.eh_frame'] as const) {
+      const s = elf.section(name);
+      const bytes = bytesOf(name);
+      if (s && bytes) frames.push({ name, bytes, address: s.addr });
+    }
+    this.cfi = new CallFrameInfo(frames);
+    this.errors.push(...this.cfi.errors);
+  }
+
+  /** The source line of an address, or null outside the line tables. */
+  lineForAddress(addr: number): SourceLocation | null {
+    return this.lines.lineForAddress(addr);
+  }
+
+  /** The statement beginning exactly at addr, or null (see LineIndex.statementAt). */
+  statementAt(addr: number): SourceLocation | null {
+    return this.lines.statementAt(addr);
+  }
+
+  /**
+   * Where a breakpoint on file:line goes (the file as the editor names it,
+   * an absolute path, or as the tables do); the line moves down to the next
+   * one with code when it has none. See LineIndex.addressesForLine.
+   */
+  addressesForLine(file: string, line: number): BreakpointLines {
+    return this.lines.addressesForLine(file, line, (a) => {
+      const fn = this.symbols.functionRange(a);
+      return fn && { ...fn, declLine: this.declLines().get(fn.start) };
+    });
+  }
+
+  /** The lines of a file that a breakpoint can go on. */
+  linesWithCode(file: string): number[] {
+    return this.lines.linesWithCode(file);
+  }
+
+  /** The source files that have code in the line tables, as the tables name them, sorted. */
+  sourceFiles(): string[] {
+    return this.lines.files().sort();
+  }
+
+  /** A line table's file name on disk (see sources.ts), or undefined when no candidate exists. */
+  resolveSource(name: string, elfPath: string, extraRoots: string[] = []): string | undefined {
+    return resolveSource(name, elfPath, extraRoots);
+  }
+
+  symbolAt(addr: number): SymbolHit | null {
+    return this.symbols.symbolAt(addr);
+  }
+
+  addressOf(name: string): number | undefined {
+    return this.symbols.addressOf(name);
+  }
+
+  functions(): SymbolInfo[] {
+    return this.symbols.functions();
+  }
+
+  /** The CFI rules in force at pc, or null where no FDE covers it. */
+  cfiRowAt(pc: number): CfiRow | null {
+    return this.cfi.rowAt(pc);
+  }
+
+  /**
+   * The caller's registers. `pc` is where to look the frame's rules up:
+   * regs.eip for the innermost frame, eip - 1 for a caller's (its eip is a
+   * return address, which may lie past the end of a function that ends in
+   * a call). Null when the caller cannot be found or there is none.
+   */
+  unwind(pc: number, regs: FrameRegisters, read32: Read32): UnwoundFrame | null {
+    const sym = this.symbols.symbolAt(pc);
+    const entry = sym && sym.kind !== 'object' ? sym.address : undefined;
+    return unwindStep(this.cfi, pc >>> 0, regs, read32, entry);
+  }
+
+  /**
+   * The call stack from the given registers, innermost first, up to
+   * `maxFrames`. Stops where unwinding fails, at a return address of 0, or
+   * when the stack pointer does not move up (a loop).
+   */
+  backtrace(regs: FrameRegisters, read32: Read32, maxFrames = 64): BacktraceFrame[] {
+    const frames: BacktraceFrame[] = [{ regs }];
+    let cur = regs;
+    while (frames.length < maxFrames) {
+      const pc = frames.length === 1 ? cur.eip : (cur.eip - 1) >>> 0;
+      const next = this.unwind(pc, cur, read32);
+      if (!next || next.eip === 0 || next.esp <= cur.esp) break;
+      const { method, ...nextRegs } = next;
+      frames.push({ regs: nextRegs, method });
+      cur = nextRegs;
+    }
+    return frames;
+  }
+
+  /** A section's contents, if it is there and has any in the file. */
+  private sectionData(name: string): Uint8Array | undefined {
+    const s = this.elf.section(name);
+    return s && s.type !== SHT_NOBITS ? this.elf.sectionBytes(s) : undefined;
+  }
+
+  private declLines(): Map<number, number> {
+    if (this.declLineMap) return this.declLineMap;
+    const map = (this.declLineMap = new Map<number, number>());
+    const s = (name: string) => this.sectionData(name);
+    const info = s('.debug_info'), abbrev = s('.debug_abbrev');
+    if (info && abbrev) {
+      const decls = readFunctionDecls({ info, abbrev, str: s('.debug_str'), lineStr: s('.debug_line_str') });
+      for (const f of decls.functions) if (f.declLine !== undefined) map.set(f.lowPc, f.declLine);
+      this.errors.push(...decls.errors);
+    }
+    return map;
+  }
+}
