@@ -1,0 +1,100 @@
+/**
+ * The code the debugger can name: the Guest's ELF, and under the Host the
+ * Switcher's (its page at 0xFFC00000 and the Host's glue), each with its
+ * symbols, line tables and call frame information. An address is looked up
+ * in whichever one it belongs to.
+ */
+import { join } from 'node:path';
+import { Elf32 } from '../vm/elf';
+import { DebugInfo, SourceLocation, BreakpointLines } from '../vm/debuginfo/debugInfo';
+import { switcherImage } from '../vm/lguest/switcherImage';
+import { SWITCHER_ADDR, HOST_TEXT_VIRT } from '../vm/lguest/layout';
+
+export interface Located extends SourceLocation {
+  /** The file on disk, when it can be found. */
+  path?: string;
+}
+
+interface Program {
+  info: DebugInfo;
+  elfPath: string;
+  owns: (addr: number) => boolean;
+}
+
+export class Programs {
+  private readonly list: Program[] = [];
+  private readonly resolved = new Map<string, string | undefined>();
+
+  /** `repoRoot`: where the Switcher's sources are (this extension's directory). */
+  constructor(programPath: string, image: Uint8Array, withSwitcher: boolean, private readonly repoRoot: string) {
+    if (withSwitcher) {
+      const sw = switcherImage();
+      this.list.push({
+        info: new DebugInfo(sw.elf), elfPath: join(repoRoot, 'src/vm/lguest/switcher/build/switcher.elf'),
+        owns: (a) => a >= SWITCHER_ADDR || (a >= HOST_TEXT_VIRT && a < HOST_TEXT_VIRT + 0x1000),
+      });
+    }
+    this.list.push({ info: new DebugInfo(new Elf32(image, programPath)), elfPath: programPath, owns: () => true });
+  }
+
+  /** The program an address belongs to. */
+  private of(addr: number): Program {
+    return this.list.find((p) => p.owns(addr >>> 0))!;
+  }
+
+  get program(): DebugInfo {
+    return this.list[this.list.length - 1].info;
+  }
+
+  lineFor(addr: number): Located | null {
+    const p = this.of(addr);
+    const loc = p.info.lineForAddress(addr >>> 0);
+    if (!loc) return null;
+    return { ...loc, path: this.resolve(p, loc.file) };
+  }
+
+  /** The statement that begins exactly at addr (where a line step stops), or null. */
+  statementAt(addr: number): Located | null {
+    const p = this.of(addr);
+    const loc = p.info.statementAt(addr >>> 0);
+    return loc ? { ...loc, path: this.resolve(p, loc.file) } : null;
+  }
+
+  private resolve(p: Program, name: string): string | undefined {
+    const key = `${p.elfPath}\0${name}`;
+    if (!this.resolved.has(key)) this.resolved.set(key, p.info.resolveSource(name, p.elfPath, [this.repoRoot]));
+    return this.resolved.get(key);
+  }
+
+  /** Where a breakpoint on file:line goes, in whichever program has that file. */
+  breakpointLines(file: string, line: number): BreakpointLines {
+    for (const p of [...this.list].reverse()) {
+      const r = p.info.addressesForLine(file, line);
+      if (r.addresses.length > 0) return r;
+    }
+    return { line, addresses: [] };
+  }
+
+  symbolAt(addr: number): { name: string; offset: number; address: number } | null {
+    return this.of(addr).info.symbolAt(addr >>> 0);
+  }
+
+  addressOf(name: string): number | undefined {
+    for (const p of [...this.list].reverse()) {
+      const a = p.info.addressOf(name);
+      if (a !== undefined) return a;
+    }
+    return undefined;
+  }
+
+  /** "name+0x12" for an address, or undefined. */
+  symbolize(addr: number): string | undefined {
+    const s = this.symbolAt(addr);
+    if (!s) return undefined;
+    return s.offset === 0 ? s.name : `${s.name}+0x${s.offset.toString(16)}`;
+  }
+
+  infoFor(addr: number): DebugInfo {
+    return this.of(addr).info;
+  }
+}

@@ -1,0 +1,51 @@
+/** The debug adapter through the protocol: launch, stops, breakpoints, trap breakpoints. */
+import { describe, it, expect, afterEach } from 'vitest';
+import type { DebugClient } from '@vscode/debugadapter-testsupport';
+import { join } from 'node:path';
+import { startClient, launchAndStop, topFrame, registers, TOUR, TOUR_SRC } from './client';
+
+describe('debug adapter', () => {
+  let dc: DebugClient;
+  afterEach(async () => { await dc?.stop(); });
+
+  it('stops on entry before the first instruction', async () => {
+    dc = await startClient();
+    const ev = await launchAndStop(dc, { program: TOUR, stopOnEntry: true });
+    expect(ev.body.reason).toBe('entry');
+    const regs = await registers(dc);
+    expect(regs.get('eip')).toBe('0x00100000');
+    expect(regs.get('cs')).toBe('0x0061');
+    expect(regs.get('eflags')).toBe('0x00000202');
+  });
+
+  it('stops at a source line breakpoint in the Guest kernel, with the call stack', async () => {
+    dc = await startClient();
+    const file = join(TOUR_SRC, 'kernel/sched.c');
+    const ev = await launchAndStop(dc, { program: TOUR }, async () => {
+      const r = await dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: 166 }] });
+      expect(r.body.breakpoints[0].verified).toBe(true);
+    });
+    expect(ev.body.reason).toBe('breakpoint');
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    const [top] = st.body.stackFrames;
+    expect(top.name).toMatch(/^timer_tick/);
+    expect(top.line).toBe(166);
+    expect(top.source?.path).toBe(file);
+    expect(st.body.stackFrames.map((f) => f.name.split('+')[0])).toContain('trap_dispatch');
+  });
+
+  it('stops at a page fault with trap filter 14, CR2 the faulting address, and explains it', async () => {
+    dc = await startClient();
+    const ev = await launchAndStop(dc, { program: TOUR }, () => dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'trap', condition: '14' }] }));
+    expect(ev.body.reason).toBe('exception');
+    expect(ev.body.description).toMatch(/^trap 14: page fault at 0x00100000 \(read, kernel, not present\)/);
+    const info = await dc.exceptionInfoRequest({ threadId: 1 });
+    expect(info.body.exceptionId).toBe('trap 14');
+    expect(info.body.description).toMatch(/demand_page will copy/);
+    const regs = await registers(dc);
+    expect(regs.get('cr2')).toBe('0x00100000');
+    expect(regs.get('eip')).toBe('0x00100000');
+    const top = await topFrame(dc);
+    expect(top.name).toMatch(/^\[Host\] trap 14/);
+  });
+});
