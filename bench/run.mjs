@@ -90,3 +90,5 @@ if (existsSync(tour)) {
 } else {
   console.log(`\n${tour} is missing: run make -C guests`);
 }
+
+await import('./adapter.mjs');
