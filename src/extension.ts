@@ -1,0 +1,121 @@
+/**
+ * The VS Code extension: the `lguest` debugger type (its adapter runs as a
+ * process of its own, dist/debugAdapter.js), a configuration provider for
+ * sessions without a launch.json, the views of the machine (GDT, IDT,
+ * shadow page tables, traps), the Guest's console in a terminal, and a few
+ * commands. Nothing here runs the Guest: the adapter does.
+ */
+import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { GdtView } from './views/gdtView';
+import { IdtView } from './views/idtView';
+import { PageTablesView } from './views/pageTablesView';
+import { TrapsView } from './views/trapsView';
+import { GuestConsole } from './views/console';
+import { activeLguestSession, LguestView } from './views/common';
+
+/** What the extension hands to other extensions (and to its tests inside VS Code): its views' data. */
+export interface LguestApi {
+  views: { gdt: GdtView; idt: IdtView; pagetables: PageTablesView; traps: TrapsView };
+}
+
+export function activate(context: vscode.ExtensionContext): LguestApi {
+  const adapter = context.asAbsolutePath(join('dist', 'debugAdapter.js'));
+  context.subscriptions.push(
+    vscode.debug.registerDebugAdapterDescriptorFactory('lguest', {
+      createDebugAdapterDescriptor: () => new vscode.DebugAdapterExecutable(process.execPath, [adapter]),
+    }),
+    vscode.debug.registerDebugConfigurationProvider('lguest', new ConfigurationProvider(context)),
+  );
+
+  const gdt = new GdtView(), idt = new IdtView(), pagetables = new PageTablesView(), traps = new TrapsView();
+  const views: LguestView[] = [gdt, idt, pagetables, traps];
+  const ids = ['lguest.gdt', 'lguest.idt', 'lguest.pagetables', 'lguest.traps'];
+  views.forEach((v, i) => context.subscriptions.push(vscode.window.createTreeView(ids[i], { treeDataProvider: v, showCollapseAll: true })));
+  const refresh = () => views.forEach((v) => v.refresh());
+  const console = new GuestConsole();
+  context.subscriptions.push(console);
+
+  // The adapter's events, as they pass: stops refresh the views, the Guest's output goes to its console.
+  context.subscriptions.push(vscode.debug.registerDebugAdapterTrackerFactory('lguest', {
+    createDebugAdapterTracker: (session) => ({
+      onDidSendMessage: (m: { type?: string; event?: string; body?: { category?: string; output?: string } }) => {
+        if (m.type !== 'event') return;
+        if (m.event === 'stopped' || m.event === 'invalidated') refresh();
+        if (m.event === 'output' && m.body?.category === 'stdout' && m.body.output) console.write(session, m.body.output);
+      },
+      onWillStopSession: () => refresh(),
+    }),
+  }));
+  context.subscriptions.push(vscode.debug.onDidChangeActiveDebugSession(() => refresh()));
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('lguest.refresh', refresh),
+    vscode.commands.registerCommand('lguest.openConsole', () => console.show()),
+    vscode.commands.registerCommand('lguest.addTrapBreakpoint', async (arg?: number | string) => {
+      const value = arg !== undefined ? String(arg) : await vscode.window.showInputBox({
+        title: 'Add a trap breakpoint', prompt: 'Trap vectors: numbers or ranges, decimal or 0x-hex (14 = page fault, 13 = #GP, 0x80 = system call)',
+        placeHolder: '14', validateInput: (s) => (/^\s*(0x[0-9a-f]+|\d+)(\s*-\s*(0x[0-9a-f]+|\d+))?(\s*,\s*(0x[0-9a-f]+|\d+)(\s*-\s*(0x[0-9a-f]+|\d+))?)*\s*$/i.test(s) ? undefined : 'numbers or ranges, such as 14 or 13,14,0x20-0x2f'),
+      });
+      if (!value) return;
+      const bp = new vscode.FunctionBreakpoint(`trap ${value.trim()}`);
+      vscode.debug.addBreakpoints([bp]);
+      return bp;
+    }),
+    vscode.commands.registerCommand('lguest.translate', async (arg?: string) => {
+      const session = activeLguestSession();
+      if (!session) return vscode.window.showWarningMessage('No lguest debug session is stopped.');
+      const address = arg ?? await vscode.window.showInputBox({ title: 'Translate an address', prompt: 'A Guest-virtual address (hex)', placeHolder: '0xc0100000' });
+      if (!address) return;
+      try {
+        const r = await session.customRequest('lguest/translate', { address: address.trim() });
+        const step = (w: { pde: { value: string } | null; pte: { value: string } | null; physical: string | null }) =>
+          `PDE ${w.pde?.value ?? '-'}, PTE ${w.pte?.value ?? '-'} -> ${w.physical ?? 'not mapped'}`;
+        const text = `${r.address}${r.symbol ? ` <${r.symbol}>` : ''}: Guest: ${step(r.guest)}; shadow: ${step(r.shadow)} (${r.note})`;
+        await (views[2] as PageTablesView).reveal(Number(r.address));
+        vscode.window.showInformationMessage(text);
+        return r;
+      } catch (e) {
+        vscode.window.showErrorMessage(`Cannot translate ${address}: ${(e as Error).message}`);
+      }
+    }),
+    vscode.commands.registerCommand('lguest.revealTrap', async (eip: string) => {
+      const session = activeLguestSession();
+      if (!session) return;
+      // The Disassembly view shows any address; the editor follows when the address has a source line.
+      await vscode.commands.executeCommand('debug.action.openDisassemblyView');
+      void eip;
+    }),
+  );
+  return { views: { gdt, idt, pagetables, traps } };
+}
+
+export function deactivate(): void {}
+
+/**
+ * Fills in a launch configuration when there is none (F5 without
+ * launch.json): debug the ELF open in the editor, or else the sample tour
+ * that comes with the extension.
+ */
+class ConfigurationProvider implements vscode.DebugConfigurationProvider {
+  constructor(private readonly context: vscode.ExtensionContext) {}
+
+  resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
+    if (!config.type && !config.request && !config.name) {
+      const open = vscode.window.activeTextEditor?.document.uri.fsPath;
+      const sample = this.context.asAbsolutePath(join('guests', 'lguest', 'tour', 'build', 'tour.elf'));
+      const program = open && open.endsWith('.elf') ? open : sample;
+      if (!existsSync(program)) {
+        void vscode.window.showErrorMessage('Open an ELF file to debug, or add an lguest configuration to launch.json.');
+        return undefined;
+      }
+      return { type: 'lguest', request: 'launch', name: 'lguest: ' + program.split('/').pop(), program, stopOnEntry: true };
+    }
+    if (!config.program) {
+      void vscode.window.showErrorMessage("An lguest launch configuration needs 'program', the Guest's ELF file.");
+      return undefined;
+    }
+    return config;
+  }
+}

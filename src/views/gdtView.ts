@@ -1,0 +1,26 @@
+/** The GDT the CPU runs the Guest on: each present descriptor decoded, whose it is, the raw words in the tooltip. */
+import * as vscode from 'vscode';
+import { LguestView, Node, ask } from './common';
+
+interface Entry {
+  index: number; selector: string; owner: 'host' | 'guest'; raw: [string, string]; present: boolean; base: string; limit: string;
+  type: string; dpl: number; granularity: string; db: boolean; accessed: boolean; system: boolean;
+}
+
+export class GdtView extends LguestView {
+  protected async roots(): Promise<Node[]> {
+    const r = await ask<{ entries: Entry[] }>('lguest/gdt');
+    if (!r) return [];
+    return r.entries.filter((e) => e.present).map((e) => {
+      const n = new Node(`${e.index}  ${e.selector}`);
+      n.description = `${e.type}  base ${e.base}  limit ${e.limit}  DPL ${e.dpl}${e.owner === 'host' ? '  (Host)' : ''}`;
+      n.tooltip = new vscode.MarkdownString([
+        `**GDT[${e.index}]**, selector \`${e.selector}\`: ${e.owner === 'host' ? "the Host's slot, never the Guest's" : "the Guest's (sanitized by the Host)"}`,
+        '', `raw: \`${e.raw[0]} ${e.raw[1]}\``, `type: ${e.type}`, `base ${e.base}, limit ${e.limit} (${e.granularity} granularity)`,
+        `DPL ${e.dpl}, present, ${e.db ? '32-bit' : '16-bit'}${e.system ? '' : `, accessed ${e.accessed}`}`,
+      ].join('\n\n'));
+      n.iconPath = new vscode.ThemeIcon(e.owner === 'host' ? 'shield' : e.system ? 'symbol-struct' : e.type.startsWith('code') ? 'symbol-method' : 'symbol-variable');
+      return n;
+    });
+  }
+}

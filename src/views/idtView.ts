@@ -1,0 +1,29 @@
+/** The IDT: each gate the Guest has a handler for (and the Host's own), whether it goes straight to the Guest or exits to the Host. */
+import * as vscode from 'vscode';
+import { LguestView, Node, ask } from './common';
+
+interface Gate {
+  vector: number; name: string; present: boolean; type: string; dpl: number; selector: string; target: string; direct: boolean; route: string;
+  guestHandler: { target: string; symbol: string | null; type: string; dpl: number } | null;
+}
+
+export class IdtView extends LguestView {
+  protected async roots(): Promise<Node[]> {
+    const r = await ask<{ gates: Gate[] }>('lguest/idt');
+    if (!r) return [];
+    // Every vector exits to the Host by default; list the ones that say something: the Guest's handlers, the hypercall.
+    return r.gates.filter((g) => g.guestHandler !== null || g.vector === 0x1f).map((g) => {
+      const n = new Node(`${g.vector.toString().padStart(3)}  0x${g.vector.toString(16).padStart(2, '0')}  ${g.name}`);
+      const h = g.guestHandler;
+      n.description = `${g.direct ? 'direct' : 'via the Host'}${h ? `  → ${h.symbol ?? h.target}` : ''}  ${g.type} DPL ${g.dpl}`;
+      n.tooltip = new vscode.MarkdownString([
+        `**Vector ${g.vector}** (${g.name}): ${g.route}.`,
+        `Real gate: ${g.type} gate, DPL ${g.dpl}, ${g.selector}:${g.target}.`,
+        h ? `The Guest's handler: ${h.symbol ? `\`${h.symbol}\` at ` : ''}${h.target}, ${h.type} gate, DPL ${h.dpl}.` : 'The Guest has no handler.',
+      ].join('\n\n'));
+      n.iconPath = new vscode.ThemeIcon(g.direct ? 'arrow-right' : 'debug-step-into');
+      n.contextValue = 'gate';
+      return n;
+    });
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The shadow page tables beside the Guest's: the four cached shadow page
+ * directories (the Guest directory each shadows, the active one marked) ->
+ * directory entries -> page table entries, each with the Guest's entry and
+ * the shadow's and what differs (read-only until dirty, not yet faulted in).
+ * Directories and tables load when expanded.
+ */
+import * as vscode from 'vscode';
+import { LguestView, Node, ask } from './common';
+
+interface Slot { slot: number; gpgdir: string; shadow: string; active: boolean; used: boolean; switcherMapped: boolean; presentEntries: number }
+interface DirEntry { index: number; virtual: string; guest: { value: string; flags: string[] } | null; shadow: { value: string; flags: string[] } | null; switcher: boolean }
+interface PtEntry { virtual: string; guest: { value: string; frame: string; flags: string[] } | null; shadow: { value: string; frame: string; flags: string[] } | null; note: string }
+
+const hex = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
+
+export class PageTablesView extends LguestView {
+  /** After a translate command: the address to show expanded. */
+  private focus: number | null = null;
+
+  protected async roots(): Promise<Node[]> {
+    const r = await ask<{ linearMode: boolean; slots: Slot[] }>('lguest/pagetables');
+    if (!r) return [];
+    const nodes = r.slots.filter((s) => s.used).map((s) => {
+      const expand = s.active ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
+      const n = new Node(`slot ${s.slot}${s.active ? ' (active)' : ''}`, expand, () => this.directory(s.slot));
+      n.description = r.linearMode && s.active ? 'linear boot mode' : `shadows ${s.gpgdir}`;
+      n.tooltip = `Shadow page directory at ${s.shadow} (host-physical), ${s.presentEntries} entries present; it shadows the Guest's directory at ${s.gpgdir}${s.switcherMapped ? '; the Switcher is mapped' : ''}.`;
+      n.iconPath = new vscode.ThemeIcon(s.active ? 'debug-stackframe-focused' : 'layers');
+      return n;
+    });
+    return nodes;
+  }
+
+  private async directory(slot: number): Promise<Node[]> {
+    const r = await ask<{ directory: DirEntry[] }>('lguest/pagetables', { slot });
+    if (!r) return [];
+    return r.directory.map((e) => {
+      const end = hex(((e.index + 1) << 22) - 1);
+      const wanted = this.focus !== null && this.focus >>> 22 === e.index;
+      const n = new Node(`${e.virtual}-${end}`, e.switcher ? vscode.TreeItemCollapsibleState.None : wanted ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed, () => this.table(slot, e.index));
+      n.description = e.switcher ? "the Switcher (the Host's)" : `Guest ${e.guest ? e.guest.value : '-'}  shadow ${e.shadow ? e.shadow.value : 'not yet'}`;
+      n.tooltip = `Directory entry ${e.index}: Guest ${e.guest ? `${e.guest.value} ${e.guest.flags.join(' ')}` : 'none'}; shadow ${e.shadow ? `${e.shadow.value} ${e.shadow.flags.join(' ')}` : 'none (filled on the first fault)'}`;
+      n.iconPath = new vscode.ThemeIcon(e.switcher ? 'shield' : e.shadow ? 'folder-opened' : 'folder');
+      return n;
+    });
+  }
+
+  private async table(slot: number, directoryIndex: number): Promise<Node[]> {
+    const r = await ask<{ entries: PtEntry[] }>('lguest/pagetables', { slot, directoryIndex });
+    if (!r) return [];
+    return r.entries.map((e) => {
+      const n = new Node(e.virtual);
+      const g = e.guest ? `${e.guest.frame} ${e.guest.flags.join(' ')}` : '-';
+      const s = e.shadow && e.shadow.value !== '0x00000000' ? `${e.shadow.frame} ${e.shadow.flags.join(' ')}` : '-';
+      n.description = `Guest ${g}  |  shadow ${s}  ${e.note === 'same' ? '' : `(${e.note})`}`;
+      n.tooltip = `${e.virtual}: the Guest's entry ${e.guest?.value ?? 'none'}, the shadow's ${e.shadow?.value ?? 'none'}: ${e.note}`;
+      const focused = this.focus !== null && (this.focus & ~0xfff) >>> 0 === Number(e.virtual);
+      n.iconPath = new vscode.ThemeIcon(focused ? 'target' : e.note === 'same' ? 'pass' : e.note === 'not yet faulted in' ? 'circle-outline' : e.note === 'read-only until dirty' ? 'lock' : 'diff');
+      return n;
+    });
+  }
+
+  /** Show the entries of an address (after lguest.translate). */
+  async reveal(address: number): Promise<void> {
+    this.focus = address;
+    this.refresh();
+  }
+}
