@@ -144,3 +144,37 @@ describe('debug adapter requests', () => {
     expect((await dc.threadsRequest()).body.threads).toHaveLength(1);
   });
 });
+
+describe('the standalone adapter as a server', () => {
+  it('--server=PORT takes a session per connection on 127.0.0.1', async () => {
+    const { spawn } = await import('node:child_process');
+    const { ADAPTER } = await import('./client');
+    const { DebugClient } = await import('@vscode/debugadapter-testsupport');
+    const server = spawn(process.execPath, [ADAPTER, '--server=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let text = '';
+        server.stderr!.on('data', (d: Buffer) => {
+          text += d.toString();
+          const m = /listening on 127\.0\.0\.1:(\d+)/.exec(text);
+          if (m) resolve(Number(m[1]));
+        });
+        server.on('exit', () => reject(new Error(`the server exited: ${text}`)));
+      });
+      const dc = new DebugClient('node', ADAPTER, 'lguest');
+      await dc.start(port);
+      const ev = await launchAndStop(dc, { program: TOUR, stopOnEntry: true });
+      expect(ev.body.reason).toBe('entry');
+      // An instruction breakpoint (the Disassembly view's gutter) at the third instruction.
+      const r = await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x00100000', offset: 6 }] });
+      expect(r.body.breakpoints[0]).toMatchObject({ verified: true, instructionReference: '0x00100006' });
+      const stopped = dc.waitForEvent('stopped');
+      await dc.continueRequest({ threadId: 1 });
+      expect((await stopped).body.reason).toBe('instruction breakpoint');
+      expect((await registers(dc)).get('eip')).toBe('0x00100006');
+      await dc.stop();
+    } finally {
+      server.kill();
+    }
+  });
+});
