@@ -32,6 +32,7 @@ function prediction(p: Extract<StopPoint, { kind: 'trap' }>, t: Target, programs
   const reflect = p.trap < 256 && handler.present
     ? `reflect it to the Guest's handler at ${hex(handler.target)}${programs.symbolize(handler.target) ? ` <${programs.symbolize(handler.target)}>` : ''}`
     : `kill the Guest: it has no handler (unhandled trap ${p.trap})`;
+  if (p.irq !== undefined) return reflect.replace('reflect it to', 'push an interrupt frame (or reuse the one at noirq_iret) and enter');
   switch (p.trap) {
     case 14: {
       const w = guestWalk(lg, p.cr2);
@@ -57,6 +58,11 @@ export function describeStop(p: StopPoint, t: Target, programs: Programs): StopS
   switch (p.kind) {
     case 'trap': {
       const name = trapName(p.trap);
+      if (p.irq !== undefined) {
+        const description = `trap ${p.trap}: IRQ ${p.irq}${p.irq === 0 ? ' (the timer)' : ''}, a virtual interrupt, at ${hex(p.eip)}`;
+        const next = prediction(p, t, programs);
+        return { reason: 'exception', exceptionId: `trap ${p.trap}`, description, details: `${description}. The Host is about to deliver it: it will ${next}.`, hostFrame: `delivering IRQ ${p.irq}: will ${next}` };
+      }
       const what = p.trap === 14 ? pageFaultText(p.cr2, p.errcode) : p.trap === SYSCALL_VECTOR && (p.cs & 3) === 3 ? `system call ${p.eax}` : name;
       const err = p.trap !== 14 && p.errcode !== 0 ? `, error code ${hex(p.errcode, 4)}` : '';
       const description = `trap ${p.trap}: ${what} at ${hex(p.eip)}${err}`;

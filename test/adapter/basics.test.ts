@@ -48,4 +48,11 @@ describe('debug adapter', () => {
     const top = await topFrame(dc);
     expect(top.name).toMatch(/^\[Host\] trap 14/);
   });
+
+  it('stops when the Host delivers the timer interrupt (trap filter 32)', async () => {
+    dc = await startClient();
+    const ev = await launchAndStop(dc, { program: TOUR }, () => dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'trap', condition: '0x20' }] }));
+    expect(ev.body.description).toMatch(/^trap 32: IRQ 0 \(the timer\), a virtual interrupt/);
+    expect((await dc.exceptionInfoRequest({ threadId: 1 })).body.description).toMatch(/enter the Guest's handler at 0x[0-9a-f]+ <timer_interrupt>/);
+  });
 });

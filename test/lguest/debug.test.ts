@@ -68,6 +68,13 @@ describe('debugging a Guest under the Host', () => {
     expect(stops.map((p) => (p as { eax: number }).eax)).toContain(20);
   });
 
+  it('stops at every virtual interrupt the Host delivers, as at vector 32', () => {
+    const h = tour();
+    const stops = collect(h, (p) => p.kind === 'trap' && p.trap === 32);
+    expect(stops.length).toBe(h.lg.stats.interrupts[0]);
+    expect(stops.every((p) => p.kind === 'trap' && p.irq === 0 && !p.direct)).toBe(true);
+  });
+
   it('stops at hypercalls, those from the ring included', () => {
     const h = tour();
     const stops = collect(h, (p) => p.kind === 'hypercall' && p.nr === LHCALL.SET_PTE);

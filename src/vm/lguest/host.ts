@@ -28,7 +28,7 @@ import type { TrapAction, HostEvent } from './events';
 import {
   HOST_RETURN_PORT, SWITCHER_PAGES, PAGES_HOST_CR3, PAGES_GUEST_TSS, HOST_REGION_SIZE, GUEST_KERNEL_CS, GUEST_KERNEL_DS,
   BOOT_EFLAGS, IMPOSSIBLE_TRAP, LGUEST_TRAP_ENTRY, HOST_TIMER_VECTOR, HOST_KERNEL_CS, DEFAULT_EPOCH_SECONDS, REG_NAMES, LGUEST_IRQS,
-  LGUEST_DATA, LHCALL_RING_SIZE, HCALL_ARGS_SIZE,
+  LGUEST_DATA, LHCALL_RING_SIZE, HCALL_ARGS_SIZE, FIRST_EXTERNAL_VECTOR,
 } from './layout';
 
 export interface HostOptions {
@@ -52,7 +52,7 @@ export interface HostOptions {
  * about to run, a Guest it has just killed.
  */
 export type StopPoint =
-  | { kind: 'trap'; trap: number; errcode: number; cr2: number; eip: number; cs: number; eax: number; direct: boolean }
+  | { kind: 'trap'; trap: number; errcode: number; cr2: number; eip: number; cs: number; eax: number; direct: boolean; irq?: number }
   | { kind: 'hypercall'; nr: number; args: [number, number, number, number]; async: boolean }
   | { kind: 'killed'; reason: string };
 
@@ -298,6 +298,13 @@ export class Host {
     }
   }
 
+  /** Would try_deliver_interrupt put this IRQ into the Guest now (not just mark it pending)? */
+  private willDeliver(irq: number): boolean {
+    const lg = this.lg;
+    if (!lg.halted && lg.dataRead('irq_enabled') === 0) return false;
+    return (lg.idt[(FIRST_EXTERNAL_VECTOR + irq) * 2 + 1] & 0x8000) !== 0;
+  }
+
   /** stopHere: a pending stop point the debugger wants, unless this run is going past it. */
   private stopHere(p: StopPoint): boolean {
     if (this.passing === p.kind) {
@@ -357,7 +364,17 @@ export class Host {
     }
     if (lg.dead !== null) return false;
     const { irq, more } = interruptPending(lg);
-    if (irq < LGUEST_IRQS) tryDeliverInterrupt(lg, irq, more);
+    if (irq < LGUEST_IRQS) {
+      // The debugger may stop at the delivery of a virtual interrupt, as at any other vector.
+      if (this.shouldStop !== null && this.willDeliver(irq)) {
+        const point: StopPoint = { kind: 'trap', trap: FIRST_EXTERNAL_VECTOR + irq, errcode: 0, cr2: c.cr2 >>> 0, eip: lg.reg('eip'), cs: lg.reg('cs'), eax: lg.reg('eax'), direct: false, irq };
+        if (this.stopHere(point)) {
+          this.hostStop = point;
+          return false;
+        }
+      }
+      tryDeliverInterrupt(lg, irq, more);
+    }
     if (lg.dead !== null) return false;
     if (lg.halted) {
       if (interruptPending(lg).irq < LGUEST_IRQS) return false;
