@@ -47,6 +47,30 @@ for (let i = 0; i < 300; i++) {
 }
 await dc.stop();
 
+// Pause latency while the Guest spins (in system calls): from the request to the stopped event.
+const spin = await (async () => {
+  const d = new DebugClient('node', adapter, 'lguest');
+  d.defaultTimeout = 60_000;
+  await d.start();
+  await Promise.all([
+    d.initializeRequest({ adapterID: 'lguest', pathFormat: 'path' }),
+    d.waitForEvent('initialized').then(() => d.configurationDoneRequest()),
+    d.launchRequest({ program: tour, cmdline: 'bench=getpid:1000000000' }),
+  ]);
+  const pauses = [];
+  for (let i = 0; i < 10; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = now();
+    const s = d.waitForEvent('stopped');
+    await d.pauseRequest({ threadId: 1 });
+    await s;
+    pauses.push(now() - t0);
+    await d.continueRequest({ threadId: 1 });
+  }
+  await d.stop();
+  return pauses;
+})();
+
 // To a breakpoint near the end: bare, then with breakpoints (never hit) and trap filters set.
 async function toTheEnd(extra) {
   const { dc, ms } = await session({}, async (c) => {
@@ -70,6 +94,7 @@ for (let i = 0; i < 3; i++) {
 
 console.log('\nDebug adapter (tour, through the Debug Adapter Protocol):');
 console.log(`  launch to stopped on entry          ${median(launches).toFixed(1).padStart(8)} ms (median of ${launches.length}, adapter start-up included)`);
+console.log(`  pause while the Guest spins          ${median(spin).toFixed(1).padStart(8)} ms (median of ${spin.length}; worst ${Math.max(...spin).toFixed(1)} ms)`);
 console.log(`  instruction step round trip         ${median(steps).toFixed(2).padStart(8)} ms (median of ${steps.length})`);
 const a = Math.min(...plain), b = Math.min(...loaded);
 console.log(`  run to a breakpoint near the end    ${a.toFixed(0).padStart(8)} ms with no other breakpoints, ${b.toFixed(0)} ms with 6 more (one with a condition) and 3 trap filters: ${((b / a - 1) * 100).toFixed(1)} % slower (best of 3)`);

@@ -3,9 +3,9 @@
  * the other. Requests become calls on the Target; what the machine does
  * (stops, output, its end) becomes events.
  *
- * The Guest runs in slices of about a million instructions, with the event
- * loop let in between, so a pause (or any request) is answered within a
- * slice's time even while the Guest spins.
+ * The Guest runs in slices of a few milliseconds, with the event loop let
+ * in between, so a pause (or any request) is answered within a slice's
+ * time even while the Guest spins.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,8 +31,8 @@ import { decode, NEED_MORE_BYTES, MAX_INSTR_LEN } from '../vm/cpu/decoder';
 import { Instr } from '../vm/cpu/instr';
 
 const THREAD = 1;
-/** Instructions per slice: a few milliseconds. */
-const SLICE = 1_000_000;
+/** Instructions per slice: a few milliseconds even in code that traps all the time (a pause waits for at most one). */
+const SLICE = 200_000;
 /** A line step gives up after this many instructions and stops where it is. */
 const LINE_STEP_LIMIT = 20_000_000;
 
