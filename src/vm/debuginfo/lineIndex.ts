@@ -88,14 +88,7 @@ export class LineIndex {
     const seq = this.sequenceAt(addr);
     if (!seq) return null;
     const rows = seq.rows;
-    // The last row (the end_sequence one) is not a candidate: addr < seq.end.
-    let lo = 0, hi = rows.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (rows[mid].address <= addr) lo = mid + 1;
-      else hi = mid;
-    }
-    const r = rows[lo - 1];
+    const r = rows[firstRowAfter(rows, addr) - 1];
     return { file: fileName(seq.unit, r), line: r.line, column: r.column, address: r.address, isStmt: r.isStmt };
   }
 
@@ -110,13 +103,7 @@ export class LineIndex {
     const seq = this.sequenceAt(addr);
     if (!seq) return null;
     const rows = seq.rows;
-    let lo = 0, hi = rows.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (rows[mid].address <= addr) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let k = lo - 1; k >= 0 && rows[k].address === addr; k--) {
+    for (let k = firstRowAfter(rows, addr) - 1; k >= 0 && rows[k].address === addr; k--) {
       const r = rows[k];
       if (r.isStmt) return { file: fileName(seq.unit, r), line: r.line, column: r.column, address: r.address, isStmt: true };
     }
@@ -190,4 +177,19 @@ export class LineIndex {
 
 function fileName(unit: LineUnit, r: LineRow): string {
   return unit.files[r.fileIndex] ?? `<file ${r.fileIndex} of line table 0x${unit.offset.toString(16)}>`;
+}
+
+/**
+ * The index of the first row past addr in a sequence that covers it (the
+ * end_sequence row at the latest, as addr < its address): the row in
+ * effect at addr is the one before.
+ */
+function firstRowAfter(rows: { address: number }[], addr: number): number {
+  let lo = 0, hi = rows.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid].address <= addr) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
