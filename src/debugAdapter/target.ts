@@ -160,6 +160,12 @@ export class Target {
   /** A register of the Guest by lower-case name, or undefined. */
   reg(name: string): number | undefined {
     const c = this.cpu;
+    // The Guest's own CR3 (the page directory it loaded with NEW_PGTABLE): what names a process, where
+    // cr3 is the shadow the Host happens to run it on.
+    if (name === 'gcr3' && this.host) {
+      const pt = this.host.lg.pageTables;
+      return pt.linearPages ? 0 : pt.pgdirs[pt.cpuPgd].gpgdir >>> 0;
+    }
     if (this.inHostContext) {
       const lg = this.host!.lg;
       if (name in REGS && name !== 'trapnum' && name !== 'errcode') return lg.reg(name as RegName);

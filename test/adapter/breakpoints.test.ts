@@ -29,6 +29,19 @@ describe('breakpoints and stepping through the adapter', () => {
     expect(v.body.result).toMatch(/^0x00000006/);
   });
 
+  it('limits a breakpoint to one process with the Guest\'s own CR3', async () => {
+    dc = await startClient();
+    // printf in libtour runs in every process; stop only in the one whose page directory is heap's.
+    await launchAndStop(dc, { program: TOUR }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'heap_main' }] }));
+    const heapCr3 = (await dc.evaluateRequest({ expression: 'gcr3', context: 'watch' })).body.result.split(' ')[0];
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'printf', condition: `gcr3 == ${heapCr3}` }] });
+    for (let i = 0; i < 3; i++) {
+      await cont(dc);
+      expect((await dc.evaluateRequest({ expression: 'gcr3', context: 'watch' })).body.result.split(' ')[0]).toBe(heapCr3);
+      expect((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[1].name).toMatch(/^heap_main/);
+    }
+  });
+
   it('stops at a hypercall by function breakpoint name, and at a system call by number', async () => {
     dc = await startClient();
     const ev = await launchAndStop(dc, { program: TOUR }, async () => {
