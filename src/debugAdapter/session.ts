@@ -412,20 +412,18 @@ export class LguestDebugSession extends DebugSession {
       this.sendEvent(new StoppedEvent('pause', THREAD));
       return;
     }
+    // Requests are only read between slices, so the running loop sees this before its next slice.
     this.pauseRequested = true;
-    this.target?.requestStop();
   }
 
   protected disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
     this.pauseRequested = true;
     this.ended = true;
-    this.target?.requestStop();
     this.sendResponse(response);
   }
 
   protected terminateRequest(response: DebugProtocol.TerminateResponse): void {
     this.pauseRequested = true;
-    this.target?.requestStop();
     this.sendResponse(response);
     this.finish(0, 'terminated by the debugger');
   }
