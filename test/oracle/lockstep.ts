@@ -12,13 +12,12 @@ import { readFileSync } from 'node:fs';
 import { Machine } from '../../src/vm/machine';
 import { Exit } from '../../src/vm/cpu/executor';
 import { Elf32 } from '../../src/vm/elf';
-import { Instr } from '../../src/vm/cpu/instr';
-import { decode } from '../../src/vm/cpu/decoder';
-import { disassemble } from '../../src/vm/cpu/disasm';
-import { getFlags, materialize, ARITH } from '../../src/vm/cpu/flags';
-import { peekTranslate } from '../../src/vm/cpu/paging';
+import type { Instr } from '../../src/vm/cpu/instr';
+import { materialize, ARITH } from '../../src/vm/cpu/flags';
 import { QemuGdb, type QemuRegs } from './rsp';
 import { undefinedFlags } from './undefinedFlags';
+import { ours, describe, instructionAt, historyLine, compare, report } from './compare';
+import { qemuArgs } from './kernels';
 
 /** What `onStep` is told after each step that compared equal. */
 export interface StepInfo {
@@ -51,42 +50,6 @@ export interface LockstepResult {
   report?: string;
 }
 
-const NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'] as const;
-const SEGS = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'] as const;
-
-type State = Record<string, number>;
-
-function ours(m: Machine): State {
-  const c = m.cpu, s: State = {};
-  NAMES.forEach((n, k) => { s[n] = c.r32[k] >>> 0; });
-  s.eip = c.eip >>> 0;
-  s.eflags = getFlags(c) >>> 0;
-  SEGS.forEach((n, k) => { s[n] = c.segSel[k]; });
-  s.cr0 = c.cr0 >>> 0; s.cr2 = c.cr2 >>> 0; s.cr3 = c.cr3 >>> 0; s.cr4 = c.cr4 >>> 0;
-  return s;
-}
-
-const hex = (v: number) => (v >>> 0).toString(16).padStart(8, '0');
-
-function describe(s: State): string {
-  return [...NAMES, 'eip', 'eflags', ...SEGS, 'cr0', 'cr2', 'cr3', 'cr4'].map((k) => `${k}=${hex(s[k])}`).join(' ');
-}
-
-/** The instruction at CS:EIP, decoded from our memory (for masks and reports). */
-function instructionAt(m: Machine): { ins: Instr; bytes: Uint8Array; text: string } {
-  const c = m.cpu;
-  const lin = (c.segBase[1] + c.eip) | 0;
-  const bytes = new Uint8Array(15);
-  for (let k = 0; k < 15; k++) {
-    const p = peekTranslate(c, (lin + k) | 0);
-    bytes[k] = p < 0 ? 0 : c.mem.read8(p);
-  }
-  const ins = new Instr(() => {});
-  const len = decode(bytes, 0, 15, c.code32, ins);
-  const text = disassemble(ins, { syntax: 'att', address: lin >>> 0 });
-  return { ins, bytes: bytes.subarray(0, Math.max(len, 1)), text };
-}
-
 /**
  * Run `kernelPath` in lockstep. The path is passed to both machines as
  * given, and it starts the Multiboot command line: keep it relative (to the
@@ -97,9 +60,7 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
   const image = new Uint8Array(readFileSync(path));
   const entry = new Elf32(image, path).entry;
   const maxSteps = opts.maxSteps ?? Infinity;
-  // The same devices as our bare machine: COM1, the 0xE9 console, isa-debug-exit.
-  const qemu = new QemuGdb(['-kernel', path, ...(opts.args ? ['-append', opts.args] : []), '-display', 'none', '-m', '64', '-no-reboot', '-nodefaults',
-    '-serial', 'null', '-debugcon', 'file:/dev/null', '-device', 'isa-debug-exit,iobase=0xf4,iosize=1']);
+  const qemu = new QemuGdb(qemuArgs(path, opts.args));
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   try {
@@ -125,7 +86,7 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
       const at = instructionAt(m);
       const vectorsBefore = m.cpu.vectorCounts.reduce((a, b) => a + b, 0);
       const undef = undefinedFlags(at.ins, m.cpu);
-      history.push(`${hex(m.cpu.eip)}: ${Buffer.from(at.bytes).toString('hex').padEnd(20)} ${at.text}`);
+      history.push(historyLine(m.cpu.eip, at));
       if (history.length > keep) history.shift();
 
       const qemuGoesOn = await qemu.step();
@@ -166,24 +127,4 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
 
 function sameRegs(a: QemuRegs, b: QemuRegs): boolean {
   return (Object.keys(a) as (keyof QemuRegs)[]).every((k) => a[k] === b[k]);
-}
-
-/** The names of the registers that differ, or null. */
-function compare(s: State, q: QemuRegs, flagMask: number): string[] | null {
-  const diff: string[] = [];
-  for (const k of [...NAMES, 'eip', ...SEGS, 'cr0', 'cr2', 'cr3', 'cr4'] as const) {
-    if (s[k] !== (q as unknown as State)[k]) diff.push(k);
-  }
-  if (((s.eflags ^ q.eflags) & ~flagMask) !== 0) diff.push('eflags');
-  return diff.length > 0 ? diff : null;
-}
-
-function report(m: Machine, q: QemuRegs, diff: string[], history: string[], steps: number, when: string): string {
-  return [
-    `divergence ${when} (${steps} steps compared): ${diff.join(', ')} differ`,
-    `  ours: ${describe(ours(m))}`,
-    `  qemu: ${describe(q as unknown as State)}`,
-    '  recent instructions (the last one ran last):',
-    ...history.map((h) => `    ${h}`),
-  ].join('\n');
 }

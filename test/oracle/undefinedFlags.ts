@@ -11,8 +11,8 @@ import { CF, PF, AF, ZF, SF, OF } from '../../src/vm/cpu/flags';
 
 const ALL = CF | PF | AF | ZF | SF | OF;
 
-/** Undefined flags after `i` runs (and completes) on `c` as it is now. */
-export function undefinedFlags(i: Instr, c: Cpu): number {
+/** Undefined flags after `i` runs (and completes) on `c` as it is now (only ECX is read: a shift's count). */
+export function undefinedFlags(i: Instr, c: Pick<Cpu, 'r32'>): number {
   const op = i.opcode, reg = i.reg;
   // AND OR XOR TEST leave AF undefined.
   if (op < 0x40 && [1, 4, 6].includes(op >> 3) && (op & 7) <= 5) return AF;
