@@ -125,6 +125,13 @@ export class Cpu implements FaultState {
   readonly tlbGlobal = new Uint8Array(TLB_SIZE);
   /** The entry is a 4 KiB slice of a 4 MiB page: INVLPG anywhere in that page drops all its slices. */
   readonly tlbLarge = new Uint8Array(TLB_SIZE);
+  /**
+   * The entries filled since the last flush (at most TLB_SIZE are listed; past that, a flush clears
+   * them all). A flush at every CR3 load (the lguest Switcher does two per trap) then costs what
+   * was used, not the whole table.
+   */
+  readonly tlbUsed = new Int32Array(TLB_SIZE);
+  tlbUsedCount = 0;
   /** Rights bit a data read or write needs at the current CPL. */
   accR = R_S;
   accW = W_S;
@@ -331,11 +338,23 @@ export class Cpu implements FaultState {
   /** Flush the TLB: all of it, or everything but global pages (a CR3 load with CR4.PGE). */
   flushTlb(keepGlobal: boolean): void {
     this.mappingEpoch++;
-    if (!keepGlobal) {
-      this.tlbTag.fill(-1);
-      return;
+    const n = this.tlbUsedCount;
+    let kept = 0;
+    if (n >= TLB_SIZE) {
+      // The list overflowed: go through the whole table (and list the global entries kept).
+      for (let i = 0; i < TLB_SIZE; i++) {
+        if (this.tlbTag[i] === -1) continue;
+        if (keepGlobal && this.tlbGlobal[i] !== 0) this.tlbUsed[kept++] = i;
+        else this.tlbTag[i] = -1;
+      }
+    } else {
+      for (let k = 0; k < n; k++) {
+        const i = this.tlbUsed[k];
+        if (keepGlobal && this.tlbGlobal[i] !== 0 && this.tlbTag[i] !== -1) this.tlbUsed[kept++] = i;
+        else this.tlbTag[i] = -1;
+      }
     }
-    for (let i = 0; i < TLB_SIZE; i++) if (this.tlbGlobal[i] === 0) this.tlbTag[i] = -1;
+    this.tlbUsedCount = kept;
   }
   invlpg(lin: number): void {
     this.mappingEpoch++;

@@ -18,7 +18,7 @@ import {
 /** The longest command line that fits its page. */
 export const CMDLINE_MAX = PAGE_SIZE - 1;
 
-/** Load the Guest's kernel and boot information into the first `guestBytes` of memory; returns the entry point. */
+/** Load the Guest's kernel and boot information into the first `guestBytes` of (zeroed) memory; returns the entry point. */
 export function launch(mem: PhysicalMemory, guestBytes: number, image: Uint8Array, name: string, cmdline: string): number {
   const isElf = image.length >= 4 && image[0] === 0x7f && image[1] === 0x45 && image[2] === 0x4c && image[3] === 0x46;
   if (!isElf) throw new ImageError(`${name}: not an ELF file (an lguest Guest is an ELF32 i386 executable)`);
@@ -27,7 +27,7 @@ export function launch(mem: PhysicalMemory, guestBytes: number, image: Uint8Arra
   if (segs.length === 0) throw new ImageError(`${name}: no loadable segments`);
   const line = new TextEncoder().encode(cmdline);
   if (line.length > CMDLINE_MAX) throw new ImageError(`the command line is ${line.length} bytes; at most ${CMDLINE_MAX} fit`);
-  mem.bytes.fill(0, 0, guestBytes);
+  // Guest memory is zero already: fresh, or cleared by the Host for a restart.
   for (const s of segs) {
     if (s.paddr + s.memsz > guestBytes || s.paddr + s.memsz < s.paddr) {
       throw new ImageError(`${name}: a segment at 0x${s.paddr.toString(16)} of ${s.memsz} bytes does not fit in ${guestBytes >> 20} MiB of Guest memory`);
