@@ -32,7 +32,9 @@ export function activate(context: vscode.ExtensionContext): LguestApi {
   const gdt = new GdtView(), idt = new IdtView(), pagetables = new PageTablesView(), traps = new TrapsView();
   const views: LguestView[] = [gdt, idt, pagetables, traps];
   const ids = ['lguest.gdt', 'lguest.idt', 'lguest.pagetables', 'lguest.traps'];
-  views.forEach((v, i) => context.subscriptions.push(vscode.window.createTreeView(ids[i], { treeDataProvider: v, showCollapseAll: true })));
+  const treeViews = views.map((v, i) => vscode.window.createTreeView(ids[i], { treeDataProvider: v, showCollapseAll: true }));
+  context.subscriptions.push(...treeViews);
+  pagetables.treeView = treeViews[2];
   const refresh = () => views.forEach((v) => v.refresh());
   const console = new GuestConsole();
   context.subscriptions.push(console);
@@ -73,7 +75,7 @@ export function activate(context: vscode.ExtensionContext): LguestApi {
         const step = (w: { pde: { value: string } | null; pte: { value: string } | null; physical: string | null }) =>
           `PDE ${w.pde?.value ?? '-'}, PTE ${w.pte?.value ?? '-'} -> ${w.physical ?? 'not mapped'}`;
         const text = `${r.address}${r.symbol ? ` <${r.symbol}>` : ''}: Guest: ${step(r.guest)}; shadow: ${step(r.shadow)} (${r.note})`;
-        await (views[2] as PageTablesView).reveal(Number(r.address));
+        await pagetables.reveal(Number(r.address));
         vscode.window.showInformationMessage(text);
         return r;
       } catch (e) {

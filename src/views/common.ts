@@ -24,6 +24,9 @@ export async function ask<T>(command: string, args?: unknown): Promise<T | undef
 
 /** A node of an lguest tree. */
 export class Node extends vscode.TreeItem {
+  /** The node it is a child of (set by LguestView.getChildren), for TreeView.reveal. */
+  parent?: Node;
+
   constructor(label: string | vscode.TreeItemLabel, collapsible = vscode.TreeItemCollapsibleState.None, readonly load?: () => Promise<Node[]>) {
     super(label, collapsible);
   }
@@ -42,9 +45,17 @@ export abstract class LguestView implements vscode.TreeDataProvider<Node> {
   }
 
   async getChildren(n?: Node): Promise<Node[]> {
-    if (n) return n.load ? n.load() : [];
+    if (n) {
+      const children = n.load ? await n.load() : [];
+      for (const c of children) c.parent = n;
+      return children;
+    }
     if (!activeLguestSession()) return [];
     return this.roots();
+  }
+
+  getParent(n: Node): Node | undefined {
+    return n.parent;
   }
 
   protected abstract roots(): Promise<Node[]>;

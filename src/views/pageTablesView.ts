@@ -61,9 +61,24 @@ export class PageTablesView extends LguestView {
     });
   }
 
-  /** Show the entries of an address (after lguest.translate). */
+  /** The tree view that shows this provider, for reveal(). */
+  treeView?: vscode.TreeView<Node>;
+
+  /**
+   * Show the entries of an address (after lguest.translate): its directory entry expanded in the
+   * active slot, and its page table entry marked, selected and scrolled into sight (a table has
+   * 1024 rows: expanding alone leaves the entry out of sight).
+   */
   async reveal(address: number): Promise<void> {
     this.focus = address;
     this.refresh();
+    if (!this.treeView) return;
+    const slot = (await this.getChildren()).find((n) => String(n.label).endsWith('(active)'));
+    const dir = slot && (await this.getChildren(slot)).find((n) => String(n.label).startsWith(`${hex(address & 0xffc00000)}-`));
+    const pte = dir && dir.collapsibleState !== vscode.TreeItemCollapsibleState.None
+      ? (await this.getChildren(dir)).find((n) => n.label === hex(address & ~0xfff)) : undefined;
+    const target = pte ?? dir ?? slot;
+    // Showing it is a courtesy: a failure here must not fail the translation.
+    if (target) await Promise.resolve(this.treeView.reveal(target, { select: true, focus: false, expand: true })).catch(() => {});
   }
 }

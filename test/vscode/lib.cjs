@@ -1,0 +1,121 @@
+'use strict';
+// What the two Playwright drivers share: Debian's chromium through playwright-core, opening the
+// code-server workbench, the command palette, view panes, and waiting for text without sleeping.
+// playwright-core is resolved through NODE_PATH (run.sh points it at the setup's tools dir).
+const fs = require('node:fs');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const BASE = process.env.CS_URL || 'http://127.0.0.1:8931';
+const OUT = process.env.OUT_DIR || path.join(__dirname, '../../test-artifacts/vscode-e2e');
+// The machine may be loaded: every wait is for a condition, with a generous limit.
+const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 60_000);
+
+const t0 = Date.now();
+function log(msg) {
+  console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
+}
+
+async function launchBrowser() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    // --no-sandbox: we run as root. The rest keeps chromium off the network and the GPU.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run', '--disable-default-apps'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  page.on('pageerror', (e) => log(`pageerror: ${e.message}`));
+  return { browser, page };
+}
+
+/** Opens the workbench on a folder; `query` adds URL parameters (the test payload). */
+async function openWorkbench(page, folder, query = '') {
+  await page.goto(`${BASE}/?folder=${encodeURIComponent(folder)}${query}`, { waitUntil: 'domcontentloaded' });
+  await page.waitForSelector('.monaco-workbench');
+  await page.waitForSelector('.statusbar'); // rendered once the workbench has restored its parts
+  log('workbench open');
+}
+
+/** Drags the side bar's edge to the right, so that the views' descriptions fit in screenshots. */
+async function widenSideBar(page, by) {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box) return;
+  const x = box.x + box.width, y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + by, y, { steps: 5 });
+  await page.mouse.up();
+}
+
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Runs a command from the palette (F1). Clicks the row whose label is exactly `label`: Enter would
+ * take the first row, and fuzzy ranking may put another command there.
+ */
+async function runCommand(page, label) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${label}`);
+  const row = page.locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }) }).first();
+  await row.waitFor();
+  await row.click();
+}
+
+/** A view pane of the side bar, by its title ("Call Stack", "Shadow Page Tables", ...). */
+function pane(page, title) {
+  return page.locator('.pane', { has: page.locator('.pane-header', { hasText: new RegExp(`^\\s*${escapeRe(title)}`) }) });
+}
+
+async function expandPane(page, title) {
+  const header = pane(page, title).locator('.pane-header').first();
+  await header.waitFor();
+  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+}
+
+async function collapsePane(page, title) {
+  const header = pane(page, title).locator('.pane-header').first();
+  if ((await header.count()) && (await header.getAttribute('aria-expanded')) === 'true') await header.click();
+}
+
+/** Polls a function returning strings until one matches `re`; returns them all. */
+async function waitForText(what, read, re, timeout = TIMEOUT) {
+  const deadline = Date.now() + timeout;
+  let last = [];
+  for (;;) {
+    last = await read().catch(() => []);
+    if (last.some((t) => re.test(t))) return last;
+    if (Date.now() > deadline) throw new Error(`${what}: nothing matches ${re}; saw ${JSON.stringify(last).slice(0, 2000)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Waits for a row of a view pane to match `re`; returns the rows' texts. */
+function waitForRow(page, title, re, timeout) {
+  return waitForText(`pane "${title}"`, () => pane(page, title).locator('.monaco-list-row').allInnerTexts(), re, timeout);
+}
+
+/** Waits until no row of a view pane matches `re`. */
+async function waitForNoRow(page, title, re, timeout = TIMEOUT) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const rows = await pane(page, title).locator('.monaco-list-row').allInnerTexts().catch(() => null);
+    if (rows && !rows.some((t) => re.test(t))) return rows;
+    if (Date.now() > deadline) throw new Error(`pane "${title}": a row still matches ${re}: ${JSON.stringify(rows)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function screenshot(page, name) {
+  fs.mkdirSync(OUT, { recursive: true });
+  const file = path.join(OUT, `${name}.png`);
+  await page.screenshot({ path: file });
+  log(`screenshot ${path.relative(process.cwd(), file)}`);
+}
+
+module.exports = { BASE, OUT, TIMEOUT, log, launchBrowser, openWorkbench, widenSideBar, runCommand, pane, expandPane, collapsePane, waitForText, waitForRow, waitForNoRow, screenshot };
