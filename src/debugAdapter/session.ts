@@ -69,7 +69,8 @@ export class LguestDebugSession extends DebugSession {
   private dataBreakpoints: UserBreakpoint[] = [];
   private instructionBreakpoints: UserBreakpoint[] = [];
   private exceptionFilters: TrapFilters = {};
-  private functionTrapFilters: TrapFilters = {};
+  /** Trap stops asked for as function breakpoints (`trap 14`), each with its own condition and hit count. */
+  private trapBreakpoints: { filter: FilterId; set: NumberSet; condition?: string; hitCondition?: string; hits: number }[] = [];
   /** Temporary stops of a step over or out: an address, and the stack pointer the frame must be back above. */
   private stepTarget: { address: number; minEsp: number } | null = null;
   /** What the last stop was, for exceptionInfo, the stack's top frame and the lguest scope. */
@@ -77,6 +78,8 @@ export class LguestDebugSession extends DebugSession {
   private readonly handles = new Map<number, Child>();
   private nextHandle = 1000;
   private readonly traps = new TrapLog();
+  /** Texts served by `source` for frames without a source file (disassembly, the Host's story), by reference. */
+  private readonly generated = new Map<number, string>();
   private consoleLine: number[] = [];
 
   constructor() {
@@ -501,14 +504,13 @@ export class LguestDebugSession extends DebugSession {
   protected setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
     const result: DebugProtocol.Breakpoint[] = [];
     this.functionBreakpoints = [];
-    const traps: TrapFilters = {};
+    const traps: typeof this.trapBreakpoints = [];
     for (const fb of args.breakpoints) {
       const id = this.nextBreakpointId++;
       const trap = parseTrapFunctionBreakpoint(fb.name);
       if (trap !== null) {
         if ('error' in trap) { result.push({ id, verified: false, message: trap.error }); continue; }
-        if (trap.filter === 'guestKilled') traps.guestKilled = true;
-        else traps[trap.filter] = unionSets(traps[trap.filter], trap.set);
+        traps.push({ filter: trap.filter, set: trap.set, condition: fb.condition, hitCondition: fb.hitCondition, hits: 0 });
         result.push({ id, verified: true, message: `stops at ${fb.name}` });
         continue;
       }
@@ -518,7 +520,7 @@ export class LguestDebugSession extends DebugSession {
       const loc = this.programs.lineFor(addr);
       result.push({ id, verified: true, instructionReference: hex(addr), line: loc?.line, source: loc?.path ? new Source(loc.file, loc.path) : undefined });
     }
-    this.functionTrapFilters = traps;
+    this.trapBreakpoints = traps;
     this.applyBreakpoints();
     response.body = { breakpoints: result };
     this.sendResponse(response);
@@ -597,24 +599,36 @@ export class LguestDebugSession extends DebugSession {
 
   /** The Host's question at each stop point: does the user want to stop here? */
   private shouldStop(p: StopPoint): boolean {
-    const on = (f: FilterId): NumberSet | undefined => {
-      const a = this.exceptionFilters[f] as NumberSet | undefined, b = this.functionTrapFilters[f] as NumberSet | undefined;
-      if (a === undefined) return b;
-      if (b === undefined) return a;
-      return unionSets(a, b);
-    };
     const matches = (set: NumberSet | undefined, n: number) => set !== undefined && (set === null || set(n));
+    // Which filter the point is for, and the number its condition is about.
+    const kinds: [FilterId, number][] = [];
     switch (p.kind) {
       case 'trap': {
-        if (matches(on('trap'), p.trap)) return true;
-        const vec = this.target?.host?.lg.lguestData !== null ? (this.target?.host?.lg.dataRead('syscall_vec') ?? SYSCALL_VECTOR) : SYSCALL_VECTOR;
-        return p.trap === vec && (p.cs & 3) === 3 && matches(on('syscall'), p.eax);
+        kinds.push(['trap', p.trap]);
+        const lg = this.target?.host?.lg;
+        const vec = lg && lg.lguestData !== null ? lg.dataRead('syscall_vec') : SYSCALL_VECTOR;
+        if (p.trap === vec && (p.cs & 3) === 3) kinds.push(['syscall', p.eax]);
+        break;
       }
-      case 'hypercall':
-        return matches(on('hypercall'), p.nr);
-      case 'killed':
-        return this.exceptionFilters.guestKilled === true || this.functionTrapFilters.guestKilled === true;
+      case 'hypercall': kinds.push(['hypercall', p.nr]); break;
+      case 'killed': kinds.push(['guestKilled', 0]); break;
     }
+    let stop = false;
+    for (const [f, n] of kinds) {
+      if (f === 'guestKilled' ? this.exceptionFilters.guestKilled === true : matches(this.exceptionFilters[f] as NumberSet | undefined, n)) stop = true;
+      // Function breakpoints named for traps count their hits and check their conditions, as any breakpoint.
+      for (const b of this.trapBreakpoints) {
+        if (b.filter !== f || !(f === 'guestKilled' || matches(b.set, n))) continue;
+        if (b.condition) {
+          const r = evaluate(b.condition, this.evalEnv());
+          if (!('error' in r) && r.value === 0) continue;
+        }
+        b.hits++;
+        if (b.hitCondition && !hitConditionMet(b.hitCondition, b.hits)) continue;
+        stop = true;
+      }
+    }
+    return stop;
   }
 
   protected exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
@@ -647,8 +661,12 @@ export class LguestDebugSession extends DebugSession {
     const t = this.target;
     if (!t) return this.fail(response, 'not running');
     const frames: StackFrame[] = [];
+    this.generated.clear();
     if (t.inHostContext && this.story?.hostFrame) {
-      const f = new StackFrame(1, `[Host] ${this.story.hostFrame}`) as DebugProtocol.StackFrame;
+      // The Host's frame has a "source" of its own, the story of this stop, so that clients focus it.
+      const text = [`The lguest Host: ${this.story.hostFrame}`, '', this.story.details ?? this.story.description, '', 'Recent traps (newest last):',
+        ...this.traps.recent(15).map((r) => `  ${r.time} ns  ${r.text}`)].join('\n');
+      const f = new StackFrame(1, `[Host] ${this.story.hostFrame}`, this.generatedSource('lguest Host', text), 1, 1) as DebugProtocol.StackFrame;
       f.presentationHint = 'label';
       frames.push(f);
     }
@@ -658,13 +676,34 @@ export class LguestDebugSession extends DebugSession {
       const name = this.programs.symbolize(r.eip) ?? hex(r.eip);
       let loc = this.programs.lineFor(i === 0 ? r.eip : (r.eip - 1) >>> 0);
       if (i === 0 && atBp && loc) loc = { ...loc, line: atBp.line!, path: atBp.path };
-      const frame = new StackFrame(frames.length + 1, name, loc?.path ? new Source(loc.path.split('/').pop()!, loc.path) : undefined, loc?.line ?? 0, loc?.column ?? 0) as DebugProtocol.StackFrame;
+      let source: Source | undefined, line = loc?.line ?? 0;
+      if (loc?.path) source = new Source(loc.path.split('/').pop()!, loc.path);
+      else {
+        // No source file here (code without line tables, or at a physical address in linear mode): its disassembly.
+        const listing = disassemble(t, this.programs, r.eip, -10, 40, this.args.disassemblyFlavor);
+        const text = listing.map((ins) => `${Number(ins.address) === r.eip ? '=>' : '  '} ${ins.address}${ins.symbol ? ` <${ins.symbol}>` : ''}  ${(ins.instructionBytes ?? '').padEnd(20)} ${ins.instruction}`).join('\n');
+        source = this.generatedSource(`${name}.disasm`, text);
+        line = listing.findIndex((ins) => Number(ins.address) === r.eip) + 1;
+      }
+      const frame = new StackFrame(frames.length + 1, name, source, line, loc?.column ?? 0) as DebugProtocol.StackFrame;
       frame.instructionPointerReference = hex(r.eip);
-      if (!loc?.path) frame.presentationHint = 'subtle';
       frames.push(frame);
     });
     const start = args.startFrame ?? 0, levels = args.levels || frames.length;
     response.body = { stackFrames: frames.slice(start, start + levels), totalFrames: frames.length };
+    this.sendResponse(response);
+  }
+
+  private generatedSource(name: string, text: string): Source {
+    const ref = 5000 + this.generated.size;
+    this.generated.set(ref, text);
+    return new Source(name, undefined, ref, 'lguest', 'generated');
+  }
+
+  protected sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
+    const text = this.generated.get(args.sourceReference ?? args.source?.sourceReference ?? 0);
+    if (text === undefined) return this.fail(response, 'no such source (it was for an earlier stop)');
+    response.body = { content: text, mimeType: 'text/plain' };
     this.sendResponse(response);
   }
 

@@ -16,6 +16,11 @@ describe('debug adapter', () => {
     expect(regs.get('eip')).toBe('0x00100000');
     expect(regs.get('cs')).toBe('0x0061');
     expect(regs.get('eflags')).toBe('0x00000202');
+    // No source file for a physical address in linear mode: the frame's source is its disassembly.
+    const top = await topFrame(dc);
+    expect(top.source?.sourceReference).toBeGreaterThan(0);
+    const text = (await dc.sourceRequest({ sourceReference: top.source!.sourceReference!, source: top.source })).body.content;
+    expect(text.split('\n')[top.line - 1]).toMatch(/^=> 0x00100000 .*\bcld\b/);
   });
 
   it('stops at a source line breakpoint in the Guest kernel, with the call stack', async () => {
@@ -47,6 +52,25 @@ describe('debug adapter', () => {
     expect(regs.get('eip')).toBe('0x00100000');
     const top = await topFrame(dc);
     expect(top.name).toMatch(/^\[Host\] trap 14/);
+  });
+
+  it('predicts what the Host does with a write fault in linear boot mode, and honours conditions on trap breakpoints', async () => {
+    dc = await startClient();
+    const ev = await launchAndStop(dc, { program: TOUR }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'trap 14', condition: 'cr2 >= 0xc0000000', hitCondition: '3' }] }));
+    expect(ev.body.description).toMatch(/^trap 14: page fault at 0xc/);
+    const regs = await registers(dc);
+    expect(Number(regs.get('cr2'))).toBeGreaterThanOrEqual(0xc0000000);
+    // The Host frame comes with its story as a source, so clients can focus it.
+    const top = await topFrame(dc);
+    expect(top.name).toMatch(/^\[Host\] trap 14/);
+    expect((await dc.sourceRequest({ sourceReference: top.source!.sourceReference!, source: top.source })).body.content).toMatch(/^The lguest Host: trap 14/);
+    await dc.stop();
+    dc = await startClient();
+    await launchAndStop(dc, { program: TOUR }, () => dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'trap', condition: '14' }] }));
+    const second = dc.waitForEvent('stopped');
+    await dc.continueRequest({ threadId: 1 });
+    expect((await second).body.description).toMatch(/\(write, kernel, not present\)/);
+    expect((await dc.exceptionInfoRequest({ threadId: 1 })).body.description).toMatch(/demand_page will copy/);
   });
 
   it('stops when the Host delivers the timer interrupt (trap filter 32)', async () => {
