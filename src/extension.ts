@@ -85,9 +85,15 @@ export function activate(context: vscode.ExtensionContext): LguestApi {
     vscode.commands.registerCommand('lguest.revealTrap', async (eip: string) => {
       const session = activeLguestSession();
       if (!session) return;
-      // The Disassembly view shows any address; the editor follows when the address has a source line.
-      await vscode.commands.executeCommand('debug.action.openDisassemblyView');
-      void eip;
+      // Its source line when the program has one; else the Disassembly view.
+      const loc = await Promise.resolve(session.customRequest('lguest/location', { address: eip })).catch(() => null);
+      if (loc?.path) {
+        const line = Math.max(0, (loc.line ?? 1) - 1);
+        await vscode.window.showTextDocument(vscode.Uri.file(loc.path), { selection: new vscode.Range(line, 0, line, 0), preview: true });
+      } else {
+        await vscode.commands.executeCommand('debug.action.openDisassemblyView');
+      }
+      return loc;
     }),
   );
   return { views: { gdt, idt, pagetables, traps } };

@@ -7,6 +7,7 @@
  *                      them ({slot, directoryIndex}) its entries beside the Guest's
  *   lguest/translate   one address ({address}) through the Guest's tables and the shadow
  *   lguest/traps       the recent trap log ({count}), newest last, with what the Host did
+ *   lguest/location    the source file and line of an address ({address}), or nulls
  * Their shapes are documented in docs/debug-adapter.md.
  */
 import type { Target } from './target';
@@ -159,6 +160,12 @@ export function customRequest(command: string, args: unknown, t: Target, program
       if (!host) return { body: { address: hex(addr), physical: t.translate(addr) === null ? null : hex(t.translate(addr)!) } };
       const g = guestWalk(host.lg, addr), s = shadowWalk(host.lg, addr);
       return { body: { address: hex(addr), symbol: programs.symbolize(addr) ?? null, guest: walkJson(g), shadow: walkJson(s), note: pteNote(g.pte?.value ?? (g.phys !== null ? 0x63 : 0), s.pte?.value ?? 0) } };
+    }
+    case 'lguest/location': {
+      const addr = typeof a.address === 'string' ? Number(a.address) : typeof a.address === 'number' ? a.address : NaN;
+      if (!Number.isFinite(addr) || addr < 0 || addr > 0xffffffff) return { error: `address must be a number or a hex string, not ${JSON.stringify(a.address)}` };
+      const loc = programs.lineFor(addr);
+      return { body: { address: hex(addr), symbol: programs.symbolize(addr) ?? null, path: loc?.path ?? null, line: loc?.line ?? null } };
     }
     case 'lguest/traps': {
       const count = typeof a.count === 'number' ? a.count : 100;

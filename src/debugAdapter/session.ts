@@ -78,8 +78,13 @@ export class LguestDebugSession extends DebugSession {
   private readonly handles = new Map<number, Child>();
   private nextHandle = 1000;
   private readonly traps = new TrapLog();
-  /** Texts served by `source` for frames without a source file (disassembly, the Host's story), by reference. */
+  /**
+   * Texts served by `source` for frames without a source file (their disassembly), by reference.
+   * A reference stays valid for the session (a client may ask for it after the next stop), and the
+   * same text keeps its reference.
+   */
   private readonly generated = new Map<number, string>();
+  private readonly generatedRefs = new Map<string, number>();
   private consoleLine: number[] = [];
 
   constructor() {
@@ -661,12 +666,9 @@ export class LguestDebugSession extends DebugSession {
     const t = this.target;
     if (!t) return this.fail(response, 'not running');
     const frames: StackFrame[] = [];
-    this.generated.clear();
     if (t.inHostContext && this.story?.hostFrame) {
-      // The Host's frame has a "source" of its own, the story of this stop, so that clients focus it.
-      const text = [`The lguest Host: ${this.story.hostFrame}`, '', this.story.details ?? this.story.description, '', 'Recent traps (newest last):',
-        ...this.traps.recent(15).map((r) => `  ${r.time} ns  ${r.text}`)].join('\n');
-      const f = new StackFrame(1, `[Host] ${this.story.hostFrame}`, this.generatedSource('lguest Host', text), 1, 1) as DebugProtocol.StackFrame;
+      // The Host's frame is a label: no source, so clients focus the Guest's frame under it, where the trap is.
+      const f = new StackFrame(1, `[Host] ${this.story.hostFrame}`) as DebugProtocol.StackFrame;
       f.presentationHint = 'label';
       frames.push(f);
     }
@@ -685,7 +687,8 @@ export class LguestDebugSession extends DebugSession {
         source = this.generatedSource(`${name}.disasm`, text);
         line = listing.findIndex((ins) => Number(ins.address) === r.eip) + 1;
       }
-      const frame = new StackFrame(frames.length + 1, name, source, line, loc?.column ?? 0) as DebugProtocol.StackFrame;
+      // Columns start at 1: a 0 makes an invalid range for a client's exception widget.
+      const frame = new StackFrame(frames.length + 1, name, source, line, Math.max(1, loc?.column ?? 1)) as DebugProtocol.StackFrame;
       frame.instructionPointerReference = hex(r.eip);
       frames.push(frame);
     });
@@ -695,14 +698,18 @@ export class LguestDebugSession extends DebugSession {
   }
 
   private generatedSource(name: string, text: string): Source {
-    const ref = 5000 + this.generated.size;
-    this.generated.set(ref, text);
+    let ref = this.generatedRefs.get(text);
+    if (ref === undefined) {
+      ref = 5000 + this.generatedRefs.size;
+      this.generatedRefs.set(text, ref);
+      this.generated.set(ref, text);
+    }
     return new Source(name, undefined, ref, 'lguest', 'generated');
   }
 
   protected sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
     const text = this.generated.get(args.sourceReference ?? args.source?.sourceReference ?? 0);
-    if (text === undefined) return this.fail(response, 'no such source (it was for an earlier stop)');
+    if (text === undefined) return this.fail(response, `no generated source ${args.sourceReference ?? args.source?.sourceReference}`);
     response.body = { content: text, mimeType: 'text/plain' };
     this.sendResponse(response);
   }

@@ -39,8 +39,8 @@ function prediction(p: Extract<StopPoint, { kind: 'trap' }>, t: Target, programs
       // In linear boot mode there are no Guest tables: demand_page takes every page as present and writable.
       const pte = w.pte?.value ?? (w.phys !== null ? 0x3 : 0);
       const ok = w.phys !== null && (!(p.errcode & 2) || (pte & 2)) && (!(p.errcode & 4) || (pte & 4));
-      if (ok) return `demand_page will copy the Guest's entry for ${hex(p.cr2)} into the shadow page table${(p.errcode & 2) || (pte & 0x40) ? '' : ' (read-only until the Guest writes to it)'}; the Guest will not know`;
-      return `demand_page cannot fix it: the Guest's own page table ${w.phys === null ? 'maps nothing there' : 'forbids this access'}; the Host will write cr2 into lguest_data and ${reflect}`;
+      if (ok) return `copy the Guest's entry for ${hex(p.cr2)} into the shadow page table (demand_page)${(p.errcode & 2) || (pte & 0x40) ? '' : ', read-only until the Guest writes to it'}; the Guest will not know`;
+      return `find that demand_page cannot fix it (the Guest's own page table ${w.phys === null ? 'maps nothing there' : 'forbids this access'}), write cr2 into lguest_data and ${reflect}`;
     }
     case 13:
       return p.errcode === 0 && (p.cs & 3) === 1 ? `emulate the instruction at ${hex(p.eip)} if it is IN, OUT or CLI; otherwise ${reflect}` : reflect;

@@ -91,6 +91,8 @@ describe('debug adapter requests', () => {
     expect(traps.length).toBe(5);
     const state = (await dc.customRequest('lguest/state')).body;
     expect(state).toMatchObject({ mode: 'lguest', context: 'guest' });
+    const at = (await dc.customRequest('lguest/location', { address: (await registers(dc)).get('eip') })).body;
+    expect(at).toMatchObject({ symbol: 'timer_tick', path: expect.stringMatching(/kernel\/sched\.c$/) });
   });
 
   it('pauses a Guest that spins, within a slice', async () => {

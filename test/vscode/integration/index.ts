@@ -242,6 +242,10 @@ step('the traps view lists the page faults the Host fixed, newest first', async 
   assert.ok(pf.length > 0, describe(traps.slice(0, 20)));
   assert.match(String(pf[0].description), /^fixed\s+at .*cr2 0x[0-9a-f]{8}/);
   assert.equal(pf[0].command?.command, 'lguest.revealTrap');
+  // Selecting it shows its code: tour's C (kernel or a program), so the source line.
+  const loc = await vscode.commands.executeCommand<any>(pf[0].command!.command, ...(pf[0].command!.arguments ?? []));
+  assert.match(String(loc?.path), /tour\/(kernel|user)\/\w+\.c$/, JSON.stringify(loc));
+  assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, loc.path);
 });
 
 step('lguest.translate 0xc0100000: Guest-physical 0x00100000, and the page table view shows it', async () => {
