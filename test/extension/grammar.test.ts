@@ -13,7 +13,7 @@ let grammar: IGrammar;
 
 beforeAll(async () => {
   const wasm = readFileSync(join(ROOT, 'node_modules/vscode-oniguruma/release/onig.wasm'));
-  await oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
+  await oniguruma.loadWASM(Uint8Array.from(wasm).buffer);
   const registry = new Registry({
     onigLib: Promise.resolve({ createOnigScanner: (p) => new oniguruma.OnigScanner(p), createOnigString: (s) => new oniguruma.OnigString(s) }),
     loadGrammar: async (scope) => scope === 'source.lguest-asm'
