@@ -9,10 +9,10 @@
 
 void main(void)
 {
-        uint32_t esp = arg("esp", 0x40000000);
+        uint32_t esp = cmdline_value("esp", 0x40000000);
 
         lguest_init(&lguest_data);
         paging_on();
-        lguest_set_gate(6, survived, arg("type", LGUEST_GATE_INTERRUPT), 0);
+        lguest_set_gate(6, survived, cmdline_value("type", LGUEST_GATE_INTERRUPT), 0);
         __asm__ __volatile__("movl %0, %%esp\n.globl fault\nfault:\tud2" : : "r"(esp));
 }

@@ -6,5 +6,5 @@
 
 void main(void)
 {
-        hcall(LHCALL_LGUEST_INIT, arg("at", mem_size()), 0, 0, 0);
+        hcall(LHCALL_LGUEST_INIT, cmdline_value("at", mem_size()), 0, 0, 0);
 }

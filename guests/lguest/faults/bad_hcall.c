@@ -6,5 +6,5 @@
 void main(void)
 {
         lguest_init(&lguest_data);
-        hcall(arg("nr", 99), 0, 0, 0, 0);
+        hcall(cmdline_value("nr", 99), 0, 0, 0, 0);
 }

@@ -8,10 +8,10 @@
 void main(void)
 {
         uint32_t h = (uint32_t)(uintptr_t)survived;
-        uint32_t hi = (h & 0xffff0000) | (arg("type", 5) << 8);
+        uint32_t hi = (h & 0xffff0000) | (cmdline_value("type", 5) << 8);
 
-        if (arg("p", 1))
+        if (cmdline_value("p", 1))
                 hi |= 0x8000;
         lguest_init(&lguest_data);
-        lguest_load_idt_entry(arg("vec", 6), LGUEST_GATE_LO(h), hi);
+        lguest_load_idt_entry(cmdline_value("vec", 6), LGUEST_GATE_LO(h), hi);
 }

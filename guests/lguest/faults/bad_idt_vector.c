@@ -6,5 +6,5 @@
 void main(void)
 {
         lguest_init(&lguest_data);
-        lguest_set_gate(arg("vec", 256), survived, LGUEST_GATE_TRAP, 0);
+        lguest_set_gate(cmdline_value("vec", 256), survived, LGUEST_GATE_TRAP, 0);
 }

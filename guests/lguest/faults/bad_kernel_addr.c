@@ -5,6 +5,6 @@
 
 void main(void)
 {
-        lguest_data.kernel_address = arg("ka", 0xffc00000);
+        lguest_data.kernel_address = cmdline_value("ka", 0xffc00000);
         lguest_init(&lguest_data);
 }

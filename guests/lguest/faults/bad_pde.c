@@ -12,7 +12,7 @@ void main(void)
         lguest_init(&lguest_data);
         for (i = 0; i < 1024; i++)
                 spare_pt[i] = (0x400000 + (i << 12)) | PG_RW | PG_P;
-        pgdir[1] = (arg("frame", lguest_pa(spare_pt)) & ~0xfffu) | PG_RW | PG_P | arg("flags", PG_PWT);
+        pgdir[1] = (cmdline_value("frame", lguest_pa(spare_pt)) & ~0xfffu) | PG_RW | PG_P | cmdline_value("flags", PG_PWT);
         paging_on();
         (void)*(volatile uint32_t *)lguest_phys(0x400000);
 }

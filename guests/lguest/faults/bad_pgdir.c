@@ -7,5 +7,5 @@
 void main(void)
 {
         lguest_init(&lguest_data);
-        lguest_new_pgtable(arg("at", mem_size()));
+        lguest_new_pgtable(cmdline_value("at", mem_size()));
 }

@@ -8,7 +8,7 @@
 void main(void)
 {
         lguest_init(&lguest_data);
-        spare_pt[0] = (arg("frame", 0x400000) & ~0xfffu) | PG_RW | PG_P | arg("flags", PG_PSE);
+        spare_pt[0] = (cmdline_value("frame", 0x400000) & ~0xfffu) | PG_RW | PG_P | cmdline_value("flags", PG_PSE);
         pgdir[1] = lguest_pa(spare_pt) | PG_RW | PG_P;
         paging_on();
         (void)*(volatile uint32_t *)lguest_phys(0x400000);

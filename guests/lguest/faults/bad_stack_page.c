@@ -14,5 +14,5 @@ void main(void)
                 spare_pt[i] = (0x400000 + (i << 12)) | PG_P;
         pgdir[1] = lguest_pa(spare_pt) | PG_RW | PG_P;
         paging_on();
-        lguest_set_stack(LGUEST_KERNEL_DS, arg("esp", 0x40000000), 1);
+        lguest_set_stack(LGUEST_KERNEL_DS, cmdline_value("esp", 0x40000000), 1);
 }

@@ -6,5 +6,5 @@
 void main(void)
 {
         lguest_init(&lguest_data);
-        lguest_set_stack(LGUEST_KERNEL_DS, (uint32_t)(uintptr_t)stack_top, arg("pages", 3));
+        lguest_set_stack(LGUEST_KERNEL_DS, (uint32_t)(uintptr_t)stack_top, cmdline_value("pages", 3));
 }

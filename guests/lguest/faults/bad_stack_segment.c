@@ -6,5 +6,5 @@
 void main(void)
 {
         lguest_init(&lguest_data);
-        lguest_set_stack(arg("ss", 0x68), (uint32_t)(uintptr_t)stack_top, 1);
+        lguest_set_stack(cmdline_value("ss", 0x68), (uint32_t)(uintptr_t)stack_top, 1);
 }

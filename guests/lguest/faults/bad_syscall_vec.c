@@ -5,6 +5,6 @@
 
 void main(void)
 {
-        lguest_data.syscall_vec = arg("vec", 0x81);
+        lguest_data.syscall_vec = cmdline_value("vec", 0x81);
         lguest_init(&lguest_data);
 }

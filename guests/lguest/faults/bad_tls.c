@@ -7,5 +7,5 @@
 void main(void)
 {
         lguest_init(&lguest_data);
-        lguest_load_tls(arg("at", mem_size() - 8));
+        lguest_load_tls(cmdline_value("at", mem_size() - 8));
 }

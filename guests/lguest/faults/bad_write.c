@@ -7,7 +7,7 @@
 
 void main(void)
 {
-        uint32_t esp = arg("esp", mem_size() + 4);
+        uint32_t esp = cmdline_value("esp", mem_size() + 4);
 
         lguest_init(&lguest_data);
         lguest_set_gate(6, survived, LGUEST_GATE_INTERRUPT, 0);

@@ -5,5 +5,5 @@
 
 void main(void)
 {
-        hcall(arg("nr", LHCALL_NEW_PGTABLE), 0, 0, 0, 0);
+        hcall(cmdline_value("nr", LHCALL_NEW_PGTABLE), 0, 0, 0, 0);
 }

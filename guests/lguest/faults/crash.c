@@ -7,5 +7,5 @@
 void main(void)
 {
         lguest_init(&lguest_data);
-        hcall(LHCALL_SHUTDOWN, LGUEST_CMDLINE, arg("code", 3), 0, 0);
+        hcall(LHCALL_SHUTDOWN, LGUEST_CMDLINE, cmdline_value("code", 3), 0, 0);
 }

@@ -4,7 +4,7 @@
 
 void main(void)
 {
-        uint32_t v = arg("v", 42);
+        uint32_t v = cmdline_value("v", 42);
 
         lguest_init(&lguest_data);
         if (v > 0xff)

@@ -8,6 +8,7 @@
 #ifndef FAULTS_H
 #define FAULTS_H
 #include "lguest.h"
+#include "guestlib.h"
 
 /* x86 page-table entry bits. */
 #define PG_P    0x001
@@ -31,13 +32,8 @@ __attribute__((noreturn)) void survived(void);
 /* The top of the 8 KiB boot stack (entry.S). */
 extern char stack_top[];
 
-/* name=VALUE on the command line, or def when it is not there. */
-uint32_t arg(const char *name, uint32_t def);
 /* The size of Guest memory, from boot_params' e820 table. */
 uint32_t mem_size(void);
-/* The console, port 0xe9. */
-void print(const char *s);
-void puthex(uint32_t v);
 
 /* Leaving linear mode: pgdir maps 0-4 MiB one to one (kernel, writable)
  * with a page table of its own; a Guest may fill in more of pgdir, and

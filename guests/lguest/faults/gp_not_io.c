@@ -7,7 +7,7 @@
 void main(void)
 {
         lguest_init(&lguest_data);
-        if (arg("hlt", 0))
+        if (cmdline_value("hlt", 0))
                 __asm__ __volatile__(".globl fault_hlt\nfault_hlt:\thlt");
         else
                 __asm__ __volatile__(".globl fault_sti\nfault_sti:\tsti");

@@ -6,7 +6,7 @@
 
 void main(void)
 {
-        uint32_t ns = arg("timer", 0);
+        uint32_t ns = cmdline_value("timer", 0);
 
         lguest_init(&lguest_data);
         if (ns)

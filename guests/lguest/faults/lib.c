@@ -1,4 +1,5 @@
-/* lib.c -- lguest_data and the little the faults Guests have in common. */
+/* lib.c -- lguest_data and the little else the faults Guests have in common (printing and the
+ * command line are in ../lib/guestlib.c, shared with fuzz). */
 #include "faults.h"
 
 /* As hello's: interrupts off and all masked, the ring empty, syscall_vec
@@ -14,58 +15,9 @@ uint32_t pgdir[1024] __attribute__((aligned(4096)));
 uint32_t spare_pt[1024] __attribute__((aligned(4096)));
 static uint32_t low_pt[1024] __attribute__((aligned(4096)));
 
-static int digit(char c, uint32_t base)
-{
-        int d = c >= '0' && c <= '9' ? c - '0'
-              : c >= 'a' && c <= 'f' ? c - 'a' + 10
-              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99;
-        return d < (int)base ? d : -1;
-}
-
-uint32_t arg(const char *name, uint32_t def)
-{
-        const char *p = lguest_phys(LGUEST_CMDLINE);
-
-        while (*p) {
-                const char *n = name;
-                while (*p == ' ')
-                        p++;
-                while (*n && *p == *n)
-                        p++, n++;
-                if (*n == '\0' && *p == '=') {
-                        uint32_t v = 0, base = 10;
-                        int d;
-                        p++;
-                        if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-                                p += 2, base = 16;
-                        while ((d = digit(*p, base)) >= 0)
-                                v = v * base + (uint32_t)d, p++;
-                        return v;
-                }
-                while (*p && *p != ' ')
-                        p++;
-        }
-        return def;
-}
-
 uint32_t mem_size(void)
 {
         return lguest_bp_u32(lguest_phys(LGUEST_BOOT_PARAMS), LGUEST_BP_E820_TABLE + 8);
-}
-
-void print(const char *s)
-{
-        while (*s)
-                lguest_console_putc(*s++);
-}
-
-void puthex(uint32_t v)
-{
-        int i;
-
-        print("0x");
-        for (i = 7; i >= 0; i--)
-                lguest_console_putc("0123456789abcdef"[(v >> (i * 4)) & 0xf]);
 }
 
 void paging_on(void)

@@ -6,5 +6,5 @@
 void main(void)
 {
         lguest_init(&lguest_data);
-        (void)*(volatile uint32_t *)lguest_phys(arg("at", mem_size()));
+        (void)*(volatile uint32_t *)lguest_phys(cmdline_value("at", mem_size()));
 }

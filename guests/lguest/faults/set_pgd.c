@@ -6,5 +6,5 @@
 void main(void)
 {
         lguest_init(&lguest_data);
-        lguest_set_pgd(0, arg("idx", 1025));
+        lguest_set_pgd(0, cmdline_value("idx", 1025));
 }

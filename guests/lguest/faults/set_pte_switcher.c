@@ -6,5 +6,5 @@
 void main(void)
 {
         lguest_init(&lguest_data);
-        lguest_set_pte(0, arg("va", 0xffc00000), 0);
+        lguest_set_pte(0, cmdline_value("va", 0xffc00000), 0);
 }

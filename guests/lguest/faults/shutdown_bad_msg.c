@@ -7,5 +7,5 @@
 void main(void)
 {
         lguest_init(&lguest_data);
-        hcall(LHCALL_SHUTDOWN, arg("at", mem_size() - 64), LGUEST_SHUTDOWN_POWEROFF, 0, 0);
+        hcall(LHCALL_SHUTDOWN, cmdline_value("at", mem_size() - 64), LGUEST_SHUTDOWN_POWEROFF, 0, 0);
 }

@@ -6,5 +6,5 @@
 void main(void)
 {
         lguest_init(&lguest_data);
-        lguest_load_gdt_entry(arg("slot", 32), 0x0000ffff, 0x00cfb300);
+        lguest_load_gdt_entry(cmdline_value("slot", 32), 0x0000ffff, 0x00cfb300);
 }

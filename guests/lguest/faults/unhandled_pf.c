@@ -7,7 +7,7 @@
 
 void main(void)
 {
-        uint32_t at = arg("at", 0x40000000);
+        uint32_t at = cmdline_value("at", 0x40000000);
 
         lguest_init(&lguest_data);
         paging_on();

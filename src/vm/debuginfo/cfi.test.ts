@@ -197,14 +197,14 @@ describe('unwinding', () => {
 
   it('evaluates the expressions of a realigned stack (main in faults/crash.elf)', () => {
     const crash = new DebugInfo(loadElf(fixture('faults-crash')));
-    // At 0x10023e: CFA = [ebp-12]; ebp at [ebp], esi at [ebp-4], ebx at [ebp-8]; the return address at CFA-4.
+    // At 0x1002ae: CFA = [ebp-12]; ebp at [ebp], esi at [ebp-4], ebx at [ebp-8]; the return address at CFA-4.
     const read32 = memory(crash.elf, { 0x4ff4: 0x5020, 0x501c: 0x100123, 0x5000: 0x6000, 0x4ffc: 0x55, 0x4ff8: 0x66 });
-    expect(crash.unwind(0x100240, { eip: 0x100240, esp: 0x4fe0, ebp: 0x5000 }, read32))
+    expect(crash.unwind(0x1002b0, { eip: 0x1002b0, esp: 0x4fe0, ebp: 0x5000 }, read32))
       .toEqual({ method: 'cfi', eip: 0x100123, esp: 0x5020, ebp: 0x6000, esi: 0x55, ebx: 0x66 });
-    // At 0x100224 the CFA is %ecx: known only if ecx is.
-    const at = { eip: 0x100224, esp: 0x4fe0, ebp: 0x5000 };
-    expect(crash.unwind(0x100224, at, memory(crash.elf, { 0x501c: 0x100123 }))).toBeNull();
-    expect(crash.unwind(0x100224, { ...at, ecx: 0x5020 }, memory(crash.elf, { 0x501c: 0x100123 }))).toMatchObject({ eip: 0x100123, esp: 0x5020, ebp: 0x5000 });
+    // At 0x100294 the CFA is %ecx: known only if ecx is.
+    const at = { eip: 0x100294, esp: 0x4fe0, ebp: 0x5000 };
+    expect(crash.unwind(0x100294, at, memory(crash.elf, { 0x501c: 0x100123 }))).toBeNull();
+    expect(crash.unwind(0x100294, { ...at, ecx: 0x5020 }, memory(crash.elf, { 0x501c: 0x100123 }))).toMatchObject({ eip: 0x100123, esp: 0x5020, ebp: 0x5000 });
   });
 
   it('goes by frame pointers where there is no CFI (the Switcher)', () => {
