@@ -178,7 +178,7 @@ function runLguest(image: Uint8Array, imagePath: string, out: GuestOutput, o: Lg
   out.onClosed = () => host.requestStop();
   if (o.trace.size > 0) {
     const wanted = (e: HostEvent) => e.kind === 'trap' || e.kind === 'direct' || e.kind === 'interrupt' ? o.trace.has('traps')
-      : e.kind === 'hypercall' ? o.trace.has('hypercalls') : e.kind === 'pagetable' ? o.trace.has('pagetables') : false;
+      : e.kind === 'hypercall' ? o.trace.has('hypercalls') : e.kind === 'pagetable' ? o.trace.has('pagetables') : e.kind === 'restart';
     host.onEvent = (e) => {
       if (!wanted(e)) return;
       out.flush();

@@ -27,6 +27,7 @@ import { disassemble } from './disassembly';
 import { customRequest, TrapLog } from './custom';
 import type { StopPoint } from '../vm/lguest/host';
 import { SYSCALL_VECTOR } from '../vm/lguest/layout';
+import { describeEvent } from '../vm/lguest/describe';
 import { decode, NEED_MORE_BYTES, MAX_INSTR_LEN } from '../vm/cpu/decoder';
 import { Instr } from '../vm/cpu/instr';
 
@@ -146,7 +147,13 @@ export class LguestDebugSession extends DebugSession {
     this.target = target;
     if (target.host) {
       target.host.shouldStop = (p) => this.shouldStop(p);
-      target.host.onEvent = (e) => this.traps.add(e);
+      target.host.onEvent = (e) => {
+        this.traps.add(e);
+        if (e.kind === 'restart') {
+          this.flushOutput();
+          this.say(describeEvent(e));
+        }
+      };
     }
     this.sendResponse(response);
     this.sendEvent(new InitializedEvent());

@@ -129,6 +129,20 @@ describe('debug adapter requests', () => {
     await done;
   });
 
+  it('says on the console when the Guest restarts', async () => {
+    dc = await startClient();
+    const said = dc.assertOutput('console', 'the Guest asked to restart');
+    await Promise.all([
+      dc.initializeRequest({ adapterID: 'lguest', pathFormat: 'path' }),
+      dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest()),
+      dc.launchRequest({ program: join(ROOT, 'guests/lguest/faults/build/restart.elf'), memory: 8 } as DebugProtocol.LaunchRequestArguments),
+    ]);
+    await said;
+    const stopped = dc.waitForEvent('stopped');
+    await dc.pauseRequest({ threadId: 1 });
+    await stopped;
+  });
+
   it('refuses bad launch arguments with a clear message, and stays alive', async () => {
     dc = await startClient();
     await dc.initializeRequest({ adapterID: 'lguest', pathFormat: 'path' });

@@ -36,6 +36,7 @@ export function describeEvent(e: HostEvent): string {
     case 'interrupt': return `interrupt: IRQ ${e.irq} delivered at ${hex(e.eip)}`;
     case 'pagetable': return `pagetable ${e.op}${e.vaddr !== 0 || e.op === 'demand' || e.op === 'set_pte' ? ` ${hex(e.vaddr)}` : ''}: ${e.detail}`;
     case 'killed': return `guest killed: ${e.reason}`;
+    case 'restart': return `the Guest asked to restart${e.message ? ` (${e.message})` : ''}: starting it again from its image`;
   }
 }
 

@@ -21,7 +21,9 @@ export type HostEvent =
   | { kind: 'hypercall'; nr: number; args: [number, number, number, number]; async: boolean; time: number }
   | { kind: 'interrupt'; irq: number; eip: number; time: number }
   | { kind: 'pagetable'; op: PageTableOp; vaddr: number; detail: string; time: number }
-  | { kind: 'killed'; reason: string };
+  | { kind: 'killed'; reason: string }
+  /** SHUTDOWN asked for a restart: the Host starts the Guest again from its image. */
+  | { kind: 'restart'; message: string; time: number };
 
 export class HostStats {
   /** Exits to the Host, by trap number (256: the impossible one). */

@@ -475,6 +475,7 @@ export class Host {
       case 'restart':
         if (this.opts.noRestart) return { kind: 'restart', message: d.message };
         this.restarts++;
+        this.eventListener?.({ kind: 'restart', message: d.message, time: this.cpu.instructions });
         this.reset();
         return null;
       case 'poweroff': return { kind: 'poweroff', message: d.message };
