@@ -13,7 +13,7 @@ export class GdtView extends LguestView {
     if (!r) return [];
     return r.entries.filter((e) => e.present).map((e) => {
       const n = new Node(`${e.index}  ${e.selector}`);
-      n.description = `${e.type}  base ${e.base}  limit ${e.limit}  DPL ${e.dpl}${e.owner === 'host' ? '  (Host)' : ''}`;
+      n.description = `${e.type}  base ${e.base}  limit ${e.limit}  DPL ${e.dpl}${e.granularity === '4k' ? '  4K' : ''}${e.accessed ? '  A' : ''}${e.owner === 'host' ? '  (Host)' : ''}`;
       n.tooltip = new vscode.MarkdownString([
         `**GDT[${e.index}]**, selector \`${e.selector}\`: ${e.owner === 'host' ? "the Host's slot, never the Guest's" : "the Guest's (sanitized by the Host)"}`,
         '', `raw: \`${e.raw[0]} ${e.raw[1]}\``, `type: ${e.type}`, `base ${e.base}, limit ${e.limit} (${e.granularity} granularity)`,

@@ -11,19 +11,31 @@ export class IdtView extends LguestView {
   protected async roots(): Promise<Node[]> {
     const r = await ask<{ gates: Gate[] }>('lguest/idt');
     if (!r) return [];
-    // Every vector exits to the Host by default; list the ones that say something: the Guest's handlers, the hypercall.
-    return r.gates.filter((g) => g.guestHandler !== null || g.vector === 0x1f).map((g) => {
-      const n = new Node(`${g.vector.toString().padStart(3)}  0x${g.vector.toString(16).padStart(2, '0')}  ${g.name}`);
-      const h = g.guestHandler;
-      n.description = `${g.direct ? 'direct' : 'via the Host'}${h ? `  → ${h.symbol ?? h.target}` : ''}  ${g.type} DPL ${g.dpl}`;
-      n.tooltip = new vscode.MarkdownString([
-        `**Vector ${g.vector}** (${g.name}): ${g.route}.`,
-        `Real gate: ${g.type} gate, DPL ${g.dpl}, ${g.selector}:${g.target}.`,
-        h ? `The Guest's handler: ${h.symbol ? `\`${h.symbol}\` at ` : ''}${h.target}, ${h.type} gate, DPL ${h.dpl}.` : 'The Guest has no handler.',
-      ].join('\n\n'));
-      n.iconPath = new vscode.ThemeIcon(g.direct ? 'arrow-right' : 'debug-step-into');
-      n.contextValue = 'gate';
-      return n;
-    });
+    // Every vector exits to the Host by default: the ones that say something first (the Guest's handlers,
+    // the hypercall), then the rest under one node.
+    const shown = (g: Gate) => g.guestHandler !== null || g.vector === 0x1f;
+    const rest = r.gates.filter((g) => !shown(g));
+    const nodes = r.gates.filter(shown).map((g) => this.gate(g));
+    if (rest.length > 0) {
+      const others = new Node(`${rest.length} other vectors`, vscode.TreeItemCollapsibleState.Collapsed, async () => rest.map((g) => this.gate(g)));
+      others.description = 'no Guest handler: to the Host';
+      others.iconPath = new vscode.ThemeIcon('list-unordered');
+      nodes.push(others);
+    }
+    return nodes;
+  }
+
+  private gate(g: Gate): Node {
+    const n = new Node(`${g.vector.toString().padStart(3)}  0x${g.vector.toString(16).padStart(2, '0')}  ${g.name}`);
+    const h = g.guestHandler;
+    n.description = `${g.direct ? 'direct' : 'via the Host'}${h ? `  → ${h.symbol ?? h.target}` : ''}  ${g.type} DPL ${g.dpl}`;
+    n.tooltip = new vscode.MarkdownString([
+      `**Vector ${g.vector}** (${g.name}): ${g.route}.`,
+      `Real gate: ${g.type} gate, DPL ${g.dpl}, ${g.selector}:${g.target}.`,
+      h ? `The Guest's handler: ${h.symbol ? `\`${h.symbol}\` at ` : ''}${h.target}, ${h.type} gate, DPL ${h.dpl}.` : 'The Guest has no handler.',
+    ].join('\n\n'));
+    n.iconPath = new vscode.ThemeIcon(g.direct ? 'arrow-right' : 'debug-step-into');
+    n.contextValue = 'gate';
+    return n;
   }
 }

@@ -14,7 +14,7 @@ export class TrapsView extends LguestView {
     if (!r) return [];
     return r.traps.reverse().map((t) => {
       const n = new Node(`trap ${t.trap}  ${t.name}`);
-      n.description = `${t.action}  at ${t.symbol ?? t.eip}${t.trap === 14 ? `  cr2 ${t.cr2}` : ''}  ${t.time} ns`;
+      n.description = `${t.action}  at ${t.symbol ?? t.eip}${t.trap === 14 ? `  cr2 ${t.cr2}` : Number(t.errcode) !== 0 ? `  error ${t.errcode}` : ''}  ${t.time} ns`;
       n.tooltip = `${t.text}\nat ${t.time} ns of virtual time${t.trap === 14 ? '' : `, error code ${t.errcode}`}`;
       n.iconPath = new vscode.ThemeIcon(ICONS[t.action] ?? 'circle-outline');
       n.command = { command: 'lguest.revealTrap', title: 'Show Trap Location', arguments: [t.eip] };

@@ -214,6 +214,14 @@ step('the IDT view shows vector 128 going straight to the Guest\'s system_call',
   assert.match(String(n.description), /^direct\s+→ system_call\b/);
   const pf = idt.find((x) => /^\s*14\s+0x0e\s/.test(label(x)));
   assert.match(String(pf?.description), /^via the Host\s+→ page_fault\b/, describe(idt));
+  // The vectors the Guest has no handler for are all there too, under one node: 256 gates in all.
+  const others = idt[idt.length - 1];
+  const m = /^(\d+) other vectors$/.exec(label(others));
+  assert.ok(m, describe(idt));
+  const rest = await api.views.idt.getChildren(others);
+  assert.equal(rest.length, Number(m[1]));
+  assert.equal(idt.length - 1 + rest.length, 256);
+  assert.ok(rest.every((x) => /^via the Host/.test(String(x.description))), describe(rest.slice(0, 5)));
 });
 
 step('the page table view: the active slot, down to the faulting address\'s entry, Guest beside shadow', async () => {
