@@ -238,18 +238,26 @@ export class LguestDebugSession extends DebugSession {
     }
   }
 
-  /** A watched write: hit counts and conditions, as for breakpoints. */
+  /**
+   * One breakpoint (of any kind) reached: false if its condition is false;
+   * else the hit is counted, and true if the hit count says to stop. A
+   * condition that cannot be evaluated is reported, and stops.
+   */
+  private hitCounts(b: { condition?: string; hitCondition?: string; hits: number }): boolean {
+    if (b.condition) {
+      const r = evaluate(b.condition, this.evalEnv());
+      if ('error' in r) this.say(`breakpoint condition '${b.condition}': ${r.error}`);
+      else if (r.value === 0) return false;
+    }
+    b.hits++;
+    return !b.hitCondition || hitConditionMet(b.hitCondition, b.hits);
+  }
+
+  /** A watched write: does a data breakpoint there stop? */
   private dataStops(address: number): boolean {
     let stop = false;
     for (const b of this.dataBreakpoints) {
-      if (!(address >= b.addresses[0] && address < b.addresses[0] + (b.size ?? 4))) continue;
-      if (b.condition) {
-        const r = evaluate(b.condition, this.evalEnv());
-        if (!('error' in r) && r.value === 0) continue;
-      }
-      b.hits++;
-      if (b.hitCondition && !hitConditionMet(b.hitCondition, b.hits)) continue;
-      stop = true;
+      if (address >= b.addresses[0] && address < b.addresses[0] + (b.size ?? 4) && this.hitCounts(b)) stop = true;
     }
     return stop;
   }
@@ -459,22 +467,10 @@ export class LguestDebugSession extends DebugSession {
 
   /** At a breakpoint: count hits, print logpoints, check conditions; true if the machine should stop. */
   private breakpointStops(): boolean {
-    const t = this.target!;
-    const eip = t.guestEip;
+    const eip = this.target!.guestEip;
     let stop = false;
     for (const b of this.allBreakpoints()) {
-      if (!b.addresses.includes(eip)) continue;
-      if (b.condition) {
-        const r = evaluate(b.condition, this.evalEnv());
-        if ('error' in r) {
-          this.say(`breakpoint condition '${b.condition}': ${r.error}`);
-          stop = true;
-          continue;
-        }
-        if (r.value === 0) continue;
-      }
-      b.hits++;
-      if (b.hitCondition && !hitConditionMet(b.hitCondition, b.hits)) continue;
+      if (!b.addresses.includes(eip) || !this.hitCounts(b)) continue;
       if (b.logMessage !== undefined) {
         this.flushOutput();
         this.sendEvent(new OutputEvent(`${this.interpolate(b.logMessage)}\n`, 'console'));
@@ -630,14 +626,7 @@ export class LguestDebugSession extends DebugSession {
       if (f === 'guestKilled' ? this.exceptionFilters.guestKilled === true : matches(this.exceptionFilters[f] as NumberSet | undefined, n)) stop = true;
       // Function breakpoints named for traps count their hits and check their conditions, as any breakpoint.
       for (const b of this.trapBreakpoints) {
-        if (b.filter !== f || !(f === 'guestKilled' || matches(b.set, n))) continue;
-        if (b.condition) {
-          const r = evaluate(b.condition, this.evalEnv());
-          if (!('error' in r) && r.value === 0) continue;
-        }
-        b.hits++;
-        if (b.hitCondition && !hitConditionMet(b.hitCondition, b.hits)) continue;
-        stop = true;
+        if (b.filter === f && (f === 'guestKilled' || matches(b.set, n)) && this.hitCounts(b)) stop = true;
       }
     }
     return stop;
