@@ -10,17 +10,6 @@
 #include "lguest.h"
 #include "guestlib.h"
 
-/* x86 page-table entry bits. */
-#define PG_P    0x001
-#define PG_RW   0x002
-#define PG_US   0x004
-#define PG_PWT  0x008
-#define PG_PCD  0x010
-#define PG_A    0x020
-#define PG_D    0x040
-#define PG_PSE  0x080
-#define PG_G    0x100
-
 extern struct lguest_data lguest_data;
 
 /* Each Guest's own code: returning from it means the Guest survived. */

@@ -26,16 +26,6 @@
 #include "fuzz.h"
 #include "guestlib.h"
 
-#define PG_P    0x001
-#define PG_RW   0x002
-#define PG_US   0x004
-#define PG_PWT  0x008
-#define PG_PCD  0x010
-#define PG_A    0x020
-#define PG_D    0x040
-#define PG_PSE  0x080
-#define PG_G    0x100
-
 #define MIB             0x100000u
 #define ARENA           (2 * MIB)
 #define IDENT_END       (4 * MIB)
