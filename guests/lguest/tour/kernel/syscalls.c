@@ -3,13 +3,8 @@
  * result in EAX.  The gate is a trap gate at DPL 3, so the Host puts it in
  * the real IDT and a system call never leaves the Guest. */
 #include "tour.h"
+#include "syscalls.h"
 
-#define SYS_exit        1
-#define SYS_write       4
-#define SYS_getpid      20
-#define SYS_brk         45
-#define SYS_sched_yield 158
-#define SYS_nanosleep   162
 #define ENOSYS          38
 #define EFAULT          14
 #define EINVAL          22

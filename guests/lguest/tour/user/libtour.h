@@ -5,13 +5,7 @@
 #define LIBTOUR_H
 
 #include <stdint.h>
-
-#define SYS_exit        1
-#define SYS_write       4
-#define SYS_getpid      20
-#define SYS_brk         45
-#define SYS_sched_yield 158
-#define SYS_nanosleep   162
+#include "syscalls.h"
 
 struct timespec32 {
         int32_t tv_sec, tv_nsec;
