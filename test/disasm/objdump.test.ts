@@ -31,39 +31,30 @@ const reg = (modrm: number) => (modrm >> 3) & 7;
 
 /**
  * Known differences, each recognized from objdump's bytes for the
- * instruction (prefixes removed): problems of the decoder or the opcode
- * map, to be fixed there (then remove the entry: the "stale" test fails
- * while an entry matches no differing instruction), and `permanent` ones,
- * where objdump reads the bytes differently from an i686 by design.
+ * instruction (prefixes removed): where objdump reads the bytes differently
+ * from an i686 by design. Each must still explain at least one instruction
+ * of the fixtures (the "stale" test), so an entry cannot outlive its cause
+ * or hide a difference it was never meant for.
  */
-const KNOWN: { why: string; test: (b: number[]) => boolean; permanent?: boolean }[] = [
+const KNOWN: { why: string; test: (b: number[]) => boolean }[] = [
   {
     // Not a bug: FWAIT is an instruction of its own (an interrupt can come in between); the debugger must show it so.
     why: 'objdump folds FWAIT (9B) into a following x87 instruction (9b db e3 = finit, 9b d9 /7 = fstcw); the CPU and the decoder see two instructions',
     test: (b) => b[0] === 0x9b && skipPrefixes(b.slice(1))[0] >= 0xd8 && skipPrefixes(b.slice(1))[0] <= 0xdf,
-    permanent: true,
   },
   {
     // Not a bug: on the i686 these are reserved NOPs, which is what the CPU does with them.
     why: 'objdump decodes 0F 1A / 0F 1B with a memory operand as MPX bndldx/bndstx, and 0F 1C /0 as cldemote (later CPUs)',
     test: (b) => b[0] === 0x0f && (((b[1] === 0x1a || b[1] === 0x1b) && b[2] < 0xc0) || (b[1] === 0x1c && b[2] < 0xc0 && reg(b[2]) === 0)),
-    permanent: true,
   },
   {
     why: 'objdump decodes 0F 0D as prefetch/prefetchw (3DNow!, later CPUs); on the i686 it is undefined',
     test: (b) => b[0] === 0x0f && b[1] === 0x0d,
-    permanent: true,
   },
   {
     // Not a bug: for the i686 these bytes are undefined (#UD), as decoded.
     why: 'objdump reads 8F /1-7 as an AMD XOP prefix (4+ bytes); on the i686 it is an undefined opcode',
     test: (b) => b[0] === 0x8f && reg(b[1]) !== 0,
-    permanent: true,
-  },
-  {
-    why: 'objdump reads C4/C5 (les/lds) and 62 (bound) with a register operand as VEX/EVEX prefixes; on the i686 they are undefined',
-    test: (b) => (b[0] === 0xc4 || b[0] === 0xc5 || b[0] === 0x62) && b[1] >= 0xc0,
-    permanent: true,
   },
 ];
 const knownHits = KNOWN.map(() => 0);
@@ -124,7 +115,7 @@ describe('objdump fixtures', () => {
   });
 
   it('have no stale known-difference entries', () => {
-    const stale = KNOWN.filter((k, i) => !k.permanent && knownHits[i] === 0).map((k) => k.why);
+    const stale = KNOWN.filter((_, i) => knownHits[i] === 0).map((k) => k.why);
     expect(stale, 'these KNOWN entries match no differing instruction any more: remove them').toEqual([]);
   });
 
