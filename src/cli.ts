@@ -13,16 +13,19 @@
  * reached, 64 for bad arguments or a bad image.
  */
 import { readFileSync, writeSync } from 'node:fs';
+import { version } from '../package.json';
+import { parseArgsErrorLine } from './cliArgs';
 import { parseArgs } from 'node:util';
 import { Machine } from './vm/machine';
 import { ImageError } from './vm/elf';
 import { EXCEPTION_NAMES } from './vm/cpu/fault';
 import type { Cpu } from './vm/cpu/state';
-import { Host } from './vm/lguest/host';
+import { Host, MultibootKernelError } from './vm/lguest/host';
 import { describeEvent, describeStats } from './vm/lguest/describe';
 import type { HostEvent } from './vm/lguest/events';
 
 const USAGE = `usage: lguest-vm run IMAGE [options]
+       lguest-vm --help | --version
 
 Runs IMAGE, an lguest Guest (an ELF32 i386 kernel), under the lguest Host.
 
@@ -38,7 +41,7 @@ Runs IMAGE, an lguest Guest (an ELF32 i386 kernel), under the lguest Host.
   --epoch TIME           lguest: the Guest's wall clock at time 0, ISO 8601 or seconds since 1970
                          (default 2000-01-01T00:00:00Z)
   --seed N               lguest: seed for the Host's random choices (default 1)
-  --no-restart           lguest: a Guest asking to restart ends the run instead
+  --no-restart           lguest: a Guest asking to restart ends the run instead (status 0)
 
 Exit status: the Guest's (isa-debug-exit / port 0xf4: odd; lguest power-off: 0), 2 when the
 Guest was killed or stopped, 124 at the instruction limit, 64 for bad arguments or a bad image.`;
@@ -54,6 +57,9 @@ function fail(message: string, status: number): number {
   return status;
 }
 
+/** The Guest's clock is a signed 32-bit time_t: the epoch must leave it room. */
+const EPOCH_LIMIT = 2 ** 31;
+
 function positiveInt(name: string, value: string | undefined, max: number, min = 1): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new UsageError(`--${name} wants a whole number from ${min} to ${max}, not '${value}'`);
@@ -62,10 +68,14 @@ function positiveInt(name: string, value: string | undefined, max: number, min =
 
 function parseEpoch(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (/^\d+$/.test(value)) return Number(value);
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms) || ms < 0) throw new UsageError(`--epoch wants an ISO 8601 time after 1970 or seconds since 1970, not '${value}'`);
-  return Math.floor(ms / 1000);
+  const seconds = /^\d+$/.test(value) ? Number(value) : Math.floor(Date.parse(value) / 1000);
+  if (Number.isNaN(seconds) || seconds < 0) {
+    throw new UsageError(`--epoch wants an ISO 8601 time after 1970 or seconds since 1970, not '${value}'`);
+  }
+  if (seconds >= EPOCH_LIMIT) {
+    throw new UsageError(`--epoch '${value}' is past 2038-01-19T03:14:07Z, where the Guest's 32-bit clock ends`);
+  }
+  return seconds;
 }
 
 function parseTrace(value: string | undefined): Set<string> {
@@ -97,17 +107,25 @@ export function main(argv: string[]): number {
         seed: { type: 'string' },
         'no-restart': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
       },
     });
   } catch (e) {
-    return fail(`${(e as Error).message}\n${USAGE}`, EXIT_USAGE);
+    const line = parseArgsErrorLine(e, 'lguest-vm');
+    if (line === null) throw e;
+    return fail(line, EXIT_USAGE);
   }
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  if (positionals[0] !== 'run' || positionals.length !== 2) return fail(`expected 'run IMAGE'\n${USAGE}`, EXIT_USAGE);
+  if (values.version) {
+    process.stdout.write(`lguest-vm ${version}\n`);
+    return 0;
+  }
+  const wrongCommand = commandLineError(positionals);
+  if (wrongCommand !== null) return fail(wrongCommand, EXIT_USAGE);
   const imagePath = positionals[1];
   const bare = values.bare === true;
   if (bare) {
@@ -118,7 +136,8 @@ export function main(argv: string[]): number {
 
   let memoryMiB: number, maxInstructions: number, epochSeconds: number | undefined, seed: number | undefined, trace: Set<string>;
   try {
-    memoryMiB = positiveInt('mem', values.mem, bare ? 3072 : 2048) ?? 64;
+    // A kernel loads at 1 MiB: 2 MiB is the least that can hold one.
+    memoryMiB = positiveInt('mem', values.mem, bare ? 3072 : 2048, 2) ?? 64;
     maxInstructions = positiveInt('max-instructions', values['max-instructions'], Number.MAX_SAFE_INTEGER) ?? Infinity;
     epochSeconds = parseEpoch(values.epoch);
     seed = positiveInt('seed', values.seed, 0xffffffff, 0);
@@ -126,13 +145,12 @@ export function main(argv: string[]): number {
   } catch (e) {
     return fail((e as Error).message, EXIT_USAGE);
   }
-  if (memoryMiB < 2) return fail('--mem must be at least 2 MiB (a kernel loads at 1 MiB)', EXIT_USAGE);
 
   let image: Uint8Array;
   try {
     image = new Uint8Array(readFileSync(imagePath));
   } catch (e) {
-    return fail(`cannot read ${imagePath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, EXIT_USAGE);
+    return fail(`cannot read ${imagePath}: ${readErrorText(e as NodeJS.ErrnoException)}`, EXIT_USAGE);
   }
   const out = new GuestOutput();
   if (bare) return runBare(image, imagePath, memoryMiB, maxInstructions, values.cmdline ?? '', values.stats === true, out);
@@ -140,6 +158,24 @@ export function main(argv: string[]): number {
     memoryMiB, maxInstructions, cmdline: values.cmdline ?? '', stats: values.stats === true, trace,
     directTraps: values['no-direct-traps'] !== true, epochSeconds, seed, noRestart: values['no-restart'] === true,
   });
+}
+
+/** What is wrong with the words that are not options, or null: the one command is `run IMAGE`. */
+function commandLineError(words: string[]): string | null {
+  if (words.length === 0) return 'nothing to do: lguest-vm run IMAGE runs a Guest (--help lists the options)';
+  if (words[0] !== 'run') return `unknown command '${words[0]}': the command is lguest-vm run IMAGE`;
+  if (words.length === 1) return 'run wants an IMAGE: lguest-vm run IMAGE';
+  if (words.length > 2) return `run takes one IMAGE, not also '${words.slice(2).join("' '")}' (quote a --cmdline with spaces)`;
+  return null;
+}
+
+function readErrorText(e: NodeJS.ErrnoException): string {
+  switch (e.code) {
+    case 'ENOENT': return 'no such file';
+    case 'EISDIR': return 'it is a directory, not a kernel image';
+    case 'EACCES': return 'permission denied';
+    default: return e.message;
+  }
 }
 
 function runBare(image: Uint8Array, imagePath: string, memoryMiB: number, maxInstructions: number, cmdline: string, stats: boolean, out: GuestOutput): number {
@@ -188,6 +224,7 @@ function runLguest(image: Uint8Array, imagePath: string, out: GuestOutput, o: Lg
   try {
     host.boot(image, imagePath, o.cmdline);
   } catch (e) {
+    if (e instanceof MultibootKernelError) return fail(`${e.message}: run it with --bare`, EXIT_USAGE);
     if (e instanceof ImageError) return fail(e.message, EXIT_USAGE);
     throw e;
   }

@@ -1,7 +1,7 @@
 /** The lguest-vm command, end to end: what it prints where, and its exit statuses. */
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,8 +13,10 @@ function run(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { timeout: 60_000 });
   return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
+const TEMP = mkdtempSync(join(tmpdir(), 'lguest-vm-'));
+afterAll(() => rmSync(TEMP, { recursive: true, force: true }));
 function tempFile(name: string, bytes: Uint8Array): string {
-  const p = join(mkdtempSync(join(tmpdir(), 'lguest-vm-')), name);
+  const p = join(TEMP, name);
   writeFileSync(p, bytes);
   return p;
 }
@@ -93,12 +95,62 @@ describe('lguest-vm run', () => {
     expect(r.stderr).toMatch(/runs past the end of the file/);
   });
 
-  it('refuses bad arguments with status 64 and the usage', () => {
+  it('refuses bad arguments with status 64', () => {
     for (const args of [['run'], ['frobnicate', HELLO], ['run', '--mem', 'lots', HELLO], ['run', '--max-instructions', '-5', HELLO], ['run', '--bogus', HELLO]]) {
       const r = run(...args);
       expect(r.status, args.join(' ')).toBe(64);
       expect(r.stderr, args.join(' ')).toMatch(/^lguest-vm: /);
     }
+  });
+
+  it('hardening item 9: says what is wrong with a command line in one line, and --help gives the usage', () => {
+    const cases: [string[], string][] = [
+      [['run', '--bogus', HELLO], 'unknown option --bogus (lguest-vm --help lists the options)'],
+      [['run', HELLO, '--mem'], '--mem wants a value'],
+      [['run', '--stats=yes', HELLO], '--stats takes no value'],
+      [['run', HELLO, 'extra'], "run takes one IMAGE, not also 'extra' (quote a --cmdline with spaces)"],
+      [['run'], 'run wants an IMAGE: lguest-vm run IMAGE'],
+      [[], 'nothing to do: lguest-vm run IMAGE runs a Guest (--help lists the options)'],
+      [['frobnicate', HELLO], "unknown command 'frobnicate': the command is lguest-vm run IMAGE"],
+      [['run', '--mem', '0', HELLO], "--mem wants a whole number from 2 to 2048, not '0'"],
+      [['run', '--bare', '--mem', '1', HELLO], "--mem wants a whole number from 2 to 3072, not '1'"],
+      [['run', ROOT], `cannot read ${ROOT}: it is a directory, not a kernel image`],
+    ];
+    for (const [args, line] of cases) {
+      const r = run(...args);
+      expect(r.stderr, args.join(' ')).toBe(`lguest-vm: ${line}\n`);
+      expect(r.status, args.join(' ')).toBe(64);
+      expect(r.stdout, args.join(' ')).toBe('');
+    }
+    const help = run('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: lguest-vm run IMAGE \[options\]\n/);
+  });
+
+  it('hardening item 9: --version prints the version of the package', () => {
+    const r = run('--version');
+    expect(r.stdout).toBe(`lguest-vm ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`);
+    expect(r.status).toBe(0);
+  });
+
+  it('hardening item 7: refuses an --epoch the Guest\'s 32-bit clock cannot hold', () => {
+    const guest = join(ROOT, 'guests/lguest/build/hello.elf');
+    for (const epoch of [String(2 ** 31), '2038-01-19T03:14:08Z', '4000000000']) {
+      const r = run('run', '--epoch', epoch, guest);
+      expect(r.stderr, epoch).toBe(`lguest-vm: --epoch '${epoch}' is past 2038-01-19T03:14:07Z, where the Guest's 32-bit clock ends\n`);
+      expect(r.status, epoch).toBe(64);
+    }
+    expect(run('run', '--epoch', String(2 ** 31 - 1), guest).status).toBe(0);
+  });
+
+  it('hardening item 9: the oracle\'s command line gives its usage with --help, and one line for a bad option', () => {
+    const oracle = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'dist/oracle.js'), ...args], { encoding: 'utf8' });
+    const help = oracle('--help');
+    expect(help.stdout).toMatch(/^usage: npm run oracle -- /);
+    expect(help.status).toBe(0);
+    const bad = oracle('--bogus');
+    expect(bad.stderr).toBe('oracle: unknown option --bogus (npm run oracle -- --help lists the options)\n');
+    expect(bad.status).toBe(64);
   });
 
   it('stops quietly when stdout is closed early', () => {

@@ -20,10 +20,16 @@ describe('lguest-vm run (lguest mode)', () => {
   });
 
   it('kills a Guest that breaks the rules, with lguest\'s reason, status 2', () => {
-    // A bare Multiboot kernel does privileged things at what is now ring 1.
-    const r = run('run', join(ROOT, 'guests/bare/build/hello.elf'));
+    // sti at ring 1 is a #GP the Guest has no handler for.
+    const r = run('run', join(ROOT, 'guests/lguest/faults/build/gp_not_io.elf'));
     expect(r.stderr).toMatch(/^guest killed: unhandled trap 13 at 0x[0-9a-f]+ \(0\)\n$/);
     expect(r.status).toBe(2);
+  });
+
+  it('hardening item 9: refuses a Multiboot kernel without --bare, in one line that says so', () => {
+    const r = run('run', join(ROOT, 'guests/bare/build/hello.elf'));
+    expect(r.stderr).toBe(`lguest-vm: ${join(ROOT, 'guests/bare/build/hello.elf')} is a Multiboot kernel, not an lguest Guest: run it with --bare\n`);
+    expect(r.status).toBe(64);
   });
 
   it('--stats adds the Host\'s counters', () => {

@@ -21,17 +21,43 @@ import { logstep } from './logstep';
 import { runRandom, notExecuted } from './random/run';
 import { exclusionsMarkdown } from './random/exclusions';
 import { DEFAULT_KERNELS } from './kernels';
+import { parseArgsErrorLine } from '../../src/cliArgs';
 
-
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
+function parseOptions() {
+  return parseArgs({
     allowPositionals: true,
     options: {
       'max-steps': { type: 'string' }, args: { type: 'string' }, log: { type: 'boolean' },
       random: { type: 'boolean' }, seed: { type: 'string' }, runs: { type: 'string' }, cases: { type: 'string' }, 'per-case': { type: 'string' },
-      keep: { type: 'string' }, exclusions: { type: 'boolean' }, 'known-bugs': { type: 'boolean' },
+      keep: { type: 'string' }, exclusions: { type: 'boolean' }, 'known-bugs': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
+}
+
+/** The usage, as this file's opening comment says it. */
+const USAGE = `usage: npm run oracle -- [--max-steps N] [--args TEXT] [KERNEL.elf ...]
+       npm run oracle -- --log [--max-steps N] [--args TEXT] [KERNEL.elf ...]
+       npm run oracle -- --random [--seed S] [--runs R] [--cases N] [--per-case K] [--max-steps N] [--keep DIR] [--known-bugs]
+       npm run oracle -- --random --exclusions
+Runs kernels (default: the bare test kernels) in lockstep with QEMU (its gdb stub, or with --log its execution log),
+or kernels of random instructions for seeds S..S+R-1, and reports the steps compared and the first divergence.
+Exit status 1 on a divergence, 64 for a bad command line.`;
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseOptions();
+  } catch (e) {
+    const line = parseArgsErrorLine(e, 'npm run oracle --');
+    if (line === null) throw e;
+    console.error(`oracle: ${line}`);
+    return 64;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   if (values.random) {
     if (values.exclusions) {
       process.stdout.write(exclusionsMarkdown());

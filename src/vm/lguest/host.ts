@@ -24,6 +24,7 @@ import { copyTraps, deliverTrap, couldBeSyscall, interruptPending, tryDeliverInt
 import { doHypercalls } from './hypercalls';
 import { emulateInsn } from './emulate';
 import { launch } from './launcher';
+import { findMultibootHeader } from '../multiboot';
 import type { TrapAction, HostEvent } from './events';
 import {
   HOST_RETURN_PORT, SWITCHER_PAGES, PAGES_HOST_CR3, PAGES_GUEST_TSS, HOST_REGION_SIZE, GUEST_KERNEL_CS, GUEST_KERNEL_DS,
@@ -155,6 +156,8 @@ export class Host {
 
   /** Load a Guest and set up the Host for it (lguest's Launcher and LHREQ_INITIALIZE). Throws ImageError for a bad image. */
   boot(image: Uint8Array, name: string, cmdline = ''): void {
+    // A Multiboot kernel expects ring 0 and a PC: at ring 1 its first privileged instruction would kill it.
+    if (findMultibootHeader(image) !== undefined) throw new MultibootKernelError(name);
     this.image = image;
     this.imageName = name;
     this.cmdline = cmdline;
@@ -483,6 +486,13 @@ export class Host {
       case 'exit': return { kind: 'exit', status: d.status };
       case 'halted': return { kind: 'halted', reason: d.reason };
     }
+  }
+}
+
+/** The image is a Multiboot kernel, for the bare machine, not an lguest Guest. */
+export class MultibootKernelError extends ImageError {
+  constructor(name: string) {
+    super(`${name} is a Multiboot kernel, not an lguest Guest`);
   }
 }
 
