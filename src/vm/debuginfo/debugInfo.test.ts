@@ -210,28 +210,14 @@ describe('symbols', () => {
   });
 });
 
-describe('building', () => {
-  it('takes a few milliseconds for tour.elf', () => {
-    const elf = loadElf(fixture('tour'));
-    const times: number[] = [];
-    for (let k = 0; k < 7; k++) {
-      const t = performance.now();
-      new DebugInfo(elf);
-      times.push(performance.now() - t);
-    }
-    times.sort((a, b) => a - b);
-    console.log(`DebugInfo(tour.elf): first ${times[times.length - 1].toFixed(1)} ms, median ${times[3].toFixed(1)} ms`);
-    expect(times[3]).toBeLessThan(50);
-  });
-
-  it('looks up lines and symbols in logarithmic time', () => {
+// How fast it is built and looked up is for `npm run bench` (the adapter's launch figure includes building it):
+// a test that times itself fails at random on a loaded machine.
+describe('lookups', () => {
+  it('find a line and a symbol for every byte of the kernel text', () => {
     const di = info('tour');
-    const t = performance.now();
     let n = 0;
     for (let a = 0xc0100000; a < 0xc0101dac; a++) if (di.lineForAddress(a) && di.symbolAt(a)) n++;
-    const ms = performance.now() - t;
     expect(n).toBeGreaterThan(7000);
-    expect(ms).toBeLessThan(200);
   });
 });
 
