@@ -15,7 +15,7 @@ import { Machine } from '../../src/vm/machine';
 import { generateKernel } from './random/generator';
 import { mapEntries, policyFor } from './random/instructions';
 import { exclusionsMarkdown } from './random/exclusions';
-import { runOurs, replayCommand } from './random/run';
+import { runOurs, replayCommand, runRandom } from './random/run';
 import { lockstep } from './lockstep';
 
 function hasQemu(): boolean {
@@ -89,5 +89,15 @@ describe.runIf(hasQemu())('random kernels in lockstep with QEMU', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('compare the same steps through QEMU\'s log as through its gdb stub (the campaign\'s fast mode)', async () => {
+    const log: string[] = [];
+    const viaGdb = await runRandom({ seed: 11, runs: 2, cases: 40, perCase: 20, log: (l) => log.push(l) });
+    const viaLog = await runRandom({ seed: 11, runs: 2, cases: 40, perCase: 20, viaLog: true, log: (l) => log.push(l) });
+    expect(viaLog.divergences).toEqual([]);
+    expect(viaGdb.divergences).toEqual([]);
+    expect(viaLog.steps).toBe(viaGdb.steps);
+    expect(viaLog.steps).toBeGreaterThan(3000);
   });
 });
