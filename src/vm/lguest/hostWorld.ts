@@ -184,6 +184,11 @@ export class PagePool {
     for (let i = count - 1; i >= 0; i--) this.free.push(first + i * PAGE_SIZE);
   }
 
+  /** Pages left to allocate. */
+  get available(): number {
+    return this.free.length;
+  }
+
   /** A zeroed page's host-physical address, or 0 when none is left. */
   alloc(): number {
     const p = this.free.pop();

@@ -14,16 +14,11 @@
  * traps": a system call costs a fraction of a round trip through the Host).
  */
 import { Lguest, CHANGED_IDT } from './lguest';
-import {
-  FIRST_EXTERNAL_VECTOR, LGUEST_TRAP_ENTRY, LGUEST_IRQS, SYSCALL_VECTOR, GUEST_PL, GUEST_KERNEL_CS, X86_EFLAGS_IF,
-  hasErrorCode, LGUEST_DATA,
-} from './layout';
-
-const TF = 0x100, NT = 0x4000, RF = 0x10000, VM = 0x20000;
+import { planReflection, planInterrupt, type Reflection } from './decide';
+import { FIRST_EXTERNAL_VECTOR, LGUEST_TRAP_ENTRY, LGUEST_IRQS, SYSCALL_VECTOR, GUEST_PL, GUEST_KERNEL_CS, X86_EFLAGS_IF, LGUEST_DATA } from './layout';
 
 const idtPresent = (hi: number) => (hi & 0x8000) !== 0;
 const idtType = (hi: number) => (hi >>> 8) & 0xf;
-const idtAddress = (lo: number, hi: number) => ((lo & 0xffff) | (hi & 0xffff0000)) >>> 0;
 
 /** could_be_syscall: the system-call vector (lguest also allowed one more, chosen when the module loaded). */
 export function couldBeSyscall(n: number): boolean {
@@ -44,56 +39,28 @@ export function directTrap(n: number): boolean {
 // ---- Reflecting a trap or an interrupt into the Guest -------------------------------
 
 /**
- * push_guest_interrupt_stack: the frame the CPU would push, on the stack it
- * would use: from ring 3, the kernel stack SET_STACK gave (with the old SS
- * and ESP); from ring 1, the current one. The stack address is translated
- * once, at its start: the frame must not straddle two pages that are apart
- * in the Guest's memory.
+ * Carry out a reflection decide.ts planned: the frame goes on the Guest's
+ * stack, and the Guest goes on at its handler, at ring 1; an interrupt gate
+ * turns the Guest's interrupts off.
  */
-function pushGuestInterruptStack(lg: Lguest, hasErr: boolean): void {
-  let virtstack: number, ss: number;
-  const fromUser = (lg.reg('ss') & 3) !== GUEST_PL;
-  if (fromUser) {
-    virtstack = lg.esp1;
-    ss = lg.ss1;
-  } else {
-    virtstack = lg.reg('esp');
-    ss = lg.reg('ss');
+export function applyReflection(lg: Lguest, r: Reflection): void {
+  if (r.frame !== null) {
+    r.frame.words.forEach((w, k) => lg.mem.write32(r.frame!.at + 4 * k, w));
+    lg.setReg('ss', r.frame.ss);
+    lg.setReg('esp', r.frame.esp);
   }
-  const origstack = lg.pageTables.guestPa(virtstack);
-  let gstack = origstack;
-  const push = (v: number) => { gstack = (gstack - 4) >>> 0; lg.write32(gstack, v); };
-  if (fromUser) {
-    push(lg.reg('ss'));
-    push(lg.reg('esp'));
-  }
-  // The real IF is always on while the Guest runs; the frame shows the Guest's own.
-  let eflags = lg.reg('eflags');
-  if ((lg.dataRead('irq_enabled') & X86_EFLAGS_IF) === 0) eflags &= ~X86_EFLAGS_IF;
-  push(eflags);
-  push(lg.reg('cs'));
-  push(lg.reg('eip'));
-  if (hasErr) push(lg.reg('errcode'));
-  lg.setReg('ss', ss);
-  lg.setReg('esp', (virtstack + (gstack - origstack)) >>> 0);
-}
-
-/** guest_run_interrupt: into the handler, at ring 1; an interrupt gate turns the Guest's interrupts off. */
-function guestRunInterrupt(lg: Lguest, lo: number, hi: number): void {
   lg.setReg('cs', GUEST_KERNEL_CS);
-  lg.setReg('eip', idtAddress(lo, hi));
-  lg.setReg('eflags', lg.reg('eflags') & ~(TF | VM | RF | NT));
-  if (idtType(hi) === 0xe) lg.dataWrite('irq_enabled', 0);
+  lg.setReg('eip', r.gate.handler);
+  lg.setReg('eflags', r.eflags);
+  if (r.gate.interruptGate) lg.dataWrite('irq_enabled', 0);
 }
 
 /** deliver_trap: reflect trap `num` to the Guest; false if it has no handler for it. */
 export function deliverTrap(lg: Lguest, num: number): boolean {
-  if (num >= 256) return false;
-  const lo = lg.idt[num * 2], hi = lg.idt[num * 2 + 1];
-  if (!idtPresent(hi)) return false;
-  // Before LGUEST_INIT there is no lguest_data, and no handler either (the IDT is empty).
-  pushGuestInterruptStack(lg, hasErrorCode(num));
-  guestRunInterrupt(lg, lo, hi);
+  const r = planReflection(lg, num);
+  if (r === null) return false;
+  if (r.kind === 'kill') lg.kill(r.reason);
+  else applyReflection(lg, r);
   return true;
 }
 
@@ -128,17 +95,12 @@ export function tryDeliverInterrupt(lg: Lguest, irq: number, more: boolean): voi
     lg.dataWrite('irq_pending', X86_EFLAGS_IF);
     return;
   }
-  const vector = FIRST_EXTERNAL_VECTOR + irq;
-  const lo = lg.idt[vector * 2], hi = lg.idt[vector * 2 + 1];
-  if (idtPresent(hi)) {
+  const r = planInterrupt(lg, irq);
+  if (r !== null) {
     lg.irqsPending = (lg.irqsPending & ~(1 << irq)) >>> 0;
     const eip = lg.reg('eip');
-    if (eip === lg.noirqIret >>> 0) {
-      lg.setReg('eflags', lg.read32(lg.pageTables.guestPa((lg.reg('esp') + 8) >>> 0)));
-    } else {
-      pushGuestInterruptStack(lg, false);
-    }
-    guestRunInterrupt(lg, lo, hi);
+    if (r.kind === 'kill') lg.kill(r.reason);
+    else applyReflection(lg, r);
     lg.stats.interrupts[irq]++;
     lg.emit({ kind: 'interrupt', irq, eip, time: lg.now });
   }
