@@ -71,6 +71,7 @@ async function main(): Promise<number> {
     const r = await runRandom(o);
     const missed = notExecuted(r.executed);
     console.log(`${r.seeds} seeds (${o.seed}..${o.seed + r.seeds - 1}), ${r.steps} steps compared in ${r.seconds.toFixed(1)} s, ${r.divergences.length} divergences`);
+    if (o.viaLog) console.log(`${r.logOnly.length} seeds diverged in QEMU's log only, and compared equal through its gdb stub: ${r.logOnly.join(', ') || 'none'}`);
     if (!o.viaLog) console.log(`${r.executed.size} rows of the opcode map executed and compared; generated rows not executed (${missed.length}): ${missed.join(', ') || 'none'}`);
     return r.divergences.length > 0 ? 1 : 0;
   }
