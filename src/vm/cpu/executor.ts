@@ -332,7 +332,8 @@ export class Executor {
     if (eip > c.segLimit[CS]) raise(c, Vec.GP, 0);
     const lin = (c.segBase[CS] + c.eip) | 0;
     const page = lin >>> 12, t = page & TLB_MASK;
-    const phys = c.tlbTag[t] === page && (c.tlbRights[t] & c.accR) !== 0 ? c.tlbPhys[t] | (lin & 0xfff) : translate(c, lin, c.accR);
+    const hit = c.tlbTag[t] === page && (c.tlbRights[t] & c.accR) !== 0;
+    const phys = hit ? (c.tlbPhys[t] | (lin & 0xfff)) >>> 0 : translate(c, lin, c.accR);
     const slot = (Math.imul(phys, 0x9e3779b1) >>> (32 - CACHE_BITS));
     const cached = this.cache[slot];
     if (cached !== undefined && cached.phys === phys && cached.code32 === c.code32 && cached.valid) return cached;
@@ -350,7 +351,7 @@ export class Executor {
     const c = this.cpu, mem = c.mem, code32 = c.code32;
     const instrs: Instr[] = [];
     const flatCs = c.segBase[CS] === 0 && c.segLimit[CS] === 0xffffffff;
-    const pageEnd = (phys & ~0xfff) + 0x1000;
+    const pageEnd = phys - (phys & 0xfff) + 0x1000; // not (phys & ~0xfff): negative at or above 2 GiB
     const inRam = pageEnd <= mem.size;
     let pos = phys;
     while (instrs.length < MAX_BLOCK && inRam) {

@@ -31,7 +31,7 @@ const CR0_PG = 0x80000000 | 0, CR0_WP = 0x10000, CR4_PSE = 0x10, CR4_PGE = 0x80;
 export function translate(c: Cpu, lin: number, need: number): number {
   const page = lin >>> 12;
   if ((c.cr0 & CR0_PG) === 0) {
-    fill(c, page, page << 12, R_S | W_S | R_U | W_U, false);
+    fill(c, page, (lin & ~0xfff) >>> 0, R_S | W_S | R_U | W_U, false);
     return lin >>> 0;
   }
   const write = (need & (W_S | W_U)) !== 0;

@@ -120,6 +120,10 @@ export class Cpu implements FaultState {
 
   // Software TLB, direct-mapped on the linear page number (paging.ts fills it).
   readonly tlbTag = new Int32Array(TLB_SIZE).fill(-1);
+  /**
+   * The physical frame, as an int32: one at or above 2 GiB is negative here, so every fast path makes
+   * its address unsigned again (`(phys | offset) >>> 0`, which costs nothing in compiled code).
+   */
   readonly tlbPhys = new Int32Array(TLB_SIZE);
   readonly tlbRights = new Uint8Array(TLB_SIZE);
   readonly tlbGlobal = new Uint8Array(TLB_SIZE);
@@ -243,13 +247,13 @@ export class Cpu implements FaultState {
 
   rdLin8(lin: number, need: number): number {
     const page = lin >>> 12, i = page & TLB_MASK;
-    if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0) return this.mem.bytes[this.tlbPhys[i] | (lin & 0xfff)];
+    if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0) return this.mem.bytes[(this.tlbPhys[i] | (lin & 0xfff)) >>> 0];
     return this.mem.read8(translate(this, lin, need));
   }
   rdLin16(lin: number, need: number): number {
     const page = lin >>> 12, i = page & TLB_MASK;
     if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0 && (lin & 0xfff) <= 0xffe) {
-      return this.mem.view.getUint16(this.tlbPhys[i] | (lin & 0xfff), true);
+      return this.mem.view.getUint16((this.tlbPhys[i] | (lin & 0xfff)) >>> 0, true);
     }
     if ((lin & 0xfff) === 0xfff) return this.rdLin8(lin, need) | (this.rdLin8(lin + 1, need) << 8);
     return this.mem.read16(translate(this, lin, need));
@@ -257,7 +261,7 @@ export class Cpu implements FaultState {
   rdLin32(lin: number, need: number): number {
     const page = lin >>> 12, i = page & TLB_MASK;
     if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0 && (lin & 0xfff) <= 0xffc) {
-      return this.mem.view.getInt32(this.tlbPhys[i] | (lin & 0xfff), true);
+      return this.mem.view.getInt32((this.tlbPhys[i] | (lin & 0xfff)) >>> 0, true);
     }
     if ((lin & 0xfff) > 0xffc) {
       // Crossing a page: both pages are translated before any byte is used.
@@ -275,7 +279,7 @@ export class Cpu implements FaultState {
   wrLin8(lin: number, v: number, need: number): void {
     const page = lin >>> 12, i = page & TLB_MASK;
     if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0) {
-      const p = this.tlbPhys[i] | (lin & 0xfff);
+      const p = (this.tlbPhys[i] | (lin & 0xfff)) >>> 0;
       if (this.mem.codePages[p >>> 12] !== 0) this.codeWritten(p >>> 12, p, 1);
       this.mem.bytes[p] = v;
       return;
@@ -285,7 +289,7 @@ export class Cpu implements FaultState {
   wrLin16(lin: number, v: number, need: number): void {
     const page = lin >>> 12, i = page & TLB_MASK;
     if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0 && (lin & 0xfff) <= 0xffe) {
-      const p = this.tlbPhys[i] | (lin & 0xfff);
+      const p = (this.tlbPhys[i] | (lin & 0xfff)) >>> 0;
       if (this.mem.codePages[p >>> 12] !== 0) this.codeWritten(p >>> 12, p, 2);
       this.mem.view.setUint16(p, v, true);
       return;
@@ -295,7 +299,7 @@ export class Cpu implements FaultState {
   wrLin32(lin: number, v: number, need: number): void {
     const page = lin >>> 12, i = page & TLB_MASK;
     if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0 && (lin & 0xfff) <= 0xffc) {
-      const p = this.tlbPhys[i] | (lin & 0xfff);
+      const p = (this.tlbPhys[i] | (lin & 0xfff)) >>> 0;
       if (this.mem.codePages[p >>> 12] !== 0) this.codeWritten(p >>> 12, p, 4);
       this.mem.view.setInt32(p, v, true);
       return;
@@ -327,7 +331,7 @@ export class Cpu implements FaultState {
   wrSys32(lin: number, v: number): void { this.wrLin32(lin, v, W_S); }
 
   /** A write hit a page with cached decoded code (or a watched page): drop the cache and leave the current block. */
-  codeWritten(page: number, addr = page << 12, size = 1): void {
+  codeWritten(page: number, addr = page * 4096, size = 1): void {
     if ((this.mem.codePages[page] & 2) !== 0) this.mem.onWatchedWrite(addr, size);
     this.mem.onCodeWrite(page);
     this.exitBlock = true;

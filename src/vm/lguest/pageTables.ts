@@ -122,7 +122,7 @@ export class ShadowPageTables {
   private releasePgd(spgd: number): void {
     const pde = this.mem.read32(spgd) >>> 0;
     if ((pde & _PAGE_PRESENT) !== 0) {
-      this.pool.release(pde & ~FLAGS);
+      this.pool.release((pde & ~FLAGS) >>> 0);
       this.mem.write32(spgd, 0);
     }
   }
