@@ -70,12 +70,22 @@ export function bootMultiboot(image: Uint8Array, name: string, mem: PhysicalMemo
   }
   let entry: number, end: number;
   if (header.loadAddr !== undefined) {
-    // The a.out kludge: the header says where the file goes.
-    const fileStart = header.offset - (header.headerAddr! - header.loadAddr);
-    const loadEnd = header.loadEndAddr === 0 ? header.loadAddr + (image.length - fileStart) : header.loadEndAddr!;
-    const bssEnd = header.bssEndAddr === 0 ? loadEnd : header.bssEndAddr!;
-    if (fileStart < 0 || fileStart + (loadEnd - header.loadAddr) > image.length) throw new ImageError(`${name}: the Multiboot load addresses do not fit the file`);
-    place(mem, name, header.loadAddr, image.subarray(fileStart, fileStart + (loadEnd - header.loadAddr)), bssEnd - header.loadAddr);
+    // The a.out kludge: the header says where the file goes. Each address is checked as QEMU checks it.
+    const { headerAddr, loadAddr, loadEndAddr, bssEndAddr } = header as Required<MultibootHeader>;
+    const hex = (v: number) => `0x${v.toString(16)}`;
+    const refuse = (why: string) => new ImageError(`${name}: the Multiboot header's ${why}`);
+    if (headerAddr < loadAddr) throw refuse(`header_addr ${hex(headerAddr)} is below its load_addr ${hex(loadAddr)}`);
+    if (loadEndAddr !== 0 && loadEndAddr < loadAddr) {
+      throw refuse(`load_end_addr ${hex(loadEndAddr)} is below its load_addr ${hex(loadAddr)}`);
+    }
+    const fileStart = header.offset - (headerAddr - loadAddr);
+    const loadEnd = loadEndAddr === 0 ? loadAddr + (image.length - fileStart) : loadEndAddr;
+    if (fileStart < 0 || fileStart + (loadEnd - loadAddr) > image.length) throw refuse('load addresses do not fit the file');
+    if (bssEndAddr !== 0 && bssEndAddr < loadEnd) {
+      throw refuse(`bss_end_addr ${hex(bssEndAddr)} is below the end of what it loads, ${hex(loadEnd)}`);
+    }
+    const bssEnd = bssEndAddr === 0 ? loadEnd : bssEndAddr;
+    place(mem, name, loadAddr, image.subarray(fileStart, fileStart + (loadEnd - loadAddr)), bssEnd - loadAddr);
     entry = header.entryAddr!;
     end = bssEnd;
   } else {
@@ -86,13 +96,15 @@ export function bootMultiboot(image: Uint8Array, name: string, mem: PhysicalMemo
     entry = elf.entry;
     end = Math.max(...segs.map((s) => s.paddr + s.memsz));
   }
-  writeInfo(mem, name, cmdline, (end + 0xfff) & ~0xfff);
+  // Rounded up as a number: (end + 0xfff) & ~0xfff would be negative at or above 2 GiB.
+  writeInfo(mem, name, cmdline, Math.ceil(end / 0x1000) * 0x1000);
   setEntryState(mem, cpu, entry);
 }
 
 function place(mem: PhysicalMemory, name: string, addr: number, data: Uint8Array, memsz: number): void {
   if (addr < 0 || addr + memsz > mem.size) {
-    throw new ImageError(`${name}: a segment at 0x${addr.toString(16)} of ${memsz} bytes does not fit in ${mem.size >> 20} MiB of memory`);
+    const where = `a segment at 0x${addr.toString(16)} of ${memsz} bytes`;
+    throw new ImageError(`${name}: ${where} does not fit in ${mem.size >>> 20} MiB of memory`);
   }
   mem.load(addr, data);
   mem.bytes.fill(0, addr + data.length, addr + memsz);
@@ -103,7 +115,9 @@ function writeInfo(mem: PhysicalMemory, name: string, cmdline: string, stringsAt
   const enc = new TextEncoder();
   const text = enc.encode(cmdline.slice(0, 2000) + '\0');
   const loader = enc.encode('qemu\0');
-  if (stringsAt + text.length + loader.length > mem.size) throw new ImageError(`${name}: no room for the command line after the kernel in ${mem.size >> 20} MiB of memory`);
+  if (stringsAt + text.length + loader.length > mem.size) {
+    throw new ImageError(`${name}: no room for the command line after the kernel in ${mem.size >>> 20} MiB of memory`);
+  }
   mem.load(stringsAt, text);
   mem.load(stringsAt + text.length, loader);
   // The memory map, as QEMU's e820 table gives it.

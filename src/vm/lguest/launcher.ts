@@ -29,8 +29,10 @@ export function launch(mem: PhysicalMemory, guestBytes: number, image: Uint8Arra
   if (line.length > CMDLINE_MAX) throw new ImageError(`the command line is ${line.length} bytes; at most ${CMDLINE_MAX} fit`);
   // Guest memory is zero already: fresh, or cleared by the Host for a restart.
   for (const s of segs) {
-    if (s.paddr + s.memsz > guestBytes || s.paddr + s.memsz < s.paddr) {
-      throw new ImageError(`${name}: a segment at 0x${s.paddr.toString(16)} of ${s.memsz} bytes does not fit in ${guestBytes >> 20} MiB of Guest memory`);
+    // A segment past 4 GiB needs no check of its own: these are plain numbers, which do not wrap.
+    if (s.paddr + s.memsz > guestBytes) {
+      const where = `a segment at 0x${s.paddr.toString(16)} of ${s.memsz} bytes`;
+      throw new ImageError(`${name}: ${where} does not fit in ${guestBytes >>> 20} MiB of Guest memory`);
     }
     mem.load(s.paddr, image.subarray(s.offset, s.offset + s.filesz));
   }
