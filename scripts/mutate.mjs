@@ -174,8 +174,8 @@ async function main() {
     const mutated = original.replace(m.from, m.to);
     let result;
     try {
-      writeFileSync(path, mutated);
       applied = [m, original, mutated];
+      writeFileSync(path, mutated);
       result = await vitest(m.tests, m.env ?? {});
     } finally {
       if (applied !== null) restore(...applied);
