@@ -11,6 +11,16 @@
  * such a page must throw those decodings away, so every writer (CPU or
  * Host) tells `onCodeWrite` about it; the CPU also tells `onWatchedWrite`
  * which bytes it is about to write on a watched page.
+ *
+ * Addresses are unsigned numbers: RAM reaches 3 GiB, and an address at or
+ * above 2 GiB is negative as an int32, so each entry point makes it
+ * unsigned (`>>> 0`) before using it.
+ *
+ * `written` marks the pages that may hold non-zero bytes, so that a
+ * restart clears those and not all of memory (`clearWritten`). Every writer
+ * marks them: the writes below, `load`, and the CPU, which marks a page once
+ * when a TLB entry lets it write there (paging.ts) instead of at every write.
+ * Zeros may be written straight into `bytes`; anything else must not.
  */
 export class PhysicalMemory {
   readonly size: number;
@@ -22,6 +32,11 @@ export class PhysicalMemory {
   onCodeWrite: (page: number) => void = () => {};
   /** Called by the CPU before it writes `size` bytes at `addr` on a watched page (see watch). */
   onWatchedWrite: (addr: number, size: number) => void = () => {};
+
+  /** 1 for a page written since the last clearWritten, and those pages in the order they were first written. */
+  private readonly written: Uint8Array;
+  private readonly writtenList: Int32Array;
+  private writtenCount = 0;
 
   /** Watch (or stop watching) the pages of these physical ranges for CPU writes. */
   watch(ranges: { addr: number; size: number }[]): void {
@@ -37,6 +52,32 @@ export class PhysicalMemory {
     this.bytes = new Uint8Array(sizeBytes);
     this.view = new DataView(this.bytes.buffer);
     this.codePages = new Uint8Array(sizeBytes >>> 12);
+    this.written = new Uint8Array(sizeBytes >>> 12);
+    this.writtenList = new Int32Array(sizeBytes >>> 12);
+  }
+
+  /** Note that this page may now hold something other than zeros. */
+  markWritten(page: number): void {
+    if (this.written[page] !== 0) return;
+    this.written[page] = 1;
+    this.writtenList[this.writtenCount++] = page;
+  }
+
+  /**
+   * Zero every page written since the last call, and return how many there were: memory is then as new, at a
+   * cost that follows what was written, not the memory's size. The CPU's TLB must be flushed with it, since
+   * its writable entries marked their pages only when they were filled.
+   */
+  clearWritten(): number {
+    const n = this.writtenCount;
+    for (let k = 0; k < n; k++) {
+      const page = this.writtenList[k];
+      this.written[page] = 0;
+      this.bytes.fill(0, page * 4096, page * 4096 + 4096);
+      if (this.codePages[page] !== 0) this.onCodeWrite(page);
+    }
+    this.writtenCount = 0;
+    return n;
   }
 
   isRam(addr: number, len = 1): boolean {
@@ -62,6 +103,7 @@ export class PhysicalMemory {
     addr >>>= 0;
     if (addr >= this.size) return;
     if (this.codePages[addr >>> 12] !== 0) this.codePageWritten(addr, 1);
+    this.markWritten(addr >>> 12);
     this.bytes[addr] = v;
   }
   write16(addr: number, v: number): void {
@@ -72,6 +114,7 @@ export class PhysicalMemory {
     addr >>>= 0;
     if (addr + 4 <= this.size && (addr & 0xfff) <= 0xffc) {
       if (this.codePages[addr >>> 12] !== 0) this.codePageWritten(addr, 4);
+      this.markWritten(addr >>> 12);
       this.view.setInt32(addr, v, true);
       return;
     }
@@ -89,6 +132,7 @@ export class PhysicalMemory {
     if (!this.isRam(addr, data.length)) throw new RangeError(`0x${addr.toString(16)}+0x${data.length.toString(16)} is outside physical memory`);
     for (let p = addr >>> 12; p <= (addr + data.length - 1) >>> 12 && data.length > 0; p++) {
       if (this.codePages[p] !== 0) this.onCodeWrite(p);
+      this.markWritten(p);
     }
     this.bytes.set(data, addr);
   }

@@ -166,8 +166,13 @@ export class Host {
 
   private reset(): void {
     const c = this.cpu;
-    // A restart starts from nothing, as lguest's Launcher re-executing itself did.
-    if (this.booted) this.mem.bytes.fill(0);
+    // A restart starts from nothing, as lguest's Launcher re-executing itself did: every page written is zeroed
+    // (those alone, or a restart would cost the memory's size), and the TLB's writable entries, which marked
+    // their pages written when they were filled, go with the marks.
+    if (this.booted) {
+      this.mem.clearWritten();
+      c.flushTlb(false);
+    }
     this.booted = true;
     this.executor.flush();
     const entry = launch(this.mem, this.guestBytes, this.image!, this.imageName, this.cmdline);
