@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  DebugSession, InitializedEvent, StoppedEvent, TerminatedEvent, ExitedEvent, OutputEvent, Thread, StackFrame, Scope, Source,
+  InitializedEvent, StoppedEvent, TerminatedEvent, ExitedEvent, OutputEvent, Thread, StackFrame, Scope, Source,
   InvalidatedEvent, MemoryEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -30,6 +30,7 @@ import { SYSCALL_VECTOR } from '../vm/lguest/layout';
 import { describeEvent } from '../vm/lguest/describe';
 import { decode, NEED_MORE_BYTES, MAX_INSTR_LEN } from '../vm/cpu/decoder';
 import { Instr } from '../vm/cpu/instr';
+import { GuardedDebugSession } from './guardedSession';
 
 const THREAD = 1;
 /** Instructions per slice: a few milliseconds even in code that traps all the time (a pause waits for at most one). */
@@ -55,7 +56,7 @@ interface UserBreakpoint {
 
 type StepKind = 'in' | 'over' | 'out';
 
-export class LguestDebugSession extends DebugSession {
+export class LguestDebugSession extends GuardedDebugSession {
   private args!: LaunchArgs;
   private target: Target | null = null;
   private programs!: Programs;
