@@ -17,6 +17,7 @@ import { ignoredGdt } from '../vm/lguest/segments';
 import { trapName, describeEvent } from '../vm/lguest/describe';
 import type { HostEvent } from '../vm/lguest/events';
 import { describeDescriptor, hex } from './registers';
+import { describeValue } from './requestChecks';
 
 const LOG_SIZE = 1000;
 
@@ -48,7 +49,7 @@ export class TrapLog {
   }
 
   recent(count: number): TrapRecord[] {
-    return this.records.slice(-Math.max(0, count));
+    return count >= 1 ? this.records.slice(-count) : [];
   }
 
   lastTrapText(): string {
@@ -125,7 +126,7 @@ export function customRequest(command: string, args: unknown, t: Target, program
       const lg = host!.lg;
       const slots = shadowSlots(lg).map((s) => ({ slot: s.slot, gpgdir: hex(s.gpgdir), shadow: hex(s.pgdir), active: s.active, used: s.pgdir !== 0, switcherMapped: s.switcherMapped, presentEntries: s.presentEntries }));
       const slot = typeof a.slot === 'number' ? a.slot : lg.pageTables.cpuPgd;
-      if (slot < 0 || slot > 3) return { error: `slot must be 0 to 3, not ${slot}` };
+      if (!Number.isInteger(slot) || slot < 0 || slot > 3) return { error: `slot must be 0 to 3, not ${slot}` };
       const sp = lg.pageTables.pgdirs[slot];
       const body: Record<string, unknown> = { linearMode: lg.pageTables.linearPages, slots };
       if (sp.pgdir === 0) return { body };
@@ -156,14 +157,14 @@ export function customRequest(command: string, args: unknown, t: Target, program
     }
     case 'lguest/translate': {
       const addr = typeof a.address === 'string' ? Number(a.address) : typeof a.address === 'number' ? a.address : NaN;
-      if (!Number.isFinite(addr) || addr < 0 || addr > 0xffffffff) return { error: `address must be a number or a hex string, not ${JSON.stringify(a.address)}` };
+      if (!Number.isFinite(addr) || addr < 0 || addr > 0xffffffff) return { error: `address must be a number or a hex string, not ${describeValue(a.address)}` };
       if (!host) return { body: { address: hex(addr), physical: t.translate(addr) === null ? null : hex(t.translate(addr)!) } };
       const g = guestWalk(host.lg, addr), s = shadowWalk(host.lg, addr);
       return { body: { address: hex(addr), symbol: programs.symbolize(addr) ?? null, guest: walkJson(g), shadow: walkJson(s), note: pteNote(g.pte?.value ?? (g.phys !== null ? 0x63 : 0), s.pte?.value ?? 0) } };
     }
     case 'lguest/location': {
       const addr = typeof a.address === 'string' ? Number(a.address) : typeof a.address === 'number' ? a.address : NaN;
-      if (!Number.isFinite(addr) || addr < 0 || addr > 0xffffffff) return { error: `address must be a number or a hex string, not ${JSON.stringify(a.address)}` };
+      if (!Number.isFinite(addr) || addr < 0 || addr > 0xffffffff) return { error: `address must be a number or a hex string, not ${describeValue(a.address)}` };
       const loc = programs.lineFor(addr);
       return { body: { address: hex(addr), symbol: programs.symbolize(addr) ?? null, path: loc?.path ?? null, line: loc?.line ?? null } };
     }

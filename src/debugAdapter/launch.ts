@@ -5,6 +5,8 @@
  * session on a guess. Attributes it does not know (VS Code adds its own,
  * such as `type`, `request`, `name`) are ignored.
  */
+import { describeValue } from './requestChecks';
+
 export interface LaunchArgs {
   /** The Guest's ELF file. */
   program: string;
@@ -33,28 +35,28 @@ export function checkLaunchArgs(raw: unknown): LaunchArgs | { error: string } {
   }
   out.program = a.program;
   if (a.mode !== undefined) {
-    if (a.mode !== 'lguest' && a.mode !== 'bare') return { error: `'mode' must be "lguest" or "bare", not ${JSON.stringify(a.mode)}` };
+    if (a.mode !== 'lguest' && a.mode !== 'bare') return { error: `'mode' must be "lguest" or "bare", not ${describeValue(a.mode)}` };
     out.mode = a.mode;
   }
   const max = out.mode === 'bare' ? 3072 : 2048;
   if (a.memory !== undefined) {
     if (typeof a.memory !== 'number' || !Number.isInteger(a.memory) || a.memory < 2 || a.memory > max) {
-      return { error: `'memory' must be a whole number of MiB from 2 to ${max}, not ${JSON.stringify(a.memory)}` };
+      return { error: `'memory' must be a whole number of MiB from 2 to ${max}, not ${describeValue(a.memory)}` };
     }
     out.memory = a.memory;
   }
   if (a.cmdline !== undefined) {
-    if (typeof a.cmdline !== 'string') return { error: `'cmdline' must be a string, not ${JSON.stringify(a.cmdline)}` };
+    if (typeof a.cmdline !== 'string') return { error: `'cmdline' must be a string, not ${describeValue(a.cmdline)}` };
     out.cmdline = a.cmdline;
   }
   for (const k of ['stopOnEntry', 'directTraps', 'stepIntoSwitcher'] as const) {
     if (a[k] !== undefined) {
-      if (typeof a[k] !== 'boolean') return { error: `'${k}' must be true or false, not ${JSON.stringify(a[k])}` };
+      if (typeof a[k] !== 'boolean') return { error: `'${k}' must be true or false, not ${describeValue(a[k])}` };
       out[k] = a[k] as boolean;
     }
   }
   if (a.disassemblyFlavor !== undefined) {
-    if (a.disassemblyFlavor !== 'att' && a.disassemblyFlavor !== 'intel') return { error: `'disassemblyFlavor' must be "att" or "intel", not ${JSON.stringify(a.disassemblyFlavor)}` };
+    if (a.disassemblyFlavor !== 'att' && a.disassemblyFlavor !== 'intel') return { error: `'disassemblyFlavor' must be "att" or "intel", not ${describeValue(a.disassemblyFlavor)}` };
     out.disassemblyFlavor = a.disassemblyFlavor;
   }
   if (out.mode === 'bare' && (a.directTraps !== undefined || a.stepIntoSwitcher !== undefined)) {

@@ -733,13 +733,15 @@ export class LguestDebugSession extends GuardedDebugSession {
 
   protected variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
     const c = this.handles.get(args.variablesReference);
-    response.body = { variables: c ? c() : [] };
+    if (!c) return this.fail(response, `no variables with reference ${args.variablesReference} (a scopes request renews them)`);
+    response.body = { variables: c() };
     this.sendResponse(response);
   }
 
   protected setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
     const t = this.target;
     if (!t) return this.fail(response, 'not running');
+    if (!this.handles.has(args.variablesReference)) return this.fail(response, `no variables with reference ${args.variablesReference}`);
     const v = evaluate(args.value, this.evalEnv());
     if ('error' in v) return this.fail(response, `cannot set ${args.name}: ${v.error}`);
     if (!t.setReg(args.name, v.value)) return this.fail(response, `${args.name} cannot be changed here (only the general registers, eip and eflags can)`);
@@ -789,14 +791,13 @@ export class LguestDebugSession extends GuardedDebugSession {
     const ref = Target.parseReference(args.memoryReference);
     if (!ref) return this.fail(response, `bad memory reference '${args.memoryReference}': use a hex address such as 0x0010a3c0, or phys:0x...`);
     const address = (ref.address + (args.offset ?? 0)) >>> 0;
-    const count = Math.max(0, Math.min(args.count, 1 << 20));
-    const bytes = t.read(address, count, ref.physical);
+    const bytes = t.read(address, args.count, ref.physical);
     let n = 0;
     while (n < bytes.length && bytes[n] !== null) n++;
     response.body = {
       address: ref.physical ? `phys:${hex(address)}` : hex(address),
       data: Buffer.from(bytes.slice(0, n) as number[]).toString('base64'),
-      unreadableBytes: count - n,
+      unreadableBytes: args.count - n,
     };
     this.sendResponse(response);
   }

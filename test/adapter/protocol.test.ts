@@ -1,6 +1,11 @@
 /** The adapter under abuse of the protocol itself, through a client that writes raw bytes. */
 import { describe, it, expect, afterEach } from 'vitest';
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import { RawClient, frame } from './rawClient';
+import { TOUR } from './client';
+
+/** A JavaScript error's words, which a client should never see. */
+const RAW_ERROR = /TypeError|RangeError|ReferenceError|Cannot read prop|is not a function|Maximum call stack|\n\s+at /;
 
 describe('the adapter under protocol abuse', () => {
   let c: RawClient;
@@ -38,4 +43,82 @@ describe('the adapter under protocol abuse', () => {
     expect(answer.success).toBe(true);
   });
 
+  it('hardening item 10: initialize without pathFormat is accepted (the protocol\'s default is "path"); "uri" is refused', async () => {
+    c = new RawClient();
+    const uri = await c.request('initialize', { adapterID: 'lguest', pathFormat: 'uri' });
+    expect(uri.success).toBe(false);
+    expect(uri.message).toBe('initialize: arguments.pathFormat must be "path", not "uri"');
+    const plain = await c.request('initialize', { adapterID: 'lguest' });
+    expect(plain.success).toBe(true);
+    expect(plain.body.supportsDisassembleRequest).toBe(true);
+  });
+
+  it('hardening item 7: requests before initialize, before launch and after disconnect are errors, not successes', async () => {
+    c = new RawClient();
+    expect((await c.request('threads')).message).toBe("'threads' before 'initialize': a session starts with initialize");
+    await c.request('initialize', { adapterID: 'lguest' });
+    expect((await c.request('initialize', { adapterID: 'lguest' })).message).toBe('the session is initialized already');
+    for (const [command, args] of [['continue', { threadId: 1 }], ['next', { threadId: 1 }], ['pause', { threadId: 1 }],
+      ['stackTrace', { threadId: 1 }], ['variables', { variablesReference: 1 }], ['exceptionInfo', { threadId: 1 }],
+      ['lguest/state', {}], ['terminate', {}]] as const) {
+      const r = await c.request(command, args);
+      expect(r.success, command).toBe(false);
+      expect(r.message).toBe(`'${command}' needs a Guest: launch one first`);
+    }
+    expect((await c.request('attach', {})).message).toMatch(/^'attach' is not a request this adapter answers/);
+    expect((await c.request('disconnect', {})).success).toBe(true);
+    for (const command of ['threads', 'launch', 'initialize', 'disconnect']) {
+      expect((await c.request(command, {})).message).toBe(`'${command}' after 'disconnect': the session is over`);
+    }
+  });
+
+  it('hardening item 7: a launch whose arguments nest deep gets an error, not a crash', async () => {
+    c = new RawClient();
+    await c.request('initialize', { adapterID: 'lguest' });
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const answered = c.response(900);
+    c.write(frame(`{"seq":900,"type":"request","command":"launch","arguments":{"program":"${TOUR}","mode":${deep}}}`));
+    expect((await answered).message).toBe('invalid launch configuration: \'mode\' must be "lguest" or "bare", not a list');
+    expect((await c.request('threads')).success).toBe(true);
+  });
+
+  it('hardening item 7: arguments that are missing, null or of the wrong type get clear errors, never a JavaScript error', async () => {
+    c = new RawClient();
+    await c.launch(TOUR);
+    const bad: [string, unknown][] = [
+      ['stackTrace', null], ['stackTrace', 'frames'], ['stackTrace', { threadId: '1' }], ['stackTrace', { threadId: 1, levels: 1e300 }],
+      ['scopes', {}], ['variables', { variablesReference: 'x' }], ['variables', { variablesReference: 424242 }],
+      ['evaluate', { expression: 42 }], ['evaluate', {}], ['evaluate', { expression: '('.repeat(100_000) }],
+      ['setVariable', { variablesReference: 424242, name: 'eax', value: '1' }], ['setVariable', { name: 'eax' }],
+      ['readMemory', { memoryReference: '0x0', count: '12' }], ['readMemory', { memoryReference: 7, count: 1 }],
+      ['readMemory', { memoryReference: '0xc0100000', count: 1e9 }],
+      ['writeMemory', { memoryReference: '0xc0100000', data: '***' }], ['writeMemory', { memoryReference: '0xc0100000' }],
+      ['disassemble', { memoryReference: '0xc0100000', instructionCount: 'ten' }],
+      ['setBreakpoints', { source: 'tour.c', breakpoints: [{ line: 1 }] }], ['setBreakpoints', { source: {}, breakpoints: [{}] }],
+      ['setBreakpoints', { source: {}, breakpoints: Array.from({ length: 5000 }, (_, i) => ({ line: i + 1 })) }],
+      ['setFunctionBreakpoints', null], ['setFunctionBreakpoints', { breakpoints: [null] }],
+      ['setExceptionBreakpoints', { filters: 'trap' }], ['setDataBreakpoints', { breakpoints: [{ dataId: 5 }] }],
+      ['setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x0', offset: 'x' }] }],
+      ['dataBreakpointInfo', { name: null }], ['continue', { threadId: 2 }], ['source', { sourceReference: -1 }],
+      ['lguest/pagetables', { slot: 1.5 }], ['lguest/translate', null], ['launch', { program: TOUR }], ['setExpression', {}],
+    ];
+    for (const [command, args] of bad) {
+      const r = await c.request(command, args);
+      expect(r.success, `${command} ${JSON.stringify(args)?.slice(0, 80)}`).toBe(false);
+      expect(r.message, command).not.toMatch(RAW_ERROR);
+      expect(r.message!.length, command).toBeLessThan(300);
+    }
+    // The errors say what is wrong.
+    expect((await c.request('stackTrace', null)).message).toBe('stackTrace: arguments must be an object, not null');
+    expect((await c.request('readMemory', { memoryReference: '0x0', count: '12' })).message)
+      .toBe('readMemory: arguments.count must be a whole number from 0 to 1048576, not "12"');
+    expect((await c.request('variables', { variablesReference: 424242 })).message).toMatch(/^no variables with reference 424242/);
+    expect((await c.request('setBreakpoints', { source: {}, breakpoints: Array.from({ length: 5000 }, () => ({ line: 1 })) })).message)
+      .toBe('setBreakpoints: arguments.breakpoints must hold at most 1000 items, not 5000');
+    // And the session goes on.
+    const stack = await c.request('stackTrace', { threadId: 1 });
+    expect(stack.success).toBe(true);
+    expect((stack.body as DebugProtocol.StackTraceResponse['body']).stackFrames.length).toBeGreaterThan(0);
+    expect(c.outputs.filter((o) => /internal error/.test(o.output))).toEqual([]);
+  });
 });
