@@ -1,6 +1,6 @@
 /** The debugger's expression language: numbers, names, memory, C's operators and precedence, unsigned 32-bit results, errors. */
 import { describe, it, expect } from 'vitest';
-import { evaluate, formatValue, type EvalEnv } from './expression';
+import { evaluate, formatValue, MAX_EXPRESSION_LENGTH, MAX_NESTING, type EvalEnv } from './expression';
 
 const REGS: Record<string, number> = { eax: 0x2a, ebx: 0xffffffff, esp: 0xc0001000, eip: 0xc0100000, ax: 0x2a, al: 0x2a, cr3: 0x1000 };
 const SYMS: Record<string, number> = { start_kernel: 0xc0100000, jiffies: 0xc0002000, eax_table: 0xc0003000, 'foo.c': 0x1234 };
@@ -155,6 +155,31 @@ describe('evaluate', () => {
     expect(err("'ab'")).toBe('bad character literal at column 1');
     expect(err('1 ? 2')).toBe("missing ':' at end of expression");
     expect(err('*')).toBe('unexpected end of expression');
+  });
+});
+
+describe('hardening item 7: bounded expressions', () => {
+  it('refuses nesting deeper than the limit with a message, not a stack overflow', () => {
+    const nested = (n: number, open: string, close = '') => `${open.repeat(n)}1${close.repeat(n)}`;
+    expect(val(nested(MAX_NESTING - 1, '(', ')'))).toBe(1);
+    expect(err(nested(MAX_NESTING, '(', ')'))).toBe(`expression nested more than ${MAX_NESTING} deep at column ${MAX_NESTING + 1}`);
+    expect(err(nested(2000, '(', ')'))).toMatch(/^expression nested more than 100 deep/);
+    expect(err(nested(2000, '['))).toMatch(/^expression nested more than 100 deep/);
+    expect(err(nested(2000, '-'))).toMatch(/^expression nested more than 100 deep/);
+    expect(err(nested(500, '(u8)'))).toMatch(/^expression nested more than 100 deep/);
+    expect(err(nested(500, '1 ? ', ' : 0'))).toMatch(/^expression nested more than 100 deep/);
+  });
+
+  it('refuses expressions longer than the limit; the longest chain of operators still evaluates', () => {
+    expect(err('('.repeat(100_000))).toBe(`expression longer than ${MAX_EXPRESSION_LENGTH} characters`);
+    expect(err(`1${'+1'.repeat(MAX_EXPRESSION_LENGTH)}`)).toBe(`expression longer than ${MAX_EXPRESSION_LENGTH} characters`);
+    const terms = (MAX_EXPRESSION_LENGTH - 1) >> 1;
+    const chain = `1${'+1'.repeat(terms)}`;
+    expect(chain.length).toBeLessThanOrEqual(MAX_EXPRESSION_LENGTH);
+    expect(val(chain)).toBe(terms + 1);
+    // A chain at the bottom of the deepest nesting.
+    const deep = `${'('.repeat(MAX_NESTING - 1)}1${'+1'.repeat(1800)}${')'.repeat(MAX_NESTING - 1)}`;
+    expect(val(deep)).toBe(1801);
   });
 });
 

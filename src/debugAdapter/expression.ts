@@ -15,6 +15,10 @@
  * A recursive-descent parser builds a small tree, then it is evaluated (so
  * `p && *p` never reads memory when p is 0). Errors come back as a message
  * with the column (1-based) they were found at.
+ *
+ * Both the parser and the evaluation recurse, so an expression is bounded: in
+ * length (which bounds the depth of a chain such as 1+1+...+1) and in nesting
+ * (brackets, unary operators, casts, ?:), each far beyond what anyone types.
  */
 
 export interface EvalEnv {
@@ -28,12 +32,18 @@ export interface EvalEnv {
 
 export type EvalResult = { value: number } | { error: string };
 
+/** The longest expression taken, in characters. */
+export const MAX_EXPRESSION_LENGTH = 4096;
+/** How deep brackets, unary operators, casts and ?: may nest. */
+export const MAX_NESTING = 100;
+
 /** A value as the adapter shows registers: 0x0000002a. */
 export function formatValue(v: number): string {
   return '0x' + (v >>> 0).toString(16).padStart(8, '0');
 }
 
 export function evaluate(expr: string, env: EvalEnv): EvalResult {
+  if (expr.length > MAX_EXPRESSION_LENGTH) return { error: `expression longer than ${MAX_EXPRESSION_LENGTH} characters` };
   try {
     const p = new Parser(expr);
     const tree = p.parseExpression();
@@ -128,6 +138,7 @@ const TYPES: Record<string, Size> = {
 class Parser {
   private readonly toks: Tok[];
   private pos = 0;
+  private depth = 0;
 
   constructor(src: string) {
     this.toks = tokenize(src);
@@ -154,13 +165,22 @@ class Parser {
     if (this.tok.kind !== 'end') this.unexpected();
   }
 
+  /** One level deeper: past the limit, an error rather than the parser's (or the evaluation's) stack overflowing. */
+  private descend(): void {
+    if (++this.depth > MAX_NESTING) throw new ExprError(`expression nested more than ${MAX_NESTING} deep at column ${this.tok.col}`);
+  }
+
   parseExpression(): Node {
-    const c = this.parseBinary(0);
-    if (!this.isOp('?')) return c;
-    this.pos++;
-    const a = this.parseExpression();
-    this.expect(':');
-    return { t: 'cond', c, a, b: this.parseExpression() };
+    this.descend();
+    let node = this.parseBinary(0);
+    if (this.isOp('?')) {
+      this.pos++;
+      const a = this.parseExpression();
+      this.expect(':');
+      node = { t: 'cond', c: node, a, b: this.parseExpression() };
+    }
+    this.depth--;
+    return node;
   }
 
   private parseBinary(level: number): Node {
@@ -178,17 +198,25 @@ class Parser {
     const t = this.tok;
     if (t.kind === 'op' && ['-', '+', '~', '!'].includes(t.text)) {
       this.pos++;
-      return { t: 'unary', op: t.text, e: this.parseUnary() };
+      return { t: 'unary', op: t.text, e: this.parseOperand() };
     }
     if (t.kind === 'op' && t.text === '*') {
       this.pos++;
-      return { t: 'deref', e: this.parseUnary(), col: t.col };
+      return { t: 'deref', e: this.parseOperand(), col: t.col };
     }
     if (t.kind === 'op' && t.text === '(') {
       const cast = this.tryCast();
-      if (cast) return { ...cast, e: this.parseUnary() };
+      if (cast) return { ...cast, e: this.parseOperand() };
     }
     return this.parsePrimary();
+  }
+
+  /** The operand of a unary operator or a cast, one level deeper. */
+  private parseOperand(): Node {
+    this.descend();
+    const e = this.parseUnary();
+    this.depth--;
+    return e;
   }
 
   /** `(type)` or `(type *)` at the current '(': consumes it and says what it is, or leaves it alone. */
