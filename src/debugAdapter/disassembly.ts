@@ -3,6 +3,8 @@
  * symbols and source lines. Going backwards on x86 needs a known
  * instruction boundary: the start of the enclosing function when the
  * symbols know it, else a guess from a little before, re-synchronized.
+ * The session's checks bound the request (MAX_DISASSEMBLE_INSTRUCTIONS), and
+ * the work follows it: at most that many instructions each way.
  */
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { Source } from '@vscode/debugadapter';
@@ -13,15 +15,22 @@ import { hex } from './registers';
 
 interface Line { address: number; length: number; text: string; bytes: (number | null)[] }
 
-/** Instructions from `from` on, decoded linearly; unmapped bytes become "??". */
-function decodeFrom(t: Target, programs: Programs, from: number, count: number, syntax: Syntax): Line[] {
+/**
+ * Instructions from `from` on, decoded linearly: `count` of them, or those
+ * that start within `span` bytes. Unmapped bytes become "??".
+ */
+function decodeFrom(t: Target, programs: Programs, from: number, syntax: Syntax, count: number, span = Infinity): Line[] {
   const out: Line[] = [];
   let addr = from >>> 0;
-  while (out.length < count) {
+  const more = () => out.length < count && ((addr - from) >>> 0) < span;
+  while (more()) {
     const raw = t.read(addr, 16, false);
     if (raw[0] === null) {
-      out.push({ address: addr, length: 1, text: '??', bytes: [null] });
-      addr = (addr + 1) >>> 0;
+      // Memory is mapped by pages: the rest of this one is unreadable too, a "??" per byte without reading each.
+      do {
+        out.push({ address: addr, length: 1, text: '??', bytes: [null] });
+        addr = (addr + 1) >>> 0;
+      } while ((addr & 0xfff) !== 0 && more());
       continue;
     }
     let n = 0;
@@ -37,21 +46,22 @@ export function disassemble(t: Target, programs: Programs, address: number, inst
   const syntax: Syntax = flavor === 'intel' ? 'intel' : 'att';
   let lines: Line[];
   if (instructionOffset >= 0) {
-    lines = decodeFrom(t, programs, address, instructionOffset + count, syntax).slice(instructionOffset);
+    lines = decodeFrom(t, programs, address, syntax, instructionOffset + count).slice(instructionOffset);
   } else {
     // Back up to a boundary we trust: the function's start, if it is not too far; else a guess.
+    // Only the bytes up to the address are decoded, so the cost follows the distance.
     const back = -instructionOffset;
     const sym = programs.symbolAt(address);
     let start = sym && address - sym.address <= back * 15 + 4096 ? sym.address : (address - back * 8) >>> 0;
-    let before = decodeFrom(t, programs, start, back * 15 + 1, syntax).filter((l) => l.address < address);
+    let before = decodeFrom(t, programs, start, syntax, Infinity, (address - start) >>> 0);
     if (before.length < back) {
       start = (start - (back - before.length) * 8) >>> 0;
-      before = decodeFrom(t, programs, start, back * 15 + 1, syntax).filter((l) => l.address < address);
+      before = decodeFrom(t, programs, start, syntax, Infinity, (address - start) >>> 0);
     }
     const pad = Math.max(0, back - before.length);
     const padding: Line[] = Array.from({ length: pad }, (_, i) => ({ address: (address - back + i) >>> 0, length: 1, text: '??', bytes: [null] }));
     const kept = before.slice(before.length - (back - pad));
-    lines = [...padding, ...kept, ...decodeFrom(t, programs, address, Math.max(0, count + instructionOffset), syntax)].slice(0, count);
+    lines = [...padding, ...kept, ...decodeFrom(t, programs, address, syntax, Math.max(0, count + instructionOffset))].slice(0, count);
   }
   let lastFile = '';
   return lines.map((l) => {
