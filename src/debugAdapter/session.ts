@@ -809,8 +809,8 @@ export class LguestDebugSession extends GuardedDebugSession {
     if (!ref) return this.fail(response, `bad memory reference '${args.memoryReference}'`);
     const address = (ref.address + (args.offset ?? 0)) >>> 0;
     const data = Uint8Array.from(Buffer.from(args.data, 'base64'));
-    const written = t.write(address, data, ref.physical);
-    if (written < data.length && !args.allowPartial) return this.fail(response, `nothing is mapped at ${hex(address + written)}`);
+    const { written, refused } = t.write(address, data, ref.physical, args.allowPartial ?? false);
+    if (refused !== null && !args.allowPartial) return this.fail(response, refused);
     response.body = { bytesWritten: written };
     this.sendResponse(response);
     this.sendEvent(new MemoryEvent(args.memoryReference, args.offset ?? 0, written));

@@ -10,7 +10,8 @@
  * register page; CR2 is the faulting address and CR3 the shadow the Guest
  * ran on. Memory addresses are Guest-virtual, translated through the
  * Guest's own page tables without side effects; `phys:` addresses are
- * Guest-physical.
+ * Guest-physical. The Host's memory can be read (the Switcher's pages are
+ * mapped in every address space), but only the Guest's can be written.
  */
 import { Host, HostRunResult, StopPoint } from '../vm/lguest/host';
 import { Machine } from '../vm/machine';
@@ -21,6 +22,7 @@ import { getFlags } from '../vm/cpu/flags';
 import { peekTranslate } from '../vm/cpu/paging';
 import { guestWalk } from '../vm/lguest/inspect';
 import { REGS, RegName } from '../vm/lguest/layout';
+import { formatValue } from './expression';
 
 /** How a run or a step ended, as the session needs to know it. */
 export type Outcome =
@@ -269,15 +271,36 @@ export class Target {
     return ((b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0);
   }
 
-  /** Write bytes; returns how many were written before an unmapped one. */
-  write(address: number, data: Uint8Array, physical: boolean): number {
-    for (let i = 0; i < data.length; i++) {
+  /** The Guest's memory, from physical 0: all of the bare machine's; under the Host, what lies above it is the Host's. */
+  get guestMemoryBytes(): number {
+    return this.host ? this.host.guestBytes : this.mem.size;
+  }
+
+  /**
+   * Write bytes to the Guest's memory: all of them, or with `partial` those
+   * before the first that cannot be written. Returns how many were written and,
+   * if not all, why. The Host's memory (the Switcher's pages, its tables) can be
+   * read but not written: a write there kills the machine in a way that is
+   * none of lguest's.
+   */
+  write(address: number, data: Uint8Array, physical: boolean, partial: boolean): { written: number; refused: string | null } {
+    const targets: number[] = [];
+    let refused: string | null = null;
+    let pageBase = -1, pagePhys: number | null = null;
+    for (let i = 0; i < data.length && refused === null; i++) {
       const a = (address + i) >>> 0;
-      const p = physical ? a : this.translate(a);
-      if (p === null || p >= this.mem.size) return i;
-      this.mem.write8(p, data[i]);
+      if (!physical && (a & ~0xfff) !== pageBase) { pageBase = a & ~0xfff; pagePhys = this.translate(pageBase); }
+      const p = physical ? a : pagePhys === null ? null : pagePhys + (a & 0xfff);
+      if (p === null) refused = `nothing is mapped at ${formatValue(a)}`;
+      else if (p >= this.guestMemoryBytes) {
+        const where = physical ? `phys:${formatValue(p)} is` : `${formatValue(a)} maps to ${formatValue(p)},`;
+        refused = `${where} the Host's memory, not the Guest's (which ends at ${formatValue(this.guestMemoryBytes)}): `
+          + 'the debugger writes only to Guest memory';
+      } else targets.push(p);
     }
-    return data.length;
+    if (refused !== null && !partial) return { written: 0, refused };
+    targets.forEach((p, i) => this.mem.write8(p, data[i]));
+    return { written: targets.length, refused };
   }
 }
 

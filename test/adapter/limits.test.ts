@@ -4,12 +4,18 @@ import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { startClient, launchAndStop, topFrame, TOUR } from './client';
 
+/** The tour Guest's memory with the default 64 MiB: the Host's begins right above. */
+const GUEST_END = 64 << 20;
+
 describe('the adapter\'s limits', () => {
   let dc: DebugClient;
   afterEach(async () => { await dc?.stop(); });
 
   const attempt = (command: string, args: unknown) =>
     dc.customRequest(command, args).then((r) => r, (e: Error) => ({ success: false, message: e.message }) as DebugProtocol.Response);
+  const base64 = (bytes: number[]) => Buffer.from(bytes).toString('base64');
+  const readBytes = async (memoryReference: string, count: number) =>
+    [...Buffer.from((await dc.customRequest('readMemory', { memoryReference, count })).body.data, 'base64')];
 
   it('hardening item 4: disassemble refuses more than 10,000 instructions, or an offset beyond 10,000, and serves the limits', async () => {
     dc = await startClient();
@@ -29,6 +35,39 @@ describe('the adapter\'s limits', () => {
     const after = await dc.disassembleRequest({ memoryReference: eip, instructionOffset: 10_000, instructionCount: 10_000 });
     expect(after.body!.instructions).toHaveLength(10_000);
     expect(Number(after.body!.instructions[0].address)).toBeGreaterThanOrEqual(Number(eip) + 10_000);
+  });
+
+  it('hardening item 6: writes reach the Guest\'s memory only; the Host\'s can be read, and the Guest runs to its end', async () => {
+    dc = await startClient();
+    await launchAndStop(dc, { program: TOUR }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'kernel_main' }] }));
+    const switcher = await readBytes('0xffc00000', 16);
+    expect(switcher.some((b) => b !== 0)).toBe(true);
+    const refusals = [
+      [`phys:0x${GUEST_END.toString(16)}`, `phys:0x04000000 is the Host's memory, not the Guest's (which ends at 0x04000000)`],
+      ['0xffc00000', "0xffc00000 maps to 0x04000000, the Host's memory, not the Guest's (which ends at 0x04000000)"],
+    ];
+    for (const [memoryReference, message] of refusals) {
+      const r = await attempt('writeMemory', { memoryReference, data: base64([0xcc, 0xcc]) });
+      expect(r.success).toBe(false);
+      expect(r.message).toBe(`${message}: the debugger writes only to Guest memory`);
+    }
+    expect(await readBytes('0xffc00000', 16)).toEqual(switcher);
+    // Across the end of the Guest's memory: refused whole, or with allowPartial, written up to the end.
+    const edge = `phys:0x${(GUEST_END - 2).toString(16)}`;
+    const lastTwo = await readBytes(edge, 2);
+    expect((await attempt('writeMemory', { memoryReference: edge, data: base64([1, 2, 3, 4]) })).success).toBe(false);
+    expect(await readBytes(edge, 2)).toEqual(lastTwo);
+    const partial = await dc.customRequest('writeMemory', { memoryReference: edge, data: base64([1, 2, 3, 4]), allowPartial: true });
+    expect(partial.body.bytesWritten).toBe(2);
+    expect(await readBytes(edge, 2)).toEqual([1, 2]);
+    await dc.customRequest('writeMemory', { memoryReference: edge, data: base64(lastTwo) });
+    // Writes are bounded too: a MiB at most.
+    const big = await attempt('writeMemory', { memoryReference: 'phys:0x1000000', data: Buffer.alloc((1 << 20) + 1).toString('base64') });
+    expect(big.message).toBe('writeMemory: arguments.data must be at most 1048576 bytes');
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+    const exited = dc.waitForEvent('exited', 60_000) as Promise<DebugProtocol.ExitedEvent>;
+    await dc.continueRequest({ threadId: 1 });
+    expect((await exited).body.exitCode).toBe(0);
   });
 
   it('keeps the other requests bounded: readMemory takes a MiB at most, a stack trace any number of levels', async () => {

@@ -26,6 +26,7 @@ function gdt(c: Cpu): void {
   setDescriptor(c, 0x78, 0, 0xfffff, 0xb3);           // data, DPL 1
   setDescriptor(c, 0x88, 0, 0xfffff, 0x92);           // data, Accessed bit clear
   setDescriptor(c, 0x90, 0x4000, 0xf, 0x82, 0);       // LDT at 0x4000 with two entries
+  setDescriptor(c, 0x98, 0x5000, 0xfffff, 0x93, 0xc); // data, base 0x5000, limit 4 GiB
   c.mem.write32(0x4008, 0x0000ffff);                  // LDT entry 1 (selector 0x0c): data, base 0x6000
   c.mem.write32(0x400c, 0x00cf9300);
   c.mem.write16(0x400a, 0x6000);
@@ -47,6 +48,13 @@ describe('MOV to DS/ES/FS/GS', () => {
   it('an access that ends beyond the DS limit raises #GP(0); one that ends on it does not', () => {
     expect(run(withAx(0x30, `${MOV_DS} a1 fc 0f 00 00`)).history).toEqual([]);
     faultAt(run(withAx(0x30, `${MOV_DS} a1 fd 0f 00 00`)), 13, 0, CODE + 6);
+  });
+  it('an access past offset 0xffffffff of a 4 GiB segment with a base wraps around its linear addresses, as QEMU does', () => {
+    // SDM 5.3: with an effective limit of 4 GiB, such an access may or may not fault, as the implementation
+    // chooses. A flat segment never faults here, and QEMU (the reference) never faults on either: neither do we.
+    const t = run(withAx(0x98, `${MOV_DS} a1 fe ff ff ff`), {}, false, (c) => c.mem.write32(0x4ffe, 0x11223344));
+    expect(t.history).toEqual([]);
+    expect(regs(t.cpu).eax).toBe(0x11223344);
   });
   it('a segment override picks the segment: mov %es:(%eax)', () => {
     const t = run(withAx(0x30, '8e c0 26 8b 19'), { ecx: 0x20 }, false, (c) => c.mem.write32(0x5020, 77)); // mov %es:(%ecx),%ebx

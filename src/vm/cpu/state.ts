@@ -201,7 +201,9 @@ export class Cpu implements FaultState {
     if (!isCode && (attr & 0x4) !== 0) {
       const upper = (attr & ATTR_DB) !== 0 ? 0xffffffff : 0xffff;
       if (o <= limit || last > upper) raise(this, fault, 0);
-    } else if (last > limit) {
+    } else if (last > limit && limit !== 0xffffffff) {
+      // Past the end of a 4 GiB segment the SDM (5.3) lets the implementation choose: QEMU, and our own
+      // flat segments, wrap around.
       raise(this, fault, 0);
     }
     return (this.segBase[seg] + o) | 0;
