@@ -10,6 +10,8 @@ const entries = [
   // A developer's tool, not part of the product: lockstep against QEMU.
   ['test/oracle/cli.ts', 'dist/oracle.js'],
   ['test/oracle/record.ts', 'dist/oracle-record.js'],
+  // Another: a fuzzing campaign against the debug adapter's protocol edge.
+  ['scripts/fuzz-dap.ts', 'dist/fuzz-dap.js'],
   // Another: the Host-fuzzing campaign (npm run fuzz).
   ['scripts/fuzz-host.ts', 'dist/fuzz-host.js'],
 ].filter(([src]) => existsSync(src));
