@@ -21,6 +21,7 @@ import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
 const PAGE_TABLES = 'src/vm/lguest/pageTables.ts';
+const DECIDE = 'src/vm/lguest/decide.ts';
 const PAGERULES = 'test/lguest/pagerules.test.ts';
 const FAULTS = 'test/lguest/faults.test.ts';
 const FUZZ = 'test/lguest/fuzz.test.ts';
@@ -31,68 +32,68 @@ const SHOWN = 3;
 const MUTANTS = [
   {
     name: 'read-only until dirty: every page mapped writable at once',
-    file: PAGE_TABLES, from: 'const writable = (gpte & _PAGE_DIRTY) !== 0;', to: 'const writable = true;',
+    file: DECIDE, from: 'const writable = (gpte & _PAGE_DIRTY) !== 0;', to: 'const writable = true;',
     tests: [PAGERULES],
   },
   {
     name: 'user/kernel: ring 3 may use a kernel page',
-    file: PAGE_TABLES, from: '    if ((errcode & 4) !== 0 && (gpte & _PAGE_USER) === 0) return false;\n', to: '',
+    file: DECIDE, from: "  if ((errcode & 4) !== 0 && (gpte & _PAGE_USER) === 0) return { kind: 'guest', why: 'its entry is the kernel\\'s and this is ring 3' };\n", to: '',
     // The fuzz test too: without the rule, some seeds make the Host fix the same fault for ever (a hang).
     tests: [PAGERULES, FUZZ], env: { LGUEST_FUZZ_SEEDS: '10' },
   },
   {
     name: 'write to read-only: a write may use a read-only page',
-    file: PAGE_TABLES, from: '    if ((errcode & 2) !== 0 && (gpte & _PAGE_RW) === 0) return false;\n', to: '',
+    file: DECIDE, from: "  if ((errcode & 2) !== 0 && (gpte & _PAGE_RW) === 0) return { kind: 'guest', why: 'its entry is read-only and this is a write' };\n", to: '',
     tests: [PAGERULES],
   },
   {
     name: 'present: a page table entry that is not present is mapped',
-    file: PAGE_TABLES, from: '    if ((gpte & _PAGE_PRESENT) === 0) return false;\n', to: '',
+    file: DECIDE, from: "  if ((gpte & _PAGE_PRESENT) === 0) return { kind: 'guest', why: 'its page table entry is not present' };\n", to: '',
     tests: [PAGERULES],
   },
   {
     name: 'present: a page directory entry that is not present is followed',
-    file: PAGE_TABLES, from: '      if ((gpgd & _PAGE_PRESENT) === 0) return false;\n', to: '',
+    file: DECIDE, from: "    if ((gpgd & _PAGE_PRESENT) === 0) return { kind: 'guest', why: 'its page directory entry is not present' };\n", to: '',
     tests: [PAGERULES],
   },
   {
     name: 'accessed: A is not set in the Guest\'s entry',
-    file: PAGE_TABLES, from: '    gpte |= _PAGE_ACCESSED;\n', to: '',
+    file: DECIDE, from: '  gpte |= _PAGE_ACCESSED;\n', to: '',
     tests: [PAGERULES],
   },
   {
     name: 'dirty: D is not set in the Guest\'s entry on a write',
-    file: PAGE_TABLES, from: '    if ((errcode & 2) !== 0) gpte |= _PAGE_DIRTY;\n', to: '',
+    file: DECIDE, from: '  if ((errcode & 2) !== 0) gpte |= _PAGE_DIRTY;\n', to: '',
     tests: [PAGERULES],
   },
   {
     name: 'the Switcher\'s addresses are filled from the Guest\'s tables',
-    file: PAGE_TABLES, from: '    if (vaddr >= SWITCHER_ADDR) return false;\n', to: '',
+    file: DECIDE, from: '  if (vaddr >= SWITCHER_ADDR) return { kind: \'guest\', why: "the Switcher\'s pages are never the Guest\'s" };\n', to: '',
     tests: [PAGERULES],
   },
   {
     name: 'PSE kill: a page table entry with PSE is used',
-    file: PAGE_TABLES, from: '(gpte & _PAGE_PSE) !== 0 || pfnOf(gpte) >= this.lg.pfnLimit', to: 'pfnOf(gpte) >= this.lg.pfnLimit',
+    file: DECIDE, from: '(gpte & _PAGE_PSE) !== 0 || gpte >>> 12 >= lg.pfnLimit', to: 'gpte >>> 12 >= lg.pfnLimit',
     tests: [FAULTS, PAGERULES],
   },
   {
     name: 'past-memory kill: a page table entry past memory is used',
-    file: PAGE_TABLES, from: '(gpte & _PAGE_PSE) !== 0 || pfnOf(gpte) >= this.lg.pfnLimit', to: '(gpte & _PAGE_PSE) !== 0',
+    file: DECIDE, from: '(gpte & _PAGE_PSE) !== 0 || gpte >>> 12 >= lg.pfnLimit', to: '(gpte & _PAGE_PSE) !== 0',
     tests: [FAULTS, PAGERULES],
   },
   {
     name: 'directory entry kill: any flags (PSE among them) are used',
-    file: PAGE_TABLES, from: '(gpgd & FLAGS & ~_PAGE_TABLE) !== 0 || pfnOf(gpgd) >= this.lg.pfnLimit', to: 'pfnOf(gpgd) >= this.lg.pfnLimit',
+    file: DECIDE, from: '(gpgd & FLAGS & ~_PAGE_TABLE) !== 0 || gpgd >>> 12 >= lg.pfnLimit', to: 'gpgd >>> 12 >= lg.pfnLimit',
     tests: [FAULTS],
   },
   {
     name: 'past-memory kill: a page directory entry past memory is followed',
-    file: PAGE_TABLES, from: '(gpgd & FLAGS & ~_PAGE_TABLE) !== 0 || pfnOf(gpgd) >= this.lg.pfnLimit', to: '(gpgd & FLAGS & ~_PAGE_TABLE) !== 0',
+    file: DECIDE, from: '(gpgd & FLAGS & ~_PAGE_TABLE) !== 0 || gpgd >>> 12 >= lg.pfnLimit', to: '(gpgd & FLAGS & ~_PAGE_TABLE) !== 0',
     tests: [FAULTS],
   },
   {
     name: 'SET_PTE: an accessed entry goes in unchecked',
-    file: PAGE_TABLES, from: '      if (!this.checkGpte(gpte)) return;\n', to: '',
+    file: PAGE_TABLES, from: "      if (badGpte(this.lg, gpte)) {\n        this.lg.kill('bad page table entry');\n        return;\n      }\n", to: '',
     tests: [PAGERULES],
   },
   {

@@ -147,7 +147,7 @@ export class LguestDebugSession extends GuardedDebugSession {
     }
     this.target = target;
     if (target.host) {
-      target.host.shouldStop = (p) => this.shouldStop(p);
+      target.host.observer = { stopAt: (p) => this.shouldStop(p) };
       target.host.onEvent = (e) => {
         this.traps.add(e);
         if (e.kind === 'restart') {

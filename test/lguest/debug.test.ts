@@ -34,7 +34,7 @@ function switchToGuestPath(start: number): number[] {
 
 /** Run to the end, collecting every stop, resuming after each. */
 function collect(h: Host, stop: (p: StopPoint) => boolean): StopPoint[] {
-  h.shouldStop = stop;
+  h.observer = { stopAt: stop };
   const seen: StopPoint[] = [];
   for (;;) {
     const r = h.run(100_000_000);
@@ -100,7 +100,7 @@ describe('debugging a Guest under the Host', () => {
   it('stops just before a kill, with the reason, and then ends the run', () => {
     const h = new Host({ memoryMiB: 8 });
     h.boot(new Uint8Array(readFileSync(join(ROOT, 'guests/lguest/faults/build/ud2.elf'))), 'ud2.elf');
-    h.shouldStop = (p) => p.kind === 'killed';
+    h.observer = { stopAt: (p) => p.kind === 'killed' };
     const r = h.run();
     expect(r).toMatchObject({ kind: 'stop', point: { kind: 'killed', reason: expect.stringMatching(/^unhandled trap 6 at 0x/) } });
     expect(h.run()).toMatchObject({ kind: 'killed' });

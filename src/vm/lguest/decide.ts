@@ -47,6 +47,8 @@ export function gpteToSpte(gpte: number): number {
 export interface PageFix {
   kind: 'fix';
   vaddr: number;
+  /** The access was a write (else a read or a fetch). */
+  write: boolean;
   /** Where the Guest's entry is, to set its accessed (and dirty) bits; null in boot mode, which has none. */
   gpteAddr: number | null;
   /** The Guest's entry as it will be: accessed, and dirty for a write. */
@@ -100,7 +102,7 @@ export function planDemandPage(lg: Lguest, vaddr: number, errcode: number): Page
   const spde = lg.mem.read32(lg.pageTables.shadowCr3 + (vaddr >>> 22) * 4);
   if ((spde & _PAGE_PRESENT) === 0 && lg.world.pool.available === 0) return kill('out of memory allocating pte page');
   const writable = (gpte & _PAGE_DIRTY) !== 0;
-  return { kind: 'fix', vaddr, gpteAddr, gpte, pgdFlags: gpgd, spte: gpteToSpte(writable ? gpte : gpte & ~_PAGE_RW), writable };
+  return { kind: 'fix', vaddr, write: (errcode & 2) !== 0, gpteAddr, gpte, pgdFlags: gpgd, spte: gpteToSpte(writable ? gpte : gpte & ~_PAGE_RW), writable };
 }
 
 // ---- Reflecting a trap or an interrupt ----------------------------------------------------------
@@ -271,14 +273,18 @@ export function planEmulation(lg: Lguest): Emulation | Kill | null {
 
 // ---- lguest_arch_handle_trap ----------------------------------------------------------------
 
+/**
+ * What the Host does with a trap. For a page fault that is the Guest's own
+ * (`pageFault`), CR2 goes into lguest_data first, whether the Guest has a
+ * handler for it or is killed for having none.
+ */
 export type TrapDecision =
   | { action: 'fixed'; fix: PageFix }
   | { action: 'emulated'; emulation: Emulation }
-  /** Handed to the Guest's handler; for a page fault, after CR2 goes into lguest_data (`why`: why it is the Guest's). */
-  | { action: 'reflected'; reflection: Reflection; why?: string }
+  | { action: 'reflected'; reflection: Reflection; pageFault?: PageFaultForGuest }
   | { action: 'hypercall' }
   | { action: 'host-interrupt' }
-  | { action: 'killed'; reason: string };
+  | { action: 'killed'; reason: string; pageFault?: PageFaultForGuest };
 
 /**
  * What the Host will do with trap `trap` (error code `errcode`, CR2 `cr2`)
@@ -298,7 +304,7 @@ export function decideTrap(lg: Lguest, trap: number, errcode: number, cr2: numbe
       if (p.kind === 'fix') return { action: 'fixed', fix: p };
       if (p.kind === 'kill') return { action: 'killed', reason: p.reason };
       const d = reflectOrKill(lg, trap, errcode, cr2);
-      return d.action === 'reflected' ? { ...d, why: p.why } : d;
+      return d.action === 'reflected' || d.action === 'killed' ? { ...d, pageFault: p } : d;
     }
     case LGUEST_TRAP_ENTRY:
       return { action: 'hypercall' };

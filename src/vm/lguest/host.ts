@@ -11,26 +11,28 @@
  * its neighbours, playing the Host kernel's C code, in no virtual time.
  */
 import { PhysicalMemory } from '../cpu/memory';
-import { Cpu, CS, EAX, EBX, ESP, CR0_TS } from '../cpu/state';
+import { Cpu, CS } from '../cpu/state';
 import { Executor, Exit } from '../cpu/executor';
-import { peekTranslate } from '../cpu/paging';
 import { IoPorts } from '../ioports';
 import { ImageError } from '../elf';
-import { HostWorld } from './hostWorld';
-import { Lguest, Death, LguestOptions, CHANGED_IDT, CHANGED_GDT, CHANGED_GDT_TLS, hexC } from './lguest';
-import { ShadowPageTables } from './pageTables';
-import { setupGuestGdt, copyGdt } from './segments';
-import { copyTraps, deliverTrap, couldBeSyscall, interruptPending, tryDeliverInterrupt, setInterrupt } from './traps';
-import { doHypercalls } from './hypercalls';
-import { emulateInsn } from './emulate';
-import { launch } from './launcher';
 import { findMultibootHeader } from '../multiboot';
-import type { TrapAction, HostEvent } from './events';
+import { HostWorld } from './hostWorld';
+import { Lguest, Death, LguestOptions, hexC } from './lguest';
+import { ShadowPageTables } from './pageTables';
+import { setupGuestGdt } from './segments';
+import { interruptPending, tryDeliverInterrupt, setInterrupt } from './traps';
+import { doHypercalls } from './hypercalls';
+import { launch } from './launcher';
+import { decideTrap } from './decide';
+import { setupRegs, enterSwitcher, backFromSwitcher, trapPoint, handleTrap, directTrapPoint } from './x86';
+import type { HostEvent } from './events';
+import type { HostObserver, StopPoint } from './observer';
 import {
-  HOST_RETURN_PORT, SWITCHER_PAGES, PAGES_HOST_CR3, PAGES_GUEST_TSS, HOST_REGION_SIZE, GUEST_KERNEL_CS, GUEST_KERNEL_DS,
-  BOOT_EFLAGS, IMPOSSIBLE_TRAP, LGUEST_TRAP_ENTRY, HOST_TIMER_VECTOR, HOST_KERNEL_CS, DEFAULT_EPOCH_SECONDS, REG_NAMES, LGUEST_IRQS,
-  LGUEST_DATA, LHCALL_RING_SIZE, HCALL_ARGS_SIZE, FIRST_EXTERNAL_VECTOR,
+  HOST_RETURN_PORT, HOST_REGION_SIZE, GUEST_KERNEL_CS, HOST_TIMER_VECTOR, DEFAULT_EPOCH_SECONDS, LGUEST_IRQS, LGUEST_DATA,
+  LHCALL_RING_SIZE, HCALL_ARGS_SIZE, FIRST_EXTERNAL_VECTOR,
 } from './layout';
+
+export type { StopPoint, HostObserver } from './observer';
 
 export interface HostOptions {
   /** Guest memory in MiB (default 64). */
@@ -47,16 +49,6 @@ export interface HostOptions {
   compileAfter?: number;
 }
 
-/**
- * A place where the debugger may stop the Host: a trap the Host is about to
- * handle (or one the CPU delivered straight to the Guest), a hypercall it is
- * about to run, a Guest it has just killed.
- */
-export type StopPoint =
-  | { kind: 'trap'; trap: number; errcode: number; cr2: number; eip: number; cs: number; eax: number; direct: boolean; irq?: number }
-  | { kind: 'hypercall'; nr: number; args: [number, number, number, number]; async: boolean }
-  | { kind: 'killed'; reason: string };
-
 /** Why a run ended. */
 export type HostRunResult =
   | { kind: 'exit'; status: number }
@@ -68,7 +60,7 @@ export type HostRunResult =
   | { kind: 'stopped' }
   /** EIP reached one of the debugger's breakpoints. */
   | { kind: 'breakpoint' }
-  /** The debugger's shouldStop said so. */
+  /** The observer asked to stop here. */
   | { kind: 'stop'; point: StopPoint }
   /** stepInstruction finished its step. */
   | { kind: 'step' };
@@ -89,18 +81,16 @@ export class Host {
   inGuest = false;
   /** Times the Guest was restarted (SHUTDOWN with RESTART). */
   restarts = 0;
+  /** Whoever watches the Host (the debugger): asked at each place a run may stop. */
+  observer: HostObserver | null = null;
   private backInHost = false;
   private booted = false;
-  /** The Switcher came back with a trap the Host has not handled yet (and CR2 as it was then). */
-  private trapPending: { cr2: number } | null = null;
-  /** The debugger's filter: a stop point for which it returns true ends the run there. */
-  shouldStop: ((p: StopPoint) => boolean) | null = null;
-  /** The stop point a run returned last: the next run goes past it instead of stopping again. */
-  private passing: StopPoint['kind'] | null = null;
-  /** A trap the CPU delivered straight to the Guest, which the debugger wants to stop at. */
-  private directStop: StopPoint | null = null;
-  /** A stop point hostStep found (a hypercall). */
-  private hostStop: StopPoint | null = null;
+  /** The Switcher came back with a trap the Host has not handled yet: CR2 as it was then. */
+  private trapCr2: number | null = null;
+  /** The kind of stop point the last run stopped at: the next run goes on from it without asking again. */
+  private resumingFrom: StopPoint['kind'] | null = null;
+  /** A stop the observer asked for where the run cannot end at once (inside the CPU's run, before a hypercall). */
+  private deferredStop: StopPoint | null = null;
   private stopRequested = false;
   private readonly options: LguestOptions;
   private image: Uint8Array | null = null;
@@ -122,31 +112,19 @@ export class Host {
       read: () => 0xff,
       write: () => { this.backInHost = true; this.executor.requestStop(); },
     });
-    this.cpu.onVector = (vector, _code, eip) => {
+    this.cpu.onVector = (vector, code, eip) => {
       // A gate into the Guest's kernel code, not a Switcher stub: the CPU went straight to the Guest.
-      if (this.cpu.segSel[CS] === GUEST_KERNEL_CS && this.inGuest) {
-        this.lg.stats.direct[vector]++;
-        this.lg.emit({ kind: 'direct', vector, eip: eip >>> 0, time: this.cpu.instructions });
-        if (this.shouldStop !== null) {
-          const c = this.cpu;
-          // The frame the CPU just pushed: EIP, CS (of the trapping code) above an error code if any.
-          const code = _code >= 0 ? _code : 0;
-          const point: StopPoint = { kind: 'trap', trap: vector, errcode: code, cr2: c.cr2 >>> 0, eip: eip >>> 0, cs: this.frameCs(_code >= 0), eax: c.r32[EAX] >>> 0, direct: true };
-          if (this.shouldStop(point)) {
-            this.directStop = point;
-            this.executor.requestStop();
-          }
+      if (this.cpu.segSel[CS] !== GUEST_KERNEL_CS || !this.inGuest) return;
+      this.lg.stats.direct[vector]++;
+      this.lg.emit({ kind: 'direct', vector, eip: eip >>> 0, time: this.cpu.instructions });
+      if (this.observer !== null) {
+        const point = directTrapPoint(this.cpu, vector, code, eip);
+        if (this.observer.stopAt(point)) {
+          this.deferredStop = point;
+          this.executor.requestStop();
         }
       }
     };
-  }
-
-  /** The CS a trap frame on the current (ring 1) stack holds: whether the trap came from ring 3. */
-  private frameCs(hasCode: boolean): number {
-    const c = this.cpu;
-    const sp = (c.segBase[2] + c.r32[ESP] + (hasCode ? 8 : 4)) >>> 0;
-    const phys = peekTranslate(c, sp);
-    return phys === null ? 0 : this.mem.read16(phys);
   }
 
   set onEvent(f: ((e: HostEvent) => void) | null) {
@@ -186,14 +164,7 @@ export class Host {
     lg.pageTables = new ShadowPageTables(lg);
     lg.pageTables.init();
     setupGuestGdt(lg);
-    // lguest_arch_setup_regs: ring 1 on the flat kernel segments, interrupts on, ESI = boot_params.
-    for (const r of REG_NAMES) lg.setReg(r, 0);
-    lg.setReg('eip', entry);
-    lg.setReg('cs', GUEST_KERNEL_CS);
-    lg.setReg('ds', GUEST_KERNEL_DS);
-    lg.setReg('es', GUEST_KERNEL_DS);
-    lg.setReg('ss', GUEST_KERNEL_DS);
-    lg.setReg('eflags', BOOT_EFLAGS);
+    setupRegs(lg, entry);
     this.lg = lg;
     this.inGuest = false;
   }
@@ -206,7 +177,7 @@ export class Host {
 
   /** Run until the Guest ends, a stop is asked for, or `maxInstructions` more instructions (virtual ns) have passed. */
   run(maxInstructions = Infinity): HostRunResult {
-    return this.loop(maxInstructions, null);
+    return this.runGuest(maxInstructions, null);
   }
 
   /**
@@ -218,7 +189,7 @@ export class Host {
    * Breakpoints and stop points on the way end a step early, as in a run.
    */
   stepInstruction(intoSwitcher: boolean, maxInstructions = 100_000_000): HostRunResult {
-    return this.loop(maxInstructions, { intoSwitcher });
+    return this.runGuest(maxInstructions, { intoSwitcher });
   }
 
   /** Where the CPU runs the Guest itself (not the Switcher, not the Host). */
@@ -226,18 +197,20 @@ export class Host {
     return this.inGuest && this.cpu.cpl !== 0;
   }
 
-  private loop(maxInstructions: number, step: { intoSwitcher: boolean } | null): HostRunResult {
+  /**
+   * run_guest: until the Guest is dead or something stops the run, handle
+   * the trap that brought it back, run its hypercalls, deliver an interrupt,
+   * sleep while it halts, and run it once more.
+   */
+  private runGuest(maxInstructions: number, step: Step | null): HostRunResult {
     if (this.image === null) throw new Error('no Guest: boot one first');
     const c = this.cpu;
     const end = c.instructions + maxInstructions;
-    // Where the Guest is when the step starts: a step that only went through the Host and back (a fault
-    // the Host fixed) has not moved it, and goes on.
-    const startEip = this.inGuestCode ? c.eip >>> 0 : this.lg.reg('eip'), startCs = this.inGuestCode ? c.segSel[CS] : this.lg.reg('cs');
+    const from = this.guestPosition();
     for (;;) {
       const lg = this.lg;
       if (lg.dead !== null && !this.inGuest) {
-        if (lg.dead.kind === 'killed' && this.stopHere({ kind: 'killed', reason: lg.dead.reason })) return { kind: 'stop', point: { kind: 'killed', reason: lg.dead.reason } };
-        const r = this.ending(lg.dead);
+        const r = this.afterDeath(lg.dead);
         if (r !== null) return r;
         continue;
       }
@@ -245,108 +218,94 @@ export class Host {
         this.stopRequested = false;
         return { kind: 'stopped' };
       }
-      if (this.trapPending !== null) {
-        const point = this.pendingTrapPoint();
-        if (this.stopHere(point)) return { kind: 'stop', point };
-        const { cr2 } = this.trapPending;
-        this.trapPending = null;
-        this.handleTrap(cr2);
+      if (this.trapCr2 !== null) {
+        // lguest_arch_handle_trap, as decided before anything is done (the debugger sees the decision).
+        const decision = decideTrap(lg, lg.reg('trapnum'), lg.reg('errcode'), this.trapCr2);
+        if (this.observer !== null) {
+          const point = trapPoint(lg, this.trapCr2, decision);
+          if (this.stopHere(point)) return { kind: 'stop', point };
+        }
+        handleTrap(lg, this.trapCr2, decision);
+        this.trapCr2 = null;
         if (step?.intoSwitcher) return { kind: 'step' };
         continue;
       }
       if (lg.timerDeadline !== null && c.instructions >= lg.timerDeadline) this.timerFires();
       if (!this.inGuest) {
-        if (this.hostStep(end)) return { kind: 'limit' };
-        if (this.hostStop !== null) {
-          const point = this.hostStop;
-          this.hostStop = null;
-          return { kind: 'stop', point };
-        }
+        if (this.hostTurn(end)) return { kind: 'limit' };
+        if (this.deferredStop !== null) return this.deferred();
         if (step?.intoSwitcher && (this.inGuest || lg.dead !== null)) return { kind: 'step' };
         continue;
       }
-      let budget = Math.min(end - c.instructions, step !== null ? 1 : SLICE);
-      if (budget <= 0) return { kind: 'limit' };
-      if (lg.timerDeadline !== null) budget = Math.min(budget, lg.timerDeadline - c.instructions);
-      const fromGuest = c.cpl !== 0;
-      const exit = this.executor.run(budget);
-      if (this.backInHost) {
-        this.backInHost = false;
-        this.inGuest = false;
-        this.afterRun();
-        if (step?.intoSwitcher) return { kind: 'step' };
-        continue;
-      }
-      switch (exit) {
-        case Exit.STOPPED:
-          if (this.directStop !== null) {
-            const point = this.directStop;
-            this.directStop = null;
-            return { kind: 'stop', point };
-          }
-          this.stopRequested = false;
-          return { kind: 'stopped' };
-        case Exit.BREAKPOINT:
-          return { kind: 'breakpoint' };
-        case Exit.SHUTDOWN:
-          // Only a broken Switcher or Host could get here: every Guest fault has somewhere to go.
-          this.inGuest = false;
-          lg.kill(`the CPU shut down: ${c.shutdownReason ?? 'triple fault'}`);
-          c.shutdownReason = null;
-          continue;
-        case Exit.HALTED:
-          this.inGuest = false;
-          lg.kill(`the CPU halted at ${hexC(c.eip)} in the Host's context`);
-          continue;
-        case Exit.LIMIT:
-          break;
-      }
-      // A step is one instruction; one that left the Guest ends when the Guest is back in charge somewhere new.
-      if (step !== null && (step.intoSwitcher || (c.cpl !== 0 && (fromGuest || c.eip >>> 0 !== startEip || c.segSel[CS] !== startCs)))) return { kind: 'step' };
+      const r = this.runOnce(end, step, from);
+      if (r !== null) return r;
     }
   }
 
-  /** Would try_deliver_interrupt put this IRQ into the Guest now (not just mark it pending)? */
-  private willDeliver(irq: number): boolean {
-    const lg = this.lg;
-    if (!lg.halted && lg.dataRead('irq_enabled') === 0) return false;
-    return (lg.idt[(FIRST_EXTERNAL_VECTOR + irq) * 2 + 1] & 0x8000) !== 0;
+  /** Where the Guest is (its EIP and CS, live or as saved): a step that went through the Host and back has not moved it. */
+  private guestPosition(): { eip: number; cs: number } {
+    if (this.inGuestCode) return { eip: this.cpu.eip >>> 0, cs: this.cpu.segSel[CS] };
+    return { eip: this.lg.reg('eip'), cs: this.lg.reg('cs') };
   }
 
-  /** stopHere: a pending stop point the debugger wants, unless this run is going past it. */
+  /**
+   * Run the CPU (the Switcher, then the Guest) for a slice, or one
+   * instruction when stepping; null to go round the loop again.
+   */
+  private runOnce(end: number, step: Step | null, from: { eip: number; cs: number }): HostRunResult | null {
+    const c = this.cpu, lg = this.lg;
+    let budget = Math.min(end - c.instructions, step !== null ? 1 : SLICE);
+    if (budget <= 0) return { kind: 'limit' };
+    if (lg.timerDeadline !== null) budget = Math.min(budget, lg.timerDeadline - c.instructions);
+    const fromGuest = c.cpl !== 0;
+    const exit = this.executor.run(budget);
+    if (this.backInHost) {
+      this.backInHost = false;
+      this.inGuest = false;
+      this.trapCr2 = backFromSwitcher(c);
+      return step?.intoSwitcher ? { kind: 'step' } : null;
+    }
+    switch (exit) {
+      case Exit.STOPPED:
+        if (this.deferredStop !== null) return this.deferred();
+        this.stopRequested = false;
+        return { kind: 'stopped' };
+      case Exit.BREAKPOINT:
+        return { kind: 'breakpoint' };
+      case Exit.SHUTDOWN:
+        // Only a broken Switcher or Host could get here: every Guest fault has somewhere to go.
+        this.inGuest = false;
+        lg.kill(`the CPU shut down: ${c.shutdownReason ?? 'triple fault'}`);
+        c.shutdownReason = null;
+        return null;
+      case Exit.HALTED:
+        this.inGuest = false;
+        lg.kill(`the CPU halted at ${hexC(c.eip)} in the Host's context`);
+        return null;
+      case Exit.LIMIT:
+        break;
+    }
+    // A step is one instruction; one that left the Guest ends when the Guest is back in charge somewhere new.
+    const moved = fromGuest || c.eip >>> 0 !== from.eip || c.segSel[CS] !== from.cs;
+    if (step !== null && (step.intoSwitcher || (c.cpl !== 0 && moved))) return { kind: 'step' };
+    return null;
+  }
+
+  /** Ask the observer about a stop point, unless this run is going on from it. */
   private stopHere(p: StopPoint): boolean {
-    if (this.passing === p.kind) {
-      this.passing = null;
+    if (this.resumingFrom === p.kind) {
+      this.resumingFrom = null;
       return false;
     }
-    if (this.shouldStop === null || !this.shouldStop(p)) return false;
-    this.passing = p.kind;
+    if (this.observer === null || !this.observer.stopAt(p)) return false;
+    this.resumingFrom = p.kind;
     return true;
   }
 
-  /** The trap waiting for the Host, as a stop point. */
-  private pendingTrapPoint(): StopPoint {
-    const lg = this.lg;
-    return {
-      kind: 'trap', trap: lg.reg('trapnum'), errcode: lg.reg('errcode'), cr2: this.trapPending!.cr2, eip: lg.reg('eip'), cs: lg.reg('cs'),
-      eax: lg.reg('eax'), direct: false,
-    };
-  }
-
-  /** The hypercalls the Host is about to run (the ring's, then the one in the registers): the first the debugger wants. */
-  private hypercallPoint(): StopPoint | null {
-    const lg = this.lg, m = this.mem;
-    const calls: StopPoint[] = [];
-    if (lg.lguestData !== null) {
-      const base = lg.lguestData;
-      for (let i = 0, n = lg.nextHcall; i < LHCALL_RING_SIZE && m.read8(base + LGUEST_DATA.hcall_status + n) !== 0xff; i++, n = (n + 1) % LHCALL_RING_SIZE) {
-        const at = base + LGUEST_DATA.hcalls + n * HCALL_ARGS_SIZE;
-        const w = (k: number) => m.read32(at + k * 4) >>> 0;
-        calls.push({ kind: 'hypercall', nr: w(0), args: [w(1), w(2), w(3), w(4)], async: true });
-      }
-    }
-    calls.push({ kind: 'hypercall', nr: lg.reg('eax'), args: [lg.reg('ebx'), lg.reg('ecx'), lg.reg('edx'), lg.reg('esi')], async: false });
-    return calls.find((p) => this.shouldStop!(p)) ?? null;
+  private deferred(): HostRunResult {
+    const point = this.deferredStop!;
+    this.deferredStop = null;
+    return { kind: 'stop', point };
   }
 
   /** The Guest's timer is due: IRQ 0 is pending, and the Host's timer pulls the Host in if the Guest is running. */
@@ -357,15 +316,17 @@ export class Host {
   }
 
   /**
-   * One turn of run_guest's loop in the Host. Returns true if the
-   * instruction budget ran out while the Guest slept.
+   * One turn of run_guest's loop in the Host: hypercalls, an interrupt,
+   * sleep or enter the Guest. Returns true if the instruction budget ran
+   * out while the Guest slept. A stop the observer asks for is left in
+   * deferredStop, before the Host acts.
    */
-  private hostStep(end: number): boolean {
+  private hostTurn(end: number): boolean {
     const lg = this.lg, c = this.cpu;
     if (lg.hcallPending) {
-      const point = this.shouldStop !== null ? this.hypercallPoint() : null;
+      const point = this.observer !== null ? this.hypercallPoint() : null;
       if (point !== null && this.stopHere(point)) {
-        this.hostStop = point;
+        this.deferredStop = point;
         return false;
       }
       doHypercalls(lg);
@@ -374,10 +335,13 @@ export class Host {
     const { irq, more } = interruptPending(lg);
     if (irq < LGUEST_IRQS) {
       // The debugger may stop at the delivery of a virtual interrupt, as at any other vector.
-      if (this.shouldStop !== null && this.willDeliver(irq)) {
-        const point: StopPoint = { kind: 'trap', trap: FIRST_EXTERNAL_VECTOR + irq, errcode: 0, cr2: c.cr2 >>> 0, eip: lg.reg('eip'), cs: lg.reg('cs'), eax: lg.reg('eax'), direct: false, irq };
+      if (this.observer !== null && this.willDeliver(irq)) {
+        const point: StopPoint = {
+          kind: 'trap', trap: FIRST_EXTERNAL_VECTOR + irq, errcode: 0, cr2: c.cr2 >>> 0, eip: lg.reg('eip'), cs: lg.reg('cs'),
+          eax: lg.reg('eax'), direct: false, irq,
+        };
         if (this.stopHere(point)) {
-          this.hostStop = point;
+          this.deferredStop = point;
           return false;
         }
       }
@@ -396,89 +360,40 @@ export class Host {
       c.instructions = Math.max(c.instructions, wake);
       return c.instructions >= end && lg.timerDeadline > end;
     }
-    this.enterGuest();
+    enterSwitcher(lg, c);
+    this.inGuest = true;
     return false;
   }
 
-  /** copy_in_guest_info: bring the real GDT, IDT, TSS and Switcher mapping up to date. */
-  private copyInGuestInfo(): void {
-    const lg = this.lg, m = this.mem, state = this.world.statePage - 0x1000;
-    m.write32(state + PAGES_HOST_CR3, this.world.hostPgdir);
-    lg.pageTables.mapSwitcherInGuest();
-    m.write32(state + PAGES_GUEST_TSS + 12, lg.esp1);
-    m.write32(state + PAGES_GUEST_TSS + 16, lg.ss1);
-    if ((lg.changed & CHANGED_IDT) !== 0) copyTraps(lg);
-    if ((lg.changed & CHANGED_GDT) !== 0) copyGdt(lg, false);
-    else if ((lg.changed & CHANGED_GDT_TLS) !== 0) copyGdt(lg, true);
-    lg.changed = 0;
-  }
-
-  /** run_guest_once: the CPU, in the Host, calls into the Switcher with the pages and the shadow CR3. */
-  private enterGuest(): void {
-    const lg = this.lg, c = this.cpu;
-    this.copyInGuestInfo();
-    lg.setReg('trapnum', IMPOSSIBLE_TRAP);
-    // SYSENTER would land at ring 0: off while the Guest runs.
-    c.msrSysenterCs = 0;
-    if (lg.ts !== 0) c.cr0 |= CR0_TS;
-    c.eip = this.world.image.runGuestOnce;
-    c.r32[ESP] = this.world.hostStackTop;
-    c.r32[EAX] = SWITCHER_PAGES;
-    c.r32[EBX] = lg.pageTables.shadowCr3;
-    lg.stats.entries++;
-    this.inGuest = true;
-  }
-
-  /** Back from the Switcher: restore what enterGuest changed and handle the trap. */
-  private afterRun(): void {
-    const c = this.cpu;
-    c.intrLine = false; // the Host is here now: its timer has nothing more to pull in
-    c.msrSysenterCs = HOST_KERNEL_CS;
-    c.cr0 &= ~CR0_TS;
-    // The C code grabs CR2 at once, before anything can fault again.
-    this.trapPending = { cr2: c.cr2 >>> 0 };
-  }
-
-  /** lguest_arch_handle_trap. */
-  private handleTrap(cr2: number): void {
+  /** Would try_deliver_interrupt put this IRQ into the Guest now (not just mark it pending)? */
+  private willDeliver(irq: number): boolean {
     const lg = this.lg;
-    const trap = lg.reg('trapnum'), errcode = lg.reg('errcode'), eip = lg.reg('eip');
-    lg.stats.exits[Math.min(trap, 256)]++;
-    let action: TrapAction;
-    const reflect = (): TrapAction => {
-      if (deliverTrap(lg, trap)) return 'reflected';
-      lg.kill(`unhandled trap ${trap} at ${hexC(eip)} (${hexC(trap === 14 ? cr2 : errcode)})`);
-      return 'killed';
-    };
-    switch (trap) {
-      case 13:
-        action = errcode === 0 && emulateInsn(lg) ? 'emulated' : lg.dead !== null ? 'killed' : reflect();
-        break;
-      case 14:
-        if (lg.pageTables.demandPage(cr2, errcode)) {
-          lg.stats.pageFaultsFixed++;
-          action = 'fixed';
-        } else if (lg.dead !== null) {
-          action = 'killed';
-        } else {
-          if (lg.lguestData !== null) lg.dataWrite('cr2', cr2);
-          action = reflect();
-          if (action === 'reflected') lg.stats.pageFaultsReflected++;
-        }
-        break;
-      case LGUEST_TRAP_ENTRY:
-        lg.hcallPending = true;
-        action = 'hypercall';
-        break;
-      default:
-        if (trap >= 32 && trap < 256 && !couldBeSyscall(trap)) action = 'host-interrupt';
-        else action = reflect();
-    }
-    lg.emit({ kind: 'trap', trap, errcode, eip, cr2, action, time: this.cpu.instructions });
+    if (!lg.halted && lg.dataRead('irq_enabled') === 0) return false;
+    return (lg.idt[(FIRST_EXTERNAL_VECTOR + irq) * 2 + 1] & 0x8000) !== 0;
   }
 
-  /** The Guest is dead: what the run returns, or null if it restarted. */
-  private ending(d: Death): HostRunResult | null {
+  /** The hypercalls the Host is about to run (the ring's, then the one in the registers): the first the observer wants. */
+  private hypercallPoint(): StopPoint | null {
+    const lg = this.lg, m = this.mem;
+    const calls: StopPoint[] = [];
+    if (lg.lguestData !== null) {
+      const base = lg.lguestData;
+      for (let i = 0, n = lg.nextHcall; i < LHCALL_RING_SIZE && m.read8(base + LGUEST_DATA.hcall_status + n) !== 0xff; i++, n = (n + 1) % LHCALL_RING_SIZE) {
+        const at = base + LGUEST_DATA.hcalls + n * HCALL_ARGS_SIZE;
+        const w = (k: number) => m.read32(at + k * 4) >>> 0;
+        calls.push({ kind: 'hypercall', nr: w(0), args: [w(1), w(2), w(3), w(4)], async: true });
+      }
+    }
+    calls.push({ kind: 'hypercall', nr: lg.reg('eax'), args: [lg.reg('ebx'), lg.reg('ecx'), lg.reg('edx'), lg.reg('esi')], async: false });
+    return calls.find((p) => this.observer!.stopAt(p)) ?? null;
+  }
+
+  /** The Guest is dead: the observer may stop at a kill; then what the run returns, or null if it restarted. */
+  private afterDeath(d: Death): HostRunResult | null {
+    if (d.kind === 'killed') {
+      const point: StopPoint = { kind: 'killed', reason: d.reason };
+      if (this.observer !== null && this.stopHere(point)) return { kind: 'stop', point };
+    }
     switch (d.kind) {
       case 'restart':
         if (this.opts.noRestart) return { kind: 'restart', message: d.message };
@@ -492,6 +407,11 @@ export class Host {
       case 'halted': return { kind: 'halted', reason: d.reason };
     }
   }
+}
+
+/** How a debugger steps: one Guest instruction, or (into the Switcher) each instruction and each Host action. */
+interface Step {
+  intoSwitcher: boolean;
 }
 
 /** The image is a Multiboot kernel, for the bare machine, not an lguest Guest. */

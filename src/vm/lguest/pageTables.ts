@@ -21,6 +21,7 @@ import {
   PAGE_KERNEL, PAGE_KERNEL_RO, PAGE_KERNEL_RX,
 } from './layout';
 import type { PageTableOp } from './events';
+import { planDemandPage, badGpte, gpteToSpte, type PageFix } from './decide';
 
 export interface ShadowPgdir {
   /** Guest-physical address of the Guest page directory this one shadows. */
@@ -31,7 +32,6 @@ export interface ShadowPgdir {
 }
 
 const FLAGS = 0xfff;
-const pfnOf = (e: number) => e >>> 12;
 
 export class ShadowPageTables {
   readonly pgdirs: ShadowPgdir[] = Array.from({ length: PGDIR_CACHE }, () => ({ gpgdir: 0, pgdir: 0, switcherMapped: false }));
@@ -64,31 +64,6 @@ export class ShadowPageTables {
   /** The CR3 the Switcher loads: the active shadow directory. */
   get shadowCr3(): number {
     return this.pgdirs[this.cpuPgd].pgdir;
-  }
-
-  // ---- The Guest's entries, checked --------------------------------------------------
-
-  /** check_gpgd: a directory entry may only have P, RW, US, A, D, and a frame of the Guest's. */
-  private checkGpgd(gpgd: number): boolean {
-    if ((gpgd & FLAGS & ~_PAGE_TABLE) !== 0 || pfnOf(gpgd) >= this.lg.pfnLimit) {
-      this.lg.kill('bad page directory entry');
-      return false;
-    }
-    return true;
-  }
-
-  /** check_gpte: no large pages, and a frame of the Guest's. */
-  private checkGpte(gpte: number): boolean {
-    if ((gpte & _PAGE_PSE) !== 0 || pfnOf(gpte) >= this.lg.pfnLimit) {
-      this.lg.kill('bad page table entry');
-      return false;
-    }
-    return true;
-  }
-
-  /** gpte_to_spte: the Guest's entry with our frame (the same number) and without G. */
-  private gpteToSpte(gpte: number): number {
-    return ((gpte & ~FLAGS) | (gpte & FLAGS & ~_PAGE_GLOBAL)) >>> 0;
   }
 
   // ---- Shadow entries ------------------------------------------------------------------
@@ -136,45 +111,25 @@ export class ShadowPageTables {
   // ---- demand_page ----------------------------------------------------------------------
 
   /**
-   * A page fault at `vaddr` with error code `errcode` came to the Host: copy
-   * the Guest's mapping into the shadow if it allows this access. Returns
-   * false when it does not (or there is none): then the fault is the Guest's.
-   * A read maps the page read-only unless the Guest's entry is already dirty,
-   * so the first write faults again and we can mark it dirty for the Guest.
+   * A page fault at `vaddr` with error code `errcode`: if the Guest's entry
+   * allows the access, copy it into the shadow (decide.ts says how) and
+   * return true; false when the fault is the Guest's (or killed it).
    */
   demandPage(vaddr: number, errcode: number): boolean {
-    vaddr >>>= 0;
-    if (vaddr >= SWITCHER_ADDR) return false;
-    let gpgd: number;
-    if (this.linearPages) {
-      gpgd = _PAGE_TABLE;
-    } else {
-      gpgd = this.lg.read32(this.pgdirs[this.cpuPgd].gpgdir + (vaddr >>> 22) * 4);
-      if ((gpgd & _PAGE_PRESENT) === 0) return false;
-      if (!this.checkGpgd(gpgd)) return false;
-    }
-    let gpte: number, gpteAddr = 0;
-    if (this.linearPages) {
-      gpte = ((vaddr & ~FLAGS) | _PAGE_RW | _PAGE_PRESENT) >>> 0;
-    } else {
-      gpteAddr = (gpgd & ~FLAGS) + ((vaddr >>> 12) & 0x3ff) * 4;
-      gpte = this.lg.read32(gpteAddr);
-    }
-    if (this.lg.dead !== null) return false;
-    if ((gpte & _PAGE_PRESENT) === 0) return false;
-    if ((errcode & 2) !== 0 && (gpte & _PAGE_RW) === 0) return false;
-    if ((errcode & 4) !== 0 && (gpte & _PAGE_USER) === 0) return false;
-    if (!this.checkGpte(gpte)) return false;
-    gpte |= _PAGE_ACCESSED;
-    if ((errcode & 2) !== 0) gpte |= _PAGE_DIRTY;
-    gpte >>>= 0;
-    const spte = this.findSpte(this.cpuPgd, vaddr, true, gpgd);
-    if (spte === 0) return false;
-    const writable = (gpte & _PAGE_DIRTY) !== 0;
-    this.mem.write32(spte, this.gpteToSpte(writable ? gpte : gpte & ~_PAGE_RW));
-    if (!this.linearPages) this.mem.write32(gpteAddr, gpte);
-    this.note('demand', vaddr, `${(errcode & 2) !== 0 ? 'write' : 'read'} -> frame ${hexC(gpte & ~FLAGS)} ${writable ? 'writable' : 'read-only until dirty'}`);
+    const plan = planDemandPage(this.lg, vaddr, errcode);
+    if (plan.kind === 'kill') this.lg.kill(plan.reason);
+    if (plan.kind !== 'fix') return false;
+    this.applyFix(plan);
     return true;
+  }
+
+  /** Carry out a fix planDemandPage planned: the shadow entry, and the Guest's accessed and dirty bits. */
+  applyFix(fix: PageFix): void {
+    const spte = this.findSpte(this.cpuPgd, fix.vaddr, true, fix.pgdFlags);
+    if (spte === 0) return;
+    this.mem.write32(spte, fix.spte);
+    if (fix.gpteAddr !== null) this.mem.write32(fix.gpteAddr, fix.gpte);
+    this.note('demand', fix.vaddr, `${fix.write ? 'write' : 'read'} -> frame ${hexC(fix.gpte & ~FLAGS)} ${fix.writable ? 'writable' : 'read-only until dirty'}`);
   }
 
   /** page_writable + pin_page: make sure a kernel stack page is mapped writable now. */
@@ -299,8 +254,11 @@ export class ShadowPageTables {
     const spte = (pde & ~FLAGS) + ((vaddr >>> 12) & 0x3ff) * 4;
     // An entry the Guest has used already (accessed or dirty) goes in at once; else on demand.
     if ((gpte & (_PAGE_DIRTY | _PAGE_ACCESSED)) !== 0) {
-      if (!this.checkGpte(gpte)) return;
-      this.mem.write32(spte, this.gpteToSpte(gpte));
+      if (badGpte(this.lg, gpte)) {
+        this.lg.kill('bad page table entry');
+        return;
+      }
+      this.mem.write32(spte, gpteToSpte(gpte));
     } else {
       this.mem.write32(spte, 0);
     }
