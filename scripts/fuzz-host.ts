@@ -21,10 +21,13 @@ const USAGE = 'usage: npm run fuzz -- [--seeds N] [--first S] [--max I]';
 const SHOWN = 20;
 
 function options(): { seeds: number; first: number; max: number } {
-  const { values } = parseArgs({ options: { seeds: { type: 'string' }, first: { type: 'string' }, max: { type: 'string' } } });
+  const number = { type: 'string' } as const;
+  const { values } = parseArgs({ options: { seeds: number, first: number, max: number } });
   const num = (v: string | undefined, def: number) => (v === undefined ? def : Number(v));
   const o = { seeds: num(values.seeds, 1000), first: num(values.first, 1), max: num(values.max, 2_000_000) };
-  if (![o.seeds, o.first, o.max].every((n) => Number.isSafeInteger(n) && n >= 0)) throw new Error('numbers must be whole and not negative');
+  if (![o.seeds, o.first, o.max].every((n) => Number.isSafeInteger(n) && n >= 0)) {
+    throw new Error('numbers must be whole and not negative');
+  }
   return o;
 }
 
@@ -41,7 +44,7 @@ function main(): number {
   const broken = new Map<string, number>(RULES.map(({ rule }) => [rule, 0]));
   const failed: string[] = [];
   let deep = 0;
-  const start = Date.now();
+  const start = Date.now(), seconds = () => Math.round((Date.now() - start) / 1000);
   for (let seed = o.first; seed < o.first + o.seeds; seed++) {
     const r = fuzz(image, seed, o.max);
     endings.set(ending(r), (endings.get(ending(r)) ?? 0) + 1);
@@ -50,13 +53,14 @@ function main(): number {
     const f = failures(r);
     if (f.length > 0) failed.push(...f.map((what) => `seed ${seed}: ${what}`));
     const done = seed - o.first + 1;
-    if (done % 1000 === 0) console.error(`fuzz: ${done} seeds, ${failed.length} failures, ${Math.round((Date.now() - start) / 1000)} s`);
+    if (done % 1000 === 0) console.error(`fuzz: ${done} seeds, ${failed.length} failures, ${seconds()} s`);
   }
   const count = (n: number) => String(n).padStart(7);
   console.log(`fuzz: seeds ${o.first}..${o.first + o.seeds - 1}, at most ${o.max} instructions each`);
-  console.log(`${count(o.seeds)}  seeds run (${deep} past 50 hypercalls), ${Math.round((Date.now() - start) / 1000)} s`);
+  console.log(`${count(o.seeds)}  seeds run (${deep} past 50 hypercalls), ${seconds()} s`);
   console.log('endings:');
-  for (const [k, n] of [...endings].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) console.log(`${count(n)}  ${k}`);
+  const byCount = [...endings].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  for (const [k, n] of byCount) console.log(`${count(n)}  ${k}`);
   console.log('rules broken:');
   for (const [rule, n] of broken) console.log(`${count(n)}  ${rule}`);
   for (const line of failed.slice(0, SHOWN)) console.log(line);

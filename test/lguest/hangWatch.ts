@@ -61,7 +61,7 @@ export class HangWatch {
   private key = '';
   private exits = 0;
 
-  /** Watch `host`, running `image`: call `see` with every Host event; `onHang` runs once, at the exit that makes the hang. */
+  /** Watch `host`, running `image`: call `see` with every Host event; `onHang` runs once, at the hang's last exit. */
   constructor(private readonly host: Host, image: Uint8Array, private readonly onHang: (h: Hang) => void = () => {}) {
     this.entryCost = switcherEntryCost(image);
     const deliver = host.cpu.onVector;

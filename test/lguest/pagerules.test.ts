@@ -25,7 +25,8 @@ const main = run();
 
 /** What the Host did about each page fault at `va`: the error code, and fixed or reflected. */
 function faultsAt(va: number): string[] {
-  return main.events.flatMap((e) => e.kind === 'trap' && e.trap === 14 && e.cr2 === va ? [`${e.errcode} ${e.action}`] : []);
+  return main.events.flatMap((e) => (e.kind === 'trap' && e.trap === 14 && e.cr2 === va
+    ? [`${e.errcode} ${e.action}`] : []));
 }
 
 /** The Guest's lines for one rule. */
@@ -63,7 +64,9 @@ describe('demand_page, seen from the Guest', () => {
   });
 
   it('a page that is not present is the Guest\'s fault, and its entry is left alone', () => {
-    expect(lines('not-present page')).toEqual(['not-present page: kernel read reflected, cr2 0x00403000, error code 0x00000000; A=0 D=0']);
+    expect(lines('not-present page')).toEqual([
+      'not-present page: kernel read reflected, cr2 0x00403000, error code 0x00000000; A=0 D=0',
+    ]);
     expect(faultsAt(testVa(3))).toEqual(['0 reflected']);
   });
 
@@ -75,7 +78,9 @@ describe('demand_page, seen from the Guest', () => {
   });
 
   it('ring 3 on a kernel page is the Guest\'s fault (error code 4, user); on a user page it goes through', () => {
-    expect(lines('kernel page')).toEqual(['kernel page: user read reflected, cr2 0x00404000, error code 0x00000004; A=0 D=0']);
+    expect(lines('kernel page')).toEqual([
+      'kernel page: user read reflected, cr2 0x00404000, error code 0x00000004; A=0 D=0',
+    ]);
     expect(faultsAt(testVa(4))).toEqual(['4 reflected']);
     expect(lines('user page')).toEqual([
       'user page: user read went through; A=1 D=0',
@@ -99,7 +104,9 @@ describe('demand_page, seen from the Guest', () => {
   });
 
   it('SET_PTE of an entry already accessed puts it in the shadow at once: no fault', () => {
-    expect(lines('accessed entry from SET_PTE')).toEqual(['accessed entry from SET_PTE: kernel read went through; A=1 D=0']);
+    expect(lines('accessed entry from SET_PTE')).toEqual([
+      'accessed entry from SET_PTE: kernel read went through; A=1 D=0',
+    ]);
     expect(faultsAt(testVa(7))).toEqual([]);
   });
 
