@@ -4,10 +4,10 @@
  * exceptionInfo, and, when the Host has the machine, what it is about to do
  * (shown as the top frame of the call stack).
  */
-import type { StopPoint } from '../vm/lguest/host';
+import type { StopPoint, TrapPoint } from '../vm/lguest/observer';
 import { trapName, hypercallLabel } from '../vm/lguest/describe';
-import { guestWalk, guestIdt } from '../vm/lguest/inspect';
-import { LGUEST_TRAP_ENTRY, HOST_TIMER_VECTOR, SYSCALL_VECTOR, IMPOSSIBLE_TRAP } from '../vm/lguest/layout';
+import { decideTrap, planInterrupt } from '../vm/lguest/decide';
+import { HOST_TIMER_VECTOR, SYSCALL_VECTOR, IMPOSSIBLE_TRAP } from '../vm/lguest/layout';
 import type { Target } from './target';
 import type { Programs } from './programs';
 import { hex } from './registers';
@@ -25,33 +25,45 @@ function pageFaultText(cr2: number, err: number): string {
   return `page fault at ${hex(cr2)} (${err & 2 ? 'write' : 'read'}, ${err & 4 ? 'user' : 'kernel'}, ${err & 1 ? 'protection' : 'not present'})`;
 }
 
-/** What the Host will do with a trap it is about to handle. */
-function prediction(p: Extract<StopPoint, { kind: 'trap' }>, t: Target, programs: Programs): string {
+/** The Guest's handler, named. */
+function handlerText(at: number, programs: Programs): string {
+  const name = programs.symbolize(at);
+  return `the Guest's handler at ${hex(at)}${name ? ` <${name}>` : ''}`;
+}
+
+/** What the Host will do with a trap it is about to handle: its own decision (decide.ts), in words. */
+function prediction(p: TrapPoint, t: Target, programs: Programs): string {
   const lg = t.host!.lg;
-  const handler = guestIdt(lg)[p.trap < 256 ? p.trap : 0];
-  const reflect = p.trap < 256 && handler.present
-    ? `reflect it to the Guest's handler at ${hex(handler.target)}${programs.symbolize(handler.target) ? ` <${programs.symbolize(handler.target)}>` : ''}`
-    : `kill the Guest: it has no handler (unhandled trap ${p.trap})`;
-  if (p.irq !== undefined) return reflect.replace('reflect it to', 'push an interrupt frame (or reuse the one at noirq_iret) and enter');
-  switch (p.trap) {
-    case 14: {
-      const w = guestWalk(lg, p.cr2);
-      // In linear boot mode there are no Guest tables: demand_page takes every page as present and writable.
-      const pte = w.pte?.value ?? (w.phys !== null ? 0x3 : 0);
-      const ok = w.phys !== null && (!(p.errcode & 2) || (pte & 2)) && (!(p.errcode & 4) || (pte & 4));
-      if (ok) return `copy the Guest's entry for ${hex(p.cr2)} into the shadow page table (demand_page)${(p.errcode & 2) || (pte & 0x40) ? '' : ', read-only until the Guest writes to it'}; the Guest will not know`;
-      return `find that demand_page cannot fix it (the Guest's own page table ${w.phys === null ? 'maps nothing there' : 'forbids this access'}), write cr2 into lguest_data and ${reflect}`;
+  if (p.irq !== undefined) {
+    const r = planInterrupt(lg, p.irq);
+    if (r === null) return 'leave it pending: the Guest has no handler for it';
+    if (r.kind === 'kill') return `kill the Guest: ${r.reason}`;
+    return `${r.frame === null ? 'reuse the frame at noirq_iret' : 'push an interrupt frame'} and enter ${handlerText(r.gate.handler, programs)}`;
+  }
+  const d = p.decision ?? decideTrap(lg, p.trap, p.errcode, p.cr2);
+  switch (d.action) {
+    case 'fixed': {
+      const f = d.fix;
+      const how = f.writable ? 'writable' : 'read-only until the Guest writes to it';
+      return `copy the Guest's entry for ${hex(p.cr2)} into the shadow page table (demand_page), ${how}; the Guest will not know`;
     }
-    case 13:
-      return p.errcode === 0 && (p.cs & 3) === 1 ? `emulate the instruction at ${hex(p.eip)} if it is IN, OUT or CLI; otherwise ${reflect}` : reflect;
-    case LGUEST_TRAP_ENTRY:
+    case 'emulated':
+      return `emulate the instruction at ${hex(p.eip)}: ${d.emulation.text}`;
+    case 'reflected': {
+      const cr2 = d.pageFault ? `find that demand_page cannot fix it (${d.pageFault.why}), write cr2 into lguest_data and ` : '';
+      return `${cr2}reflect it to ${handlerText(d.reflection.gate.handler, programs)}`;
+    }
+    case 'hypercall':
       return `run hypercall ${hypercallLabel(p.eax)} (after any waiting in the asynchronous ring)`;
-    case HOST_TIMER_VECTOR:
-      return "nothing for the Guest: it is the Host's own timer, which brings the Host in to deliver the Guest's timer interrupt";
-    case IMPOSSIBLE_TRAP:
-      return 'kill the Guest: the Switcher could not enter it (a bad segment in its registers): unhandled trap 256';
-    default:
-      return p.trap >= 32 && p.trap !== SYSCALL_VECTOR ? 'nothing for the Guest: an interrupt for the Host' : reflect;
+    case 'host-interrupt':
+      return p.trap === HOST_TIMER_VECTOR
+        ? "nothing for the Guest: it is the Host's own timer, which brings the Host in to deliver the Guest's timer interrupt"
+        : 'nothing for the Guest: an interrupt for the Host';
+    case 'killed': {
+      const cr2 = d.pageFault ? `find that demand_page cannot fix it (${d.pageFault.why}), write cr2 into lguest_data and ` : '';
+      const why = p.trap === IMPOSSIBLE_TRAP ? ' (the Switcher could not enter it: a bad segment in its registers)' : '';
+      return `${cr2}kill the Guest: ${d.reason}${why}`;
+    }
   }
 }
 
