@@ -27,6 +27,7 @@ import { decideTrap } from './decide';
 import { setupRegs, enterSwitcher, backFromSwitcher, trapPoint, handleTrap, directTrapPoint } from './x86';
 import type { HostEvent } from './events';
 import type { HostObserver, StopPoint } from './observer';
+import type { RunState } from './state';
 import {
   HOST_RETURN_PORT, HOST_REGION_SIZE, GUEST_KERNEL_CS, HOST_TIMER_VECTOR, DEFAULT_EPOCH_SECONDS, LGUEST_IRQS, LGUEST_DATA,
   LHCALL_RING_SIZE, HCALL_ARGS_SIZE, FIRST_EXTERNAL_VECTOR,
@@ -167,6 +168,17 @@ export class Host {
     setupRegs(lg, entry);
     this.lg = lg;
     this.inGuest = false;
+  }
+
+  /** The run loop's own state, as plain data (state.ts keeps the rest). */
+  runState(): RunState {
+    return { inGuest: this.inGuest, restarts: this.restarts, trapCr2: this.trapCr2, resumingFrom: this.resumingFrom };
+  }
+  setRunState(r: RunState): void {
+    this.inGuest = r.inGuest;
+    this.restarts = r.restarts;
+    this.trapCr2 = r.trapCr2;
+    this.resumingFrom = r.resumingFrom;
   }
 
   /** Ask a running `run` to return (the debugger's pause). */

@@ -177,7 +177,8 @@ function tssDescriptor(base: number, busy: boolean): [number, number] {
  * every shadow page table the four cached directories could hold at once.
  */
 export class PagePool {
-  private readonly free: number[] = [];
+  /** The free pages, the next to go last. */
+  readonly free: number[] = [];
   inUse = 0;
 
   constructor(private readonly mem: PhysicalMemory, readonly first: number, readonly count: number) {

@@ -39,7 +39,8 @@ export class ShadowPageTables {
   cpuPgd = 0;
   /** Boot mode: virtual is physical until the Guest's first NEW_PGTABLE. */
   linearPages = false;
-  private rng: number;
+  /** The PRNG's state (xorshift): which slot the next new page directory takes. */
+  rng: number;
 
   constructor(private readonly lg: Lguest) {
     this.rng = (lg.options.seed >>> 0) || 1;
