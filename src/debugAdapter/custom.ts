@@ -12,7 +12,8 @@
  */
 import type { Target } from './target';
 import type { Programs } from './programs';
-import { realGdt, realIdt, guestIdt, guestWalk, shadowWalk, shadowSlots, entryFlags, guestTss, lguestData, Walk } from '../vm/lguest/inspect';
+import { realGdt, realIdt, guestIdt, shadowSlots, entryFlags, guestTss, lguestData } from '../vm/lguest/inspect';
+import { guestWalk, shadowWalk, Walk } from '../vm/lguest/walk';
 import { ignoredGdt } from '../vm/lguest/segments';
 import { trapName, describeEvent } from '../vm/lguest/describe';
 import type { HostEvent } from '../vm/lguest/events';

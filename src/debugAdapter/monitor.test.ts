@@ -13,7 +13,7 @@ import { Cpu } from '../vm/cpu/state';
 import { PhysicalMemory } from '../vm/cpu/memory';
 import { Elf32 } from '../vm/elf';
 import { peekTranslate } from '../vm/cpu/paging';
-import { guestWalk, shadowWalk } from '../vm/lguest/inspect';
+import { guestWalk, shadowWalk } from '../vm/lguest/walk';
 import { evaluate } from './expression';
 import { runMonitorCommand, cpuRegister, peekLinear, type MonitorContext } from './monitor';
 

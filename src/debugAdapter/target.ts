@@ -20,7 +20,7 @@ import { PhysicalMemory } from '../vm/cpu/memory';
 import { Executor, Exit } from '../vm/cpu/executor';
 import { getFlags } from '../vm/cpu/flags';
 import { peekTranslate } from '../vm/cpu/paging';
-import { guestWalk } from '../vm/lguest/inspect';
+import { guestWalk } from '../vm/lguest/walk';
 import { REGS, RegName } from '../vm/lguest/layout';
 import { formatValue } from './expression';
 

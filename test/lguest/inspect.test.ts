@@ -3,7 +3,8 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Host } from '../../src/vm/lguest/host';
-import { guestWalk, shadowWalk, shadowSlots, realIdt, guestIdt, realGdt, guestTss, lguestData, entryFlags } from '../../src/vm/lguest/inspect';
+import { shadowSlots, realIdt, guestIdt, realGdt, guestTss, lguestData, entryFlags } from '../../src/vm/lguest/inspect';
+import { guestWalk, shadowWalk } from '../../src/vm/lguest/walk';
 import { ROOT } from './helpers';
 
 const TOUR = new Uint8Array(readFileSync(join(ROOT, 'guests/lguest/tour/build/tour.elf')));

@@ -11,7 +11,7 @@
  */
 import type { Lguest } from './lguest';
 import { hexC } from './lguest';
-import { walkGuest } from './walk';
+import { guestWalk } from './walk';
 import {
   SWITCHER_ADDR, GUEST_PL, X86_EFLAGS_IF, LGUEST_TRAP_ENTRY, FIRST_EXTERNAL_VECTOR, SYSCALL_VECTOR,
   CONSOLE_PORT, EXIT_PORT, hasErrorCode, _PAGE_TABLE, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE,
@@ -78,7 +78,7 @@ export function planDemandPage(lg: Lguest, vaddr: number, errcode: number): Page
   vaddr >>>= 0;
   if (vaddr >= SWITCHER_ADDR) return { kind: 'guest', why: "the Switcher's pages are never the Guest's" };
   let gpgd: number, gpte: number, gpteAddr: number | null = null;
-  const walk = walkGuest(lg, vaddr);
+  const walk = guestWalk(lg, vaddr);
   if (walk.linear) {
     // Boot mode: every address is mapped to itself, writable.
     gpgd = _PAGE_TABLE;
@@ -198,7 +198,9 @@ function handlerEflags(eflags: number): number {
 
 /** guest_pa: the Guest-physical address of a Guest-virtual one; unmapped kills ("Bad address"). */
 export function guestPa(lg: Lguest, vaddr: number): { kind: 'pa'; pa: number } | Kill {
-  const w = walkGuest(lg, vaddr);
+  const w = guestWalk(lg, vaddr);
+  // In boot mode every address is taken as physical, memory or not: using it is what finds out.
+  if (w.linear) return { kind: 'pa', pa: vaddr >>> 0 };
   if (w.badRead !== null) return kill(`bad read address ${hexC(w.badRead)} len 4`);
   if (w.phys === null) return kill(`Bad address ${hexC(vaddr)}`);
   return { kind: 'pa', pa: w.phys };

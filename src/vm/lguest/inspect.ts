@@ -6,24 +6,10 @@
  */
 import { Lguest } from './lguest';
 import {
-  LGUEST_DATA, PAGE_SIZE, SWITCHER_PAGES, PAGES_GUEST_TSS, GDT_ENTRIES, GUEST_KERNEL_CS, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER,
+  LGUEST_DATA, SWITCHER_PAGES, PAGES_GUEST_TSS, GDT_ENTRIES, GUEST_KERNEL_CS, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER,
   _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_GLOBAL, _PAGE_PSE, LHCALL_RING_SIZE, HCALL_ARGS_SIZE,
 } from './layout';
 import { directTrap } from './traps';
-
-/** One level of a page walk: where the entry is and what it holds. */
-export interface WalkStep {
-  /** Physical address of the entry (Guest-physical for the Guest's tables, host-physical for shadows). */
-  addr: number;
-  value: number;
-}
-
-export interface Walk {
-  pde: WalkStep | null;
-  pte: WalkStep | null;
-  /** Where the address goes, or null if this walk maps it nowhere. */
-  phys: number | null;
-}
 
 /** The flags of a page table entry, as words. */
 export function entryFlags(e: number): string[] {
@@ -36,44 +22,6 @@ export function entryFlags(e: number): string[] {
   if (e & _PAGE_PSE) f.push('PS');
   if (e & _PAGE_GLOBAL) f.push('G');
   return f;
-}
-
-function readGuest(lg: Lguest, addr: number): number | null {
-  return lg.addressOk(addr, 4) ? lg.mem.read32(addr) >>> 0 : null;
-}
-
-/** The Guest's own translation of `vaddr` through the page directory at `gpgdir` (default: the current one). */
-export function guestWalk(lg: Lguest, vaddr: number, gpgdir?: number): Walk {
-  vaddr >>>= 0;
-  const pt = lg.pageTables;
-  if (gpgdir === undefined && pt.linearPages) return { pde: null, pte: null, phys: vaddr < lg.pfnLimit * PAGE_SIZE ? vaddr : null };
-  const dir = gpgdir ?? pt.pgdirs[pt.cpuPgd].gpgdir;
-  const pdeAddr = dir + (vaddr >>> 22) * 4;
-  const pde = readGuest(lg, pdeAddr);
-  if (pde === null) return { pde: null, pte: null, phys: null };
-  const pdeStep = { addr: pdeAddr, value: pde };
-  if ((pde & _PAGE_PRESENT) === 0) return { pde: pdeStep, pte: null, phys: null };
-  const pteAddr = (pde & ~0xfff) + ((vaddr >>> 12) & 0x3ff) * 4;
-  const pte = readGuest(lg, pteAddr);
-  if (pte === null) return { pde: pdeStep, pte: null, phys: null };
-  const pteStep = { addr: pteAddr, value: pte };
-  return { pde: pdeStep, pte: pteStep, phys: (pte & _PAGE_PRESENT) !== 0 ? ((pte & ~0xfff) | (vaddr & 0xfff)) >>> 0 : null };
-}
-
-/** The CPU's translation of `vaddr` through shadow slot `slot` (default: the active one). */
-export function shadowWalk(lg: Lguest, vaddr: number, slot?: number): Walk {
-  vaddr >>>= 0;
-  const pt = lg.pageTables;
-  const dir = pt.pgdirs[slot ?? pt.cpuPgd].pgdir;
-  if (dir === 0) return { pde: null, pte: null, phys: null };
-  const m = lg.mem;
-  const pdeAddr = dir + (vaddr >>> 22) * 4;
-  const pde = m.read32(pdeAddr) >>> 0;
-  const pdeStep = { addr: pdeAddr, value: pde };
-  if ((pde & _PAGE_PRESENT) === 0) return { pde: pdeStep, pte: null, phys: null };
-  const pteAddr = (pde & ~0xfff) + ((vaddr >>> 12) & 0x3ff) * 4;
-  const pte = m.read32(pteAddr) >>> 0;
-  return { pde: pdeStep, pte: { addr: pteAddr, value: pte }, phys: (pte & _PAGE_PRESENT) !== 0 ? ((pte & ~0xfff) | (vaddr & 0xfff)) >>> 0 : null };
 }
 
 export interface ShadowSlot {

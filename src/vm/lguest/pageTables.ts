@@ -301,27 +301,4 @@ export class ShadowPageTables {
     }
     this.note('set_pgd', (idx << 22) >>> 0, `entry ${idx} of ${hexC(gpgdir)}`);
   }
-
-  // ---- Walks -----------------------------------------------------------------------------
-
-  /** __guest_pa: the Guest's own translation of `vaddr`, or null where its tables map nothing. */
-  tryGuestPa(vaddr: number): number | null {
-    vaddr >>>= 0;
-    if (this.linearPages) return vaddr;
-    const gpgd = this.lg.read32(this.pgdirs[this.cpuPgd].gpgdir + (vaddr >>> 22) * 4);
-    if ((gpgd & _PAGE_PRESENT) === 0) return null;
-    const gpte = this.lg.read32((gpgd & ~FLAGS) + ((vaddr >>> 12) & 0x3ff) * 4);
-    if ((gpte & _PAGE_PRESENT) === 0) return null;
-    return ((gpte & ~FLAGS) | (vaddr & FLAGS)) >>> 0;
-  }
-
-  /** guest_pa: as tryGuestPa, but an unmapped address kills the Guest. */
-  guestPa(vaddr: number): number {
-    const pa = this.tryGuestPa(vaddr);
-    if (pa === null) {
-      this.lg.kill(`Bad address ${hexC(vaddr)}`);
-      return 0;
-    }
-    return pa;
-  }
 }

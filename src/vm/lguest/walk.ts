@@ -9,7 +9,7 @@
  * decide: the Host kills, a view shows "not there".
  */
 import type { Lguest } from './lguest';
-import { _PAGE_PRESENT } from './layout';
+import { PAGE_SIZE, _PAGE_PRESENT } from './layout';
 
 /** One level of a page walk: where the entry is and what it holds. */
 export interface WalkStep {
@@ -26,10 +26,7 @@ export interface Walk {
 }
 
 export interface GuestWalk extends Walk {
-  /**
-   * Boot mode: the Guest has no tables yet and every address is its own
-   * physical address, memory or not (using it is what finds out).
-   */
+  /** Boot mode: the Guest has no tables yet, and every address of its memory is its own physical address. */
   linear: boolean;
   /** An entry the walk needed lies outside Guest memory (the Host kills: "bad read address ADDR len 4"). */
   badRead: number | null;
@@ -45,10 +42,12 @@ function readGuestEntry(lg: Lguest, addr: number): number | null {
  * The Guest's translation of `vaddr` through the page directory at `gpgdir`
  * (default: the one it runs on, or boot mode's identity if it has none yet).
  */
-export function walkGuest(lg: Lguest, vaddr: number, gpgdir?: number): GuestWalk {
+export function guestWalk(lg: Lguest, vaddr: number, gpgdir?: number): GuestWalk {
   vaddr >>>= 0;
   const pt = lg.pageTables;
-  if (gpgdir === undefined && pt.linearPages) return { linear: true, pde: null, pte: null, phys: vaddr, badRead: null };
+  if (gpgdir === undefined && pt.linearPages) {
+    return { linear: true, pde: null, pte: null, phys: vaddr < lg.pfnLimit * PAGE_SIZE ? vaddr : null, badRead: null };
+  }
   const dir = gpgdir ?? pt.pgdirs[pt.cpuPgd].gpgdir;
   const pdeAddr = (dir + (vaddr >>> 22) * 4) >>> 0;
   const pde = readGuestEntry(lg, pdeAddr);
@@ -63,7 +62,7 @@ export function walkGuest(lg: Lguest, vaddr: number, gpgdir?: number): GuestWalk
 }
 
 /** The CPU's translation of `vaddr` through shadow slot `slot` (default: the active one). */
-export function walkShadow(lg: Lguest, vaddr: number, slot?: number): Walk {
+export function shadowWalk(lg: Lguest, vaddr: number, slot?: number): Walk {
   vaddr >>>= 0;
   const pt = lg.pageTables;
   const dir = pt.pgdirs[slot ?? pt.cpuPgd].pgdir;
