@@ -11,13 +11,19 @@ import { runCampaign } from '../test/adapter/dapFuzzer';
 
 const ROOT = join(__dirname, '..');
 const TOUR = join(ROOT, 'guests/lguest/tour');
+const USAGE = 'usage: npm run fuzz:dap -- [--frames N] [--seed S] [--batch B]';
 
 async function main(): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { frames: { type: 'string', default: '10000' }, seed: { type: 'string', default: '1' }, batch: { type: 'string', default: '25' } } }));
+    const options = {
+      frames: { type: 'string', default: '10000' },
+      seed: { type: 'string', default: '1' },
+      batch: { type: 'string', default: '25' },
+    } as const;
+    ({ values } = parseArgs({ options }));
   } catch (e) {
-    process.stderr.write(`fuzz:dap: ${(e as Error).message}\nusage: npm run fuzz:dap -- [--frames N] [--seed S] [--batch B]\n`);
+    process.stderr.write(`fuzz:dap: ${(e as Error).message}\n${USAGE}\n`);
     return 64;
   }
   const [frames, seed, batch] = [values.frames, values.seed, values.batch].map(Number);
@@ -36,8 +42,8 @@ async function main(): Promise<number> {
     },
   });
   process.stdout.write([
-    `fuzz:dap seed ${seed}: ${c.frames} frames (${c.requests} requests, ${c.broken} broken frames) over ${c.sessions} sessions,`
-      + ` in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    `fuzz:dap seed ${seed}: ${c.frames} frames (${c.requests} requests, ${c.broken} broken frames)`
+      + ` over ${c.sessions} sessions, in ${((Date.now() - started) / 1000).toFixed(0)} s`,
     `  responses ${c.responses} (errors ${c.errors}), frames skipped by the adapter ${c.skipped},`
       + ` liveness checks ${c.livenessChecks}`,
     `  deaths ${c.deaths}, hangs ${c.hangs}, internal errors ${c.internalErrors}`,

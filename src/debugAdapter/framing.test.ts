@@ -15,7 +15,9 @@ describe('hardening item 3: the adapter reads frames itself, and skips the bad o
   it('reads frames whole, split at any byte, or several in one chunk', () => {
     const two = frame(request(1)) + frame(request(2));
     expect(read(two)).toEqual(['seq 1', 'seq 2']);
-    for (let cut = 1; cut < two.length; cut++) expect(read(two.slice(0, cut), two.slice(cut))).toEqual(['seq 1', 'seq 2']);
+    for (let cut = 1; cut < two.length; cut++) {
+      expect(read(two.slice(0, cut), two.slice(cut))).toEqual(['seq 1', 'seq 2']);
+    }
     expect(read(...[...two].map((c) => c))).toEqual(['seq 1', 'seq 2']);
   });
 
@@ -30,7 +32,7 @@ describe('hardening item 3: the adapter reads frames itself, and skips the bad o
     expect(out.slice(1)).toEqual(['seq 2']);
   });
 
-  it('skips bodies that are JSON but not messages: null, numbers, lists, no seq, no type, a request without command', () => {
+  it('skips bodies that are JSON but not messages: null, a number, a list, no seq, no type, no command', () => {
     const bodies = ['null', '42', '"x"', '[1]', '{"type":"request","command":"threads"}', '{"seq":1.5,"type":"request"}',
       '{"seq":1,"command":"threads"}', '{"seq":1,"type":"request"}'];
     const out = read(...bodies.map(frame), frame(request(9)));
@@ -56,20 +58,24 @@ describe('hardening item 3: the adapter reads frames itself, and skips the bad o
 
   it('drops a header block without Content-Length at its blank line, body and all', () => {
     const out = read(`Content-Type: application/json\r\n\r\n${request(1)}`, frame(request(2)));
-    expect(out).toEqual(['skipped: a header block of 30 bytes without Content-Length; reading on at the next Content-Length header',
-      'seq 2']);
+    expect(out).toEqual([
+      'skipped: a header block of 30 bytes without Content-Length; reading on at the next Content-Length header', 'seq 2',
+    ]);
   });
 
   it('does not let a header without its blank line swallow the next frame', () => {
     const out = read(`Content-Length: 80\r\n${request(1)}`, frame(request(2)));
-    expect(out).toEqual([expect.stringMatching(/^skipped: a header followed by a line that is not a header field/), 'seq 2']);
+    expect(out).toEqual([expect.stringMatching(/^skipped: a header followed by a line that is not a header field/),
+      'seq 2']);
     expect(read(`Content-Type: x\r\n${frame(request(1))}`)).toEqual(['seq 1']);
   });
 
   it('skips garbage before a header, and a header whose length is not a number', () => {
-    expect(read(`garbage${frame(request(1))}`)).toEqual(['skipped: 7 bytes that are not a frame, before a header', 'seq 1']);
+    expect(read(`garbage${frame(request(1))}`))
+      .toEqual(['skipped: 7 bytes that are not a frame, before a header', 'seq 1']);
     const out = read(`Content-Length: 1e3\r\n\r\n${request(1)}`, frame(request(2)));
-    expect(out).toEqual([expect.stringMatching(/^skipped: a frame whose header 'Content-Length: 1e3' is not a length/), 'seq 2']);
+    expect(out).toEqual([expect.stringMatching(/^skipped: a frame whose header 'Content-Length: 1e3' is not a length/),
+      'seq 2']);
   });
 
   it('refuses a Content-Length above the limit instead of waiting for it', () => {
@@ -80,7 +86,8 @@ describe('hardening item 3: the adapter reads frames itself, and skips the bad o
   it('skips a run of bytes with no header in it, once, and keeps only what could start one', () => {
     const r = new FrameReader();
     const noise = Buffer.alloc(100_000, 'x');
-    expect(r.push(noise)).toEqual([{ kind: 'skipped', reason: expect.stringMatching(/^100000 bytes that are not a frame/) }]);
+    expect(r.push(noise))
+      .toEqual([{ kind: 'skipped', reason: expect.stringMatching(/^100000 bytes that are not a frame/) }]);
     expect(r.push(noise)).toEqual([]);
     // A header cut in two across chunks, after the noise, is still found.
     const next = frame(request(5));
@@ -89,7 +96,8 @@ describe('hardening item 3: the adapter reads frames itself, and skips the bad o
   });
 
   it('reads a large body that comes in many chunks', () => {
-    const body = JSON.stringify({ seq: 1, type: 'request', command: 'writeMemory', arguments: { data: 'A'.repeat(2_000_000) } });
+    const data = 'A'.repeat(2_000_000);
+    const body = JSON.stringify({ seq: 1, type: 'request', command: 'writeMemory', arguments: { data } });
     const bytes = Buffer.from(frame(body));
     const chunks = [];
     for (let i = 0; i < bytes.length; i += 65536) chunks.push(bytes.subarray(i, i + 65536));

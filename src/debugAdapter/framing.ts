@@ -114,7 +114,8 @@ export class FrameReader {
     const length = /^Content-Length:[ \t]*(\d{1,9})[ \t]*$/.exec(line);
     if (!length || Number(length[1]) > MAX_FRAME_BYTES) {
       const shown = line.length > 60 ? `${line.slice(0, 60)}...` : line;
-      return this.resync(frames, `a frame whose header '${shown}' is not a length up to ${MAX_FRAME_BYTES} bytes`, m + 1);
+      return this.resync(frames, `a frame whose header '${shown}' is not a length up to ${MAX_FRAME_BYTES} bytes`,
+        m + 1);
     }
     // A header without its blank line would take the next frame's header for more fields, and its body for ours.
     if (!fields(rest.map((l) => `${l}\r\n`).join(''))) {
@@ -147,7 +148,7 @@ function join(chunks: Buffer[], length: number): Buffer {
   return joined;
 }
 
-/** A parsed body is a message if it has what every message has: an integer seq, a type, and for a request, a command. */
+/** A parsed body is a message if it has what every message has: an integer seq, a type, for a request a command. */
 function asMessage(value: unknown): Frame {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
@@ -156,6 +157,8 @@ function asMessage(value: unknown): Frame {
   const m = value as Record<string, unknown>;
   if (!Number.isSafeInteger(m.seq)) return { kind: 'skipped', reason: 'a message without an integer seq' };
   if (typeof m.type !== 'string') return { kind: 'skipped', reason: 'a message without a type' };
-  if (m.type === 'request' && typeof m.command !== 'string') return { kind: 'skipped', reason: 'a request without a command' };
+  if (m.type === 'request' && typeof m.command !== 'string') {
+    return { kind: 'skipped', reason: 'a request without a command' };
+  }
   return { kind: 'message', message: value as DebugProtocol.ProtocolMessage };
 }

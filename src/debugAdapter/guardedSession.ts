@@ -47,13 +47,16 @@ export class GuardedDebugSession extends DebugSession {
     try {
       this.handleMessage(frame.message);
     } catch (e) {
-      this.sendEvent(new OutputEvent(`lguest debug adapter: internal error on a message: ${(e as Error).message}\n`, 'important'));
+      const text = `lguest debug adapter: internal error on a message: ${(e as Error).message}\n`;
+      this.sendEvent(new OutputEvent(text, 'important'));
     }
   }
 
   protected dispatchRequest(request: DebugProtocol.Request): void {
     const checked = checkRequest(request.command, request.arguments, this.phase);
-    if ('error' in checked) return this.sendErrorResponse(new Response(request), { id: REFUSED, format: checked.error, showUser: true });
+    if ('error' in checked) {
+      return this.sendErrorResponse(new Response(request), { id: REFUSED, format: checked.error, showUser: true });
+    }
     super.dispatchRequest({ ...request, arguments: checked.args });
   }
 
@@ -62,8 +65,8 @@ export class GuardedDebugSession extends DebugSession {
    * fill in `{name}`s from variables (and fail on a client's text with braces
    * in it), and would answer a handler's exception with its stack.
    */
-  protected sendErrorResponse(response: DebugProtocol.Response, codeOrMessage: number | DebugProtocol.Message, format?: string,
-    variables?: Record<string, string>): void {
+  protected sendErrorResponse(response: DebugProtocol.Response, codeOrMessage: number | DebugProtocol.Message,
+    format?: string, variables?: Record<string, string>): void {
     const error = typeof codeOrMessage === 'number' ? { id: codeOrMessage, format: format ?? '' } : codeOrMessage;
     const message = error.id === HANDLER_EXCEPTION
       ? `internal error in '${response.command}': ${variables?._exception ?? 'unknown'}` : error.format;

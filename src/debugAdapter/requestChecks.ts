@@ -33,24 +33,32 @@ export function describeValue(v: unknown): string {
   return String(v);
 }
 
-const wrong = (path: string, v: unknown, must: string): Checked => ({ error: `${path} must be ${must}, not ${describeValue(v)}` });
+const wrong = (path: string, v: unknown, must: string): Checked =>
+  ({ error: `${path} must be ${must}, not ${describeValue(v)}` });
+/** A value `ok` accepts, kept as it is; any other is wrong: it `must` be something else. */
+const rule = (ok: (v: unknown) => boolean, must: string): Rule => (v, path) =>
+  (ok(v) ? { value: v } : wrong(path, v, must));
 
 const str: Rule = (v, path) => {
   if (typeof v !== 'string') return wrong(path, v, 'a string');
-  return v.length > MAX_STRING ? { error: `${path} must be at most ${MAX_STRING} characters, not ${v.length}` } : { value: v };
+  if (v.length > MAX_STRING) return { error: `${path} must be at most ${MAX_STRING} characters, not ${v.length}` };
+  return { value: v };
 };
-const bool: Rule = (v, path) => (typeof v === 'boolean' ? { value: v } : wrong(path, v, 'true or false'));
-const int = (min: number, max: number): Rule => (v, path) =>
-  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? { value: v } : wrong(path, v, `a whole number from ${min} to ${max}`);
-const oneOf = (...values: string[]): Rule => (v, path) =>
-  values.includes(v as string) ? { value: v } : wrong(path, v, values.map((x) => JSON.stringify(x)).join(' or '));
+const bool = rule((v) => typeof v === 'boolean', 'true or false');
+const int = (min: number, max: number) => rule((v) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max,
+  `a whole number from ${min} to ${max}`);
+const oneOf = (...values: string[]) =>
+  rule((v) => values.includes(v as string), values.map((x) => JSON.stringify(x)).join(' or '));
 /** Anything that is an object, kept whole: for arguments checked further on (launch's, lguest's own requests'). */
-const anyObject: Rule = (v, path) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? { value: v } : wrong(path, v, 'an object'));
+const anyObject = rule((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object');
 
 const base64 = (maxBytes: number): Rule => (v, path) => {
   const digits = typeof v === 'string' ? v.replace(/={1,2}$/, '') : '';
-  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*$/.test(digits) || digits.length % 4 === 1) return wrong(path, v, 'bytes in base64');
-  return Math.floor((digits.length * 3) / 4) > maxBytes ? { error: `${path} must be at most ${maxBytes} bytes` } : { value: v };
+  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*$/.test(digits) || digits.length % 4 === 1) {
+    return wrong(path, v, 'bytes in base64');
+  }
+  if (Math.floor((digits.length * 3) / 4) > maxBytes) return { error: `${path} must be at most ${maxBytes} bytes` };
+  return { value: v };
 };
 
 /** An object's fields (a name ending in '?' is optional), copied. */
@@ -103,7 +111,9 @@ const RUNNING: Phase[] = ['launched'];
 const STOPPED_OR_ENDED: Phase[] = ['launched', 'ended'];
 
 const REQUESTS: Record<string, { phases: Phase[]; args: Rule }> = {
-  initialize: { phases: ['new'], args: obj({ 'pathFormat?': oneOf('path'), 'linesStartAt1?': bool, 'columnsStartAt1?': bool }) },
+  initialize: {
+    phases: ['new'], args: obj({ 'pathFormat?': oneOf('path'), 'linesStartAt1?': bool, 'columnsStartAt1?': bool }),
+  },
   launch: { phases: ['initialized'], args: anyObject },
   configurationDone: { phases: SETUP, args: obj({}) },
   disconnect: { phases: ['new', ...SETUP], args: obj({}) },
@@ -111,20 +121,27 @@ const REQUESTS: Record<string, { phases: Phase[]; args: Rule }> = {
   threads: { phases: SETUP, args: obj({}) },
   setBreakpoints: {
     phases: SETUP,
-    args: obj({ source: SOURCE, 'breakpoints?': breakpoints({ line: int(1, 0x7fffffff), ...CONDITIONS, 'logMessage?': str }) }),
+    args: obj({
+      source: SOURCE, 'breakpoints?': breakpoints({ line: int(1, 0x7fffffff), ...CONDITIONS, 'logMessage?': str }),
+    }),
   },
   setFunctionBreakpoints: { phases: SETUP, args: obj({ breakpoints: breakpoints({ name: str, ...CONDITIONS }) }) },
   setInstructionBreakpoints: {
-    phases: SETUP, args: obj({ breakpoints: breakpoints({ instructionReference: str, 'offset?': OFFSET, ...CONDITIONS }) }),
+    phases: SETUP,
+    args: obj({ breakpoints: breakpoints({ instructionReference: str, 'offset?': OFFSET, ...CONDITIONS }) }),
   },
   setExceptionBreakpoints: {
     phases: SETUP,
-    args: obj({ filters: list(str, MAX_BREAKPOINTS), 'filterOptions?': breakpoints({ filterId: str, 'condition?': str }) }),
+    args: obj({
+      filters: list(str, MAX_BREAKPOINTS), 'filterOptions?': breakpoints({ filterId: str, 'condition?': str }),
+    }),
   },
   dataBreakpointInfo: { phases: SETUP, args: obj({ name: str, 'variablesReference?': ID }) },
   setDataBreakpoints: {
     phases: SETUP,
-    args: obj({ breakpoints: breakpoints({ dataId: str, 'accessType?': oneOf('read', 'write', 'readWrite'), ...CONDITIONS }) }),
+    args: obj({
+      breakpoints: breakpoints({ dataId: str, 'accessType?': oneOf('read', 'write', 'readWrite'), ...CONDITIONS }),
+    }),
   },
   continue: { phases: RUNNING, args: obj({ threadId: THREAD }) },
   next: { phases: RUNNING, args: STEP },
@@ -138,7 +155,9 @@ const REQUESTS: Record<string, { phases: Phase[]; args: Rule }> = {
   source: { phases: STOPPED_OR_ENDED, args: obj({ 'source?': SOURCE, 'sourceReference?': ID }) },
   exceptionInfo: { phases: STOPPED_OR_ENDED, args: obj({ threadId: THREAD }) },
   evaluate: { phases: STOPPED_OR_ENDED, args: obj({ expression: str, 'context?': str }) },
-  readMemory: { phases: STOPPED_OR_ENDED, args: obj({ memoryReference: str, 'offset?': OFFSET, count: int(0, MAX_MEMORY_BYTES) }) },
+  readMemory: {
+    phases: STOPPED_OR_ENDED, args: obj({ memoryReference: str, 'offset?': OFFSET, count: int(0, MAX_MEMORY_BYTES) }),
+  },
   writeMemory: {
     phases: STOPPED_OR_ENDED,
     args: obj({ memoryReference: str, 'offset?': OFFSET, data: base64(MAX_MEMORY_BYTES), 'allowPartial?': bool }),
@@ -152,8 +171,8 @@ const REQUESTS: Record<string, { phases: Phase[]; args: Rule }> = {
     }),
   },
   // lguest's own (custom.ts, which checks their arguments).
-  ...Object.fromEntries(['lguest/state', 'lguest/gdt', 'lguest/idt', 'lguest/pagetables', 'lguest/translate', 'lguest/traps', 'lguest/location']
-    .map((c) => [c, { phases: STOPPED_OR_ENDED, args: anyObject }])),
+  ...Object.fromEntries(['state', 'gdt', 'idt', 'pagetables', 'translate', 'traps', 'location']
+    .map((c) => [`lguest/${c}`, { phases: STOPPED_OR_ENDED, args: anyObject }])),
 };
 
 /** Why a request cannot be answered in this phase. */
@@ -171,9 +190,12 @@ function untimely(command: string, phase: Phase): string {
  * arguments are an empty object (a client may leave them out when it has none);
  * initialize's pathFormat is "path" when not given, as the protocol says.
  */
-export function checkRequest(command: string, args: unknown, phase: Phase): { args: Record<string, unknown> } | { error: string } {
+export function checkRequest(command: string, args: unknown, phase: Phase):
+  { args: Record<string, unknown> } | { error: string } {
   const request = REQUESTS[command];
-  if (request === undefined) return { error: `'${command}' is not a request this adapter answers (its capabilities say which are)` };
+  if (request === undefined) {
+    return { error: `'${command}' is not a request this adapter answers (its capabilities say which are)` };
+  }
   if (!request.phases.includes(phase)) return { error: untimely(command, phase) };
   const c = request.args(args === undefined ? {} : args, 'arguments');
   if ('error' in c) return { error: `${command}: ${c.error}` };

@@ -12,38 +12,47 @@ describe('the adapter\'s limits', () => {
   afterEach(async () => { await dc?.stop(); });
 
   const attempt = (command: string, args: unknown) =>
-    dc.customRequest(command, args).then((r) => r, (e: Error) => ({ success: false, message: e.message }) as DebugProtocol.Response);
+    dc.customRequest(command, args)
+      .then((r) => r, (e: Error) => ({ success: false, message: e.message }) as DebugProtocol.Response);
   const base64 = (bytes: number[]) => Buffer.from(bytes).toString('base64');
   const readBytes = async (memoryReference: string, count: number) =>
     [...Buffer.from((await dc.customRequest('readMemory', { memoryReference, count })).body.data, 'base64')];
 
-  it('hardening item 4: disassemble refuses more than 10,000 instructions, or an offset beyond 10,000, and serves the limits', async () => {
+  const stopAtKernelMain = () =>
+    launchAndStop(dc, { program: TOUR }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'kernel_main' }] }));
+
+  it('hardening item 4: disassemble refuses over 10,000 instructions or offsets past 10,000', async () => {
     dc = await startClient();
-    await launchAndStop(dc, { program: TOUR }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'kernel_main' }] }));
+    await stopAtKernelMain();
     const eip = (await topFrame(dc)).instructionPointerReference!;
     const many = await attempt('disassemble', { memoryReference: eip, instructionCount: 1e6 });
     expect(many.success).toBe(false);
-    expect(many.message).toBe('disassemble: arguments.instructionCount must be a whole number from 0 to 10000, not 1000000');
+    expect(many.message)
+      .toBe('disassemble: arguments.instructionCount must be a whole number from 0 to 10000, not 1000000');
     const far = await attempt('disassemble', { memoryReference: eip, instructionOffset: -1e7, instructionCount: 10 });
-    expect(far.message).toBe('disassemble: arguments.instructionOffset must be a whole number from -10000 to 10000, not -10000000');
+    expect(far.message)
+      .toBe('disassemble: arguments.instructionOffset must be a whole number from -10000 to 10000, not -10000000');
     // At the limits, each way: exactly what was asked for, in the Guest kernel's code.
-    const before = await dc.disassembleRequest({ memoryReference: eip, instructionOffset: -10_000, instructionCount: 10_000 });
+    const at = (instructionOffset: number) =>
+      dc.disassembleRequest({ memoryReference: eip, instructionOffset, instructionCount: 10_000 });
+    const before = await at(-10_000);
     const lines = before.body!.instructions;
     expect(lines).toHaveLength(10_000);
     expect(Number(lines.at(-1)!.address)).toBeLessThan(Number(eip));
     expect(lines.at(-1)!.instruction).not.toBe('??');
-    const after = await dc.disassembleRequest({ memoryReference: eip, instructionOffset: 10_000, instructionCount: 10_000 });
+    const after = await at(10_000);
     expect(after.body!.instructions).toHaveLength(10_000);
     expect(Number(after.body!.instructions[0].address)).toBeGreaterThanOrEqual(Number(eip) + 10_000);
   });
 
-  it('hardening item 6: writes reach the Guest\'s memory only; the Host\'s can be read, and the Guest runs to its end', async () => {
+  it('hardening item 6: writes reach the Guest\'s memory only, the Host\'s can be read, the Guest lives', async () => {
     dc = await startClient();
-    await launchAndStop(dc, { program: TOUR }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'kernel_main' }] }));
+    await stopAtKernelMain();
     const switcher = await readBytes('0xffc00000', 16);
     expect(switcher.some((b) => b !== 0)).toBe(true);
     const refusals = [
-      [`phys:0x${GUEST_END.toString(16)}`, `phys:0x04000000 is the Host's memory, not the Guest's (which ends at 0x04000000)`],
+      [`phys:0x${GUEST_END.toString(16)}`,
+        "phys:0x04000000 is the Host's memory, not the Guest's (which ends at 0x04000000)"],
       ['0xffc00000', "0xffc00000 maps to 0x04000000, the Host's memory, not the Guest's (which ends at 0x04000000)"],
     ];
     for (const [memoryReference, message] of refusals) {
@@ -57,12 +66,14 @@ describe('the adapter\'s limits', () => {
     const lastTwo = await readBytes(edge, 2);
     expect((await attempt('writeMemory', { memoryReference: edge, data: base64([1, 2, 3, 4]) })).success).toBe(false);
     expect(await readBytes(edge, 2)).toEqual(lastTwo);
-    const partial = await dc.customRequest('writeMemory', { memoryReference: edge, data: base64([1, 2, 3, 4]), allowPartial: true });
+    const partial = await dc.customRequest('writeMemory',
+      { memoryReference: edge, data: base64([1, 2, 3, 4]), allowPartial: true });
     expect(partial.body.bytesWritten).toBe(2);
     expect(await readBytes(edge, 2)).toEqual([1, 2]);
     await dc.customRequest('writeMemory', { memoryReference: edge, data: base64(lastTwo) });
     // Writes are bounded too: a MiB at most.
-    const big = await attempt('writeMemory', { memoryReference: 'phys:0x1000000', data: Buffer.alloc((1 << 20) + 1).toString('base64') });
+    const overMiB = Buffer.alloc((1 << 20) + 1).toString('base64');
+    const big = await attempt('writeMemory', { memoryReference: 'phys:0x1000000', data: overMiB });
     expect(big.message).toBe('writeMemory: arguments.data must be at most 1048576 bytes');
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
     const exited = dc.waitForEvent('exited', 60_000) as Promise<DebugProtocol.ExitedEvent>;

@@ -4,6 +4,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { RawClient, frame } from './rawClient';
 import { TOUR } from './client';
 
+const threads = (seq: number) => JSON.stringify({ seq, type: 'request', command: 'threads' });
 /** A JavaScript error's words, which a client should never see. */
 const RAW_ERROR = /TypeError|RangeError|ReferenceError|Cannot read prop|is not a function|Maximum call stack|\n\s+at /;
 
@@ -17,8 +18,8 @@ describe('the adapter under protocol abuse', () => {
       'Content-Length: 5\r\n\r\n{bad}', // not JSON
       frame('null'),
       frame('[1, 2]'),
-      `Content-Length: 20\r\n\r\n${JSON.stringify({ seq: 90, type: 'request', command: 'threads' })}`, // shorter than its body
-      `Content-Type: application/vscode-jsonrpc\r\n\r\n${JSON.stringify({ seq: 91, type: 'request', command: 'threads' })}`, // no length
+      `Content-Length: 20\r\n\r\n${threads(90)}`, // shorter than its body
+      `Content-Type: application/vscode-jsonrpc\r\n\r\n${threads(91)}`, // no length
       '\x00\xff garbage \r\n\r\n',
     ];
     for (const bad of badFrames) {
@@ -43,7 +44,7 @@ describe('the adapter under protocol abuse', () => {
     expect(answer.success).toBe(true);
   });
 
-  it('hardening item 10: initialize without pathFormat is accepted (the protocol\'s default is "path"); "uri" is refused', async () => {
+  it('hardening item 10: initialize without pathFormat takes the default, "path"; "uri" is refused', async () => {
     c = new RawClient();
     const uri = await c.request('initialize', { adapterID: 'lguest', pathFormat: 'uri' });
     expect(uri.success).toBe(false);
@@ -53,7 +54,7 @@ describe('the adapter under protocol abuse', () => {
     expect(plain.body.supportsDisassembleRequest).toBe(true);
   });
 
-  it('hardening item 7: requests before initialize, before launch and after disconnect are errors, not successes', async () => {
+  it('hardening item 7: requests before initialize or launch, or after disconnect, are errors', async () => {
     c = new RawClient();
     expect((await c.request('threads')).message).toBe("'threads' before 'initialize': a session starts with initialize");
     await c.request('initialize', { adapterID: 'lguest' });
@@ -78,15 +79,17 @@ describe('the adapter under protocol abuse', () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
     const answered = c.response(900);
     c.write(frame(`{"seq":900,"type":"request","command":"launch","arguments":{"program":"${TOUR}","mode":${deep}}}`));
-    expect((await answered).message).toBe('invalid launch configuration: \'mode\' must be "lguest" or "bare", not a list');
+    expect((await answered).message)
+      .toBe('invalid launch configuration: \'mode\' must be "lguest" or "bare", not a list');
     expect((await c.request('threads')).success).toBe(true);
   });
 
-  it('hardening item 7: arguments that are missing, null or of the wrong type get clear errors, never a JavaScript error', async () => {
+  it('hardening item 7: arguments missing, null or of a wrong type get clear errors, not JavaScript ones', async () => {
     c = new RawClient();
     await c.launch(TOUR);
     const bad: [string, unknown][] = [
-      ['stackTrace', null], ['stackTrace', 'frames'], ['stackTrace', { threadId: '1' }], ['stackTrace', { threadId: 1, levels: 1e300 }],
+      ['stackTrace', null], ['stackTrace', 'frames'], ['stackTrace', { threadId: '1' }],
+      ['stackTrace', { threadId: 1, levels: 1e300 }],
       ['scopes', {}], ['variables', { variablesReference: 'x' }], ['variables', { variablesReference: 424242 }],
       ['evaluate', { expression: 42 }], ['evaluate', {}], ['evaluate', { expression: '('.repeat(100_000) }],
       ['setVariable', { variablesReference: 424242, name: 'eax', value: '1' }], ['setVariable', { name: 'eax' }],
@@ -94,13 +97,15 @@ describe('the adapter under protocol abuse', () => {
       ['readMemory', { memoryReference: '0xc0100000', count: 1e9 }],
       ['writeMemory', { memoryReference: '0xc0100000', data: '***' }], ['writeMemory', { memoryReference: '0xc0100000' }],
       ['disassemble', { memoryReference: '0xc0100000', instructionCount: 'ten' }],
-      ['setBreakpoints', { source: 'tour.c', breakpoints: [{ line: 1 }] }], ['setBreakpoints', { source: {}, breakpoints: [{}] }],
+      ['setBreakpoints', { source: 'tour.c', breakpoints: [{ line: 1 }] }],
+      ['setBreakpoints', { source: {}, breakpoints: [{}] }],
       ['setBreakpoints', { source: {}, breakpoints: Array.from({ length: 5000 }, (_, i) => ({ line: i + 1 })) }],
       ['setFunctionBreakpoints', null], ['setFunctionBreakpoints', { breakpoints: [null] }],
       ['setExceptionBreakpoints', { filters: 'trap' }], ['setDataBreakpoints', { breakpoints: [{ dataId: 5 }] }],
       ['setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x0', offset: 'x' }] }],
       ['dataBreakpointInfo', { name: null }], ['continue', { threadId: 2 }], ['source', { sourceReference: -1 }],
-      ['lguest/pagetables', { slot: 1.5 }], ['lguest/translate', null], ['launch', { program: TOUR }], ['setExpression', {}],
+      ['lguest/pagetables', { slot: 1.5 }], ['lguest/translate', null], ['launch', { program: TOUR }],
+      ['setExpression', {}],
     ];
     for (const [command, args] of bad) {
       const r = await c.request(command, args);
@@ -112,8 +117,10 @@ describe('the adapter under protocol abuse', () => {
     expect((await c.request('stackTrace', null)).message).toBe('stackTrace: arguments must be an object, not null');
     expect((await c.request('readMemory', { memoryReference: '0x0', count: '12' })).message)
       .toBe('readMemory: arguments.count must be a whole number from 0 to 1048576, not "12"');
-    expect((await c.request('variables', { variablesReference: 424242 })).message).toMatch(/^no variables with reference 424242/);
-    expect((await c.request('setBreakpoints', { source: {}, breakpoints: Array.from({ length: 5000 }, () => ({ line: 1 })) })).message)
+    expect((await c.request('variables', { variablesReference: 424242 })).message)
+      .toMatch(/^no variables with reference 424242/);
+    const thousands = { source: {}, breakpoints: Array.from({ length: 5000 }, () => ({ line: 1 })) };
+    expect((await c.request('setBreakpoints', thousands)).message)
       .toBe('setBreakpoints: arguments.breakpoints must hold at most 1000 items, not 5000');
     // And the session goes on.
     const stack = await c.request('stackTrace', { threadId: 1 });

@@ -44,12 +44,15 @@ export class RawClient {
         else this.take(f.message as Message);
       }
     });
-    this.proc.stderr!.on('data', (chunk: Buffer) => { this.stderrText = (this.stderrText + chunk.toString()).slice(-4000); });
+    this.proc.stderr!.on('data', (chunk: Buffer) => {
+      this.stderrText = (this.stderrText + chunk.toString()).slice(-4000);
+    });
     // Writing to an adapter that has just died is not this client's error: the exit says it.
     this.proc.stdin!.on('error', () => {});
     this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => {
       this.exitStatus = code ?? signal;
-      for (const w of this.waiters) w.reject(new Error(`the adapter exited (${this.exitStatus}): ${this.stderrText.trim()}`));
+      const died = new Error(`the adapter exited (${this.exitStatus}): ${this.stderrText.trim()}`);
+      for (const w of this.waiters) w.reject(died);
       this.waiters.clear();
       resolve();
     }));
@@ -57,7 +60,8 @@ export class RawClient {
 
   /** The bodies of the output events received. */
   get outputs(): DebugProtocol.OutputEvent['body'][] {
-    return this.received.filter((m) => m.type === 'event' && m.event === 'output').map((m) => m.body as DebugProtocol.OutputEvent['body']);
+    return this.received.filter((m) => m.type === 'event' && m.event === 'output')
+      .map((m) => m.body as DebugProtocol.OutputEvent['body']);
   }
 
   get alive(): boolean {
@@ -94,7 +98,8 @@ export class RawClient {
   }
 
   response(seq: number): Promise<DebugProtocol.Response> {
-    return this.waitFor((m) => m.type === 'response' && m.request_seq === seq) as Promise<Message & DebugProtocol.Response>;
+    const matches = (m: Message) => m.type === 'response' && m.request_seq === seq;
+    return this.waitFor(matches) as Promise<Message & DebugProtocol.Response>;
   }
 
   event(name: string): Promise<DebugProtocol.Event> {
