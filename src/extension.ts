@@ -14,6 +14,7 @@ import { PageTablesView } from './views/pageTablesView';
 import { TrapsView } from './views/trapsView';
 import { GuestConsole } from './views/console';
 import { activeLguestSession, LguestView } from './views/common';
+import type { TranslateBody, LocationBody, AddressArgs, WalkJson } from './debugAdapter/lguestRequests';
 
 /** What the extension hands to other extensions (and to its tests inside VS Code): its views' data. */
 export interface LguestApi {
@@ -71,22 +72,23 @@ export function activate(context: vscode.ExtensionContext): LguestApi {
       const address = arg ?? await vscode.window.showInputBox({ title: 'Translate an address', prompt: 'A Guest-virtual address (hex)', placeHolder: '0xc0100000' });
       if (!address) return;
       try {
-        const r = await session.customRequest('lguest/translate', { address: address.trim() });
-        const step = (w: { pde: { value: string } | null; pte: { value: string } | null; physical: string | null }) =>
-          `PDE ${w.pde?.value ?? '-'}, PTE ${w.pte?.value ?? '-'} -> ${w.physical ?? 'not mapped'}`;
+        const r: TranslateBody = await session.customRequest('lguest/translate', { address: address.trim() } satisfies AddressArgs);
+        const step = (w: WalkJson | undefined) => `PDE ${w?.pde?.value ?? '-'}, PTE ${w?.pte?.value ?? '-'} -> ${w?.physical ?? 'not mapped'}`;
         const text = `${r.address}${r.symbol ? ` <${r.symbol}>` : ''}: Guest: ${step(r.guest)}; shadow: ${step(r.shadow)} (${r.note})`;
         await pagetables.reveal(Number(r.address));
         vscode.window.showInformationMessage(text);
         return r;
       } catch (e) {
         vscode.window.showErrorMessage(`Cannot translate ${address}: ${(e as Error).message}`);
+        return undefined;
       }
     }),
     vscode.commands.registerCommand('lguest.revealTrap', async (eip: string) => {
       const session = activeLguestSession();
       if (!session) return;
       // Its source line when the program has one; else the Disassembly view.
-      const loc = await Promise.resolve(session.customRequest('lguest/location', { address: eip })).catch(() => null);
+      const ask = session.customRequest('lguest/location', { address: eip } satisfies AddressArgs);
+      const loc: LocationBody | null = await Promise.resolve(ask).catch(() => null);
       if (loc?.path) {
         const line = Math.max(0, (loc.line ?? 1) - 1);
         await vscode.window.showTextDocument(vscode.Uri.file(loc.path), { selection: new vscode.Range(line, 0, line, 0), preview: true });

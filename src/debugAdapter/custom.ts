@@ -19,6 +19,9 @@ import { trapName, describeEvent } from '../vm/lguest/describe';
 import type { HostEvent } from '../vm/lguest/events';
 import { describeDescriptor, hex } from './registers';
 import { describeValue } from './requestChecks';
+import type {
+  GdtBody, IdtBody, PageTablesBody, DirectoryEntryJson, PageEntryJson, TranslateBody, LocationBody, TrapsBody, WalkJson,
+} from './lguestRequests';
 
 const LOG_SIZE = 1000;
 
@@ -58,7 +61,7 @@ export class TrapLog {
   }
 }
 
-function walkJson(w: Walk) {
+function walkJson(w: Walk): WalkJson {
   const step = (s: { addr: number; value: number } | null) => (s === null ? null : { address: hex(s.addr), value: hex(s.value), flags: entryFlags(s.value) });
   return { pde: step(w.pde), pte: step(w.pte), physical: w.phys === null ? null : hex(w.phys) };
 }
@@ -101,9 +104,9 @@ export function customRequest(command: string, args: unknown, t: Target, program
             return {
               index: e.index, selector: hex(e.index * 8, 4), owner: ignoredGdt(e.index) ? 'host' : 'guest', raw: [hex(e.lo), hex(e.hi)], present: d.present,
               base: hex(d.base), limit: hex(d.limit), type: d.type, dpl: d.dpl, granularity: d.g ? '4k' : 'byte', db: d.db, accessed: d.accessed, system: d.system,
-            };
+            } as const;
           }),
-        },
+        } satisfies GdtBody,
       };
     }
     case 'lguest/idt': {
@@ -118,7 +121,7 @@ export function customRequest(command: string, args: unknown, t: Target, program
             route: g.direct ? 'direct to the Guest' : 'exits to the Host through the Switcher',
             guestHandler: mine[v].present ? { target: hex(mine[v].target), symbol: programs.symbolize(mine[v].target) ?? null, type: mine[v].type === 0xe ? 'interrupt' : 'trap', dpl: mine[v].dpl } : null,
           })),
-        },
+        } satisfies IdtBody,
       };
     }
     case 'lguest/pagetables': {
@@ -129,13 +132,13 @@ export function customRequest(command: string, args: unknown, t: Target, program
       const slot = typeof a.slot === 'number' ? a.slot : lg.pageTables.cpuPgd;
       if (!Number.isInteger(slot) || slot < 0 || slot > 3) return { error: `slot must be 0 to 3, not ${slot}` };
       const sp = lg.pageTables.pgdirs[slot];
-      const body: Record<string, unknown> = { linearMode: lg.pageTables.linearPages, slots };
+      const body: PageTablesBody = { linearMode: lg.pageTables.linearPages, slots };
       if (sp.pgdir === 0) return { body };
       if (typeof a.directoryIndex === 'number') {
         // One directory entry's page table: each page, the Guest's entry beside the shadow's.
         const i = a.directoryIndex;
         if (!Number.isInteger(i) || i < 0 || i > 1023) return { error: `directoryIndex must be 0 to 1023, not ${i}` };
-        const entries = [];
+        const entries: PageEntryJson[] = [];
         for (let j = 0; j < 1024; j++) {
           const va = ((i << 22) | (j << 12)) >>> 0;
           const g = guestWalk(lg, va, lg.pageTables.linearPages && slot === lg.pageTables.cpuPgd ? undefined : sp.gpgdir);
@@ -143,10 +146,10 @@ export function customRequest(command: string, args: unknown, t: Target, program
           if ((g.pte === null || (g.pte.value & 1) === 0) && (s.pte === null || s.pte.value === 0)) continue;
           entries.push({ virtual: hex(va), guest: g.pte ? { value: hex(g.pte.value), frame: hex(g.pte.value & ~0xfff), flags: entryFlags(g.pte.value) } : null, shadow: s.pte ? { value: hex(s.pte.value), frame: hex(s.pte.value & ~0xfff), flags: entryFlags(s.pte.value) } : null, note: pteNote(g.pte?.value ?? 0, s.pte?.value ?? 0) });
         }
-        return { body: { ...body, slot, directoryIndex: i, entries } };
+        return { body: { ...body, slot, directoryIndex: i, entries } satisfies PageTablesBody };
       }
       // The directory: each entry present in the Guest's or in the shadow.
-      const dir = [];
+      const dir: DirectoryEntryJson[] = [];
       for (let i = 0; i < 1024; i++) {
         const va = (i << 22) >>> 0;
         const g = lg.pageTables.linearPages ? null : guestWalk(lg, va, sp.gpgdir).pde;
@@ -154,24 +157,24 @@ export function customRequest(command: string, args: unknown, t: Target, program
         if ((g === null || (g.value & 1) === 0) && (s === null || (s.value & 1) === 0)) continue;
         dir.push({ index: i, virtual: hex(va), guest: g && g.value & 1 ? { value: hex(g.value), flags: entryFlags(g.value) } : null, shadow: s && s.value & 1 ? { value: hex(s.value), flags: entryFlags(s.value) } : null, switcher: va >= 0xffc00000 });
       }
-      return { body: { ...body, slot, directory: dir } };
+      return { body: { ...body, slot, directory: dir } satisfies PageTablesBody };
     }
     case 'lguest/translate': {
       const addr = typeof a.address === 'string' ? Number(a.address) : typeof a.address === 'number' ? a.address : NaN;
       if (!Number.isFinite(addr) || addr < 0 || addr > 0xffffffff) return { error: `address must be a number or a hex string, not ${describeValue(a.address)}` };
-      if (!host) return { body: { address: hex(addr), physical: t.translate(addr) === null ? null : hex(t.translate(addr)!) } };
+      if (!host) return { body: { address: hex(addr), physical: t.translate(addr) === null ? null : hex(t.translate(addr)!) } satisfies TranslateBody };
       const g = guestWalk(host.lg, addr), s = shadowWalk(host.lg, addr);
-      return { body: { address: hex(addr), symbol: programs.symbolize(addr) ?? null, guest: walkJson(g), shadow: walkJson(s), note: pteNote(g.pte?.value ?? (g.phys !== null ? 0x63 : 0), s.pte?.value ?? 0) } };
+      return { body: { address: hex(addr), symbol: programs.symbolize(addr) ?? null, guest: walkJson(g), shadow: walkJson(s), note: pteNote(g.pte?.value ?? (g.phys !== null ? 0x63 : 0), s.pte?.value ?? 0) } satisfies TranslateBody };
     }
     case 'lguest/location': {
       const addr = typeof a.address === 'string' ? Number(a.address) : typeof a.address === 'number' ? a.address : NaN;
       if (!Number.isFinite(addr) || addr < 0 || addr > 0xffffffff) return { error: `address must be a number or a hex string, not ${describeValue(a.address)}` };
       const loc = programs.lineFor(addr);
-      return { body: { address: hex(addr), symbol: programs.symbolize(addr) ?? null, path: loc?.path ?? null, line: loc?.line ?? null } };
+      return { body: { address: hex(addr), symbol: programs.symbolize(addr) ?? null, path: loc?.path ?? null, line: loc?.line ?? null } satisfies LocationBody };
     }
     case 'lguest/traps': {
       const count = typeof a.count === 'number' ? a.count : 100;
-      return { body: { traps: log.recent(count).map((r) => ({ ...r, eip: hex(r.eip), cr2: hex(r.cr2), errcode: hex(r.errcode, 4), symbol: programs.symbolize(r.eip) ?? null })) } };
+      return { body: { traps: log.recent(count).map((r) => ({ ...r, eip: hex(r.eip), cr2: hex(r.cr2), errcode: hex(r.errcode, 4), symbol: programs.symbolize(r.eip) ?? null })) } satisfies TrapsBody };
     }
   }
   return null;

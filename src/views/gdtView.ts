@@ -1,15 +1,11 @@
 /** The GDT the CPU runs the Guest on: each present descriptor decoded, whose it is, the raw words in the tooltip. */
 import * as vscode from 'vscode';
 import { LguestView, Node, ask } from './common';
-
-interface Entry {
-  index: number; selector: string; owner: 'host' | 'guest'; raw: [string, string]; present: boolean; base: string; limit: string;
-  type: string; dpl: number; granularity: string; db: boolean; accessed: boolean; system: boolean;
-}
+import type { GdtBody } from '../debugAdapter/lguestRequests';
 
 export class GdtView extends LguestView {
   protected async roots(): Promise<Node[]> {
-    const r = await ask<{ entries: Entry[] }>('lguest/gdt');
+    const r = await ask<GdtBody>('lguest/gdt');
     if (!r) return [];
     return r.entries.filter((e) => e.present).map((e) => {
       const n = new Node(`${e.index}  ${e.selector}`);

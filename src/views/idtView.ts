@@ -1,15 +1,12 @@
 /** The IDT: each gate the Guest has a handler for (and the Host's own), whether it goes straight to the Guest or exits to the Host. */
 import * as vscode from 'vscode';
 import { LguestView, Node, ask } from './common';
+import type { IdtBody, IdtGateJson as Gate } from '../debugAdapter/lguestRequests';
 
-interface Gate {
-  vector: number; name: string; present: boolean; type: string; dpl: number; selector: string; target: string; direct: boolean; route: string;
-  guestHandler: { target: string; symbol: string | null; type: string; dpl: number } | null;
-}
 
 export class IdtView extends LguestView {
   protected async roots(): Promise<Node[]> {
-    const r = await ask<{ gates: Gate[] }>('lguest/idt');
+    const r = await ask<IdtBody>('lguest/idt');
     if (!r) return [];
     // Every vector exits to the Host by default: the ones that say something first (the Guest's handlers,
     // the hypercall), then the rest under one node.

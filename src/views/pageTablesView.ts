@@ -7,10 +7,7 @@
  */
 import * as vscode from 'vscode';
 import { LguestView, Node, ask } from './common';
-
-interface Slot { slot: number; gpgdir: string; shadow: string; active: boolean; used: boolean; switcherMapped: boolean; presentEntries: number }
-interface DirEntry { index: number; virtual: string; guest: { value: string; flags: string[] } | null; shadow: { value: string; flags: string[] } | null; switcher: boolean }
-interface PtEntry { virtual: string; guest: { value: string; frame: string; flags: string[] } | null; shadow: { value: string; frame: string; flags: string[] } | null; note: string }
+import type { PageTablesBody, PageTablesArgs } from '../debugAdapter/lguestRequests';
 
 const hex = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
@@ -19,7 +16,7 @@ export class PageTablesView extends LguestView {
   private focus: number | null = null;
 
   protected async roots(): Promise<Node[]> {
-    const r = await ask<{ linearMode: boolean; slots: Slot[] }>('lguest/pagetables');
+    const r = await ask<PageTablesBody>('lguest/pagetables');
     if (!r) return [];
     const nodes = r.slots.filter((s) => s.used).map((s) => {
       const expand = s.active ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
@@ -33,9 +30,9 @@ export class PageTablesView extends LguestView {
   }
 
   private async directory(slot: number): Promise<Node[]> {
-    const r = await ask<{ directory: DirEntry[] }>('lguest/pagetables', { slot });
+    const r = await ask<PageTablesBody>('lguest/pagetables', { slot } satisfies PageTablesArgs);
     if (!r) return [];
-    return r.directory.map((e) => {
+    return (r.directory ?? []).map((e) => {
       const end = hex(((e.index + 1) << 22) - 1);
       const wanted = this.focus !== null && this.focus >>> 22 === e.index;
       const n = new Node(`${e.virtual}-${end}`, e.switcher ? vscode.TreeItemCollapsibleState.None : wanted ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed, () => this.table(slot, e.index));
@@ -47,9 +44,9 @@ export class PageTablesView extends LguestView {
   }
 
   private async table(slot: number, directoryIndex: number): Promise<Node[]> {
-    const r = await ask<{ entries: PtEntry[] }>('lguest/pagetables', { slot, directoryIndex });
+    const r = await ask<PageTablesBody>('lguest/pagetables', { slot, directoryIndex } satisfies PageTablesArgs);
     if (!r) return [];
-    return r.entries.map((e) => {
+    return (r.entries ?? []).map((e) => {
       const n = new Node(e.virtual);
       const g = e.guest ? `${e.guest.frame} ${e.guest.flags.join(' ')}` : '-';
       const s = e.shadow && e.shadow.value !== '0x00000000' ? `${e.shadow.frame} ${e.shadow.flags.join(' ')}` : '-';

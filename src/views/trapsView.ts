@@ -1,8 +1,8 @@
 /** The trap log: the most recent traps, newest first, with what the Host did; selecting one shows its code. */
 import * as vscode from 'vscode';
 import { LguestView, Node, ask } from './common';
+import type { TrapsBody } from '../debugAdapter/lguestRequests';
 
-interface Trap { time: number; trap: number; name: string; eip: string; symbol: string | null; errcode: string; cr2: string; action: string; direct: boolean; text: string }
 
 const ICONS: Record<string, string> = {
   fixed: 'check', emulated: 'gear', reflected: 'reply', hypercall: 'call-outgoing', 'host-interrupt': 'clock', killed: 'error', direct: 'arrow-right',
@@ -10,7 +10,7 @@ const ICONS: Record<string, string> = {
 
 export class TrapsView extends LguestView {
   protected async roots(): Promise<Node[]> {
-    const r = await ask<{ traps: Trap[] }>('lguest/traps', { count: 200 });
+    const r = await ask<TrapsBody>('lguest/traps', { count: 200 });
     if (!r) return [];
     return r.traps.reverse().map((t) => {
       const n = new Node(`trap ${t.trap}  ${t.name}`);
