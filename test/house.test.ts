@@ -28,6 +28,18 @@ describe('house rules', () => {
     expect(timed.map((p) => relative(ROOT, p)), 'tests that read the clock (measure speed in bench/ instead)').toEqual([]);
   });
 
+  it('layers import only downwards, as docs/architecture.md says', () => {
+    const imports = (dir: string) => walk(join(ROOT, dir), (p) => p.endsWith('.ts') && !p.endsWith('.test.ts'))
+      .flatMap((p) => [...readFileSync(p, 'utf8').matchAll(/^import [^;]*? from '([^']+)'/gm)].map((m) => ({ file: relative(ROOT, p), from: m[1] })));
+    const breaking = (dir: string, bad: RegExp) => imports(dir).filter((i) => bad.test(i.from)).map((i) => `${i.file} imports ${i.from}`);
+    expect(breaking('src/vm', /^vscode$|@vscode\/|debugAdapter|\/views\/|extension$/)).toEqual([]);
+    expect(breaking('src/vm/cpu', /lguest/)).toEqual([]);
+    expect(breaking('src/views', /debugAdapter\/(?!lguestRequests$)/)).toEqual([]);
+    const viewTypes = imports('src/views').filter((i) => /lguestRequests$/.test(i.from));
+    expect(viewTypes.length).toBeGreaterThan(0);
+    expect(readFileSync(join(ROOT, 'src/extension.ts'), 'utf8')).not.toMatch(/from '\.\/debugAdapter\/(?!lguestRequests')/);
+  });
+
   it('hardening item 10: the README and the docs link only to files in the repository', () => {
     const docs = [join(ROOT, 'README.md'), join(ROOT, 'README.extension.md'), ...walk(join(ROOT, 'docs'), (p) => p.endsWith('.md')),
       ...walk(join(ROOT, 'guests'), (p) => p.endsWith('README.md'))];
