@@ -28,6 +28,13 @@ describe('house rules', () => {
     expect(timed.map((p) => relative(ROOT, p)), 'tests that read the clock (measure speed in bench/ instead)').toEqual([]);
   });
 
+  it('hardening item 10: no test prints to stdout, and every test that makes a temporary directory removes it', () => {
+    const tests = [...walk(join(ROOT, 'src'), (p) => p.endsWith('.test.ts')), ...walk(join(ROOT, 'test'), (p) => p.endsWith('.test.ts'))];
+    const texts = tests.map((p) => ({ file: relative(ROOT, p), text: readFileSync(p, 'utf8') }));
+    expect(texts.filter((t) => /console\.log\(|process\.stdout\.write\(/.test(t.text)).map((t) => t.file)).toEqual([]);
+    expect(texts.filter((t) => /mkdtempSync\(/.test(t.text) && !/rmSync\(/.test(t.text)).map((t) => t.file)).toEqual([]);
+  });
+
   it('layers import only downwards, as docs/architecture.md says', () => {
     const imports = (dir: string) => walk(join(ROOT, dir), (p) => p.endsWith('.ts') && !p.endsWith('.test.ts'))
       .flatMap((p) => [...readFileSync(p, 'utf8').matchAll(/^import [^;]*? from '([^']+)'/gm)].map((m) => ({ file: relative(ROOT, p), from: m[1] })));
