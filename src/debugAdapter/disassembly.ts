@@ -83,3 +83,18 @@ export function disassemble(t: Target, programs: Programs, address: number, inst
     return ins;
   });
 }
+
+/**
+ * A frame without a source file (code without line tables, or at a physical address in linear mode) is shown as
+ * its disassembly: 10 instructions before `eip` and 30 from it, as text, and the line `eip` is on.
+ */
+export function listingAround(
+  t: Target, programs: Programs, eip: number, flavor: 'att' | 'intel',
+): { text: string; line: number } {
+  const listing = disassemble(t, programs, eip, -10, 40, flavor);
+  const text = listing.map((ins) => {
+    const mark = Number(ins.address) === eip ? '=>' : '  ', symbol = ins.symbol ? ` <${ins.symbol}>` : '';
+    return `${mark} ${ins.address}${symbol}  ${(ins.instructionBytes ?? '').padEnd(20)} ${ins.instruction}`;
+  }).join('\n');
+  return { text, line: listing.findIndex((ins) => Number(ins.address) === eip) + 1 };
+}

@@ -1,0 +1,81 @@
+/**
+ * Running the machine until something stops it. The Guest runs in slices of
+ * a few milliseconds, with the event loop let in between, so a pause (or any
+ * request) is answered within a slice's time even while the Guest spins.
+ *
+ * A breakpoint whose condition is false, a logpoint, or a watched write that
+ * does not count: the run goes on. Standing on a breakpoint, the machine
+ * first leaves it: its instruction runs once without stopping there again.
+ */
+import type { Target, Outcome } from '../target';
+import type { Breakpoints } from './breakpoints';
+
+/** Instructions per slice: a few milliseconds even in code that traps all the time (a pause waits for at most one). */
+const SLICE = 200_000;
+
+/** Let the event loop in (a request, a pause) before going on. */
+export const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+export class Runner {
+  /** Set by a pause (or the session's end): the loops see it between slices. */
+  pauseRequested = false;
+
+  constructor(readonly target: Target, private readonly breakpoints: Breakpoints, readonly intoSwitcher: boolean) {}
+
+  /** Leave a breakpoint the machine stands on: its instruction runs once without stopping again. */
+  leaveBreakpoint(): void {
+    const t = this.target;
+    if (!t.inHostContext) t.executor.resumeFrom = (t.cpu.segBase[1] + t.cpu.eip) >>> 0;
+  }
+
+  /** One instruction, off any breakpoint here (under the Host, see Host.stepInstruction for what one is). */
+  stepInstruction(): Outcome {
+    this.leaveBreakpoint();
+    return this.target.step(this.intoSwitcher);
+  }
+
+  /** Run in slices until a stop the user wants. */
+  async runFree(): Promise<Outcome> {
+    const t = this.target;
+    this.leaveBreakpoint();
+    for (;;) {
+      if (this.pauseRequested) return { kind: 'paused' };
+      const o = t.run(SLICE);
+      if (o.kind === 'running') {
+        await nextTurn();
+        continue;
+      }
+      if (o.kind === 'breakpoint' && !this.breakpoints.stopsAt(t.guestEip)) {
+        this.leaveBreakpoint();
+        continue;
+      }
+      if (o.kind === 'data' && !this.breakpoints.dataStops(o.address)) continue;
+      return o;
+    }
+  }
+
+  /**
+   * Run until `address` with the stack back above `esp` (a step over or out), or any other stop. Address 0 (no
+   * return address known): one instruction.
+   */
+  async runTo(address: number, esp: number): Promise<Outcome> {
+    const t = this.target;
+    if (address === 0) return t.step(this.intoSwitcher);
+    this.breakpoints.setTemporary(address);
+    try {
+      this.leaveBreakpoint();
+      for (;;) {
+        if (this.pauseRequested) return { kind: 'paused' };
+        const o = t.run(SLICE);
+        if (o.kind === 'running') { await nextTurn(); continue; }
+        if (o.kind === 'breakpoint') {
+          if (t.guestEip === address && !t.inHostContext && t.reg('esp')! >= esp) return { kind: 'step' };
+          if (!this.breakpoints.stopsAt(t.guestEip)) { this.leaveBreakpoint(); continue; }
+        }
+        return o;
+      }
+    } finally {
+      this.breakpoints.setTemporary(null);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Stepping: by instruction or by line, into, over or out.
+ *
+ * A line step goes on, instruction by instruction, until the machine is at
+ * the start of a statement of another line (as gdb does). Over a CALL (or,
+ * from user code, a system call) it runs to the instruction after it, with
+ * the stack back where it was, so a recursive call does not stop it early.
+ * Out runs to the return address of the current frame.
+ */
+import type { Outcome, Target } from '../target';
+import type { Programs, Located } from '../programs';
+import { decode, NEED_MORE_BYTES, MAX_INSTR_LEN } from '../../vm/cpu/decoder';
+import { Instr } from '../../vm/cpu/instr';
+import { Runner, nextTurn } from './running';
+import type { Breakpoints } from './breakpoints';
+
+export type StepKind = 'in' | 'over' | 'out';
+
+export interface Step {
+  kind: StepKind;
+  /** By instruction; else by line. */
+  instruction: boolean;
+}
+
+/** A line step gives up after this many instructions and stops where it is. */
+const LINE_STEP_LIMIT = 20_000_000;
+
+export async function runStep(r: Runner, programs: Programs, breakpoints: Breakpoints, step: Step): Promise<Outcome> {
+  const t = r.target;
+  const start = t.guestEip;
+  // The line the user sees: a source breakpoint's, else the statement starting here, else the line table's.
+  const atBp = breakpoints.sourceLineAt(start);
+  const here = programs.statementAt(start) ?? programs.lineFor(start);
+  const startLine = here && atBp ? { ...here, line: atBp.line } : here;
+  if (step.kind === 'out') return r.runTo(returnAddress(t, programs), t.reg('esp')!);
+  let budget = LINE_STEP_LIMIT;
+  for (;;) {
+    // Over a call (or a system call, from user code): run to the instruction after it.
+    if (step.kind === 'over' && !t.inHostContext) {
+      const call = callAt(t, t.guestEip);
+      if (call !== null) {
+        const o = await r.runTo(call, t.reg('esp')!);
+        if (o.kind !== 'step') return o;
+        if (step.instruction || lineChanged(programs, startLine, t.guestEip)) return o;
+        continue;
+      }
+    }
+    const before = t.cpu.instructions;
+    const o = r.stepInstruction();
+    if (o.kind !== 'step') return o;
+    if (step.instruction) return o;
+    budget -= Math.max(1, t.cpu.instructions - before);
+    if (lineChanged(programs, startLine, t.guestEip) || budget <= 0 || r.pauseRequested) return o;
+    if ((budget & 0x3fff) === 0) await nextTurn();
+  }
+}
+
+/**
+ * Has a line step got somewhere? As gdb: at the start of a statement of
+ * another line (or, from code without lines, of any line); in the middle
+ * of a line, or on the same line, it goes on.
+ */
+function lineChanged(programs: Programs, from: Located | null, eip: number): boolean {
+  const now = programs.statementAt(eip);
+  if (now === null) return false;
+  if (from === null) return true;
+  return now.file !== from.file || now.line !== from.line;
+}
+
+/** If the instruction at addr is a CALL (or INT from ring 3), the address after it. */
+function callAt(t: Target, addr: number): number | null {
+  const bytes = t.read(addr, MAX_INSTR_LEN, false).map((b) => b ?? 0);
+  const ins = new Instr(() => {});
+  const n = decode(Uint8Array.from(bytes), 0, bytes.length, true, ins);
+  if (n === NEED_MORE_BYTES) return null;
+  const op = ins.opcode;
+  const isCall = op === 0xe8 || op === 0x9a || (op === 0xff && (ins.reg === 2 || ins.reg === 3));
+  const isInt = (op === 0xcd || op === 0xcc) && (t.reg('cs')! & 3) === 3;
+  return isCall || isInt ? (addr + n) >>> 0 : null;
+}
+
+/** The current function's return address (0: none known). */
+function returnAddress(t: Target, programs: Programs): number {
+  const frames = backtrace(t, programs);
+  return frames.length > 1 ? frames[1].eip : 0;
+}
+
+/** The Guest's call stack: CFI where the program has it, else frame pointers. */
+export function backtrace(t: Target, programs: Programs): { eip: number; esp: number; ebp: number }[] {
+  const regs = {
+    eip: t.guestEip, esp: t.reg('esp')!, ebp: t.reg('ebp')!, eax: t.reg('eax'), ebx: t.reg('ebx'), ecx: t.reg('ecx'),
+    edx: t.reg('edx'), esi: t.reg('esi'), edi: t.reg('edi'),
+  };
+  const read32 = (a: number) => t.read32(a) ?? null;
+  return programs.infoFor(regs.eip).backtrace(regs, read32, 64).map((f) => f.regs);
+}
