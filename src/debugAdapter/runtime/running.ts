@@ -19,6 +19,8 @@ export const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r))
 export class Runner {
   /** Set by a pause (or the session's end): the loops see it between slices. */
   pauseRequested = false;
+  /** The CPU's instruction count when the event loop was last let in. */
+  private lastTurn = 0;
 
   constructor(readonly target: Target, private readonly breakpoints: Breakpoints, readonly intoSwitcher: boolean) {}
 
@@ -42,14 +44,18 @@ export class Runner {
       if (this.pauseRequested) return { kind: 'paused' };
       const o = t.run(SLICE);
       if (o.kind === 'running') {
-        await nextTurn();
+        await this.turn();
         continue;
       }
       if (o.kind === 'breakpoint' && !this.breakpoints.stopsAt(t.guestEip)) {
         this.leaveBreakpoint();
+        await this.turnIfDue();
         continue;
       }
-      if (o.kind === 'data' && !this.breakpoints.dataStops(o.address)) continue;
+      if (o.kind === 'data' && !this.breakpoints.dataStops(o.address)) {
+        await this.turnIfDue();
+        continue;
+      }
       return o;
     }
   }
@@ -67,15 +73,33 @@ export class Runner {
       for (;;) {
         if (this.pauseRequested) return { kind: 'paused' };
         const o = t.run(SLICE);
-        if (o.kind === 'running') { await nextTurn(); continue; }
+        if (o.kind === 'running') { await this.turn(); continue; }
         if (o.kind === 'breakpoint') {
           if (t.guestEip === address && !t.inHostContext && t.reg('esp')! >= esp) return { kind: 'step' };
-          if (!this.breakpoints.stopsAt(t.guestEip)) { this.leaveBreakpoint(); continue; }
+          if (!this.breakpoints.stopsAt(t.guestEip)) {
+            this.leaveBreakpoint();
+            await this.turnIfDue();
+            continue;
+          }
         }
         return o;
       }
     } finally {
       this.breakpoints.setTemporary(null);
     }
+  }
+
+  private async turn(): Promise<void> {
+    this.lastTurn = this.target.cpu.instructions;
+    await nextTurn();
+  }
+
+  /**
+   * After a run that a breakpoint cut short but that goes on (a false condition, a logpoint, a recursive call
+   * on the way out of a step over): the event loop is let in once a slice's worth has run since it last was,
+   * or a breakpoint hit all the time would shut out a pause, a disconnect, even SIGTERM.
+   */
+  private async turnIfDue(): Promise<void> {
+    if (this.target.cpu.instructions - this.lastTurn >= SLICE) await this.turn();
   }
 }
