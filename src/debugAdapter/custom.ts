@@ -10,7 +10,7 @@
  *   lguest/location    the source file and line of an address ({address}), or nulls
  * Their shapes are documented in docs/debug-adapter.md.
  */
-import type { Target } from './target';
+import type { Target } from './runtime/target';
 import type { Programs } from './programs';
 import { realGdt, realIdt, guestIdt, shadowSlots, entryFlags, guestTss, lguestData } from '../vm/lguest/inspect';
 import { guestWalk, shadowWalk, Walk } from '../vm/lguest/walk';

@@ -9,7 +9,7 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { Source } from '@vscode/debugadapter';
 import { disassembleBytes, Syntax } from '../vm/cpu/disasm';
-import type { Target } from './target';
+import type { Target } from './runtime/target';
 import type { Programs } from './programs';
 import { hex } from './registers';
 

@@ -4,7 +4,7 @@
  * descriptor cache of each segment register as children.
  */
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { Target, GPR_NAMES } from './target';
+import { Target, GPR_NAMES } from './runtime/target';
 import { SEG_NAMES, CS, SS, DS, ES, FS, GS } from '../vm/cpu/state';
 import { lguestData, shadowSlots } from '../vm/lguest/inspect';
 import { trapName } from '../vm/lguest/describe';

@@ -11,7 +11,7 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { checkLaunchArgs, LaunchArgs } from './launch';
-import { Target } from './target';
+import { Target } from './runtime/target';
 import { RegisterView, Child, hex } from './registers';
 import { evaluate } from './expression';
 import { runMonitorCommand } from './monitor';

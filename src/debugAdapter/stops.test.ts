@@ -10,7 +10,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Target } from './target';
+import { Target } from './runtime/target';
 import { Programs } from './programs';
 import { describeStop } from './stops';
 import type { TrapAction } from '../vm/lguest/events';

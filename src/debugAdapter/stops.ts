@@ -8,7 +8,7 @@ import type { StopPoint, TrapPoint } from '../vm/lguest/observer';
 import { trapName, hypercallLabel } from '../vm/lguest/describe';
 import { decideTrap, planInterrupt } from '../vm/lguest/decide';
 import { HOST_TIMER_VECTOR, SYSCALL_VECTOR, IMPOSSIBLE_TRAP } from '../vm/lguest/layout';
-import type { Target } from './target';
+import type { Target } from './runtime/target';
 import type { Programs } from './programs';
 import { hex } from './registers';
 

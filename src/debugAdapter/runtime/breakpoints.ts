@@ -10,7 +10,7 @@
  * loaded, there is nothing to resolve a line or a name against: those
  * breakpoints are refused, and the client sets them again once it is.
  */
-import { Target } from '../target';
+import { Target } from './target';
 import type { Programs } from '../programs';
 import { evaluate, formatValue as hex } from '../expression';
 import { parseTrapFunctionBreakpoint } from '../filters';

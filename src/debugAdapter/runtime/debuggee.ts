@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { ImageError } from '../../vm/elf';
 import { describeEvent } from '../../vm/lguest/describe';
 import type { LaunchArgs } from '../launch';
-import { Target, Outcome } from '../target';
+import { Target, Outcome } from './target';
 import { Programs } from '../programs';
 import { EvalEnv, formatValue as hex } from '../expression';
 import { describeStop, StopStory } from '../stops';

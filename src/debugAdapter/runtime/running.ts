@@ -7,7 +7,7 @@
  * does not count: the run goes on. Standing on a breakpoint, the machine
  * first leaves it: its instruction runs once without stopping there again.
  */
-import type { Target, Outcome } from '../target';
+import type { Target, Outcome } from './target';
 import type { Breakpoints } from './breakpoints';
 
 /** Instructions per slice: a few milliseconds even in code that traps all the time (a pause waits for at most one). */

@@ -7,7 +7,7 @@
  * the stack back where it was, so a recursive call does not stop it early.
  * Out runs to the return address of the current frame.
  */
-import type { Outcome, Target } from '../target';
+import type { Outcome, Target } from './target';
 import type { Programs, Located } from '../programs';
 import { decode, NEED_MORE_BYTES, MAX_INSTR_LEN } from '../../vm/cpu/decoder';
 import { Instr } from '../../vm/cpu/instr';
@@ -24,6 +24,8 @@ export interface Step {
 
 /** A line step gives up after this many instructions and stops where it is. */
 const LINE_STEP_LIMIT = 20_000_000;
+/** A line step lets the event loop in (for a pause) each time this many instructions have run. */
+const STEP_TURN = 16_384;
 
 export async function runStep(r: Runner, programs: Programs, breakpoints: Breakpoints, step: Step): Promise<Outcome> {
   const t = r.target;
@@ -34,6 +36,8 @@ export async function runStep(r: Runner, programs: Programs, breakpoints: Breakp
   const startLine = here && atBp ? { ...here, line: atBp.line } : here;
   if (step.kind === 'out') return r.runTo(returnAddress(t, programs), t.reg('esp')!);
   let budget = LINE_STEP_LIMIT;
+  // The instruction count when the event loop was last let in: a long line step must stay pausable.
+  let lastTurn = t.cpu.instructions;
   for (;;) {
     // Over a call (or a system call, from user code): run to the instruction after it.
     if (step.kind === 'over' && !t.inHostContext) {
@@ -51,7 +55,10 @@ export async function runStep(r: Runner, programs: Programs, breakpoints: Breakp
     if (step.instruction) return o;
     budget -= Math.max(1, t.cpu.instructions - before);
     if (lineChanged(programs, startLine, t.guestEip) || budget <= 0 || r.pauseRequested) return o;
-    if ((budget & 0x3fff) === 0) await nextTurn();
+    if (t.cpu.instructions - lastTurn >= STEP_TURN) {
+      lastTurn = t.cpu.instructions;
+      await nextTurn();
+    }
   }
 }
 

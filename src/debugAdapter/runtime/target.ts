@@ -13,16 +13,16 @@
  * Guest-physical. The Host's memory can be read (the Switcher's pages are
  * mapped in every address space), but only the Guest's can be written.
  */
-import { Host, HostRunResult, StopPoint } from '../vm/lguest/host';
-import { Machine } from '../vm/machine';
-import { Cpu, CS, SS, DS, ES, FS, GS, SEG_NAMES } from '../vm/cpu/state';
-import { PhysicalMemory } from '../vm/cpu/memory';
-import { Executor, Exit } from '../vm/cpu/executor';
-import { getFlags } from '../vm/cpu/flags';
-import { peekTranslate } from '../vm/cpu/paging';
-import { guestWalk } from '../vm/lguest/walk';
-import { REGS, RegName } from '../vm/lguest/layout';
-import { formatValue } from './expression';
+import { Host, HostRunResult, StopPoint } from '../../vm/lguest/host';
+import { Machine } from '../../vm/machine';
+import { Cpu, CS, SS, DS, ES, FS, GS, SEG_NAMES } from '../../vm/cpu/state';
+import { PhysicalMemory } from '../../vm/cpu/memory';
+import { Executor, Exit } from '../../vm/cpu/executor';
+import { getFlags } from '../../vm/cpu/flags';
+import { peekTranslate } from '../../vm/cpu/paging';
+import { guestWalk } from '../../vm/lguest/walk';
+import { REGS, RegName } from '../../vm/lguest/layout';
+import { formatValue } from '../expression';
 
 /** How a run or a step ended, as the session needs to know it. */
 export type Outcome =
