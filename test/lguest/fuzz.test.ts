@@ -29,6 +29,15 @@ const FIRST = Number(process.env.LGUEST_FUZZ_FIRST ?? 1);
 const SEEDS = Number(process.env.LGUEST_FUZZ_SEEDS ?? 40);
 const MAX = Number(process.env.LGUEST_FUZZ_MAX ?? 2_000_000);
 
+describe('the fuzz Guest, seeds the 10,000-seed campaign found hanging the Host', () => {
+  // 107 writes through a read-only directory entry, 147 reaches a kernel-only one from ring 3: demand_page
+  // fixed the same fault for ever when it looked at the page table entry alone.
+  it.each([107, 147])('seed %i ends without a hang', (seed) => {
+    const r = fuzz(IMAGE, seed, MAX);
+    expect(RULES.flatMap(({ rule, broken }) => (broken(r) === null ? [] : [`${rule}: ${broken(r)}`]))).toEqual([]);
+  });
+});
+
 describe(`the fuzz Guest, seeds ${FIRST}..${FIRST + SEEDS - 1}`, () => {
   const runs: FuzzRun[] = [];
   for (let seed = FIRST; seed < FIRST + SEEDS; seed++) runs.push(fuzz(IMAGE, seed, MAX));

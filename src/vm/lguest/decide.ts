@@ -95,6 +95,12 @@ export function planDemandPage(lg: Lguest, vaddr: number, errcode: number): Page
   if ((gpte & _PAGE_PRESENT) === 0) return { kind: 'guest', why: 'its page table entry is not present' };
   if ((errcode & 2) !== 0 && (gpte & _PAGE_RW) === 0) return { kind: 'guest', why: 'its entry is read-only and this is a write' };
   if ((errcode & 4) !== 0 && (gpte & _PAGE_USER) === 0) return { kind: 'guest', why: 'its entry is the kernel\'s and this is ring 3' };
+  // The CPU walks the shadow's directory entry too, made with the Guest's directory flags: were the
+  // Guest's directory entry to forbid the access, a shadow entry would never let it through, and the
+  // Host would "fix" the same fault for ever. lguest checked the page table entry only (Linux never makes
+  // such directory entries); a real CPU checks both, and so do we: the fault is the Guest's.
+  if ((errcode & 2) !== 0 && (gpgd & _PAGE_RW) === 0) return { kind: 'guest', why: 'its directory entry is read-only and this is a write' };
+  if ((errcode & 4) !== 0 && (gpgd & _PAGE_USER) === 0) return { kind: 'guest', why: 'its directory entry is the kernel\'s and this is ring 3' };
   if (badGpte(lg, gpte)) return kill('bad page table entry');
   gpte |= _PAGE_ACCESSED;
   if ((errcode & 2) !== 0) gpte |= _PAGE_DIRTY;
