@@ -92,6 +92,16 @@ const MUTANTS = [
     tests: [FAULTS],
   },
   {
+    name: 'directory entry: a write may go through a read-only one',
+    file: DECIDE, from: "  if ((errcode & 2) !== 0 && (gpgd & _PAGE_RW) === 0) return { kind: 'guest', why: 'its directory entry is read-only and this is a write' };\n", to: '',
+    tests: [FUZZ], env: { LGUEST_FUZZ_SEEDS: '1' },
+  },
+  {
+    name: 'directory entry: ring 3 may go through a kernel one',
+    file: DECIDE, from: "  if ((errcode & 4) !== 0 && (gpgd & _PAGE_USER) === 0) return { kind: 'guest', why: 'its directory entry is the kernel\\'s and this is ring 3' };\n", to: '',
+    tests: [FUZZ], env: { LGUEST_FUZZ_SEEDS: '1' },
+  },
+  {
     name: 'SET_PTE: an accessed entry goes in unchecked',
     file: PAGE_TABLES, from: "      if (badGpte(this.lg, gpte)) {\n        this.lg.kill('bad page table entry');\n        return;\n      }\n", to: '',
     tests: [PAGERULES],
