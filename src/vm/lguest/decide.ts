@@ -14,8 +14,8 @@ import { hexC } from './lguest';
 import { guestWalk } from './walk';
 import {
   SWITCHER_ADDR, GUEST_PL, X86_EFLAGS_IF, LGUEST_TRAP_ENTRY, FIRST_EXTERNAL_VECTOR, SYSCALL_VECTOR,
-  CONSOLE_PORT, EXIT_PORT, hasErrorCode, _PAGE_TABLE, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE,
-  _PAGE_GLOBAL,
+  CONSOLE_PORT, EXIT_PORT, hasErrorCode, _PAGE_TABLE, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, _PAGE_ACCESSED, _PAGE_DIRTY,
+  _PAGE_PSE, _PAGE_GLOBAL,
 } from './layout';
 
 const FLAGS = 0xfff;
@@ -108,7 +108,10 @@ export function planDemandPage(lg: Lguest, vaddr: number, errcode: number): Page
   const spde = lg.mem.read32(lg.pageTables.shadowCr3 + (vaddr >>> 22) * 4);
   if ((spde & _PAGE_PRESENT) === 0 && lg.world.pool.available === 0) return kill('out of memory allocating pte page');
   const writable = (gpte & _PAGE_DIRTY) !== 0;
-  return { kind: 'fix', vaddr, write: (errcode & 2) !== 0, gpteAddr, gpte, pgdFlags: gpgd, spte: gpteToSpte(writable ? gpte : gpte & ~_PAGE_RW), writable };
+  return {
+    kind: 'fix', vaddr, write: (errcode & 2) !== 0, gpteAddr, gpte, pgdFlags: gpgd,
+    spte: gpteToSpte(writable ? gpte : gpte & ~_PAGE_RW), writable,
+  };
 }
 
 // ---- Reflecting a trap or an interrupt ----------------------------------------------------------
@@ -139,12 +142,18 @@ export function planFramePush(lg: Lguest, hasErr: boolean): FramePush | Kill {
   // The real IF is always on while the Guest runs; the frame shows the Guest's own.
   let eflags = lg.reg('eflags');
   if ((lg.dataRead('irq_enabled') & X86_EFLAGS_IF) === 0) eflags &= ~X86_EFLAGS_IF;
-  const pushed = [...(fromUser ? [lg.reg('ss'), lg.reg('esp')] : []), eflags, lg.reg('cs'), lg.reg('eip'), ...(hasErr ? [lg.reg('errcode')] : [])];
+  const pushed = [
+    ...(fromUser ? [lg.reg('ss'), lg.reg('esp')] : []), eflags, lg.reg('cs'), lg.reg('eip'),
+    ...(hasErr ? [lg.reg('errcode')] : []),
+  ];
   for (let k = 1; k <= pushed.length; k++) {
     const word = (top.pa - 4 * k) >>> 0;
     if (!lg.addressOk(word, 4)) return kill(`bad write address ${hexC(word)} len 4`);
   }
-  return { kind: 'push', at: (top.pa - 4 * pushed.length) >>> 0, words: pushed.reverse(), ss, esp: (virtstack - 4 * pushed.length) >>> 0 };
+  return {
+    kind: 'push', at: (top.pa - 4 * pushed.length) >>> 0, words: pushed.reverse(), ss,
+    esp: (virtstack - 4 * pushed.length) >>> 0,
+  };
 }
 
 /** A gate of the Guest's IDT: where the handler is, and whether it turns the Guest's interrupts off. */
@@ -236,10 +245,16 @@ export function planEmulation(lg: Lguest): Emulation | Kill | null {
   const eip = lg.reg('eip');
   const at = guestPa(lg, eip);
   if (at.kind === 'kill') return at;
-  const byte = (k: number): number | Kill => (lg.addressOk(at.pa + k, 1) ? lg.mem.read8(at.pa + k) : kill(`bad read address ${hexC(at.pa + k)} len 1`));
+  const byte = (k: number): number | Kill => (
+    lg.addressOk(at.pa + k, 1) ? lg.mem.read8(at.pa + k) : kill(`bad read address ${hexC(at.pa + k)} len 1`)
+  );
   let insn = byte(0);
   if (typeof insn !== 'number') return insn;
-  if (insn === 0xfa) return { kind: 'emulate', text: 'cli (the Guest\'s interrupt flag is lguest_data.irq_enabled)', eip: (eip + 1) >>> 0 };
+  if (insn === 0xfa) {
+    return {
+      kind: 'emulate', text: 'cli (the Guest\'s interrupt flag is lguest_data.irq_enabled)', eip: (eip + 1) >>> 0,
+    };
+  }
   let len = 0, small = false;
   if (insn === 0x66) {
     small = true;
@@ -268,13 +283,22 @@ export function planEmulation(lg: Lguest): Emulation | Kill | null {
     // Nothing answers but the console port, which reads as its own number (as QEMU's and Bochs's do).
     const v = port === CONSOLE_PORT ? CONSOLE_PORT : 0xffffffff;
     const mask = size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff;
-    return { kind: 'emulate', text: `in from ${where} (${size} bytes)`, eip: next, eax: ((eax & ~mask) | (v & mask)) >>> 0 };
+    return {
+      kind: 'emulate', text: `in from ${where} (${size} bytes)`, eip: next, eax: ((eax & ~mask) | (v & mask)) >>> 0,
+    };
   }
-  if (port === CONSOLE_PORT) return { kind: 'emulate', text: `out to ${where}: the console prints ${hexC(eax & 0xff)}`, eip: next, consoleByte: eax & 0xff };
+  if (port === CONSOLE_PORT) {
+    return {
+      kind: 'emulate', text: `out to ${where}: the console prints ${hexC(eax & 0xff)}`, eip: next,
+      consoleByte: eax & 0xff,
+    };
+  }
   if (port === EXIT_PORT) {
     const v = size === 1 ? eax & 0xff : size === 2 ? eax & 0xffff : eax >>> 0;
     const status = ((v << 1) | 1) >>> 0;
-    return { kind: 'emulate', text: `out to ${where}: the run ends with status ${status}`, eip: next, exitStatus: status };
+    return {
+      kind: 'emulate', text: `out to ${where}: the run ends with status ${status}`, eip: next, exitStatus: status,
+    };
   }
   return { kind: 'emulate', text: `out to ${where} (nothing there)`, eip: next };
 }
@@ -324,7 +348,12 @@ export function decideTrap(lg: Lguest, trap: number, errcode: number, cr2: numbe
 
 function reflectOrKill(lg: Lguest, trap: number, errcode: number, cr2: number): TrapDecision {
   const r = planReflection(lg, trap);
-  if (r === null) return { action: 'killed', reason: `unhandled trap ${trap} at ${hexC(lg.reg('eip'))} (${hexC(trap === 14 ? cr2 : errcode)})` };
+  if (r === null) {
+    return {
+      action: 'killed',
+      reason: `unhandled trap ${trap} at ${hexC(lg.reg('eip'))} (${hexC(trap === 14 ? cr2 : errcode)})`,
+    };
+  }
   if (r.kind === 'kill') return { action: 'killed', reason: r.reason };
   return { action: 'reflected', reflection: r };
 }

@@ -29,8 +29,8 @@ import type { HostEvent } from './events';
 import type { HostObserver, StopPoint } from './observer';
 import type { RunState } from './state';
 import {
-  HOST_RETURN_PORT, HOST_REGION_SIZE, GUEST_KERNEL_CS, HOST_TIMER_VECTOR, DEFAULT_EPOCH_SECONDS, LGUEST_IRQS, LGUEST_DATA,
-  LHCALL_RING_SIZE, HCALL_ARGS_SIZE, FIRST_EXTERNAL_VECTOR,
+  HOST_RETURN_PORT, HOST_REGION_SIZE, GUEST_KERNEL_CS, HOST_TIMER_VECTOR, DEFAULT_EPOCH_SECONDS, LGUEST_IRQS,
+  LGUEST_DATA, LHCALL_RING_SIZE, HCALL_ARGS_SIZE, FIRST_EXTERNAL_VECTOR,
 } from './layout';
 
 export type { StopPoint, HostObserver } from './observer';
@@ -102,12 +102,17 @@ export class Host {
 
   constructor(private readonly opts: HostOptions = {}) {
     const mib = opts.memoryMiB ?? 64;
-    if (!Number.isInteger(mib) || mib < 1 || mib > 2048) throw new RangeError(`Guest memory must be 1 to 2048 MiB, not ${mib}`);
+    if (!Number.isInteger(mib) || mib < 1 || mib > 2048) {
+      throw new RangeError(`Guest memory must be 1 to 2048 MiB, not ${mib}`);
+    }
     this.guestBytes = mib * MIB;
     this.mem = new PhysicalMemory(this.guestBytes + HOST_REGION_SIZE);
     this.cpu = new Cpu(this.mem, this.io);
     this.executor = new Executor(this.cpu, { compileAfter: opts.compileAfter });
-    this.options = { directTraps: opts.directTraps ?? true, epochSeconds: opts.epochSeconds ?? DEFAULT_EPOCH_SECONDS, seed: opts.seed ?? 1 };
+    this.options = {
+      directTraps: opts.directTraps ?? true, epochSeconds: opts.epochSeconds ?? DEFAULT_EPOCH_SECONDS,
+      seed: opts.seed ?? 1,
+    };
     // The Host's glue writes here when the Switcher has brought it back.
     this.io.register(HOST_RETURN_PORT, 1, {
       read: () => 0xff,
@@ -133,7 +138,10 @@ export class Host {
     if (this.lg) this.lg.onEvent = f;
   }
 
-  /** Load a Guest and set up the Host for it (lguest's Launcher and LHREQ_INITIALIZE). Throws ImageError for a bad image. */
+  /**
+   * Load a Guest and set up the Host for it (lguest's Launcher and LHREQ_INITIALIZE). Throws ImageError for a bad
+   * image.
+   */
   boot(image: Uint8Array, name: string, cmdline = ''): void {
     // A Multiboot kernel expects ring 0 and a PC: at ring 1 its first privileged instruction would kill it.
     if (findMultibootHeader(image) !== undefined) throw new MultibootKernelError(name);
@@ -254,7 +262,10 @@ export class Host {
     }
   }
 
-  /** Where the Guest is (its EIP and CS, live or as saved): a step that went through the Host and back has not moved it. */
+  /**
+   * Where the Guest is (its EIP and CS, live or as saved): a step that went through the Host and back has not
+   * moved it.
+   */
   private guestPosition(): { eip: number; cs: number } {
     if (this.inGuestCode) return { eip: this.cpu.eip >>> 0, cs: this.cpu.segSel[CS] };
     return { eip: this.lg.reg('eip'), cs: this.lg.reg('cs') };
@@ -349,8 +360,8 @@ export class Host {
       // The debugger may stop at the delivery of a virtual interrupt, as at any other vector.
       if (this.observer !== null && this.willDeliver(irq)) {
         const point: StopPoint = {
-          kind: 'trap', trap: FIRST_EXTERNAL_VECTOR + irq, errcode: 0, cr2: c.cr2 >>> 0, eip: lg.reg('eip'), cs: lg.reg('cs'),
-          eax: lg.reg('eax'), direct: false, irq,
+          kind: 'trap', trap: FIRST_EXTERNAL_VECTOR + irq, errcode: 0, cr2: c.cr2 >>> 0, eip: lg.reg('eip'),
+          cs: lg.reg('cs'), eax: lg.reg('eax'), direct: false, irq,
         };
         if (this.stopHere(point)) {
           this.deferredStop = point;
@@ -363,7 +374,11 @@ export class Host {
     if (lg.halted) {
       if (interruptPending(lg).irq < LGUEST_IRQS) return false;
       if (lg.timerDeadline === null) {
-        lg.dead = { kind: 'halted', reason: `the Guest halted at ${hexC(lg.reg('eip'))} with no timer set and no interrupt it accepts pending: nothing can wake it` };
+        lg.dead = {
+          kind: 'halted',
+          reason: `the Guest halted at ${hexC(lg.reg('eip'))} with no timer set and no interrupt it accepts pending: `
+            + 'nothing can wake it',
+        };
         return false;
       }
       // Sleep: nothing happens until the timer, so skip to it at once.
@@ -384,19 +399,29 @@ export class Host {
     return (lg.idt[(FIRST_EXTERNAL_VECTOR + irq) * 2 + 1] & 0x8000) !== 0;
   }
 
-  /** The hypercalls the Host is about to run (the ring's, then the one in the registers): the first the observer wants. */
+  /**
+   * The hypercalls the Host is about to run (the ring's, then the one in the registers): the first the observer
+   * wants.
+   */
   private hypercallPoint(): StopPoint | null {
     const lg = this.lg, m = this.mem;
     const calls: StopPoint[] = [];
     if (lg.lguestData !== null) {
       const base = lg.lguestData;
-      for (let i = 0, n = lg.nextHcall; i < LHCALL_RING_SIZE && m.read8(base + LGUEST_DATA.hcall_status + n) !== 0xff; i++, n = (n + 1) % LHCALL_RING_SIZE) {
+      for (
+        let i = 0, n = lg.nextHcall;
+        i < LHCALL_RING_SIZE && m.read8(base + LGUEST_DATA.hcall_status + n) !== 0xff;
+        i++, n = (n + 1) % LHCALL_RING_SIZE
+      ) {
         const at = base + LGUEST_DATA.hcalls + n * HCALL_ARGS_SIZE;
         const w = (k: number) => m.read32(at + k * 4) >>> 0;
         calls.push({ kind: 'hypercall', nr: w(0), args: [w(1), w(2), w(3), w(4)], async: true });
       }
     }
-    calls.push({ kind: 'hypercall', nr: lg.reg('eax'), args: [lg.reg('ebx'), lg.reg('ecx'), lg.reg('edx'), lg.reg('esi')], async: false });
+    calls.push({
+      kind: 'hypercall', nr: lg.reg('eax'), args: [lg.reg('ebx'), lg.reg('ecx'), lg.reg('edx'), lg.reg('esi')],
+      async: false,
+    });
     return calls.find((p) => this.observer!.stopAt(p)) ?? null;
   }
 

@@ -14,7 +14,8 @@ import { Cpu, CS, DS, ES, SS, FS, GS, CR0_PE, CR0_ET, CR0_WP, CR0_PG } from '../
 import { PhysicalMemory } from '../cpu/memory';
 import {
   HOST, HOST_VIRT, HOST_IDT_OFF, HOST_GDT_OFF, HOST_TSS_OFF, SWITCHER_ADDR, SWITCHER_PAGES, PAGE_SIZE, POOL_PAGES,
-  PAGES_HOST_IDT_DESC, PAGES_HOST_GDT_DESC, PAGES_GUEST_IDT_DESC, PAGES_GUEST_GDT_DESC, PAGES_GUEST_TSS, PAGES_GUEST_IDT, PAGES_GUEST_GDT,
+  PAGES_HOST_IDT_DESC, PAGES_HOST_GDT_DESC, PAGES_GUEST_IDT_DESC, PAGES_GUEST_GDT_DESC, PAGES_GUEST_TSS,
+  PAGES_GUEST_IDT, PAGES_GUEST_GDT,
   GDT_ENTRY_LGUEST_CS, GDT_ENTRY_LGUEST_DS, GDT_ENTRY_KERNEL_CS, GDT_ENTRY_KERNEL_DS, GDT_ENTRY_TSS, GDT_ENTRIES,
   HOST_KERNEL_CS, HOST_KERNEL_DS, LGUEST_CS, LGUEST_DS, TSS_SEL, FLAT_LO, FLAT_CODE_HI, FLAT_DATA_HI,
   LGUEST_TRAP_ENTRY, GUEST_PL, PAGE_KERNEL, PAGE_KERNEL_RX, _PAGE_TABLE, HOST_REGION_SIZE,
@@ -35,7 +36,9 @@ export class HostWorld {
   readonly pool: PagePool;
 
   constructor(readonly mem: PhysicalMemory, readonly base: number) {
-    if (base % PAGE_SIZE !== 0 || base + HOST_REGION_SIZE > mem.size) throw new Error('the Host region does not fit in physical memory');
+    if (base % PAGE_SIZE !== 0 || base + HOST_REGION_SIZE > mem.size) {
+      throw new Error('the Host region does not fit in physical memory');
+    }
     this.image = switcherImage();
     this.switcherTextPage = base + HOST.switcherText;
     this.regsPage = base + HOST.regsPage;
@@ -59,7 +62,10 @@ export class HostWorld {
 
     // The Host's GDT: lguest's two segments, the Host kernel's, and its TSS.
     const gdt = b + HOST.tables + HOST_GDT_OFF;
-    const setDesc = (table: number, i: number, lo: number, hi: number) => { m.write32(table + i * 8, lo); m.write32(table + i * 8 + 4, hi); };
+    const setDesc = (table: number, i: number, lo: number, hi: number) => {
+      m.write32(table + i * 8, lo);
+      m.write32(table + i * 8 + 4, hi);
+    };
     setDesc(gdt, GDT_ENTRY_LGUEST_CS, FLAT_LO, FLAT_CODE_HI);
     setDesc(gdt, GDT_ENTRY_LGUEST_DS, FLAT_LO, FLAT_DATA_HI);
     setDesc(gdt, GDT_ENTRY_KERNEL_CS, FLAT_LO, FLAT_CODE_HI);
@@ -77,7 +83,9 @@ export class HostWorld {
 
     // Its page tables: its own pages at HOST_VIRT, the Switcher's at the top.
     m.write32(this.hostPgdir + (HOST_VIRT >>> 22) * 4, b + HOST.pteKernel | _PAGE_TABLE);
-    for (let off = 0; off < HOST.pool; off += PAGE_SIZE) m.write32(b + HOST.pteKernel + (off >>> 12) * 4, (b + off) | PAGE_KERNEL);
+    for (let off = 0; off < HOST.pool; off += PAGE_SIZE) {
+      m.write32(b + HOST.pteKernel + (off >>> 12) * 4, (b + off) | PAGE_KERNEL);
+    }
     m.write32(this.hostPgdir + (SWITCHER_ADDR >>> 22) * 4, b + HOST.pteSwitcher | _PAGE_TABLE);
     const swPte = b + HOST.pteSwitcher;
     m.write32(swPte + 0, this.switcherTextPage | PAGE_KERNEL_RX);
@@ -96,7 +104,10 @@ export class HostWorld {
    */
   private buildStatePage(): void {
     const m = this.mem, s = this.statePage - 0x1000; // offsets below are from SWITCHER_PAGES
-    const desc = (off: number, limit: number, base: number) => { m.write16(s + off, limit); m.write32(s + off + 2, base); };
+    const desc = (off: number, limit: number, base: number) => {
+      m.write16(s + off, limit);
+      m.write32(s + off + 2, base);
+    };
     desc(PAGES_HOST_IDT_DESC, 256 * 8 - 1, HostWorld.virt(HOST.tables + HOST_IDT_OFF));
     desc(PAGES_HOST_GDT_DESC, GDT_ENTRIES * 8 - 1, HostWorld.virt(HOST.tables + HOST_GDT_OFF));
     desc(PAGES_GUEST_IDT_DESC, 256 * 8 - 1, SWITCHER_PAGES + PAGES_GUEST_IDT);

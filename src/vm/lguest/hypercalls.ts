@@ -117,7 +117,9 @@ function initialize(lg: Lguest, nr: number, arg1: number): void {
     return;
   }
   lg.stats.countHypercall(nr);
-  lg.emit({ kind: 'hypercall', nr, args: [arg1, lg.reg('ecx'), lg.reg('edx'), lg.reg('esi')], async: false, time: lg.now });
+  lg.emit({
+    kind: 'hypercall', nr, args: [arg1, lg.reg('ecx'), lg.reg('edx'), lg.reg('esi')], async: false, time: lg.now,
+  });
   if (!lg.addressOk(arg1, LGUEST_DATA_SIZE)) {
     lg.kill(`bad guest page ${hexC(arg1)}`);
     return;

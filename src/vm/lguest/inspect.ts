@@ -41,8 +41,13 @@ export function shadowSlots(lg: Lguest): ShadowSlot[] {
   const pt = lg.pageTables;
   return pt.pgdirs.map((p, slot) => {
     let present = 0;
-    if (p.pgdir !== 0) for (let i = 0; i < 1024; i++) if ((lg.mem.read32(p.pgdir + i * 4) & _PAGE_PRESENT) !== 0) present++;
-    return { slot, gpgdir: p.gpgdir, pgdir: p.pgdir, active: slot === pt.cpuPgd, switcherMapped: p.switcherMapped, presentEntries: present };
+    if (p.pgdir !== 0) {
+      for (let i = 0; i < 1024; i++) if ((lg.mem.read32(p.pgdir + i * 4) & _PAGE_PRESENT) !== 0) present++;
+    }
+    return {
+      slot, gpgdir: p.gpgdir, pgdir: p.pgdir, active: slot === pt.cpuPgd, switcherMapped: p.switcherMapped,
+      presentEntries: present,
+    };
   });
 }
 
@@ -71,7 +76,10 @@ function decodeGate(vector: number, lo: number, hi: number, direct: boolean): Id
 export function guestIdt(lg: Lguest): IdtGate[] {
   return Array.from({ length: 256 }, (_, v) => {
     const hi = lg.idt[v * 2 + 1];
-    return decodeGate(v, lg.idt[v * 2], hi, lg.options.directTraps && directTrap(v) && ((hi >>> 8) & 0xf) === 0xf && (hi & 0x8000) !== 0);
+    return decodeGate(
+      v, lg.idt[v * 2], hi,
+      lg.options.directTraps && directTrap(v) && ((hi >>> 8) & 0xf) === 0xf && (hi & 0x8000) !== 0,
+    );
   });
 }
 
@@ -87,15 +95,19 @@ export function realIdt(lg: Lguest): IdtGate[] {
 /** The GDT the CPU uses while the Guest runs: the Host's slots and the Guest's (as of the last entry). */
 export function realGdt(lg: Lguest): { index: number; lo: number; hi: number }[] {
   const base = lg.world.guestGdt;
-  return Array.from({ length: GDT_ENTRIES }, (_, i) => ({ index: i, lo: lg.mem.read32(base + i * 8) >>> 0, hi: lg.mem.read32(base + i * 8 + 4) >>> 0 }));
+  return Array.from({ length: GDT_ENTRIES }, (_, i) => ({
+    index: i, lo: lg.mem.read32(base + i * 8) >>> 0, hi: lg.mem.read32(base + i * 8 + 4) >>> 0,
+  }));
 }
 
 /** The Guest's TSS fields that matter: the stacks traps switch to. */
-export function guestTss(lg: Lguest): { esp0: number; ss0: number; esp1: number; ss1: number; ioMapBase: number; virt: number } {
+export function guestTss(
+  lg: Lguest,
+): { esp0: number; ss0: number; esp1: number; ss1: number; ioMapBase: number; virt: number } {
   const t = lg.world.guestTss, m = lg.mem;
   return {
-    esp0: m.read32(t + 4) >>> 0, ss0: m.read16(t + 8), esp1: m.read32(t + 12) >>> 0, ss1: m.read16(t + 16), ioMapBase: m.read16(t + 0x66),
-    virt: SWITCHER_PAGES + PAGES_GUEST_TSS,
+    esp0: m.read32(t + 4) >>> 0, ss0: m.read16(t + 8), esp1: m.read32(t + 12) >>> 0, ss1: m.read16(t + 16),
+    ioMapBase: m.read16(t + 0x66), virt: SWITCHER_PAGES + PAGES_GUEST_TSS,
   };
 }
 
@@ -128,7 +140,8 @@ export function lguestData(lg: Lguest): LguestDataView | null {
   }
   return {
     address: a, irq_enabled: f('irq_enabled'), blocked_interrupts: f('blocked_interrupts'), cr2: f('cr2'),
-    time: { sec: f('time'), nsec: m.read32(a + LGUEST_DATA.time + 4) >>> 0 }, irq_pending: f('irq_pending'), reserve_mem: f('reserve_mem'),
-    tsc_khz: f('tsc_khz'), noirq_iret: f('noirq_iret'), kernel_address: f('kernel_address'), syscall_vec: f('syscall_vec'), ring,
+    time: { sec: f('time'), nsec: m.read32(a + LGUEST_DATA.time + 4) >>> 0 }, irq_pending: f('irq_pending'),
+    reserve_mem: f('reserve_mem'), tsc_khz: f('tsc_khz'), noirq_iret: f('noirq_iret'),
+    kernel_address: f('kernel_address'), syscall_vec: f('syscall_vec'), ring,
   };
 }

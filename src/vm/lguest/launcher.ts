@@ -11,22 +11,29 @@
 import { Elf32, ImageError } from '../elf';
 import { PhysicalMemory } from '../cpu/memory';
 import {
-  BOOT_PARAMS, CMDLINE_ADDR, BP_E820_ENTRIES, BP_E820_TABLE, BP_VERSION, BP_LOADFLAGS, BP_CMD_LINE_PTR, BP_HARDWARE_SUBARCH,
-  BOOT_PROTOCOL, KEEP_SEGMENTS, SUBARCH_LGUEST, PAGE_SIZE,
+  BOOT_PARAMS, CMDLINE_ADDR, BP_E820_ENTRIES, BP_E820_TABLE, BP_VERSION, BP_LOADFLAGS, BP_CMD_LINE_PTR,
+  BP_HARDWARE_SUBARCH, BOOT_PROTOCOL, KEEP_SEGMENTS, SUBARCH_LGUEST, PAGE_SIZE,
 } from './layout';
 
 /** The longest command line that fits its page. */
 export const CMDLINE_MAX = PAGE_SIZE - 1;
 
-/** Load the Guest's kernel and boot information into the first `guestBytes` of (zeroed) memory; returns the entry point. */
-export function launch(mem: PhysicalMemory, guestBytes: number, image: Uint8Array, name: string, cmdline: string): number {
+/**
+ * Load the Guest's kernel and boot information into the first `guestBytes` of (zeroed) memory; returns the entry
+ * point.
+ */
+export function launch(
+  mem: PhysicalMemory, guestBytes: number, image: Uint8Array, name: string, cmdline: string,
+): number {
   const isElf = image.length >= 4 && image[0] === 0x7f && image[1] === 0x45 && image[2] === 0x4c && image[3] === 0x46;
   if (!isElf) throw new ImageError(`${name}: not an ELF file (an lguest Guest is an ELF32 i386 executable)`);
   const elf = new Elf32(image, name);
   const segs = elf.loadSegments;
   if (segs.length === 0) throw new ImageError(`${name}: no loadable segments`);
   const line = new TextEncoder().encode(cmdline);
-  if (line.length > CMDLINE_MAX) throw new ImageError(`the command line is ${line.length} bytes; at most ${CMDLINE_MAX} fit`);
+  if (line.length > CMDLINE_MAX) {
+    throw new ImageError(`the command line is ${line.length} bytes; at most ${CMDLINE_MAX} fit`);
+  }
   // Guest memory is zero already: fresh, or cleared by the Host for a restart.
   for (const s of segs) {
     // A segment past 4 GiB needs no check of its own: these are plain numbers, which do not wrap.

@@ -73,7 +73,10 @@ export const LGUEST_TRAP_ENTRY = 0x1f;
 export const SYSCALL_VECTOR = 0x80;
 export const FIRST_EXTERNAL_VECTOR = 32;
 export const LGUEST_IRQS = 32;
-/** The vector of the Host's own timer, which pulls the Host in when the Guest's timer is due (Linux's local APIC timer). */
+/**
+ * The vector of the Host's own timer, which pulls the Host in when the Guest's timer is due (Linux's local APIC
+ * timer).
+ */
 export const HOST_TIMER_VECTOR = 0xef;
 
 /** Vectors for which the CPU pushes an error code. */

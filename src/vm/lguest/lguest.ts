@@ -74,7 +74,10 @@ export class Lguest {
 
   private readonly regsBase: number;
 
-  constructor(readonly mem: PhysicalMemory, readonly cpu: Cpu, readonly world: HostWorld, guestBytes: number, readonly options: LguestOptions) {
+  constructor(
+    readonly mem: PhysicalMemory, readonly cpu: Cpu, readonly world: HostWorld, guestBytes: number,
+    readonly options: LguestOptions,
+  ) {
     this.pfnLimit = guestBytes / PAGE_SIZE;
     this.regsBase = world.regsPage + PAGES_REGS;
   }

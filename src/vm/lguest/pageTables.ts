@@ -34,7 +34,9 @@ export interface ShadowPgdir {
 const FLAGS = 0xfff;
 
 export class ShadowPageTables {
-  readonly pgdirs: ShadowPgdir[] = Array.from({ length: PGDIR_CACHE }, () => ({ gpgdir: 0, pgdir: 0, switcherMapped: false }));
+  readonly pgdirs: ShadowPgdir[] = Array.from({ length: PGDIR_CACHE }, () => ({
+    gpgdir: 0, pgdir: 0, switcherMapped: false,
+  }));
   /** The slot the CPU runs on. */
   cpuPgd = 0;
   /** Boot mode: virtual is physical until the Guest's first NEW_PGTABLE. */
@@ -50,7 +52,9 @@ export class ShadowPageTables {
   private get pool() { return this.lg.world.pool; }
 
   private note(op: PageTableOp, vaddr: number, detail: string): void {
-    if (this.lg.onEvent !== null) this.lg.emit({ kind: 'pagetable', op, vaddr: vaddr >>> 0, detail, time: this.lg.now });
+    if (this.lg.onEvent !== null) {
+      this.lg.emit({ kind: 'pagetable', op, vaddr: vaddr >>> 0, detail, time: this.lg.now });
+    }
   }
 
   /** init_guest_pagetable: one empty shadow, linear mode, the Switcher mapped. */
@@ -130,7 +134,8 @@ export class ShadowPageTables {
     if (spte === 0) return;
     this.mem.write32(spte, fix.spte);
     if (fix.gpteAddr !== null) this.mem.write32(fix.gpteAddr, fix.gpte);
-    this.note('demand', fix.vaddr, `${fix.write ? 'write' : 'read'} -> frame ${hexC(fix.gpte & ~FLAGS)} ${fix.writable ? 'writable' : 'read-only until dirty'}`);
+    this.note('demand', fix.vaddr, `${fix.write ? 'write' : 'read'} -> frame ${hexC(fix.gpte & ~FLAGS)} `
+      + `${fix.writable ? 'writable' : 'read-only until dirty'}`);
   }
 
   /** page_writable + pin_page: make sure a kernel stack page is mapped writable now. */
@@ -162,7 +167,9 @@ export class ShadowPageTables {
         this.lg.kill('Cannot populate switcher mapping');
         return false;
       }
-      if (i === 0 && (this.mem.read32(pte) & _PAGE_PRESENT) === 0) this.mem.write32(pte, this.lg.world.switcherTextPage | PAGE_KERNEL_RX);
+      if (i === 0 && (this.mem.read32(pte) & _PAGE_PRESENT) === 0) {
+        this.mem.write32(pte, this.lg.world.switcherTextPage | PAGE_KERNEL_RX);
+      }
     }
     this.pgdirs[this.cpuPgd].switcherMapped = true;
     return true;
@@ -170,7 +177,10 @@ export class ShadowPageTables {
 
   /** map_switcher_in_guest: this CPU's register page (writable) and state page (read-only). */
   mapSwitcherInGuest(): void {
-    if (!this.pgdirs[this.cpuPgd].switcherMapped || (this.mem.read32(this.spgdAddr(this.cpuPgd, SWITCHER_ADDR)) & _PAGE_PRESENT) === 0) {
+    if (
+      !this.pgdirs[this.cpuPgd].switcherMapped
+      || (this.mem.read32(this.spgdAddr(this.cpuPgd, SWITCHER_ADDR)) & _PAGE_PRESENT) === 0
+    ) {
       this.pgdirs[this.cpuPgd].switcherMapped = false;
       if (!this.allocateSwitcherMapping()) return;
     }

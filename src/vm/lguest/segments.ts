@@ -21,7 +21,8 @@ import {
 
 /** Slots the Host owns in the Guest's GDT. */
 export function ignoredGdt(i: number): boolean {
-  return i === GDT_ENTRY_TSS || i === GDT_ENTRY_LGUEST_CS || i === GDT_ENTRY_LGUEST_DS || i === GDT_ENTRY_DOUBLEFAULT_TSS;
+  return i === GDT_ENTRY_TSS || i === GDT_ENTRY_LGUEST_CS || i === GDT_ENTRY_LGUEST_DS
+    || i === GDT_ENTRY_DOUBLEFAULT_TSS;
 }
 
 /** fixup_gdt_table: DPL 0 becomes the Guest's ring, and every entry is marked accessed. */

@@ -27,10 +27,13 @@ export interface HostState {
   pageTables: { pgdirs: ShadowPgdir[]; cpuPgd: number; linearPages: boolean; rng: number };
   pool: { free: number[]; inUse: number };
   stats: {
-    exits: number[]; hypercalls: [number, number][]; pageFaultsFixed: number; pageFaultsReflected: number; direct: number[];
-    interrupts: number[]; emulated: number; entries: number; idleNs: number;
+    exits: number[]; hypercalls: [number, number][]; pageFaultsFixed: number; pageFaultsReflected: number;
+    direct: number[]; interrupts: number[]; emulated: number; entries: number; idleNs: number;
   };
-  /** The run loop's own: the CPU is in the Switcher or the Guest; a trap waits (its CR2); the stop a run goes on from. */
+  /**
+   * The run loop's own: the CPU is in the Switcher or the Guest; a trap waits (its CR2); the stop a run goes on
+   * from.
+   */
   run: RunState;
 }
 
@@ -41,15 +44,17 @@ export function captureHostState(host: Host): HostState {
     lguest: {
       lguestData: lg.lguestData, noirqIret: lg.noirqIret, kernelAddress: lg.kernelAddress, esp1: lg.esp1, ss1: lg.ss1,
       stackPages: lg.stackPages, changed: lg.changed, ts: lg.ts, halted: lg.halted, hcallPending: lg.hcallPending,
-      nextHcall: lg.nextHcall, irqsPending: lg.irqsPending, timerDeadline: lg.timerDeadline, gdt: [...lg.gdt], idt: [...lg.idt],
-      dead: lg.dead === null ? null : { ...lg.dead },
+      nextHcall: lg.nextHcall, irqsPending: lg.irqsPending, timerDeadline: lg.timerDeadline, gdt: [...lg.gdt],
+      idt: [...lg.idt], dead: lg.dead === null ? null : { ...lg.dead },
     },
-    pageTables: { pgdirs: pt.pgdirs.map((p) => ({ ...p })), cpuPgd: pt.cpuPgd, linearPages: pt.linearPages, rng: pt.rng },
+    pageTables: {
+      pgdirs: pt.pgdirs.map((p) => ({ ...p })), cpuPgd: pt.cpuPgd, linearPages: pt.linearPages, rng: pt.rng,
+    },
     pool: { free: [...lg.world.pool.free], inUse: lg.world.pool.inUse },
     stats: {
       exits: [...st.exits], hypercalls: [...st.hypercalls], pageFaultsFixed: st.pageFaultsFixed,
-      pageFaultsReflected: st.pageFaultsReflected, direct: [...st.direct], interrupts: [...st.interrupts], emulated: st.emulated,
-      entries: st.entries, idleNs: st.idleNs,
+      pageFaultsReflected: st.pageFaultsReflected, direct: [...st.direct], interrupts: [...st.interrupts],
+      emulated: st.emulated, entries: st.entries, idleNs: st.idleNs,
     },
     run: host.runState(),
   };

@@ -50,7 +50,8 @@ export function switcherImage(): SwitcherImage {
   for (let i = 0; i < 256; i++) stubs[i] = dv.getUint32(i * 4, true);
   cached = {
     elf, text: segment(SWITCHER_ADDR), hostText: segment(HOST_TEXT_VIRT), stubs, symbols,
-    switchToGuest: sym('switch_to_guest'), runGuestOnce: sym('run_guest_once'), backInHost: sym('back_in_host'), hostInterrupt: sym('host_interrupt'),
+    switchToGuest: sym('switch_to_guest'), runGuestOnce: sym('run_guest_once'), backInHost: sym('back_in_host'),
+    hostInterrupt: sym('host_interrupt'),
   };
   return cached;
 }

@@ -15,7 +15,10 @@
  */
 import { Lguest, CHANGED_IDT } from './lguest';
 import { planReflection, planInterrupt, type Reflection } from './decide';
-import { FIRST_EXTERNAL_VECTOR, LGUEST_TRAP_ENTRY, LGUEST_IRQS, SYSCALL_VECTOR, GUEST_PL, GUEST_KERNEL_CS, X86_EFLAGS_IF, LGUEST_DATA } from './layout';
+import {
+  FIRST_EXTERNAL_VECTOR, LGUEST_TRAP_ENTRY, LGUEST_IRQS, SYSCALL_VECTOR, GUEST_PL, GUEST_KERNEL_CS, X86_EFLAGS_IF,
+  LGUEST_DATA,
+} from './layout';
 
 const idtPresent = (hi: number) => (hi & 0x8000) !== 0;
 const idtType = (hi: number) => (hi >>> 8) & 0xf;

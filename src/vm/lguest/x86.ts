@@ -59,7 +59,10 @@ export function enterSwitcher(lg: Lguest, c: Cpu): void {
   lg.stats.entries++;
 }
 
-/** Back from the Switcher: undo what entering changed. Returns CR2, which the C code grabs before anything can fault again. */
+/**
+ * Back from the Switcher: undo what entering changed. Returns CR2, which the C code grabs before anything can fault
+ * again.
+ */
 export function backFromSwitcher(c: Cpu): number {
   c.intrLine = false; // the Host is here now: its timer has nothing more to pull in
   c.msrSysenterCs = HOST_KERNEL_CS;
@@ -70,8 +73,8 @@ export function backFromSwitcher(c: Cpu): number {
 /** The trap the Switcher brought back, as the registers it saved say it. */
 export function trapPoint(lg: Lguest, cr2: number, decision: TrapDecision): TrapPoint {
   return {
-    kind: 'trap', trap: lg.reg('trapnum'), errcode: lg.reg('errcode'), cr2, eip: lg.reg('eip'), cs: lg.reg('cs'), eax: lg.reg('eax'),
-    direct: false, decision,
+    kind: 'trap', trap: lg.reg('trapnum'), errcode: lg.reg('errcode'), cr2, eip: lg.reg('eip'), cs: lg.reg('cs'),
+    eax: lg.reg('eax'), direct: false, decision,
   };
 }
 
@@ -83,7 +86,9 @@ export function handleTrap(lg: Lguest, cr2: number, d: TrapDecision): void {
   const trap = lg.reg('trapnum'), errcode = lg.reg('errcode'), eip = lg.reg('eip');
   lg.stats.exits[Math.min(trap, 256)]++;
   // A page fault that is the Guest's own: it finds the address in lguest_data, as a real CPU's CR2.
-  if ((d.action === 'reflected' || d.action === 'killed') && d.pageFault !== undefined && lg.lguestData !== null) lg.dataWrite('cr2', cr2);
+  if ((d.action === 'reflected' || d.action === 'killed') && d.pageFault !== undefined && lg.lguestData !== null) {
+    lg.dataWrite('cr2', cr2);
+  }
   switch (d.action) {
     case 'fixed':
       lg.pageTables.applyFix(d.fix);
@@ -118,5 +123,8 @@ export function directTrapPoint(c: Cpu, vector: number, code: number, eip: numbe
   const sp = (c.segBase[2] + c.r32[ESP] + (hasCode ? 8 : 4)) >>> 0;
   const phys = peekTranslate(c, sp);
   const cs = phys < 0 ? 0 : c.mem.read16(phys);
-  return { kind: 'trap', trap: vector, errcode: hasCode ? code : 0, cr2: c.cr2 >>> 0, eip: eip >>> 0, cs, eax: c.r32[EAX] >>> 0, direct: true };
+  return {
+    kind: 'trap', trap: vector, errcode: hasCode ? code : 0, cr2: c.cr2 >>> 0, eip: eip >>> 0, cs,
+    eax: c.r32[EAX] >>> 0, direct: true,
+  };
 }
