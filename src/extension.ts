@@ -33,7 +33,9 @@ export function activate(context: vscode.ExtensionContext): LguestApi {
   const gdt = new GdtView(), idt = new IdtView(), pagetables = new PageTablesView(), traps = new TrapsView();
   const views: LguestView[] = [gdt, idt, pagetables, traps];
   const ids = ['lguest.gdt', 'lguest.idt', 'lguest.pagetables', 'lguest.traps'];
-  const treeViews = views.map((v, i) => vscode.window.createTreeView(ids[i], { treeDataProvider: v, showCollapseAll: true }));
+  const treeViews = views.map((v, i) => vscode.window.createTreeView(ids[i], {
+    treeDataProvider: v, showCollapseAll: true,
+  }));
   context.subscriptions.push(...treeViews);
   pagetables.treeView = treeViews[2];
   const refresh = () => views.forEach((v) => v.refresh());
@@ -46,7 +48,9 @@ export function activate(context: vscode.ExtensionContext): LguestApi {
       onDidSendMessage: (m: { type?: string; event?: string; body?: { category?: string; output?: string } }) => {
         if (m.type !== 'event') return;
         if (m.event === 'stopped' || m.event === 'invalidated') refresh();
-        if (m.event === 'output' && m.body?.category === 'stdout' && m.body.output) console.write(session, m.body.output);
+        if (m.event === 'output' && m.body?.category === 'stdout' && m.body.output) {
+          console.write(session, m.body.output);
+        }
       },
       onWillStopSession: () => refresh(),
     }),
@@ -58,8 +62,13 @@ export function activate(context: vscode.ExtensionContext): LguestApi {
     vscode.commands.registerCommand('lguest.openConsole', () => console.show()),
     vscode.commands.registerCommand('lguest.addTrapBreakpoint', async (arg?: number | string) => {
       const value = arg !== undefined ? String(arg) : await vscode.window.showInputBox({
-        title: 'Add a trap breakpoint', prompt: 'Trap vectors: numbers or ranges, decimal or 0x-hex (14 = page fault, 13 = #GP, 0x80 = system call)',
-        placeHolder: '14', validateInput: (s) => (/^\s*(0x[0-9a-f]+|\d+)(\s*-\s*(0x[0-9a-f]+|\d+))?(\s*,\s*(0x[0-9a-f]+|\d+)(\s*-\s*(0x[0-9a-f]+|\d+))?)*\s*$/i.test(s) ? undefined : 'numbers or ranges, such as 14 or 13,14,0x20-0x2f'),
+        title: 'Add a trap breakpoint',
+        prompt: 'Trap vectors: numbers or ranges, decimal or 0x-hex (14 = page fault, 13 = #GP, 0x80 = system call)',
+        placeHolder: '14',
+        validateInput: (s) => (
+          /^\s*(0x[0-9a-f]+|\d+)(\s*-\s*(0x[0-9a-f]+|\d+))?(\s*,\s*(0x[0-9a-f]+|\d+)(\s*-\s*(0x[0-9a-f]+|\d+))?)*\s*$/i
+            .test(s) ? undefined : 'numbers or ranges, such as 14 or 13,14,0x20-0x2f'
+        ),
       });
       if (!value) return;
       const bp = new vscode.FunctionBreakpoint(`trap ${value.trim()}`);
@@ -69,12 +78,19 @@ export function activate(context: vscode.ExtensionContext): LguestApi {
     vscode.commands.registerCommand('lguest.translate', async (arg?: string) => {
       const session = activeLguestSession();
       if (!session) return vscode.window.showWarningMessage('No lguest debug session is stopped.');
-      const address = arg ?? await vscode.window.showInputBox({ title: 'Translate an address', prompt: 'A Guest-virtual address (hex)', placeHolder: '0xc0100000' });
+      const address = arg ?? await vscode.window.showInputBox({
+        title: 'Translate an address', prompt: 'A Guest-virtual address (hex)', placeHolder: '0xc0100000',
+      });
       if (!address) return;
       try {
-        const r: TranslateBody = await session.customRequest('lguest/translate', { address: address.trim() } satisfies AddressArgs);
-        const step = (w: WalkJson | undefined) => `PDE ${w?.pde?.value ?? '-'}, PTE ${w?.pte?.value ?? '-'} -> ${w?.physical ?? 'not mapped'}`;
-        const text = `${r.address}${r.symbol ? ` <${r.symbol}>` : ''}: Guest: ${step(r.guest)}; shadow: ${step(r.shadow)} (${r.note})`;
+        const r: TranslateBody = await session.customRequest(
+          'lguest/translate', { address: address.trim() } satisfies AddressArgs,
+        );
+        const step = (w: WalkJson | undefined) => (
+          `PDE ${w?.pde?.value ?? '-'}, PTE ${w?.pte?.value ?? '-'} -> ${w?.physical ?? 'not mapped'}`
+        );
+        const text = `${r.address}${r.symbol ? ` <${r.symbol}>` : ''}: `
+          + `Guest: ${step(r.guest)}; shadow: ${step(r.shadow)} (${r.note})`;
         await pagetables.reveal(Number(r.address));
         vscode.window.showInformationMessage(text);
         return r;
@@ -91,7 +107,9 @@ export function activate(context: vscode.ExtensionContext): LguestApi {
       const loc: LocationBody | null = await Promise.resolve(ask).catch(() => null);
       if (loc?.path) {
         const line = Math.max(0, (loc.line ?? 1) - 1);
-        await vscode.window.showTextDocument(vscode.Uri.file(loc.path), { selection: new vscode.Range(line, 0, line, 0), preview: true });
+        await vscode.window.showTextDocument(vscode.Uri.file(loc.path), {
+          selection: new vscode.Range(line, 0, line, 0), preview: true,
+        });
       } else {
         await vscode.commands.executeCommand('debug.action.openDisassemblyView');
       }
@@ -111,16 +129,22 @@ export function deactivate(): void {}
 class ConfigurationProvider implements vscode.DebugConfigurationProvider {
   constructor(private readonly context: vscode.ExtensionContext) {}
 
-  resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
+  resolveDebugConfiguration(
+    _folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration,
+  ): vscode.DebugConfiguration | undefined {
     if (!config.type && !config.request && !config.name) {
       const open = vscode.window.activeTextEditor?.document.uri.fsPath;
       const sample = this.context.asAbsolutePath(join('guests', 'lguest', 'tour', 'build', 'tour.elf'));
       const program = open && open.endsWith('.elf') ? open : sample;
       if (!existsSync(program)) {
-        void vscode.window.showErrorMessage('Open an ELF file to debug, or add an lguest configuration to launch.json.');
+        void vscode.window.showErrorMessage(
+          'Open an ELF file to debug, or add an lguest configuration to launch.json.',
+        );
         return undefined;
       }
-      return { type: 'lguest', request: 'launch', name: 'lguest: ' + program.split('/').pop(), program, stopOnEntry: true };
+      return {
+        type: 'lguest', request: 'launch', name: 'lguest: ' + program.split('/').pop(), program, stopOnEntry: true,
+      };
     }
     if (!config.program) {
       void vscode.window.showErrorMessage("An lguest launch configuration needs 'program', the Guest's ELF file.");

@@ -44,8 +44,17 @@ export class TrapLog {
 
   add(e: HostEvent): void {
     let r: TrapRecord | null = null;
-    if (e.kind === 'trap') r = { time: e.time, trap: e.trap, name: trapName(e.trap), eip: e.eip, errcode: e.errcode, cr2: e.cr2, action: e.action, direct: false, text: describeEvent(e) };
-    else if (e.kind === 'direct') r = { time: e.time, trap: e.vector, name: trapName(e.vector), eip: e.eip, errcode: 0, cr2: 0, action: 'direct', direct: true, text: describeEvent(e) };
+    if (e.kind === 'trap') {
+      r = {
+        time: e.time, trap: e.trap, name: trapName(e.trap), eip: e.eip, errcode: e.errcode, cr2: e.cr2,
+        action: e.action, direct: false, text: describeEvent(e),
+      };
+    } else if (e.kind === 'direct') {
+      r = {
+        time: e.time, trap: e.vector, name: trapName(e.vector), eip: e.eip, errcode: 0, cr2: 0, action: 'direct',
+        direct: true, text: describeEvent(e),
+      };
+    }
     if (r === null) return;
     this.records.push(r);
     if (this.records.length > LOG_SIZE) this.records.splice(0, this.records.length - LOG_SIZE);
@@ -62,7 +71,9 @@ export class TrapLog {
 }
 
 function walkJson(w: Walk): WalkJson {
-  const step = (s: { addr: number; value: number } | null) => (s === null ? null : { address: hex(s.addr), value: hex(s.value), flags: entryFlags(s.value) });
+  const step = (s: { addr: number; value: number } | null) => (
+    s === null ? null : { address: hex(s.addr), value: hex(s.value), flags: entryFlags(s.value) }
+  );
   return { pde: step(w.pde), pte: step(w.pte), physical: w.phys === null ? null : hex(w.phys) };
 }
 
@@ -71,7 +82,9 @@ type Result = { body: unknown } | { error: string } | null;
 export function customRequest(command: string, args: unknown, t: Target, programs: Programs, log: TrapLog): Result {
   const a = (typeof args === 'object' && args !== null ? args : {}) as Record<string, unknown>;
   const host = t.host;
-  const needHost = (): { error: string } | null => (host ? null : { error: `${command} is for lguest Guests (this session is mode "bare")` });
+  const needHost = (): { error: string } | null => (
+    host ? null : { error: `${command} is for lguest Guests (this session is mode "bare")` }
+  );
   switch (command) {
     case 'lguest/state': {
       const c = t.cpu;
@@ -84,7 +97,8 @@ export function customRequest(command: string, args: unknown, t: Target, program
           cpl: host && t.inHostContext ? host.lg.reg('cs') & 3 : c.cpl,
           dead: host?.lg.dead ?? null,
           stats: host ? {
-            entries: host.lg.stats.entries, pageFaultsFixed: host.lg.stats.pageFaultsFixed, pageFaultsReflected: host.lg.stats.pageFaultsReflected,
+            entries: host.lg.stats.entries, pageFaultsFixed: host.lg.stats.pageFaultsFixed,
+            pageFaultsReflected: host.lg.stats.pageFaultsReflected,
             exits: Object.fromEntries([...host.lg.stats.exits].map((n, i) => [i, n]).filter(([, n]) => n > 0)),
             direct: Object.fromEntries([...host.lg.stats.direct].map((n, i) => [i, n]).filter(([, n]) => n > 0)),
             hypercalls: Object.fromEntries(host.lg.stats.hypercalls),
@@ -102,8 +116,9 @@ export function customRequest(command: string, args: unknown, t: Target, program
           entries: realGdt(host!.lg).map((e) => {
             const d = describeDescriptor(e.lo, e.hi);
             return {
-              index: e.index, selector: hex(e.index * 8, 4), owner: ignoredGdt(e.index) ? 'host' : 'guest', raw: [hex(e.lo), hex(e.hi)], present: d.present,
-              base: hex(d.base), limit: hex(d.limit), type: d.type, dpl: d.dpl, granularity: d.g ? '4k' : 'byte', db: d.db, accessed: d.accessed, system: d.system,
+              index: e.index, selector: hex(e.index * 8, 4), owner: ignoredGdt(e.index) ? 'host' : 'guest',
+              raw: [hex(e.lo), hex(e.hi)], present: d.present, base: hex(d.base), limit: hex(d.limit), type: d.type,
+              dpl: d.dpl, granularity: d.g ? '4k' : 'byte', db: d.db, accessed: d.accessed, system: d.system,
             } as const;
           }),
         } satisfies GdtBody,
@@ -116,10 +131,14 @@ export function customRequest(command: string, args: unknown, t: Target, program
       return {
         body: {
           gates: realIdt(host!.lg).map((g, v) => ({
-            vector: v, name: trapName(v), present: g.present, type: g.type === 0xe ? 'interrupt' : g.type === 0xf ? 'trap' : `type ${g.type}`, dpl: g.dpl,
+            vector: v, name: trapName(v), present: g.present,
+            type: g.type === 0xe ? 'interrupt' : g.type === 0xf ? 'trap' : `type ${g.type}`, dpl: g.dpl,
             selector: hex(g.selector, 4), target: hex(g.target), direct: g.direct,
             route: g.direct ? 'direct to the Guest' : 'exits to the Host through the Switcher',
-            guestHandler: mine[v].present ? { target: hex(mine[v].target), symbol: programs.symbolize(mine[v].target) ?? null, type: mine[v].type === 0xe ? 'interrupt' : 'trap', dpl: mine[v].dpl } : null,
+            guestHandler: mine[v].present ? {
+              target: hex(mine[v].target), symbol: programs.symbolize(mine[v].target) ?? null,
+              type: mine[v].type === 0xe ? 'interrupt' : 'trap', dpl: mine[v].dpl,
+            } : null,
           })),
         } satisfies IdtBody,
       };
@@ -128,7 +147,10 @@ export function customRequest(command: string, args: unknown, t: Target, program
       const err = needHost();
       if (err) return err;
       const lg = host!.lg;
-      const slots = shadowSlots(lg).map((s) => ({ slot: s.slot, gpgdir: hex(s.gpgdir), shadow: hex(s.pgdir), active: s.active, used: s.pgdir !== 0, switcherMapped: s.switcherMapped, presentEntries: s.presentEntries }));
+      const slots = shadowSlots(lg).map((s) => ({
+        slot: s.slot, gpgdir: hex(s.gpgdir), shadow: hex(s.pgdir), active: s.active, used: s.pgdir !== 0,
+        switcherMapped: s.switcherMapped, presentEntries: s.presentEntries,
+      }));
       const slot = typeof a.slot === 'number' ? a.slot : lg.pageTables.cpuPgd;
       if (!Number.isInteger(slot) || slot < 0 || slot > 3) return { error: `slot must be 0 to 3, not ${slot}` };
       const sp = lg.pageTables.pgdirs[slot];
@@ -141,10 +163,19 @@ export function customRequest(command: string, args: unknown, t: Target, program
         const entries: PageEntryJson[] = [];
         for (let j = 0; j < 1024; j++) {
           const va = ((i << 22) | (j << 12)) >>> 0;
-          const g = guestWalk(lg, va, lg.pageTables.linearPages && slot === lg.pageTables.cpuPgd ? undefined : sp.gpgdir);
+          const g = guestWalk(
+            lg, va, lg.pageTables.linearPages && slot === lg.pageTables.cpuPgd ? undefined : sp.gpgdir,
+          );
           const s = shadowWalk(lg, va, slot);
           if ((g.pte === null || (g.pte.value & 1) === 0) && (s.pte === null || s.pte.value === 0)) continue;
-          entries.push({ virtual: hex(va), guest: g.pte ? { value: hex(g.pte.value), frame: hex(g.pte.value & ~0xfff), flags: entryFlags(g.pte.value) } : null, shadow: s.pte ? { value: hex(s.pte.value), frame: hex(s.pte.value & ~0xfff), flags: entryFlags(s.pte.value) } : null, note: pteNote(g.pte?.value ?? 0, s.pte?.value ?? 0) });
+          entries.push({
+            virtual: hex(va),
+            guest: g.pte
+              ? { value: hex(g.pte.value), frame: hex(g.pte.value & ~0xfff), flags: entryFlags(g.pte.value) } : null,
+            shadow: s.pte
+              ? { value: hex(s.pte.value), frame: hex(s.pte.value & ~0xfff), flags: entryFlags(s.pte.value) } : null,
+            note: pteNote(g.pte?.value ?? 0, s.pte?.value ?? 0),
+          });
         }
         return { body: { ...body, slot, directoryIndex: i, entries } satisfies PageTablesBody };
       }
@@ -155,26 +186,58 @@ export function customRequest(command: string, args: unknown, t: Target, program
         const g = lg.pageTables.linearPages ? null : guestWalk(lg, va, sp.gpgdir).pde;
         const s = shadowWalk(lg, va, slot).pde;
         if ((g === null || (g.value & 1) === 0) && (s === null || (s.value & 1) === 0)) continue;
-        dir.push({ index: i, virtual: hex(va), guest: g && g.value & 1 ? { value: hex(g.value), flags: entryFlags(g.value) } : null, shadow: s && s.value & 1 ? { value: hex(s.value), flags: entryFlags(s.value) } : null, switcher: va >= 0xffc00000 });
+        dir.push({
+          index: i, virtual: hex(va),
+          guest: g && g.value & 1 ? { value: hex(g.value), flags: entryFlags(g.value) } : null,
+          shadow: s && s.value & 1 ? { value: hex(s.value), flags: entryFlags(s.value) } : null,
+          switcher: va >= 0xffc00000,
+        });
       }
       return { body: { ...body, slot, directory: dir } satisfies PageTablesBody };
     }
     case 'lguest/translate': {
       const addr = typeof a.address === 'string' ? Number(a.address) : typeof a.address === 'number' ? a.address : NaN;
-      if (!Number.isFinite(addr) || addr < 0 || addr > 0xffffffff) return { error: `address must be a number or a hex string, not ${describeValue(a.address)}` };
-      if (!host) return { body: { address: hex(addr), physical: t.translate(addr) === null ? null : hex(t.translate(addr)!) } satisfies TranslateBody };
+      if (!Number.isFinite(addr) || addr < 0 || addr > 0xffffffff) {
+        return { error: `address must be a number or a hex string, not ${describeValue(a.address)}` };
+      }
+      if (!host) {
+        return {
+          body: {
+            address: hex(addr), physical: t.translate(addr) === null ? null : hex(t.translate(addr)!),
+          } satisfies TranslateBody,
+        };
+      }
       const g = guestWalk(host.lg, addr), s = shadowWalk(host.lg, addr);
-      return { body: { address: hex(addr), symbol: programs.symbolize(addr) ?? null, guest: walkJson(g), shadow: walkJson(s), note: pteNote(g.pte?.value ?? (g.phys !== null ? 0x63 : 0), s.pte?.value ?? 0) } satisfies TranslateBody };
+      return {
+        body: {
+          address: hex(addr), symbol: programs.symbolize(addr) ?? null, guest: walkJson(g), shadow: walkJson(s),
+          note: pteNote(g.pte?.value ?? (g.phys !== null ? 0x63 : 0), s.pte?.value ?? 0),
+        } satisfies TranslateBody,
+      };
     }
     case 'lguest/location': {
       const addr = typeof a.address === 'string' ? Number(a.address) : typeof a.address === 'number' ? a.address : NaN;
-      if (!Number.isFinite(addr) || addr < 0 || addr > 0xffffffff) return { error: `address must be a number or a hex string, not ${describeValue(a.address)}` };
+      if (!Number.isFinite(addr) || addr < 0 || addr > 0xffffffff) {
+        return { error: `address must be a number or a hex string, not ${describeValue(a.address)}` };
+      }
       const loc = programs.lineFor(addr);
-      return { body: { address: hex(addr), symbol: programs.symbolize(addr) ?? null, path: loc?.path ?? null, line: loc?.line ?? null } satisfies LocationBody };
+      return {
+        body: {
+          address: hex(addr), symbol: programs.symbolize(addr) ?? null, path: loc?.path ?? null,
+          line: loc?.line ?? null,
+        } satisfies LocationBody,
+      };
     }
     case 'lguest/traps': {
       const count = typeof a.count === 'number' ? a.count : 100;
-      return { body: { traps: log.recent(count).map((r) => ({ ...r, eip: hex(r.eip), cr2: hex(r.cr2), errcode: hex(r.errcode, 4), symbol: programs.symbolize(r.eip) ?? null })) } satisfies TrapsBody };
+      return {
+        body: {
+          traps: log.recent(count).map((r) => ({
+            ...r, eip: hex(r.eip), cr2: hex(r.cr2), errcode: hex(r.errcode, 4),
+            symbol: programs.symbolize(r.eip) ?? null,
+          })),
+        } satisfies TrapsBody,
+      };
     }
   }
   return null;

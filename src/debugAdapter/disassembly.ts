@@ -19,7 +19,9 @@ interface Line { address: number; length: number; text: string; bytes: (number |
  * Instructions from `from` on, decoded linearly: `count` of them, or those
  * that start within `span` bytes. Unmapped bytes become "??".
  */
-function decodeFrom(t: Target, programs: Programs, from: number, syntax: Syntax, count: number, span = Infinity): Line[] {
+function decodeFrom(
+  t: Target, programs: Programs, from: number, syntax: Syntax, count: number, span = Infinity,
+): Line[] {
   const out: Line[] = [];
   let addr = from >>> 0;
   const more = () => out.length < count && ((addr - from) >>> 0) < span;
@@ -35,14 +37,18 @@ function decodeFrom(t: Target, programs: Programs, from: number, syntax: Syntax,
     }
     let n = 0;
     while (n < raw.length && raw[n] !== null) n++;
-    const line = disassembleBytes(Uint8Array.from(raw.slice(0, n) as number[]), addr, true, syntax, (a) => programs.symbolize(a))[0];
+    const line = disassembleBytes(
+      Uint8Array.from(raw.slice(0, n) as number[]), addr, true, syntax, (a) => programs.symbolize(a),
+    )[0];
     out.push({ address: addr, length: line.length, text: line.text, bytes: raw.slice(0, line.length) });
     addr = (addr + line.length) >>> 0;
   }
   return out;
 }
 
-export function disassemble(t: Target, programs: Programs, address: number, instructionOffset: number, count: number, flavor: 'att' | 'intel'): DebugProtocol.DisassembledInstruction[] {
+export function disassemble(
+  t: Target, programs: Programs, address: number, instructionOffset: number, count: number, flavor: 'att' | 'intel',
+): DebugProtocol.DisassembledInstruction[] {
   const syntax: Syntax = flavor === 'intel' ? 'intel' : 'att';
   let lines: Line[];
   if (instructionOffset >= 0) {
@@ -59,9 +65,13 @@ export function disassemble(t: Target, programs: Programs, address: number, inst
       before = decodeFrom(t, programs, start, syntax, Infinity, (address - start) >>> 0);
     }
     const pad = Math.max(0, back - before.length);
-    const padding: Line[] = Array.from({ length: pad }, (_, i) => ({ address: (address - back + i) >>> 0, length: 1, text: '??', bytes: [null] }));
+    const padding: Line[] = Array.from({ length: pad }, (_, i) => ({
+      address: (address - back + i) >>> 0, length: 1, text: '??', bytes: [null],
+    }));
     const kept = before.slice(before.length - (back - pad));
-    lines = [...padding, ...kept, ...decodeFrom(t, programs, address, syntax, Math.max(0, count + instructionOffset))].slice(0, count);
+    lines = [
+      ...padding, ...kept, ...decodeFrom(t, programs, address, syntax, Math.max(0, count + instructionOffset)),
+    ].slice(0, count);
   }
   let lastFile = '';
   return lines.map((l) => {

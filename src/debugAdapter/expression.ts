@@ -22,7 +22,10 @@
  */
 
 export interface EvalEnv {
-  /** A register by lower-case name (eax..edi, esp, ebp, eip, eflags, cs..gs, cr0, cr2, cr3, cr4; also ax/al-style sub-registers), or undefined. */
+  /**
+   * A register by lower-case name (eax..edi, esp, ebp, eip, eflags, cs..gs, cr0, cr2, cr3, cr4; also ax/al-style
+   * sub-registers), or undefined.
+   */
   register(name: string): number | undefined;
   /** A symbol's address, or undefined. */
   symbol(name: string): number | undefined;
@@ -43,7 +46,9 @@ export function formatValue(v: number): string {
 }
 
 export function evaluate(expr: string, env: EvalEnv): EvalResult {
-  if (expr.length > MAX_EXPRESSION_LENGTH) return { error: `expression longer than ${MAX_EXPRESSION_LENGTH} characters` };
+  if (expr.length > MAX_EXPRESSION_LENGTH) {
+    return { error: `expression longer than ${MAX_EXPRESSION_LENGTH} characters` };
+  }
   try {
     const p = new Parser(expr);
     const tree = p.parseExpression();
@@ -65,8 +70,13 @@ type Tok =
   | { kind: 'op'; text: string; col: number }
   | { kind: 'end'; col: number; text: '' };
 
-const OPS = ['<<', '>>', '<=', '>=', '==', '!=', '&&', '||', '+', '-', '*', '/', '%', '&', '|', '^', '~', '!', '<', '>', '(', ')', '[', ']', '?', ':'];
-const ESCAPES: Record<string, number> = { n: 10, t: 9, r: 13, '0': 0, '\\': 92, "'": 39, '"': 34, a: 7, b: 8, f: 12, v: 11, e: 27 };
+const OPS = [
+  '<<', '>>', '<=', '>=', '==', '!=', '&&', '||', '+', '-', '*', '/', '%', '&', '|', '^', '~', '!', '<', '>', '(', ')',
+  '[', ']', '?', ':',
+];
+const ESCAPES: Record<string, number> = {
+  n: 10, t: 9, r: 13, '0': 0, '\\': 92, "'": 39, '"': 34, a: 7, b: 8, f: 12, v: 11, e: 27,
+};
 
 function tokenize(s: string): Tok[] {
   const toks: Tok[] = [];
@@ -127,12 +137,14 @@ type Node =
   | { t: 'deref'; e: Node; col: number };
 
 /** Binary operators by precedence, loosest first (C's table). */
-const LEVELS: string[][] = [['||'], ['&&'], ['|'], ['^'], ['&'], ['==', '!='], ['<', '<=', '>', '>='], ['<<', '>>'], ['+', '-'], ['*', '/', '%']];
+const LEVELS: string[][] = [
+  ['||'], ['&&'], ['|'], ['^'], ['&'], ['==', '!='], ['<', '<=', '>', '>='], ['<<', '>>'], ['+', '-'], ['*', '/', '%'],
+];
 
 /** Type names a cast may use, with their size (every value is unsigned: (char) masks, it does not sign-extend). */
 const TYPES: Record<string, Size> = {
-  u8: 1, u16: 2, u32: 4, uint8_t: 1, uint16_t: 2, uint32_t: 4, char: 1, 'unsigned char': 1, short: 2, 'unsigned short': 2,
-  int: 4, 'unsigned int': 4, unsigned: 4, long: 4, 'unsigned long': 4,
+  u8: 1, u16: 2, u32: 4, uint8_t: 1, uint16_t: 2, uint32_t: 4, char: 1, 'unsigned char': 1, short: 2,
+  'unsigned short': 2, int: 4, 'unsigned int': 4, unsigned: 4, long: 4, 'unsigned long': 4,
 };
 
 class Parser {
@@ -167,7 +179,9 @@ class Parser {
 
   /** One level deeper: past the limit, an error rather than the parser's (or the evaluation's) stack overflowing. */
   private descend(): void {
-    if (++this.depth > MAX_NESTING) throw new ExprError(`expression nested more than ${MAX_NESTING} deep at column ${this.tok.col}`);
+    if (++this.depth > MAX_NESTING) {
+      throw new ExprError(`expression nested more than ${MAX_NESTING} deep at column ${this.tok.col}`);
+    }
   }
 
   parseExpression(): Node {

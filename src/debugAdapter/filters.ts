@@ -27,7 +27,9 @@ function parseNumber(s: string, names?: Record<string, number>): number | null {
 }
 
 /** Parse a condition; an empty one means every number. */
-export function parseNumberSet(condition: string | undefined, what: string, names?: Record<string, number>): NumberSet | { error: string } {
+export function parseNumberSet(
+  condition: string | undefined, what: string, names?: Record<string, number>,
+): NumberSet | { error: string } {
   if (condition === undefined || condition.trim() === '') return null;
   const ranges: [number, number][] = [];
   for (const part of condition.split(',')) {
@@ -35,7 +37,9 @@ export function parseNumberSet(condition: string | undefined, what: string, name
     const lo = parseNumber(dash >= 0 ? part.slice(0, dash) : part, names);
     const hi = dash >= 0 ? parseNumber(part.slice(dash + 1), names) : lo;
     if (lo === null || hi === null || hi < lo) {
-      const hint = names ? 'numbers, ranges such as 0x20-0x2f, or names such as SET_PTE' : 'numbers or ranges such as 13,14,0x20-0x2f';
+      const hint = names
+        ? 'numbers, ranges such as 0x20-0x2f, or names such as SET_PTE'
+        : 'numbers or ranges such as 13,14,0x20-0x2f';
       return { error: `bad ${what} condition '${part.trim()}': use ${hint}` };
     }
     ranges.push([lo, hi]);
@@ -55,7 +59,9 @@ export interface TrapFilters {
 }
 
 /** A function breakpoint that names a trap stop instead of a function, or null. */
-export function parseTrapFunctionBreakpoint(name: string): { filter: FilterId; set: NumberSet } | { error: string } | null {
+export function parseTrapFunctionBreakpoint(
+  name: string,
+): { filter: FilterId; set: NumberSet } | { error: string } | null {
   const m = /^\s*(trap|hypercall|syscall)\s+(.+?)\s*$/i.exec(name);
   if (!m) return /^\s*guestKilled\s*$/i.test(name) ? { filter: 'guestKilled', set: null } : null;
   const filter = m[1].toLowerCase() as FilterId;

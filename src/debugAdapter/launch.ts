@@ -21,21 +21,30 @@ export interface LaunchArgs {
 }
 
 export const LAUNCH_DEFAULTS: Omit<LaunchArgs, 'program'> = {
-  mode: 'lguest', memory: 64, cmdline: '', stopOnEntry: false, directTraps: true, disassemblyFlavor: 'att', stepIntoSwitcher: false,
+  mode: 'lguest', memory: 64, cmdline: '', stopOnEntry: false, directTraps: true, disassemblyFlavor: 'att',
+  stepIntoSwitcher: false,
 };
 
 /** The checked arguments, or what is wrong with them. */
 export function checkLaunchArgs(raw: unknown): LaunchArgs | { error: string } {
   if (raw === undefined || raw === null) raw = {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { error: 'the launch arguments must be an object' };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { error: 'the launch arguments must be an object' };
+  }
   const a = raw as Record<string, unknown>;
   const out: LaunchArgs = { program: '', ...LAUNCH_DEFAULTS };
   if (typeof a.program !== 'string' || a.program.trim() === '') {
-    return { error: a.program === undefined ? "'program' is required: the path of the Guest's ELF file" : "'program' must be a non-empty string: the path of the Guest's ELF file" };
+    return {
+      error: a.program === undefined
+        ? "'program' is required: the path of the Guest's ELF file"
+        : "'program' must be a non-empty string: the path of the Guest's ELF file",
+    };
   }
   out.program = a.program;
   if (a.mode !== undefined) {
-    if (a.mode !== 'lguest' && a.mode !== 'bare') return { error: `'mode' must be "lguest" or "bare", not ${describeValue(a.mode)}` };
+    if (a.mode !== 'lguest' && a.mode !== 'bare') {
+      return { error: `'mode' must be "lguest" or "bare", not ${describeValue(a.mode)}` };
+    }
     out.mode = a.mode;
   }
   const max = out.mode === 'bare' ? 3072 : 2048;
@@ -56,7 +65,9 @@ export function checkLaunchArgs(raw: unknown): LaunchArgs | { error: string } {
     }
   }
   if (a.disassemblyFlavor !== undefined) {
-    if (a.disassemblyFlavor !== 'att' && a.disassemblyFlavor !== 'intel') return { error: `'disassemblyFlavor' must be "att" or "intel", not ${describeValue(a.disassemblyFlavor)}` };
+    if (a.disassemblyFlavor !== 'att' && a.disassemblyFlavor !== 'intel') {
+      return { error: `'disassemblyFlavor' must be "att" or "intel", not ${describeValue(a.disassemblyFlavor)}` };
+    }
     out.disassemblyFlavor = a.disassemblyFlavor;
   }
   if (out.mode === 'bare' && (a.directTraps !== undefined || a.stepIntoSwitcher !== undefined)) {

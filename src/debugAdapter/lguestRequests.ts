@@ -52,7 +52,10 @@ export interface IdtBody {
   gates: IdtGateJson[];
 }
 
-/** `lguest/pagetables`: the four shadow slots; with `slot`, its directory; with `directoryIndex` too, one page table. */
+/**
+ * `lguest/pagetables`: the four shadow slots; with `slot`, its directory; with `directoryIndex` too, one page
+ * table.
+ */
 export interface ShadowSlotJson {
   slot: number;
   gpgdir: string;
@@ -98,7 +101,10 @@ export interface WalkJson {
   physical: string | null;
 }
 
-/** `lguest/translate`: an address through the Guest's tables and the shadow (bare machine: its physical address only). */
+/**
+ * `lguest/translate`: an address through the Guest's tables and the shadow (bare machine: its physical address
+ * only).
+ */
 export interface TranslateBody {
   address: string;
   physical?: string | null;

@@ -20,7 +20,10 @@ import { shadowSlots, realIdt, guestIdt, realGdt, guestTss, lguestData, entryFla
 import { guestWalk, shadowWalk, type Walk } from '../vm/lguest/walk';
 import { trapName, hypercallLabel } from '../vm/lguest/describe';
 import { ignoredGdt } from '../vm/lguest/segments';
-import { SWITCHER_ADDR, SWITCHER_PAGES, PAGES_GUEST_GDT, LGUEST_TRAP_ENTRY, HOST_TIMER_VECTOR, _PAGE_RW, _PAGE_DIRTY, _PAGE_GLOBAL, _PAGE_PRESENT } from '../vm/lguest/layout';
+import {
+  SWITCHER_ADDR, SWITCHER_PAGES, PAGES_GUEST_GDT, LGUEST_TRAP_ENTRY, HOST_TIMER_VECTOR, _PAGE_RW, _PAGE_DIRTY,
+  _PAGE_GLOBAL, _PAGE_PRESENT,
+} from '../vm/lguest/layout';
 import type { EvalResult } from './expression';
 
 export interface MonitorContext {
@@ -46,7 +49,11 @@ export function runMonitorCommand(line: string, ctx: MonitorContext): { output: 
     if (cmd === 'info') {
       const sub = INFO.filter((i) => rest[0] !== undefined && i.name.startsWith(rest[0]));
       if (sub.length !== 1) {
-        throw new UsageError(rest[0] === undefined ? 'info: what about?' : `info: ${sub.length ? 'ambiguous' : 'unknown'} subcommand '${rest[0]}'`, 'info');
+        throw new UsageError(
+          rest[0] === undefined ? 'info: what about?'
+            : `info: ${sub.length ? 'ambiguous' : 'unknown'} subcommand '${rest[0]}'`,
+          'info',
+        );
       }
       return { output: sub[0].run(rest.slice(1).join(' '), ctx) };
     }
@@ -69,7 +76,8 @@ const USAGE: Record<string, string> = {
   'info registers': 'info registers',
   'info lguest': 'info lguest',
   page: 'page ADDR',
-  x: 'x/NF ADDR   N units (default 1) of format F: x hex words, b bytes, h halfwords, w words, d/u decimal, i instructions, s strings',
+  x: 'x/NF ADDR   N units (default 1) of format F: x hex words, b bytes, h halfwords, w words, d/u decimal, '
+    + 'i instructions, s strings',
 };
 
 const HELP: [string, string][] = [
@@ -169,10 +177,18 @@ export function cpuRegister(cpu: Cpu, name: string): number | undefined {
 
 // ---- info registers ---------------------------------------------------------------
 
-const FLAG_NAMES: [number, string][] = [[0x1, 'CF'], [0x4, 'PF'], [0x10, 'AF'], [0x40, 'ZF'], [0x80, 'SF'], [0x100, 'TF'], [0x200, 'IF'], [0x400, 'DF'], [0x800, 'OF'], [0x4000, 'NT'], [0x10000, 'RF'], [0x20000, 'VM'], [0x40000, 'AC']];
-const CR0_NAMES: [number, string][] = [[0x1, 'PE'], [0x2, 'MP'], [0x4, 'EM'], [0x8, 'TS'], [0x10, 'ET'], [0x20, 'NE'], [0x10000, 'WP'], [0x40000, 'AM'], [0x80000000, 'PG']];
+const FLAG_NAMES: [number, string][] = [
+  [0x1, 'CF'], [0x4, 'PF'], [0x10, 'AF'], [0x40, 'ZF'], [0x80, 'SF'], [0x100, 'TF'], [0x200, 'IF'], [0x400, 'DF'],
+  [0x800, 'OF'], [0x4000, 'NT'], [0x10000, 'RF'], [0x20000, 'VM'], [0x40000, 'AC'],
+];
+const CR0_NAMES: [number, string][] = [
+  [0x1, 'PE'], [0x2, 'MP'], [0x4, 'EM'], [0x8, 'TS'], [0x10, 'ET'], [0x20, 'NE'], [0x10000, 'WP'], [0x40000, 'AM'],
+  [0x80000000, 'PG'],
+];
 const CR4_NAMES: [number, string][] = [[0x4, 'TSD'], [0x8, 'DE'], [0x10, 'PSE'], [0x80, 'PGE']];
-const bits = (v: number, names: [number, string][]) => `[${names.filter(([b]) => (v & b) !== 0).map(([, n]) => n).join(' ')}]`;
+const bits = (v: number, names: [number, string][]) => (
+  `[${names.filter(([b]) => (v & b) !== 0).map(([, n]) => n).join(' ')}]`
+);
 
 function infoRegisters(_arg: string, ctx: MonitorContext): string {
   const c = ctx.cpu, r = (n: string) => hex(cpuRegister(c, n)!), sel = (n: string) => hex(cpuRegister(c, n)!, 4);
@@ -190,7 +206,8 @@ function infoRegisters(_arg: string, ctx: MonitorContext): string {
   const lg = lguestOf(ctx);
   if (lg !== null) {
     out.push(cpuInGuestWorld(c) ? "(the CPU is in the Guest's world: these are the Guest's registers)"
-      : `(the CPU is in the Host: the Guest's saved eip ${hex(lg.reg('eip'))}, esp ${hex(lg.reg('esp'))}, cs ${hex(lg.reg('cs'), 4)})`);
+      : `(the CPU is in the Host: the Guest's saved eip ${hex(lg.reg('eip'))}, esp ${hex(lg.reg('esp'))}, `
+        + `cs ${hex(lg.reg('cs'), 4)})`);
   }
   return out.join('\n');
 }
@@ -216,8 +233,9 @@ function descriptorRow(index: number, lo: number, hi: number): string[] {
   if (hi & 0x800000) limit = ((limit << 12) | 0xfff) >>> 0;
   const seg = (hi & 0x1000) !== 0;
   return [
-    String(index), hex(index * 8, 4), hex(base), hex(limit), descriptorType(hi), String((hi >>> 13) & 3), hi & 0x8000 ? '1' : '0',
-    hi & 0x800000 ? '1' : '0', seg ? (hi & 0x400000 ? '32' : '16') : '', seg ? String((hi >>> 8) & 1) : '',
+    String(index), hex(index * 8, 4), hex(base), hex(limit), descriptorType(hi), String((hi >>> 13) & 3),
+    hi & 0x8000 ? '1' : '0', hi & 0x800000 ? '1' : '0', seg ? (hi & 0x400000 ? '32' : '16') : '',
+    seg ? String((hi >>> 8) & 1) : '',
   ];
 }
 const GDT_HEAD = ['index', 'sel', 'base', 'limit', 'type', 'DPL', 'P', 'G', 'D/B', 'A'];
@@ -242,7 +260,8 @@ function gdtTable(ds: Descriptor[], extra?: (d: Descriptor) => string): string {
   return rows.length ? table([...GDT_HEAD, ...(extra ? ['owner'] : [])], rows) : 'no present descriptors';
 }
 
-const HOST_SLOTS = "the Host's slots: 10 and 11 (lguest's code and data), 16 (the TSS), 31 (the double-fault TSS); the rest are the Guest's";
+const HOST_SLOTS = "the Host's slots: 10 and 11 (lguest's code and data), 16 (the TSS), 31 (the double-fault TSS); "
+  + "the rest are the Guest's";
 
 function infoGdt(_arg: string, ctx: MonitorContext): string {
   const c = ctx.cpu, lg = lguestOf(ctx);
@@ -260,7 +279,10 @@ function infoGdt(_arg: string, ctx: MonitorContext): string {
   const ds = readDescriptors(c, gdtr.base, gdtr.limit);
   out.push(typeof ds === 'string' ? ds : gdtTable(ds));
   if (lg !== null) {
-    out.push('', "The CPU is in the Host: the GDT above is the Host's. The Guest's, loaded when the Switcher enters it:");
+    out.push(
+      '',
+      "The CPU is in the Host: the GDT above is the Host's. The Guest's, loaded when the Switcher enters it:",
+    );
     out.push(gdtTable(realGdt(lg), (d) => (ignoredGdt(d.index) ? 'Host' : 'Guest')), HOST_SLOTS);
   }
   return out.join('\n');
@@ -270,12 +292,17 @@ function infoGdt(_arg: string, ctx: MonitorContext): string {
 
 interface Gate { vector: number; lo: number; hi: number }
 const gateTarget = (g: Gate) => ((g.lo & 0xffff) | (g.hi & 0xffff0000)) >>> 0;
-const gateType = (hi: number) => ({ 5: 'task', 6: 'int16', 7: 'trap16', 0xe: 'int', 0xf: 'trap' } as Record<number, string>)[(hi >>> 8) & 0xf] ?? `type ${(hi >>> 8) & 0xf}`;
+const gateType = (hi: number) => (
+  ({ 5: 'task', 6: 'int16', 7: 'trap16', 0xe: 'int', 0xf: 'trap' } as Record<number, string>)[(hi >>> 8) & 0xf]
+    ?? `type ${(hi >>> 8) & 0xf}`
+);
 
 function gateCells(g: Gate, ctx: MonitorContext): string[] {
   const sel = g.lo >>> 16;
   const target = ((g.hi >>> 8) & 0xf) === 5 ? `task ${hex(sel, 4)}` : `${hex(sel, 4)}:${hex(gateTarget(g))}`;
-  return [gateType(g.hi), String((g.hi >>> 13) & 3), target, ((g.hi >>> 8) & 0xf) === 5 ? '' : label(ctx, gateTarget(g))];
+  return [
+    gateType(g.hi), String((g.hi >>> 13) & 3), target, ((g.hi >>> 8) & 0xf) === 5 ? '' : label(ctx, gateTarget(g)),
+  ];
 }
 
 /** A vector's name on the bare machine (under lguest, describe.ts's trapName). */
@@ -290,8 +317,11 @@ function infoIdt(arg: string, ctx: MonitorContext): string {
   const idtr = c.idtr;
   const out = [`IDTR base ${hex(idtr.base)} limit ${hexShort(idtr.limit)}`];
   if (lg !== null) {
-    if (cpuInGuestWorld(c)) out[0] += ": the Guest's real IDT, in the Switcher's state page";
-    else out.push("The CPU is in the Host, on the Host's IDT. The Guest's real IDT, loaded when the Switcher enters it:");
+    if (cpuInGuestWorld(c)) {
+      out[0] += ": the Guest's real IDT, in the Switcher's state page";
+    } else {
+      out.push("The CPU is in the Host, on the Host's IDT. The Guest's real IDT, loaded when the Switcher enters it:");
+    }
     out.push(lguestIdt(lg, only, ctx));
     return out.join('\n');
   }
@@ -332,7 +362,8 @@ function lguestIdt(lg: Lguest, only: number | null, ctx: MonitorContext): string
       continue;
     }
     const route = !g.present ? 'not present' : g.direct ? 'direct' : 'via the Host';
-    const guest = g.direct ? '(same)' : w.present ? `${hex(w.selector, 4)}:${hex(w.target)} ${label(ctx, w.target)}`.trimEnd() : '';
+    const guest = g.direct ? '(same)'
+      : w.present ? `${hex(w.selector, 4)}:${hex(w.target)} ${label(ctx, w.target)}`.trimEnd() : '';
     rows.push([hex(g.vector, 2), trapName(g.vector), ...gateCells(g, ctx), route, guest]);
   }
   const out = [table(['vector', 'name', 'type', 'DPL', 'target', 'symbol', 'route', "Guest's handler"], rows)];
@@ -356,18 +387,26 @@ function infoTss(_arg: string, ctx: MonitorContext): string {
   if ((tr.sel & ~3) === 0 && tr.limit === 0) return 'no TSS loaded (TR is null)';
   const type = (tr.attr & 0xf) === 0xb ? 'TSS32 busy' : (tr.attr & 0xf) === 0x9 ? 'TSS32' : `type ${tr.attr & 0xf}`;
   const out = [`TR ${hex(tr.sel, 4)} base ${hex(tr.base)} limit ${hexShort(tr.limit)} (${type})`];
-  const readTss = (off: number, size: 2 | 4) => (off + size - 1 <= tr.limit ? peekLinear(c, tr.base + off, size) : undefined);
+  const readTss = (off: number, size: 2 | 4) => (
+    off + size - 1 <= tr.limit ? peekLinear(c, tr.base + off, size) : undefined
+  );
   out.push(tssTable(readTss));
   const io = readTss(0x66, 2);
-  if (io !== undefined && io > tr.limit) out[out.length - 1] += ' (past the limit: no I/O bitmap, so port I/O above IOPL faults)';
+  if (io !== undefined && io > tr.limit) {
+    out[out.length - 1] += ' (past the limit: no I/O bitmap, so port I/O above IOPL faults)';
+  }
   if (lg !== null) {
     if (cpuInGuestWorld(c)) {
-      out.push("(the Guest's TSS: a trap from the Guest lands at ring 0 in the Switcher's register page, saving its registers;",
+      out.push("(the Guest's TSS: a trap from the Guest lands at ring 0 in the Switcher's register page, "
+        + 'saving its registers;',
         ` ring 1 is the Guest's kernel stack, as it set it with SET_STACK: ${lg.stackPages} page(s) kept mapped)`);
     } else {
       const t = guestTss(lg);
       out.push('', `The CPU is in the Host: that is the Host's TSS. The Guest's, at ${hex(t.virt)}:`);
-      out.push(tssTable((off) => (off === 4 ? t.esp0 : off === 8 ? t.ss0 : off === 12 ? t.esp1 : off === 16 ? t.ss1 : off === 0x66 ? t.ioMapBase : 0)));
+      out.push(tssTable((off) => (
+        off === 4 ? t.esp0 : off === 8 ? t.ss0 : off === 12 ? t.esp1 : off === 16 ? t.ss1
+          : off === 0x66 ? t.ioMapBase : 0
+      )));
     }
   }
   return out.join('\n');
@@ -385,7 +424,10 @@ function tlbRows(c: Cpu, filter: number | null): string[][] {
     const page = c.tlbTag[i];
     if (page === -1 || (filter !== null && page !== filter >>> 12)) continue;
     const [sup, user] = rights(c.tlbRights[i]);
-    rows.push([page >>> 0, [hex(page * 4096), hex(c.tlbPhys[i]), sup, user, c.tlbGlobal[i] ? 'yes' : '', c.tlbLarge[i] ? '4M' : '4K']]);
+    rows.push([
+      page >>> 0,
+      [hex(page * 4096), hex(c.tlbPhys[i]), sup, user, c.tlbGlobal[i] ? 'yes' : '', c.tlbLarge[i] ? '4M' : '4K'],
+    ]);
   }
   return rows.sort((a, b) => a[0] - b[0]).map((r) => r[1]);
 }
@@ -396,7 +438,10 @@ function infoTlb(arg: string, ctx: MonitorContext): string {
   const filter = arg.trim() === '' ? null : address(arg, ctx, 'info tlb');
   const rows = tlbRows(ctx.cpu, filter);
   if (rows.length === 0) return filter === null ? 'the TLB is empty' : `no TLB entry for ${hex(filter)}`;
-  const out = [`${rows.length} valid entr${rows.length === 1 ? 'y' : 'ies'} (write rights appear only once a page is dirty: a clean writable page shows r- until its first write)`];
+  const out = [
+    `${rows.length} valid entr${rows.length === 1 ? 'y' : 'ies'} (write rights appear only once a page is dirty: `
+      + 'a clean writable page shows r- until its first write)',
+  ];
   out.push(table(TLB_HEAD, rows.slice(0, TLB_MAX_ROWS)));
   if (rows.length > TLB_MAX_ROWS) out.push(`... ${rows.length - TLB_MAX_ROWS} more (info tlb ADDR shows one)`);
   return out.join('\n');
@@ -421,24 +466,33 @@ function cpuWalk(c: Cpu, lin: number): Walk | null {
   const pde = c.mem.read32(pdeAddr) >>> 0;
   const walk: Walk = { pde: { addr: pdeAddr, value: pde }, pte: null, phys: null };
   if ((pde & PTE_P) === 0) return walk;
-  if ((pde & PTE_PS) !== 0 && (c.cr4 & CR4_PSE) !== 0) return { ...walk, phys: ((pde & 0xffc00000) | (lin & 0x3fffff)) >>> 0 };
+  if ((pde & PTE_PS) !== 0 && (c.cr4 & CR4_PSE) !== 0) {
+    return { ...walk, phys: ((pde & 0xffc00000) | (lin & 0x3fffff)) >>> 0 };
+  }
   const pteAddr = ((pde & ~0xfff) + ((lin >>> 12) & 0x3ff) * 4) >>> 0;
   const pte = c.mem.read32(pteAddr) >>> 0;
-  return { ...walk, pte: { addr: pteAddr, value: pte }, phys: pte & PTE_P ? ((pte & ~0xfff) | (lin & 0xfff)) >>> 0 : null };
+  return {
+    ...walk, pte: { addr: pteAddr, value: pte }, phys: pte & PTE_P ? ((pte & ~0xfff) | (lin & 0xfff)) >>> 0 : null,
+  };
 }
 
 /** What differs between the Guest's walk and the shadow's, in words. */
 function shadowNotes(addr: number, g: Walk, s: Walk): string[] {
   const notes: string[] = [];
   if (g.phys !== null && s.phys === null) {
-    notes.push('not yet faulted in: the shadow has no entry here yet; the first access faults to the Host, which copies the Guest\'s');
+    notes.push('not yet faulted in: the shadow has no entry here yet; the first access faults to the Host, '
+      + 'which copies the Guest\'s');
   } else if (g.phys === null && s.phys !== null) {
-    notes.push(addr >= SWITCHER_ADDR ? "the Switcher's page: the Host maps it in every shadow, the Guest never sees it" : "mapped in the shadow but not in the Guest's tables");
+    notes.push(addr >= SWITCHER_ADDR
+      ? "the Switcher's page: the Host maps it in every shadow, the Guest never sees it"
+      : "mapped in the shadow but not in the Guest's tables");
   } else if (g.phys !== null && s.phys !== null) {
     if (g.phys !== s.phys) notes.push(`different frames: the Guest says ${hex(g.phys)}, the shadow ${hex(s.phys)}`);
     const gp = g.pte?.value ?? 0, sp = s.pte?.value ?? 0;
     if ((gp & _PAGE_RW) !== 0 && (sp & _PAGE_RW) === 0) {
-      notes.push((gp & _PAGE_DIRTY) === 0 ? 'read-only until dirty: the first write faults to the Host, which sets D in the Guest\'s entry and makes the shadow writable'
+      notes.push((gp & _PAGE_DIRTY) === 0
+        ? 'read-only until dirty: the first write faults to the Host, which sets D in the Guest\'s entry '
+          + 'and makes the shadow writable'
         : "read-only in the shadow though the Guest's entry is writable");
     }
     if ((gp & _PAGE_GLOBAL) !== 0 && (sp & _PAGE_GLOBAL) === 0) notes.push('the shadow drops the global bit');
@@ -450,11 +504,15 @@ function shadowNotes(addr: number, g: Walk, s: Walk): string[] {
 
 function page(arg: string, ctx: MonitorContext): string {
   const addr = address(arg, ctx, 'page'), c = ctx.cpu, lg = lguestOf(ctx);
-  const out = [`page ${hex(addr)} (directory index ${hexShort(addr >>> 22)}, table index ${hexShort((addr >>> 12) & 0x3ff)}, offset ${hexShort(addr & 0xfff)})`];
+  const out = [
+    `page ${hex(addr)} (directory index ${hexShort(addr >>> 22)}, table index ${hexShort((addr >>> 12) & 0x3ff)}, `
+      + `offset ${hexShort(addr & 0xfff)})`,
+  ];
   if (lg !== null) {
     const pt = lg.pageTables, slot = pt.cpuPgd;
     const g = guestWalk(lg, addr), s = shadowWalk(lg, addr);
-    out.push('', pt.linearPages ? "The Guest's view: no page tables of its own yet; virtual is physical below the end of its memory"
+    out.push('', pt.linearPages
+      ? "The Guest's view: no page tables of its own yet; virtual is physical below the end of its memory"
       : `The Guest's page tables (Guest-physical; directory ${hex(pt.pgdirs[slot].gpgdir)}):`);
     out.push(walkTable(g));
     out.push('', `The shadow the CPU runs on (host-physical; slot ${slot}, directory ${hex(pt.pgdirs[slot].pgdir)}):`);
@@ -466,7 +524,10 @@ function page(arg: string, ctx: MonitorContext): string {
     else out.push(`CR3 ${hex(c.cr3)}`, walkTable(w));
   }
   const tlb = tlbRows(c, addr);
-  out.push(tlb.length ? `TLB: ${tlb[0][0]} -> ${tlb[0][1]}, supervisor ${tlb[0][2]}, user ${tlb[0][3]}${tlb[0][4] ? ', global' : ''}${tlb[0][5] === '4M' ? ', a slice of a 4 MiB page' : ''}` : 'TLB: no entry');
+  out.push(tlb.length
+    ? `TLB: ${tlb[0][0]} -> ${tlb[0][1]}, supervisor ${tlb[0][2]}, user ${tlb[0][3]}${tlb[0][4] ? ', global' : ''}`
+      + `${tlb[0][5] === '4M' ? ', a slice of a 4 MiB page' : ''}`
+    : 'TLB: no entry');
   return out.join('\n');
 }
 
@@ -499,7 +560,9 @@ function examine(spec: string, arg: string, ctx: MonitorContext): string {
   }
   // Right-align numbers in decimal, as gdb does; hex has a fixed width already.
   const width = Math.max(0, ...rows.flatMap((r) => r.slice(1).map((c) => c.length)));
-  return table(null, rows.map((r) => [r[0], ...r.slice(1).map((c) => (fmt === 'x' || c.startsWith('<') ? c : c.padStart(width)))]));
+  return table(null, rows.map((r) => [
+    r[0], ...r.slice(1).map((c) => (fmt === 'x' || c.startsWith('<') ? c : c.padStart(width))),
+  ]));
 }
 
 function unit(v: number, size: 1 | 2 | 4, fmt: string): string {
@@ -511,7 +574,10 @@ function unit(v: number, size: 1 | 2 | 4, fmt: string): string {
 
 function examineInstructions(addr: number, count: number, ctx: MonitorContext): string {
   const rows: string[][] = [];
-  const symbolize = ctx.symbolAt ? (a: number) => { const s = ctx.symbolAt!(a); return s ? (s.offset ? `${s.name}+${hexShort(s.offset)}` : s.name) : undefined; } : undefined;
+  const symbolize = ctx.symbolAt ? (a: number) => {
+    const s = ctx.symbolAt!(a);
+    return s ? (s.offset ? `${s.name}+${hexShort(s.offset)}` : s.name) : undefined;
+  } : undefined;
   const eip = ctx.cpu.eip >>> 0;
   let at = addr >>> 0;
   for (let n = 0; n < count; n++) {
@@ -524,7 +590,9 @@ function examineInstructions(addr: number, count: number, ctx: MonitorContext): 
     const where = `${hex(at)} ${label(ctx, at)}`.trimEnd() + ':';
     if (bytes.length === 0) { rows.push([at === eip ? '=>' : '', where, '', '<nothing mapped>']); break; }
     const [ins] = disassembleBytes(Uint8Array.from(bytes), at, ctx.cpu.code32, 'att', symbolize);
-    rows.push([at === eip ? '=>' : '', where, [...ins.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' '), ins.text]);
+    rows.push([
+      at === eip ? '=>' : '', where, [...ins.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' '), ins.text,
+    ]);
     at = (at + ins.length) >>> 0;
   }
   return table(null, rows);
@@ -541,7 +609,8 @@ function examineStrings(addr: number, count: number, ctx: MonitorContext): strin
       const b = ctx.read((at + len) >>> 0, 1);
       if (b === undefined) { end = 'unmapped'; break; }
       if (b === 0) { end = 'nul'; break; }
-      s += b === 0x22 ? '\\"' : b === 0x5c ? '\\\\' : b === 10 ? '\\n' : b === 9 ? '\\t' : b === 13 ? '\\r' : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\${b.toString(8).padStart(3, '0')}`;
+      s += b === 0x22 ? '\\"' : b === 0x5c ? '\\\\' : b === 10 ? '\\n' : b === 9 ? '\\t' : b === 13 ? '\\r'
+        : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\${b.toString(8).padStart(3, '0')}`;
     }
     const where = `${hex(at)} ${label(ctx, at)}`.trimEnd() + ':';
     if (end === 'unmapped' && len === 0) { rows.push([where, '<nothing mapped>']); break; }
@@ -558,7 +627,8 @@ function examineStrings(addr: number, count: number, ctx: MonitorContext): strin
 function irqList(mask: number): string {
   const set: number[] = [], clear: number[] = [];
   for (let i = 0; i < 32; i++) (mask & (1 << i) ? set : clear).push(i);
-  const words = set.length === 0 ? '' : set.length === 32 ? 'all' : set.length > 16 ? `all but IRQ ${clear.join(', ')}` : `IRQ ${set.join(', ')}`;
+  const words = set.length === 0 ? '' : set.length === 32 ? 'all'
+    : set.length > 16 ? `all but IRQ ${clear.join(', ')}` : `IRQ ${set.join(', ')}`;
   return `${hex(mask)}${words ? ` (${words})` : ''}`;
 }
 
@@ -576,27 +646,35 @@ function infoLguest(_arg: string, ctx: MonitorContext): string {
       ['blocked_interrupts', irqList(d.blocked_interrupts)],
       ['irq_pending', String(d.irq_pending)],
       ['cr2', hex(d.cr2)],
-      ['time', `${d.time.sec}.${String(d.time.nsec).padStart(9, '0')} (${new Date(d.time.sec * 1000).toISOString().replace('T', ' ').replace('.000Z', ' UTC')})`],
+      ['time', `${d.time.sec}.${String(d.time.nsec).padStart(9, '0')} `
+        + `(${new Date(d.time.sec * 1000).toISOString().replace('T', ' ').replace('.000Z', ' UTC')})`],
       ['reserve_mem', hex(d.reserve_mem)],
       ['tsc_khz', String(d.tsc_khz)],
       ['noirq_iret', `${hex(d.noirq_iret)} ${label(ctx, d.noirq_iret)}`.trimEnd()],
       ['kernel_address', hex(d.kernel_address)],
       ['syscall_vec', hex(d.syscall_vec, 2)],
-      ['async hypercalls', d.ring.length === 0 ? 'none waiting' : d.ring.map((r) => `[${r.slot}] ${hypercallLabel(r.args[0])}(${r.args.slice(1).map(hexShort).join(', ')})`).join('; ')],
+      ['async hypercalls', d.ring.length === 0 ? 'none waiting' : d.ring.map((r) => (
+        `[${r.slot}] ${hypercallLabel(r.args[0])}(${r.args.slice(1).map(hexShort).join(', ')})`
+      )).join('; ')],
     ]));
   }
   out.push('', table(['state', 'value'], [
     ['interrupts pending', irqList(lg.irqsPending)],
-    ['timer', lg.timerDeadline === null ? 'not set' : `fires at ${lg.timerDeadline} ns (in ${lg.timerDeadline - now} ns)`],
+    ['timer',
+      lg.timerDeadline === null ? 'not set' : `fires at ${lg.timerDeadline} ns (in ${lg.timerDeadline - now} ns)`],
     ['halted', lg.halted ? 'yes (waiting for an interrupt)' : 'no'],
     ['hypercall pending', lg.hcallPending ? `yes: ${hypercallLabel(lg.reg('eax'))}` : 'no'],
     ['ring 1 stack', `${hex(lg.ss1, 4)}:${hex(lg.esp1)}, ${lg.stackPages} page(s)`],
-    ['dead', lg.dead === null ? 'no' : `${lg.dead.kind}${'reason' in lg.dead ? `: ${lg.dead.reason}` : 'message' in lg.dead ? `: ${lg.dead.message}` : `: status ${lg.dead.status}`}`],
+    ['dead', lg.dead === null ? 'no' : `${lg.dead.kind}${'reason' in lg.dead ? `: ${lg.dead.reason}`
+      : 'message' in lg.dead ? `: ${lg.dead.message}` : `: status ${lg.dead.status}`}`],
     ['CPU', cpuInGuestWorld(ctx.cpu) ? "in the Guest's world" : 'in the Host'],
   ]));
   out.push('', 'Shadow page directories:');
   out.push(table(['slot', 'Guest pgdir', 'shadow pgdir', 'active', 'Switcher mapped', 'present PDEs'],
-    shadowSlots(lg).map((s) => [String(s.slot), hex(s.gpgdir), s.pgdir === 0 ? 'unused' : hex(s.pgdir), s.active ? 'yes' : '', s.switcherMapped ? 'yes' : 'no', String(s.presentEntries)])));
+    shadowSlots(lg).map((s) => [
+      String(s.slot), hex(s.gpgdir), s.pgdir === 0 ? 'unused' : hex(s.pgdir), s.active ? 'yes' : '',
+      s.switcherMapped ? 'yes' : 'no', String(s.presentEntries),
+    ])));
   return out.join('\n');
 }
 

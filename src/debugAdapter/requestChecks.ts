@@ -45,7 +45,8 @@ const str: Rule = (v, path) => {
   return { value: v };
 };
 const bool = rule((v) => typeof v === 'boolean', 'true or false');
-const int = (min: number, max: number) => rule((v) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max,
+const int = (min: number, max: number) => rule(
+  (v) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max,
   `a whole number from ${min} to ${max}`);
 const oneOf = (...values: string[]) =>
   rule((v) => values.includes(v as string), values.map((x) => JSON.stringify(x)).join(' or '));

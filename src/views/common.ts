@@ -27,7 +27,10 @@ export class Node extends vscode.TreeItem {
   /** The node it is a child of (set by LguestView.getChildren), for TreeView.reveal. */
   parent?: Node;
 
-  constructor(label: string | vscode.TreeItemLabel, collapsible = vscode.TreeItemCollapsibleState.None, readonly load?: () => Promise<Node[]>) {
+  constructor(
+    label: string | vscode.TreeItemLabel, collapsible = vscode.TreeItemCollapsibleState.None,
+    readonly load?: () => Promise<Node[]>,
+  ) {
     super(label, collapsible);
   }
 }

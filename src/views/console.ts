@@ -15,7 +15,9 @@ class ConsoleTerminal implements vscode.Disposable {
       open: () => { this.open = true; if (this.pending) { this.writer.fire(this.pending); this.pending = ''; } },
       close: () => { this.closed = true; },
     };
-    this.terminal = vscode.window.createTerminal({ name: `Guest console: ${name}`, pty, iconPath: new vscode.ThemeIcon('vm') });
+    this.terminal = vscode.window.createTerminal({
+      name: `Guest console: ${name}`, pty, iconPath: new vscode.ThemeIcon('vm'),
+    });
   }
 
   write(text: string): void {

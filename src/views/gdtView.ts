@@ -9,13 +9,17 @@ export class GdtView extends LguestView {
     if (!r) return [];
     return r.entries.filter((e) => e.present).map((e) => {
       const n = new Node(`${e.index}  ${e.selector}`);
-      n.description = `${e.type}  base ${e.base}  limit ${e.limit}  DPL ${e.dpl}${e.granularity === '4k' ? '  4K' : ''}${e.accessed ? '  A' : ''}${e.owner === 'host' ? '  (Host)' : ''}`;
+      n.description = `${e.type}  base ${e.base}  limit ${e.limit}  DPL ${e.dpl}${e.granularity === '4k' ? '  4K' : ''}`
+        + `${e.accessed ? '  A' : ''}${e.owner === 'host' ? '  (Host)' : ''}`;
       n.tooltip = new vscode.MarkdownString([
-        `**GDT[${e.index}]**, selector \`${e.selector}\`: ${e.owner === 'host' ? "the Host's slot, never the Guest's" : "the Guest's (sanitized by the Host)"}`,
-        '', `raw: \`${e.raw[0]} ${e.raw[1]}\``, `type: ${e.type}`, `base ${e.base}, limit ${e.limit} (${e.granularity} granularity)`,
+        `**GDT[${e.index}]**, selector \`${e.selector}\`: `
+          + `${e.owner === 'host' ? "the Host's slot, never the Guest's" : "the Guest's (sanitized by the Host)"}`,
+        '', `raw: \`${e.raw[0]} ${e.raw[1]}\``, `type: ${e.type}`,
+        `base ${e.base}, limit ${e.limit} (${e.granularity} granularity)`,
         `DPL ${e.dpl}, present, ${e.db ? '32-bit' : '16-bit'}${e.system ? '' : `, accessed ${e.accessed}`}`,
       ].join('\n\n'));
-      n.iconPath = new vscode.ThemeIcon(e.owner === 'host' ? 'shield' : e.system ? 'symbol-struct' : e.type.startsWith('code') ? 'symbol-method' : 'symbol-variable');
+      n.iconPath = new vscode.ThemeIcon(e.owner === 'host' ? 'shield' : e.system ? 'symbol-struct'
+        : e.type.startsWith('code') ? 'symbol-method' : 'symbol-variable');
       return n;
     });
   }

@@ -1,4 +1,7 @@
-/** The IDT: each gate the Guest has a handler for (and the Host's own), whether it goes straight to the Guest or exits to the Host. */
+/**
+ * The IDT: each gate the Guest has a handler for (and the Host's own), whether it goes straight to the Guest or exits
+ * to the Host.
+ */
 import * as vscode from 'vscode';
 import { LguestView, Node, ask } from './common';
 import type { IdtBody, IdtGateJson as Gate } from '../debugAdapter/lguestRequests';
@@ -14,7 +17,10 @@ export class IdtView extends LguestView {
     const rest = r.gates.filter((g) => !shown(g));
     const nodes = r.gates.filter(shown).map((g) => this.gate(g));
     if (rest.length > 0) {
-      const others = new Node(`${rest.length} other vectors`, vscode.TreeItemCollapsibleState.Collapsed, async () => rest.map((g) => this.gate(g)));
+      const others = new Node(
+        `${rest.length} other vectors`, vscode.TreeItemCollapsibleState.Collapsed,
+        async () => rest.map((g) => this.gate(g)),
+      );
       others.description = 'no Guest handler: to the Host';
       others.iconPath = new vscode.ThemeIcon('list-unordered');
       nodes.push(others);
@@ -25,11 +31,13 @@ export class IdtView extends LguestView {
   private gate(g: Gate): Node {
     const n = new Node(`${g.vector.toString().padStart(3)}  0x${g.vector.toString(16).padStart(2, '0')}  ${g.name}`);
     const h = g.guestHandler;
-    n.description = `${g.direct ? 'direct' : 'via the Host'}${h ? `  → ${h.symbol ?? h.target}` : ''}  ${g.type} DPL ${g.dpl}`;
+    n.description = `${g.direct ? 'direct' : 'via the Host'}${h ? `  → ${h.symbol ?? h.target}` : ''}  `
+      + `${g.type} DPL ${g.dpl}`;
     n.tooltip = new vscode.MarkdownString([
       `**Vector ${g.vector}** (${g.name}): ${g.route}.`,
       `Real gate: ${g.type} gate, DPL ${g.dpl}, ${g.selector}:${g.target}.`,
-      h ? `The Guest's handler: ${h.symbol ? `\`${h.symbol}\` at ` : ''}${h.target}, ${h.type} gate, DPL ${h.dpl}.` : 'The Guest has no handler.',
+      h ? `The Guest's handler: ${h.symbol ? `\`${h.symbol}\` at ` : ''}${h.target}, ${h.type} gate, DPL ${h.dpl}.`
+        : 'The Guest has no handler.',
     ].join('\n\n'));
     n.iconPath = new vscode.ThemeIcon(g.direct ? 'arrow-right' : 'debug-step-into');
     n.contextValue = 'gate';

@@ -22,7 +22,8 @@ export class PageTablesView extends LguestView {
       const expand = s.active ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
       const n = new Node(`slot ${s.slot}${s.active ? ' (active)' : ''}`, expand, () => this.directory(s.slot));
       n.description = r.linearMode && s.active ? 'linear boot mode' : `shadows ${s.gpgdir}`;
-      n.tooltip = `Shadow page directory at ${s.shadow} (host-physical), ${s.presentEntries} entries present; it shadows the Guest's directory at ${s.gpgdir}${s.switcherMapped ? '; the Switcher is mapped' : ''}.`;
+      n.tooltip = `Shadow page directory at ${s.shadow} (host-physical), ${s.presentEntries} entries present; `
+        + `it shadows the Guest's directory at ${s.gpgdir}${s.switcherMapped ? '; the Switcher is mapped' : ''}.`;
       n.iconPath = new vscode.ThemeIcon(s.active ? 'debug-stackframe-focused' : 'layers');
       return n;
     });
@@ -35,9 +36,14 @@ export class PageTablesView extends LguestView {
     return (r.directory ?? []).map((e) => {
       const end = hex(((e.index + 1) << 22) - 1);
       const wanted = this.focus !== null && this.focus >>> 22 === e.index;
-      const n = new Node(`${e.virtual}-${end}`, e.switcher ? vscode.TreeItemCollapsibleState.None : wanted ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed, () => this.table(slot, e.index));
-      n.description = e.switcher ? "the Switcher (the Host's)" : `Guest ${e.guest ? e.guest.value : '-'}  shadow ${e.shadow ? e.shadow.value : 'not yet'}`;
-      n.tooltip = `Directory entry ${e.index}: Guest ${e.guest ? `${e.guest.value} ${e.guest.flags.join(' ')}` : 'none'}; shadow ${e.shadow ? `${e.shadow.value} ${e.shadow.flags.join(' ')}` : 'none (filled on the first fault)'}`;
+      const expand = e.switcher ? vscode.TreeItemCollapsibleState.None
+        : wanted ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
+      const n = new Node(`${e.virtual}-${end}`, expand, () => this.table(slot, e.index));
+      n.description = e.switcher ? "the Switcher (the Host's)"
+        : `Guest ${e.guest ? e.guest.value : '-'}  shadow ${e.shadow ? e.shadow.value : 'not yet'}`;
+      n.tooltip = `Directory entry ${e.index}: `
+        + `Guest ${e.guest ? `${e.guest.value} ${e.guest.flags.join(' ')}` : 'none'}; `
+        + `shadow ${e.shadow ? `${e.shadow.value} ${e.shadow.flags.join(' ')}` : 'none (filled on the first fault)'}`;
       n.iconPath = new vscode.ThemeIcon(e.switcher ? 'shield' : e.shadow ? 'folder-opened' : 'folder');
       return n;
     });
@@ -51,9 +57,11 @@ export class PageTablesView extends LguestView {
       const g = e.guest ? `${e.guest.frame} ${e.guest.flags.join(' ')}` : '-';
       const s = e.shadow && e.shadow.value !== '0x00000000' ? `${e.shadow.frame} ${e.shadow.flags.join(' ')}` : '-';
       n.description = `Guest ${g}  |  shadow ${s}  ${e.note === 'same' ? '' : `(${e.note})`}`;
-      n.tooltip = `${e.virtual}: the Guest's entry ${e.guest?.value ?? 'none'}, the shadow's ${e.shadow?.value ?? 'none'}: ${e.note}`;
+      n.tooltip = `${e.virtual}: the Guest's entry ${e.guest?.value ?? 'none'}, `
+        + `the shadow's ${e.shadow?.value ?? 'none'}: ${e.note}`;
       const focused = this.focus !== null && (this.focus & ~0xfff) >>> 0 === Number(e.virtual);
-      n.iconPath = new vscode.ThemeIcon(focused ? 'target' : e.note === 'same' ? 'pass' : e.note === 'not yet faulted in' ? 'circle-outline' : e.note === 'read-only until dirty' ? 'lock' : 'diff');
+      n.iconPath = new vscode.ThemeIcon(focused ? 'target' : e.note === 'same' ? 'pass'
+        : e.note === 'not yet faulted in' ? 'circle-outline' : e.note === 'read-only until dirty' ? 'lock' : 'diff');
       return n;
     });
   }
@@ -71,11 +79,14 @@ export class PageTablesView extends LguestView {
     this.refresh();
     if (!this.treeView) return;
     const slot = (await this.getChildren()).find((n) => String(n.label).endsWith('(active)'));
-    const dir = slot && (await this.getChildren(slot)).find((n) => String(n.label).startsWith(`${hex(address & 0xffc00000)}-`));
+    const dir = slot && (await this.getChildren(slot))
+      .find((n) => String(n.label).startsWith(`${hex(address & 0xffc00000)}-`));
     const pte = dir && dir.collapsibleState !== vscode.TreeItemCollapsibleState.None
       ? (await this.getChildren(dir)).find((n) => n.label === hex(address & ~0xfff)) : undefined;
     const target = pte ?? dir ?? slot;
     // Showing it is a courtesy: a failure here must not fail the translation.
-    if (target) await Promise.resolve(this.treeView.reveal(target, { select: true, focus: false, expand: true })).catch(() => {});
+    if (target) {
+      await Promise.resolve(this.treeView.reveal(target, { select: true, focus: false, expand: true })).catch(() => {});
+    }
   }
 }

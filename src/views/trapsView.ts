@@ -5,7 +5,8 @@ import type { TrapsBody } from '../debugAdapter/lguestRequests';
 
 
 const ICONS: Record<string, string> = {
-  fixed: 'check', emulated: 'gear', reflected: 'reply', hypercall: 'call-outgoing', 'host-interrupt': 'clock', killed: 'error', direct: 'arrow-right',
+  fixed: 'check', emulated: 'gear', reflected: 'reply', hypercall: 'call-outgoing', 'host-interrupt': 'clock',
+  killed: 'error', direct: 'arrow-right',
 };
 
 export class TrapsView extends LguestView {
@@ -14,7 +15,8 @@ export class TrapsView extends LguestView {
     if (!r) return [];
     return r.traps.reverse().map((t) => {
       const n = new Node(`trap ${t.trap}  ${t.name}`);
-      n.description = `${t.action}  at ${t.symbol ?? t.eip}${t.trap === 14 ? `  cr2 ${t.cr2}` : Number(t.errcode) !== 0 ? `  error ${t.errcode}` : ''}  ${t.time} ns`;
+      const detail = t.trap === 14 ? `  cr2 ${t.cr2}` : Number(t.errcode) !== 0 ? `  error ${t.errcode}` : '';
+      n.description = `${t.action}  at ${t.symbol ?? t.eip}${detail}  ${t.time} ns`;
       n.tooltip = `${t.text}\nat ${t.time} ns of virtual time${t.trap === 14 ? '' : `, error code ${t.errcode}`}`;
       n.iconPath = new vscode.ThemeIcon(ICONS[t.action] ?? 'circle-outline');
       n.command = { command: 'lguest.revealTrap', title: 'Show Trap Location', arguments: [t.eip] };

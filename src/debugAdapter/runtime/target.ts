@@ -133,7 +133,9 @@ export class Target {
     if (this.host) return this.watched(this.fromHost(this.host.stepInstruction(intoSwitcher)));
     const exit = this.executor.run(1);
     if (exit === Exit.STOPPED && this.watchHit !== null) return this.watched({ kind: 'paused' });
-    if (exit === Exit.SHUTDOWN) return { kind: 'ended', status: 2, message: `guest stopped: ${this.cpu.shutdownReason ?? 'shutdown'}` };
+    if (exit === Exit.SHUTDOWN) {
+      return { kind: 'ended', status: 2, message: `guest stopped: ${this.cpu.shutdownReason ?? 'shutdown'}` };
+    }
     return { kind: 'step' };
   }
 
@@ -145,7 +147,11 @@ export class Target {
       case 'stop': return { kind: 'stop', point: r.point };
       case 'step': return { kind: 'step' };
       case 'exit': return { kind: 'ended', status: r.status, message: `the Guest exited with status ${r.status}` };
-      case 'poweroff': return { kind: 'ended', status: 0, message: r.message === '' ? 'the Guest powered off' : `the Guest powered off: ${r.message}` };
+      case 'poweroff':
+        return {
+          kind: 'ended', status: 0,
+          message: r.message === '' ? 'the Guest powered off' : `the Guest powered off: ${r.message}`,
+        };
       case 'restart': return { kind: 'ended', status: 0, message: `the Guest asked to restart: ${r.message}` };
       case 'killed': return { kind: 'ended', status: 2, message: `guest killed: ${r.reason}` };
       case 'halted': return { kind: 'ended', status: 2, message: `guest stopped: ${r.reason}` };
@@ -229,7 +235,11 @@ export class Target {
     if (this.host) {
       const lg = this.host.lg;
       // Addresses of the Switcher's pages and the Host's: through the CPU's current tables.
-      if (vaddr >= 0xffc00000 || (this.host.inGuest && this.cpu.cpl === 0 && vaddr >= 0xc0000000 && this.cpu.cr3 === this.host.world.hostPgdir)) {
+      if (
+        vaddr >= 0xffc00000
+        || (this.host.inGuest && this.cpu.cpl === 0 && vaddr >= 0xc0000000
+          && this.cpu.cr3 === this.host.world.hostPgdir)
+      ) {
         const p = peekTranslate(this.cpu, vaddr);
         return p < 0 ? null : p;
       }
@@ -271,7 +281,10 @@ export class Target {
     return ((b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0);
   }
 
-  /** The Guest's memory, from physical 0: all of the bare machine's; under the Host, what lies above it is the Host's. */
+  /**
+   * The Guest's memory, from physical 0: all of the bare machine's; under the Host, what lies above it is the
+   * Host's.
+   */
   get guestMemoryBytes(): number {
     return this.host ? this.host.guestBytes : this.mem.size;
   }
@@ -283,7 +296,9 @@ export class Target {
    * read but not written: a write there kills the machine in a way that is
    * none of lguest's.
    */
-  write(address: number, data: Uint8Array, physical: boolean, partial: boolean): { written: number; refused: string | null } {
+  write(
+    address: number, data: Uint8Array, physical: boolean, partial: boolean,
+  ): { written: number; refused: string | null } {
     const targets: number[] = [];
     let refused: string | null = null;
     let pageBase = -1, pagePhys: number | null = null;
