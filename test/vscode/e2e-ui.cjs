@@ -58,7 +58,8 @@ let page;
 
   await timed('F5 to stopped on entry', async () => {
     await page.keyboard.press('F5');
-    await page.locator('.debug-toolbar').waitFor({ state: 'visible' });
+    // The first launch starts the extension and the adapter's process: on a loaded machine that can take a while.
+    await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 120_000 });
     if (!(await pane(page, 'Call Stack').isVisible())) await runCommand(page, 'View: Show Run and Debug');
     await waitPaused(page, 'Paused on entry');
     await waitForRow(page, 'Call Stack', /0x00100000/);
