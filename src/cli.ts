@@ -23,6 +23,7 @@ import type { Cpu } from './vm/cpu/state';
 import { Host, MultibootKernelError } from './vm/lguest/host';
 import { describeEvent, describeStats } from './vm/lguest/describe';
 import type { HostEvent } from './vm/lguest/events';
+import type { Initrd } from './vm/lguest/launcher';
 
 const USAGE = `usage: lguest-vm run IMAGE [options]
        lguest-vm --help | --version
@@ -42,6 +43,7 @@ Runs IMAGE, an lguest Guest (an ELF32 i386 kernel), under the lguest Host.
                          (default 2000-01-01T00:00:00Z)
   --seed N               lguest: seed for the Host's random choices (default 1)
   --no-restart           lguest: a Guest asking to restart ends the run instead (status 0)
+  --initrd FILE          lguest: an initial ramdisk, at the top of Guest memory (as lguest's Launcher)
 
 Exit status: the Guest's (isa-debug-exit / port 0xf4: odd; lguest power-off: 0), 2 when the
 Guest was killed or stopped, 124 at the instruction limit, 64 for bad arguments or a bad image.`;
@@ -106,6 +108,7 @@ export function main(argv: string[]): number {
         epoch: { type: 'string' },
         seed: { type: 'string' },
         'no-restart': { type: 'boolean' },
+        initrd: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -129,7 +132,7 @@ export function main(argv: string[]): number {
   const imagePath = positionals[1];
   const bare = values.bare === true;
   if (bare) {
-    for (const o of ['trace', 'no-direct-traps', 'epoch', 'seed', 'no-restart'] as const) {
+    for (const o of ['trace', 'no-direct-traps', 'epoch', 'seed', 'no-restart', 'initrd'] as const) {
       if (values[o] !== undefined) return fail(`--${o} is for lguest Guests, not --bare`, EXIT_USAGE);
     }
   }
@@ -152,11 +155,19 @@ export function main(argv: string[]): number {
   } catch (e) {
     return fail(`cannot read ${imagePath}: ${readErrorText(e as NodeJS.ErrnoException)}`, EXIT_USAGE);
   }
+  let initrd: Initrd | undefined;
+  if (values.initrd !== undefined) {
+    try {
+      initrd = { data: new Uint8Array(readFileSync(values.initrd)), name: values.initrd };
+    } catch (e) {
+      return fail(`cannot read the initrd ${values.initrd}: ${readErrorText(e as NodeJS.ErrnoException)}`, EXIT_USAGE);
+    }
+  }
   const out = new GuestOutput();
   if (bare) return runBare(image, imagePath, memoryMiB, maxInstructions, values.cmdline ?? '', values.stats === true, out);
   return runLguest(image, imagePath, out, {
     memoryMiB, maxInstructions, cmdline: values.cmdline ?? '', stats: values.stats === true, trace,
-    directTraps: values['no-direct-traps'] !== true, epochSeconds, seed, noRestart: values['no-restart'] === true,
+    directTraps: values['no-direct-traps'] !== true, epochSeconds, seed, noRestart: values['no-restart'] === true, initrd,
   });
 }
 
@@ -204,7 +215,7 @@ function runBare(image: Uint8Array, imagePath: string, memoryMiB: number, maxIns
 
 interface LguestRun {
   memoryMiB: number; maxInstructions: number; cmdline: string; stats: boolean; trace: Set<string>;
-  directTraps: boolean; epochSeconds?: number; seed?: number; noRestart: boolean;
+  directTraps: boolean; epochSeconds?: number; seed?: number; noRestart: boolean; initrd?: Initrd;
 }
 
 function runLguest(image: Uint8Array, imagePath: string, out: GuestOutput, o: LguestRun): number {
@@ -222,7 +233,7 @@ function runLguest(image: Uint8Array, imagePath: string, out: GuestOutput, o: Lg
     };
   }
   try {
-    host.boot(image, imagePath, o.cmdline);
+    host.boot(image, imagePath, o.cmdline, o.initrd);
   } catch (e) {
     if (e instanceof MultibootKernelError) return fail(`${e.message}: run it with --bare`, EXIT_USAGE);
     if (e instanceof ImageError) return fail(e.message, EXIT_USAGE);

@@ -22,7 +22,7 @@ import { ShadowPageTables } from './pageTables';
 import { setupGuestGdt } from './segments';
 import { interruptPending, tryDeliverInterrupt, setInterrupt } from './traps';
 import { doHypercalls } from './hypercalls';
-import { launch } from './launcher';
+import { launch, type Initrd } from './launcher';
 import { decideTrap } from './decide';
 import { setupRegs, enterSwitcher, backFromSwitcher, trapPoint, handleTrap, directTrapPoint } from './x86';
 import type { HostEvent } from './events';
@@ -97,6 +97,8 @@ export class Host {
   private image: Uint8Array | null = null;
   private imageName = '';
   private cmdline = '';
+  /** The initial ramdisk, loaded again with the kernel at each restart. */
+  private initrd: Initrd | undefined;
   /** Listeners that survive a restart. */
   private eventListener: ((e: HostEvent) => void) | null = null;
 
@@ -142,12 +144,13 @@ export class Host {
    * Load a Guest and set up the Host for it (lguest's Launcher and LHREQ_INITIALIZE). Throws ImageError for a bad
    * image.
    */
-  boot(image: Uint8Array, name: string, cmdline = ''): void {
+  boot(image: Uint8Array, name: string, cmdline = '', initrd?: Initrd): void {
     // A Multiboot kernel expects ring 0 and a PC: at ring 1 its first privileged instruction would kill it.
     if (findMultibootHeader(image) !== undefined) throw new MultibootKernelError(name);
     this.image = image;
     this.imageName = name;
     this.cmdline = cmdline;
+    this.initrd = initrd;
     this.reset();
   }
 
@@ -162,7 +165,7 @@ export class Host {
     }
     this.booted = true;
     this.executor.flush();
-    const entry = launch(this.mem, this.guestBytes, this.image!, this.imageName, this.cmdline);
+    const entry = launch(this.mem, this.guestBytes, this.image!, this.imageName, this.cmdline, this.initrd);
     this.world = new HostWorld(this.mem, this.guestBytes);
     this.world.enterHostState(c);
     c.intrLine = false;

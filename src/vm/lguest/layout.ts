@@ -165,6 +165,12 @@ export const BP_VERSION = 0x206;
 export const BP_LOADFLAGS = 0x211;
 export const BP_CMD_LINE_PTR = 0x228;
 export const BP_HARDWARE_SUBARCH = 0x23c;
+/** The initial ramdisk, as lguest's Launcher placed it: its address, its (page-rounded) size, and who loaded it. */
+export const BP_TYPE_OF_LOADER = 0x210;
+export const BP_RAMDISK_IMAGE = 0x218;
+export const BP_RAMDISK_SIZE = 0x21c;
+/** type_of_loader: "undefined" (lguest's Launcher has no number of its own). */
+export const LOADER_UNDEFINED = 0xff;
 export const BOOT_PROTOCOL = 0x0207;
 export const KEEP_SEGMENTS = 0x40;
 export const SUBARCH_LGUEST = 1;
