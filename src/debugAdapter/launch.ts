@@ -18,6 +18,8 @@ export interface LaunchArgs {
   directTraps: boolean;
   disassemblyFlavor: 'att' | 'intel';
   stepIntoSwitcher: boolean;
+  /** An initial ramdisk's file (lguest Guests), loaded at the top of Guest memory. */
+  initrd?: string;
 }
 
 export const LAUNCH_DEFAULTS: Omit<LaunchArgs, 'program'> = {
@@ -70,8 +72,14 @@ export function checkLaunchArgs(raw: unknown): LaunchArgs | { error: string } {
     }
     out.disassemblyFlavor = a.disassemblyFlavor;
   }
-  if (out.mode === 'bare' && (a.directTraps !== undefined || a.stepIntoSwitcher !== undefined)) {
-    return { error: "'directTraps' and 'stepIntoSwitcher' are for lguest Guests, not mode \"bare\"" };
+  if (a.initrd !== undefined) {
+    if (typeof a.initrd !== 'string' || a.initrd.trim() === '') {
+      return { error: `'initrd' must be the path of an initial ramdisk, not ${describeValue(a.initrd)}` };
+    }
+    out.initrd = a.initrd;
+  }
+  if (out.mode === 'bare' && (a.directTraps !== undefined || a.stepIntoSwitcher !== undefined || a.initrd !== undefined)) {
+    return { error: "'directTraps', 'stepIntoSwitcher' and 'initrd' are for lguest Guests, not mode \"bare\"" };
   }
   return out;
 }

@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ImageError } from '../../vm/elf';
+import type { Initrd } from '../../vm/lguest/launcher';
 import { describeEvent } from '../../vm/lguest/describe';
 import type { LaunchArgs } from '../launch';
 import { Target, Outcome } from './target';
@@ -82,11 +83,20 @@ export class Debuggee {
       const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
       return `cannot read program '${args.program}': ${why}`;
     }
+    let initrd: Initrd | undefined;
+    if (args.initrd !== undefined) {
+      try {
+        initrd = { data: new Uint8Array(readFileSync(args.initrd)), name: args.initrd };
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        return `cannot read initrd '${args.initrd}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`;
+      }
+    }
     const output = (b: number) => this.output.guestByte(b);
     const target = new Target({ mode: args.mode, memoryMiB: args.memory, directTraps: args.directTraps, output });
     let programs: Programs;
     try {
-      target.boot(image, args.program, args.cmdline);
+      target.boot(image, args.program, args.cmdline, initrd);
       programs = new Programs(args.program, image, args.mode === 'lguest', repoRoot);
     } catch (e) {
       if (e instanceof ImageError) return `bad program: ${e.message}`;

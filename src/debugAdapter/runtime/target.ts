@@ -15,6 +15,7 @@
  */
 import { Host, HostRunResult, StopPoint } from '../../vm/lguest/host';
 import { Machine } from '../../vm/machine';
+import type { Initrd } from '../../vm/lguest/launcher';
 import { Cpu, CS, SS, DS, ES, FS, GS, SEG_NAMES } from '../../vm/cpu/state';
 import { PhysicalMemory } from '../../vm/cpu/memory';
 import { Executor, Exit } from '../../vm/cpu/executor';
@@ -101,8 +102,8 @@ export class Target {
   }
 
   /** Load the image (throws ImageError). */
-  boot(image: Uint8Array, name: string, cmdline: string): void {
-    if (this.host) this.host.boot(image, name, cmdline);
+  boot(image: Uint8Array, name: string, cmdline: string, initrd?: Initrd): void {
+    if (this.host) this.host.boot(image, name, cmdline, initrd);
     else this.machine!.bootMultiboot(image, name, cmdline);
   }
 
