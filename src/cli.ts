@@ -15,6 +15,7 @@
 import { readFileSync, writeSync } from 'node:fs';
 import { version } from '../package.json';
 import { parseArgsErrorLine } from './cliArgs';
+import { readErrorText } from './fileErrors';
 import { parseArgs } from 'node:util';
 import { Machine } from './vm/machine';
 import { ImageError } from './vm/elf';
@@ -153,14 +154,14 @@ export function main(argv: string[]): number {
   try {
     image = new Uint8Array(readFileSync(imagePath));
   } catch (e) {
-    return fail(`cannot read ${imagePath}: ${readErrorText(e as NodeJS.ErrnoException)}`, EXIT_USAGE);
+    return fail(`cannot read ${imagePath}: ${readErrorText(e, 'a kernel image')}`, EXIT_USAGE);
   }
   let initrd: Initrd | undefined;
   if (values.initrd !== undefined) {
     try {
       initrd = { data: new Uint8Array(readFileSync(values.initrd)), name: values.initrd };
     } catch (e) {
-      return fail(`cannot read the initrd ${values.initrd}: ${readErrorText(e as NodeJS.ErrnoException)}`, EXIT_USAGE);
+      return fail(`cannot read the initrd ${values.initrd}: ${readErrorText(e, 'an initrd')}`, EXIT_USAGE);
     }
   }
   const out = new GuestOutput();
@@ -180,14 +181,6 @@ function commandLineError(words: string[]): string | null {
   return null;
 }
 
-function readErrorText(e: NodeJS.ErrnoException): string {
-  switch (e.code) {
-    case 'ENOENT': return 'no such file';
-    case 'EISDIR': return 'it is a directory, not a kernel image';
-    case 'EACCES': return 'permission denied';
-    default: return e.message;
-  }
-}
 
 function runBare(image: Uint8Array, imagePath: string, memoryMiB: number, maxInstructions: number, cmdline: string, stats: boolean, out: GuestOutput): number {
   const machine = new Machine({ memoryMiB, output: (b) => out.byte(b) });

@@ -6,7 +6,7 @@
  */
 import type { StopPoint, TrapPoint } from '../vm/lguest/observer';
 import { trapName, hypercallLabel } from '../vm/lguest/describe';
-import { decideTrap, planInterrupt } from '../vm/lguest/decide';
+import { decideTrap, planInterrupt, type PageFaultForGuest } from '../vm/lguest/decide';
 import { HOST_TIMER_VECTOR, SYSCALL_VECTOR, IMPOSSIBLE_TRAP } from '../vm/lguest/layout';
 import type { Target } from './runtime/target';
 import type { Programs } from './programs';
@@ -32,6 +32,11 @@ function handlerText(at: number, programs: Programs): string {
   return `the Guest's handler at ${hex(at)}${name ? ` <${name}>` : ''}`;
 }
 
+/** A page fault that is the Guest's own: why, and that CR2 goes to lguest_data first. */
+function guestsFault(f: PageFaultForGuest | undefined): string {
+  return f ? `find that demand_page cannot fix it (${f.why}), write cr2 into lguest_data and ` : '';
+}
+
 /** What the Host will do with a trap it is about to handle: its own decision (decide.ts), in words. */
 function prediction(p: TrapPoint, t: Target, programs: Programs): string {
   const lg = t.host!.lg;
@@ -52,11 +57,8 @@ function prediction(p: TrapPoint, t: Target, programs: Programs): string {
     }
     case 'emulated':
       return `emulate the instruction at ${hex(p.eip)}: ${d.emulation.text}`;
-    case 'reflected': {
-      const cr2 = d.pageFault
-        ? `find that demand_page cannot fix it (${d.pageFault.why}), write cr2 into lguest_data and ` : '';
-      return `${cr2}reflect it to ${handlerText(d.reflection.gate.handler, programs)}`;
-    }
+    case 'reflected':
+      return `${guestsFault(d.pageFault)}reflect it to ${handlerText(d.reflection.gate.handler, programs)}`;
     case 'hypercall':
       return `run hypercall ${hypercallLabel(p.eax)} (after any waiting in the asynchronous ring)`;
     case 'host-interrupt':
@@ -65,11 +67,9 @@ function prediction(p: TrapPoint, t: Target, programs: Programs): string {
           + 'timer interrupt'
         : 'nothing for the Guest: an interrupt for the Host';
     case 'killed': {
-      const cr2 = d.pageFault
-        ? `find that demand_page cannot fix it (${d.pageFault.why}), write cr2 into lguest_data and ` : '';
       const why = p.trap === IMPOSSIBLE_TRAP
         ? ' (the Switcher could not enter it: a bad segment in its registers)' : '';
-      return `${cr2}kill the Guest: ${d.reason}${why}`;
+      return `${guestsFault(d.pageFault)}kill the Guest: ${d.reason}${why}`;
     }
   }
 }

@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ImageError } from '../../vm/elf';
+import { readErrorText } from '../../fileErrors';
 import type { Initrd } from '../../vm/lguest/launcher';
 import { describeEvent } from '../../vm/lguest/describe';
 import type { LaunchArgs } from '../launch';
@@ -79,17 +80,14 @@ export class Debuggee {
     try {
       image = new Uint8Array(readFileSync(args.program));
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
-      return `cannot read program '${args.program}': ${why}`;
+      return `cannot read program '${args.program}': ${readErrorText(e, 'a kernel image')}`;
     }
     let initrd: Initrd | undefined;
     if (args.initrd !== undefined) {
       try {
         initrd = { data: new Uint8Array(readFileSync(args.initrd)), name: args.initrd };
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        return `cannot read initrd '${args.initrd}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`;
+        return `cannot read initrd '${args.initrd}': ${readErrorText(e, 'an initrd')}`;
       }
     }
     const output = (b: number) => this.output.guestByte(b);

@@ -41,6 +41,11 @@ export function gpteToSpte(gpte: number): number {
   return ((gpte & ~FLAGS) | (gpte & FLAGS & ~_PAGE_GLOBAL)) >>> 0;
 }
 
+/** could_be_syscall: the system-call vector (lguest also allowed one more, chosen when the module loaded). */
+export function couldBeSyscall(n: number): boolean {
+  return n === SYSCALL_VECTOR;
+}
+
 // ---- demand_page ------------------------------------------------------------------------------
 
 /** The Guest's entry allows the access: it goes into the shadow. */
@@ -341,7 +346,7 @@ export function decideTrap(lg: Lguest, trap: number, errcode: number, cr2: numbe
     case LGUEST_TRAP_ENTRY:
       return { action: 'hypercall' };
     default:
-      if (trap >= FIRST_EXTERNAL_VECTOR && trap < 256 && trap !== SYSCALL_VECTOR) return { action: 'host-interrupt' };
+      if (trap >= FIRST_EXTERNAL_VECTOR && trap < 256 && !couldBeSyscall(trap)) return { action: 'host-interrupt' };
       return reflectOrKill(lg, trap, errcode, cr2);
   }
 }

@@ -11,7 +11,7 @@
  * The same instructions from ring 3 are the Guest's problem: its #GP.
  */
 import { Lguest } from './lguest';
-import { planEmulation, type Emulation } from './decide';
+import type { Emulation } from './decide';
 
 /** Carry out an emulation decide.ts planned. */
 export function applyEmulation(lg: Lguest, e: Emulation): void {
@@ -22,14 +22,3 @@ export function applyEmulation(lg: Lguest, e: Emulation): void {
   lg.stats.emulated++;
 }
 
-/** Emulate the instruction at the Guest's EIP if it is one of ours; false if the #GP is the Guest's (or killed it). */
-export function emulateInsn(lg: Lguest): boolean {
-  const e = planEmulation(lg);
-  if (e === null) return false;
-  if (e.kind === 'kill') {
-    lg.kill(e.reason);
-    return false;
-  }
-  applyEmulation(lg, e);
-  return true;
-}

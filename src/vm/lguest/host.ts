@@ -23,7 +23,7 @@ import { setupGuestGdt } from './segments';
 import { interruptPending, tryDeliverInterrupt, setInterrupt } from './traps';
 import { doHypercalls } from './hypercalls';
 import { launch, type Initrd } from './launcher';
-import { decideTrap } from './decide';
+import { decideTrap, guestGate } from './decide';
 import { setupRegs, enterSwitcher, backFromSwitcher, trapPoint, handleTrap, directTrapPoint } from './x86';
 import type { HostEvent } from './events';
 import type { HostObserver, StopPoint } from './observer';
@@ -399,7 +399,7 @@ export class Host {
   private willDeliver(irq: number): boolean {
     const lg = this.lg;
     if (!lg.halted && lg.dataRead('irq_enabled') === 0) return false;
-    return (lg.idt[(FIRST_EXTERNAL_VECTOR + irq) * 2 + 1] & 0x8000) !== 0;
+    return guestGate(lg, FIRST_EXTERNAL_VECTOR + irq) !== null;
   }
 
   /**

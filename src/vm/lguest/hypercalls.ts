@@ -17,7 +17,8 @@ import {
   LHCALL, LGUEST_DATA, LGUEST_DATA_SIZE, LHCALL_RING_SIZE, HCALL_ARGS_SIZE, TSC_KHZ, RESERVE_MEM, SWITCHER_ADDR,
   LGUEST_SHUTDOWN_POWEROFF, LGUEST_SHUTDOWN_RESTART, SHUTDOWN_MSG_MAX,
 } from './layout';
-import { loadGuestIdtEntry, guestSetClockevent, guestSetStack, couldBeSyscall } from './traps';
+import { loadGuestIdtEntry, guestSetClockevent, guestSetStack } from './traps';
+import { couldBeSyscall } from './decide';
 import { loadGuestGdtEntry, guestLoadTls } from './segments';
 
 type Args = [number, number, number, number, number];

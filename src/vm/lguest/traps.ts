@@ -14,19 +14,14 @@
  * traps": a system call costs a fraction of a round trip through the Host).
  */
 import { Lguest, CHANGED_IDT } from './lguest';
-import { planReflection, planInterrupt, type Reflection } from './decide';
+import { planInterrupt, couldBeSyscall, type Reflection } from './decide';
 import {
-  FIRST_EXTERNAL_VECTOR, LGUEST_TRAP_ENTRY, LGUEST_IRQS, SYSCALL_VECTOR, GUEST_PL, GUEST_KERNEL_CS, X86_EFLAGS_IF,
+  FIRST_EXTERNAL_VECTOR, LGUEST_TRAP_ENTRY, LGUEST_IRQS, GUEST_PL, GUEST_KERNEL_CS, X86_EFLAGS_IF,
   LGUEST_DATA,
 } from './layout';
 
 const idtPresent = (hi: number) => (hi & 0x8000) !== 0;
 const idtType = (hi: number) => (hi >>> 8) & 0xf;
-
-/** could_be_syscall: the system-call vector (lguest also allowed one more, chosen when the module loaded). */
-export function couldBeSyscall(n: number): boolean {
-  return n === SYSCALL_VECTOR;
-}
 
 /**
  * direct_trap: may the Guest's gate for this vector go in the real IDT?
@@ -56,15 +51,6 @@ export function applyReflection(lg: Lguest, r: Reflection): void {
   lg.setReg('eip', r.gate.handler);
   lg.setReg('eflags', r.eflags);
   if (r.gate.interruptGate) lg.dataWrite('irq_enabled', 0);
-}
-
-/** deliver_trap: reflect trap `num` to the Guest; false if it has no handler for it. */
-export function deliverTrap(lg: Lguest, num: number): boolean {
-  const r = planReflection(lg, num);
-  if (r === null) return false;
-  if (r.kind === 'kill') lg.kill(r.reason);
-  else applyReflection(lg, r);
-  return true;
 }
 
 // ---- Virtual interrupts -----------------------------------------------------------
