@@ -25,6 +25,8 @@ import { Host, MultibootKernelError } from './vm/lguest/host';
 import { describeEvent, describeStats } from './vm/lguest/describe';
 import type { HostEvent } from './vm/lguest/events';
 import type { Initrd } from './vm/lguest/launcher';
+import type { BlockBackend } from './vm/lguest/devices/block';
+import { FileBlockBackend } from './vm/lguest/devices/blockFile';
 
 const USAGE = `usage: lguest-vm run IMAGE [options]
        lguest-vm --help | --version
@@ -45,6 +47,10 @@ Runs IMAGE, an lguest Guest (an ELF32 i386 kernel), under the lguest Host.
   --seed N               lguest: seed for the Host's random choices (default 1)
   --no-restart           lguest: a Guest asking to restart ends the run instead (status 0)
   --initrd FILE          lguest: an initial ramdisk, at the top of Guest memory (as lguest's Launcher)
+  --block FILE           lguest: a virtio block device on FILE (repeatable: /dev/vda, /dev/vdb...);
+                         writes reach the file at once; it is never grown or truncated
+  --block-readonly       lguest: the block devices are read-only (VIRTIO_BLK_F_RO; a write gets an I/O error)
+  --rng                  lguest: a virtio entropy device (/dev/hwrng), its bytes from a stream seeded by --seed
 
 Exit status: the Guest's (isa-debug-exit / port 0xf4: odd; lguest power-off: 0), 2 when the
 Guest was killed or stopped, 124 at the instruction limit, 64 for bad arguments or a bad image.`;
@@ -110,6 +116,9 @@ export function main(argv: string[]): number {
         seed: { type: 'string' },
         'no-restart': { type: 'boolean' },
         initrd: { type: 'string' },
+        block: { type: 'string', multiple: true },
+        'block-readonly': { type: 'boolean' },
+        rng: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -133,7 +142,7 @@ export function main(argv: string[]): number {
   const imagePath = positionals[1];
   const bare = values.bare === true;
   if (bare) {
-    for (const o of ['trace', 'no-direct-traps', 'epoch', 'seed', 'no-restart', 'initrd'] as const) {
+    for (const o of ['trace', 'no-direct-traps', 'epoch', 'seed', 'no-restart', 'initrd', 'block', 'block-readonly', 'rng'] as const) {
       if (values[o] !== undefined) return fail(`--${o} is for lguest Guests, not --bare`, EXIT_USAGE);
     }
   }
@@ -164,11 +173,22 @@ export function main(argv: string[]): number {
       return fail(`cannot read the initrd ${values.initrd}: ${readErrorText(e, 'an initrd')}`, EXIT_USAGE);
     }
   }
+  if (values['block-readonly'] === true && values.block === undefined) {
+    return fail('--block-readonly makes the --block devices read-only, but there is no --block FILE', EXIT_USAGE);
+  }
+  const block: FileBlockBackend[] = [];
+  try {
+    for (const f of values.block ?? []) block.push(new FileBlockBackend(f, values['block-readonly'] === true));
+  } catch (e) {
+    block.forEach((b) => b.close());
+    return fail((e as Error).message, EXIT_USAGE);
+  }
   const out = new GuestOutput();
   if (bare) return runBare(image, imagePath, memoryMiB, maxInstructions, values.cmdline ?? '', values.stats === true, out);
   return runLguest(image, imagePath, out, {
     memoryMiB, maxInstructions, cmdline: values.cmdline ?? '', stats: values.stats === true, trace,
     directTraps: values['no-direct-traps'] !== true, epochSeconds, seed, noRestart: values['no-restart'] === true, initrd,
+    block, rng: values.rng === true,
   });
 }
 
@@ -209,11 +229,13 @@ function runBare(image: Uint8Array, imagePath: string, memoryMiB: number, maxIns
 interface LguestRun {
   memoryMiB: number; maxInstructions: number; cmdline: string; stats: boolean; trace: Set<string>;
   directTraps: boolean; epochSeconds?: number; seed?: number; noRestart: boolean; initrd?: Initrd;
+  block: BlockBackend[]; rng: boolean;
 }
 
 function runLguest(image: Uint8Array, imagePath: string, out: GuestOutput, o: LguestRun): number {
   const host = new Host({
     memoryMiB: o.memoryMiB, output: (b) => out.byte(b), directTraps: o.directTraps, epochSeconds: o.epochSeconds, seed: o.seed, noRestart: o.noRestart,
+    block: o.block, rng: o.rng,
   });
   out.onClosed = () => host.requestStop();
   if (o.trace.size > 0) {

@@ -192,7 +192,15 @@ describe('page tables', () => {
 
   it('bad_pte: a page-table entry with PSE, or a frame past memory', () => {
     expect(run('bad_pte').result).toEqual(killed('bad page table entry'));
-    expect(run('bad_pte', `flags=0 frame=${MEM64}`, { memoryMiB: 64 }).result).toEqual(killed('bad page table entry'));
+    // Past memory come the devices' registers (from 1 MiB above it, one page of them): past those, no one's.
+    const deviceLimit = MEM64 + 0x101000;
+    expect(run('bad_pte', `flags=0 frame=${deviceLimit}`, { memoryMiB: 64 }).result).toEqual(killed('bad page table entry'));
+    // Below the limit it is MMIO: where no register is, the fault is the Guest's own (and it has no handler).
+    const mmio = run('bad_pte', `flags=0 frame=${MEM64}`, { memoryMiB: 64 });
+    expect(mmio.result).toMatchObject({ kind: 'killed', reason: expect.stringMatching(/^unhandled trap 14 at 0x[0-9a-f]+ \(0x400000\)$/) });
+    // The last page below the limit holds the console's registers: reading its first one out of turn is a bad driver's.
+    expect(run('bad_pte', `flags=0 frame=${deviceLimit - 4096}`, { memoryMiB: 64 }).result)
+      .toEqual(killed('console: bad driver: feature read before VIRTIO_CONFIG_S_DRIVER'));
     expect(run('bad_pte', `flags=0 frame=${MEM - 4096}`).result).toEqual(SURVIVED);
     // Only PSE is refused: G, PCD, PWT go through.
     expect(run('bad_pte', 'flags=0x118').result).toEqual(SURVIVED);
@@ -202,6 +210,9 @@ describe('page tables', () => {
     const r = run('linear_beyond', '', { memoryMiB: 64 });
     expect(r.result).toEqual(killed('bad page table entry'));
     expect(r.host.lg.stats.pageFaultsReflected).toBe(0);
+    expect(r.host.devices.deviceLimit).toBe(MEM64 + 0x101000);
+    // Between memory and the device limit: MMIO, the Guest's own fault where no register is.
+    expect(run('linear_beyond', `at=${MEM64}`, { memoryMiB: 64 }).result).toMatchObject({ reason: expect.stringMatching(/^unhandled trap 14/) });
     expect(run('linear_beyond', `at=${MEM - 4}`).result).toEqual(SURVIVED);
   });
 

@@ -24,6 +24,10 @@ extern char stack_top[];
 /* The size of Guest memory, from boot_params' e820 table. */
 uint32_t mem_size(void);
 
+/* Above memory: a 1 MiB gap, then the devices' registers (one page for
+ * the console alone); the device limit is mem_size() + DEVICE_REGION. */
+#define DEVICE_REGION 0x101000u
+
 /* Leaving linear mode: pgdir maps 0-4 MiB one to one (kernel, writable)
  * with a page table of its own; a Guest may fill in more of pgdir, and
  * spare_pt, before calling paging_on(), which makes NEW_PGTABLE. */

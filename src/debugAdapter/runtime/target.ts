@@ -271,9 +271,18 @@ export class Target {
         if ((a & ~0xfff) !== pageBase) { pageBase = a & ~0xfff; pagePhys = this.translate(pageBase); }
         p = pagePhys === null ? null : pagePhys + (a & 0xfff);
       }
-      out.push(p !== null && p < this.mem.size ? this.mem.read8(p) : null);
+      out.push(p === null ? null : this.readPhysical(p));
     }
     return out;
+  }
+
+  /**
+   * A physical byte. Under the Host, the devices' registers lie above the Guest's memory (MMIO): they read as
+   * they are, without the side effects a Guest's read has (ISR is not cleared), and where no register is, as null.
+   */
+  private readPhysical(p: number): number | null {
+    if (this.host !== null && this.host.devices.inIomem(p)) return this.host.devices.peek(p);
+    return p < this.mem.size ? this.mem.read8(p) : null;
   }
 
   read32(address: number): number | undefined {

@@ -12,6 +12,8 @@
 import type { Lguest } from './lguest';
 import { hexC } from './lguest';
 import { guestWalk } from './walk';
+import { planMmio } from './mmio';
+import { LauncherDevices } from './devices/launcherDevices';
 import {
   SWITCHER_ADDR, GUEST_PL, X86_EFLAGS_IF, LGUEST_TRAP_ENTRY, FIRST_EXTERNAL_VECTOR, SYSCALL_VECTOR,
   CONSOLE_PORT, EXIT_PORT, hasErrorCode, _PAGE_TABLE, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, _PAGE_ACCESSED, _PAGE_DIRTY,
@@ -34,6 +36,11 @@ export function badGpgd(lg: Lguest, gpgd: number): boolean {
 /** check_gpte: no large pages, and a frame of the Guest's. */
 export function badGpte(lg: Lguest, gpte: number): boolean {
   return (gpte & _PAGE_PSE) !== 0 || gpte >>> 12 >= lg.pfnLimit;
+}
+
+/** gpte_in_iomem: the entry maps a frame of the devices' registers (MMIO), between memory and device_limit. */
+export function gpteInIomem(lg: Lguest, gpte: number): boolean {
+  return lg.devices.inIomem((gpte & ~FLAGS) >>> 0);
 }
 
 /** gpte_to_spte: the Guest's entry with our frame (the same number) and without G. */
@@ -72,7 +79,14 @@ export interface PageFaultForGuest {
   why: string;
 }
 
-export type PageFaultPlan = PageFix | PageFaultForGuest | Kill;
+/** The entry maps a device's registers: the access is done by the Host (mmio.ts), never through the shadow. */
+export interface PageFaultMmio {
+  kind: 'mmio';
+  /** The Guest-physical address touched. */
+  phys: number;
+}
+
+export type PageFaultPlan = PageFix | PageFaultForGuest | PageFaultMmio | Kill;
 
 /**
  * demand_page: may the shadow copy the Guest's mapping of `vaddr` for an
@@ -106,6 +120,8 @@ export function planDemandPage(lg: Lguest, vaddr: number, errcode: number): Page
   // such directory entries); a real CPU checks both, and so do we: the fault is the Guest's.
   if ((errcode & 2) !== 0 && (gpgd & _PAGE_RW) === 0) return { kind: 'guest', why: 'its directory entry is read-only and this is a write' };
   if ((errcode & 4) !== 0 && (gpgd & _PAGE_USER) === 0) return { kind: 'guest', why: 'its directory entry is the kernel\'s and this is ring 3' };
+  // Device registers are never mapped: every access to them faults, and the Host does it.
+  if (gpteInIomem(lg, gpte)) return { kind: 'mmio', phys: ((gpte & ~FLAGS) | (vaddr & FLAGS)) >>> 0 };
   if (badGpte(lg, gpte)) return kill('bad page table entry');
   gpte |= _PAGE_ACCESSED;
   if ((errcode & 2) !== 0) gpte |= _PAGE_DIRTY;
@@ -228,13 +244,26 @@ export function guestPa(lg: Lguest, vaddr: number): { kind: 'pa'; pa: number } |
 
 // ---- emulate_insn ---------------------------------------------------------------------------
 
-/** IN, OUT or CLI of the Guest kernel, done for it (see emulate.ts for the ports). */
+/**
+ * An access to a device, done when the plan is carried out (reading a device
+ * register can change it: ISR clears when read). `reg` is the ModRM register
+ * an MMIO load goes to; a port IN goes to EAX.
+ */
+export type IoAccess =
+  | { kind: 'port-in'; port: number; size: 1 | 2 | 4 }
+  | { kind: 'port-out'; port: number; size: 1 | 2 | 4; value: number }
+  | { kind: 'mmio-read'; phys: number; size: 1 | 2 | 4; reg: number }
+  | { kind: 'mmio-write'; phys: number; size: 1 | 2 | 4; value: number };
+
+/** IN, OUT or CLI of the Guest kernel, or a MOV to a device register, done for it (emulate.ts). */
 export interface Emulation {
   kind: 'emulate';
   /** What it is, as the debugger says it. */
   text: string;
   /** EIP after it. */
   eip: number;
+  /** A device access, done when the plan is carried out. */
+  io?: IoAccess;
   /** EAX after an IN; the byte the console prints; the run's exit status for the exit port. */
   eax?: number;
   consoleByte?: number;
@@ -285,11 +314,23 @@ export function planEmulation(lg: Lguest): Emulation | Kill | null {
   const eax = lg.reg('eax');
   const where = `port ${hexC(port)}`;
   if (isIn) {
-    // Nothing answers but the console port, which reads as its own number (as QEMU's and Bochs's do).
+    if (LauncherDevices.handles(port)) {
+      return { kind: 'emulate', text: `in from ${where} (${size} bytes)${portName(port)}`, eip: next, io: { kind: 'port-in', port, size } };
+    }
+    // Nothing else answers but the console port, which reads as its own number (as QEMU's and Bochs's do).
     const v = port === CONSOLE_PORT ? CONSOLE_PORT : 0xffffffff;
     const mask = size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff;
     return {
       kind: 'emulate', text: `in from ${where} (${size} bytes)`, eip: next, eax: ((eax & ~mask) | (v & mask)) >>> 0,
+    };
+  }
+  if (LauncherDevices.handles(port)) {
+    // The Launcher refused some PCI writes (a read-only register, no device there): that is the Guest's #GP.
+    if (!lg.devices.portOutAccepted(port, size)) return null;
+    const value = size === 1 ? eax & 0xff : size === 2 ? eax & 0xffff : eax >>> 0;
+    return {
+      kind: 'emulate', text: `out to ${where}: ${hexC(value)} (${size} bytes)${portName(port)}`, eip: next,
+      io: { kind: 'port-out', port, size, value },
     };
   }
   if (port === CONSOLE_PORT) {
@@ -306,6 +347,13 @@ export function planEmulation(lg: Lguest): Emulation | Kill | null {
     };
   }
   return { kind: 'emulate', text: `out to ${where} (nothing there)`, eip: next };
+}
+
+/** What the debugger calls a port the Launcher answers. */
+function portName(port: number): string {
+  if (port >= 0xcf8 && port <= 0xcfb) return ': the PCI configuration address';
+  if (port >= 0xcfc && port <= 0xcff) return ': the PCI configuration data';
+  return ': the keyboard controller\'s status, which reads 1';
 }
 
 // ---- lguest_arch_handle_trap ----------------------------------------------------------------
@@ -340,8 +388,18 @@ export function decideTrap(lg: Lguest, trap: number, errcode: number, cr2: numbe
       const p = planDemandPage(lg, cr2, errcode);
       if (p.kind === 'fix') return { action: 'fixed', fix: p };
       if (p.kind === 'kill') return { action: 'killed', reason: p.reason };
+      let own: PageFaultForGuest;
+      if (p.kind === 'mmio') {
+        const m = planMmio(lg, p.phys);
+        if (m !== null && m.kind === 'kill') return { action: 'killed', reason: m.reason };
+        if (m !== null) return { action: 'emulated', emulation: m };
+        // lguest did not set lguest_data.cr2 on this path; the Guest's handler reads it, so we do.
+        own = { kind: 'guest', why: `its entry maps ${hexC(p.phys)}, among the devices' registers, but no register is there or this is no MOV` };
+      } else {
+        own = p;
+      }
       const d = reflectOrKill(lg, trap, errcode, cr2);
-      return d.action === 'reflected' || d.action === 'killed' ? { ...d, pageFault: p } : d;
+      return d.action === 'reflected' || d.action === 'killed' ? { ...d, pageFault: own } : d;
     }
     case LGUEST_TRAP_ENTRY:
       return { action: 'hypercall' };

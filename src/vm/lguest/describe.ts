@@ -62,6 +62,9 @@ export function describeStats(s: HostStats): string[] {
   );
   s.direct.forEach((n, v) => { if (n > 0) lines.push(`direct traps to vector ${v} (${trapName(v)}): ${n}`); });
   s.interrupts.forEach((n, irq) => { if (n > 0) lines.push(`interrupts delivered, IRQ ${irq}: ${n}`); });
-  lines.push(`port I/O emulated: ${s.emulated}`, `idle time skipped: ${s.idleNs} ns`);
+  lines.push(
+    `instructions emulated: ${s.emulated} (of those, the Launcher's port accesses: ${s.portIo}; device register MOVs: ${s.mmio})`,
+    `idle time skipped: ${s.idleNs} ns`,
+  );
   return lines;
 }

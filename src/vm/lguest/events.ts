@@ -38,6 +38,9 @@ export class HostStats {
   /** Virtual interrupts delivered, by IRQ. */
   readonly interrupts = new Float64Array(32);
   emulated = 0;
+  /** Of those: the Launcher's port accesses (PCI, the keyboard status) and device register MOVs (MMIO). */
+  portIo = 0;
+  mmio = 0;
   entries = 0;
   /** Virtual time skipped while the Guest was halted. */
   idleNs = 0;

@@ -23,6 +23,10 @@ import { setupGuestGdt } from './segments';
 import { interruptPending, tryDeliverInterrupt, setInterrupt } from './traps';
 import { doHypercalls } from './hypercalls';
 import { launch, type Initrd } from './launcher';
+import { LauncherDevices } from './devices/launcherDevices';
+import { ConsoleDevice } from './devices/console';
+import { BlockDevice, type BlockBackend } from './devices/block';
+import { RngDevice } from './devices/rng';
 import { decideTrap, guestGate } from './decide';
 import { setupRegs, enterSwitcher, backFromSwitcher, trapPoint, handleTrap, directTrapPoint } from './x86';
 import type { HostEvent } from './events';
@@ -47,6 +51,10 @@ export interface HostOptions {
   seed?: number;
   /** A Guest asking to restart ends the run instead. */
   noRestart?: boolean;
+  /** Virtio block devices, in order after the console (--block, --block-readonly): where their bytes live. */
+  block?: BlockBackend[];
+  /** A virtio entropy device after them (--rng), its bytes from its own stream seeded by `seed`. */
+  rng?: boolean;
   compileAfter?: number;
 }
 
@@ -76,6 +84,8 @@ export class Host {
   readonly io = new IoPorts();
   readonly executor: Executor;
   readonly guestBytes: number;
+  /** The Launcher's devices: they outlive a Guest restart (which powers them on again), as the files behind them do. */
+  readonly devices: LauncherDevices;
   world!: HostWorld;
   lg!: Lguest;
   /** The CPU is running the Switcher or the Guest (not the Host's TypeScript). */
@@ -115,6 +125,15 @@ export class Host {
       directTraps: opts.directTraps ?? true, epochSeconds: opts.epochSeconds ?? DEFAULT_EPOCH_SECONDS,
       seed: opts.seed ?? 1,
     };
+    // The Launcher's order, whatever the order of the flags: the console, the block devices, then rng.
+    const output = opts.output ?? (() => {});
+    this.devices = new LauncherDevices(this.mem, this.guestBytes, [
+      new ConsoleDevice(output),
+      ...(opts.block ?? []).map((b) => new BlockDevice(b)),
+      ...(opts.rng ? [new RngDevice(this.options.seed)] : []),
+    ]);
+    // LHREQ_IRQ: a device's interrupt is pending for the Guest, and wakes it if it sleeps.
+    this.devices.onIrq = (irq) => setInterrupt(this.lg, irq);
     // The Host's glue writes here when the Switcher has brought it back.
     this.io.register(HOST_RETURN_PORT, 1, {
       read: () => 0xff,
@@ -165,12 +184,13 @@ export class Host {
     }
     this.booted = true;
     this.executor.flush();
+    this.devices.powerOn();
     const entry = launch(this.mem, this.guestBytes, this.image!, this.imageName, this.cmdline, this.initrd);
     this.world = new HostWorld(this.mem, this.guestBytes);
     this.world.enterHostState(c);
     c.intrLine = false;
     c.ackInterrupt = () => { c.intrLine = false; return HOST_TIMER_VECTOR; };
-    const lg = new Lguest(this.mem, c, this.world, this.guestBytes, this.options);
+    const lg = new Lguest(this.mem, c, this.world, this.guestBytes, this.options, this.devices);
     lg.onConsole = this.opts.output ?? (() => {});
     lg.onEvent = this.eventListener;
     lg.pageTables = new ShadowPageTables(lg);

@@ -14,6 +14,7 @@ import { Cpu } from '../cpu/state';
 import { HostWorld } from './hostWorld';
 import { REGS, RegName, PAGES_REGS, GDT_ENTRIES, LGUEST_DATA, PAGE_SIZE } from './layout';
 import type { ShadowPageTables } from './pageTables';
+import type { LauncherDevices } from './devices/launcherDevices';
 import type { HostEvent } from './events';
 import { HostStats } from './events';
 
@@ -77,6 +78,8 @@ export class Lguest {
   constructor(
     readonly mem: PhysicalMemory, readonly cpu: Cpu, readonly world: HostWorld, guestBytes: number,
     readonly options: LguestOptions,
+    /** The Launcher's devices: the PCI bus, and the virtio devices whose registers lie above memory. */
+    readonly devices: LauncherDevices,
   ) {
     this.pfnLimit = guestBytes / PAGE_SIZE;
     this.regsBase = world.regsPage + PAGES_REGS;

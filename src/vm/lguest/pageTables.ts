@@ -21,7 +21,7 @@ import {
   PAGE_KERNEL, PAGE_KERNEL_RO, PAGE_KERNEL_RX,
 } from './layout';
 import type { PageTableOp } from './events';
-import { planDemandPage, badGpte, gpteToSpte, type PageFix } from './decide';
+import { planDemandPage, badGpte, gpteToSpte, gpteInIomem, type PageFix } from './decide';
 
 export interface ShadowPgdir {
   /** Guest-physical address of the Guest page directory this one shadows. */
@@ -263,8 +263,9 @@ export class ShadowPageTables {
     const pde = this.mem.read32(spgd) >>> 0;
     if ((pde & _PAGE_PRESENT) === 0) return;
     const spte = (pde & ~FLAGS) + ((vaddr >>> 12) & 0x3ff) * 4;
-    // An entry the Guest has used already (accessed or dirty) goes in at once; else on demand.
-    if ((gpte & (_PAGE_DIRTY | _PAGE_ACCESSED)) !== 0) {
+    // An entry the Guest has used already (accessed or dirty) goes in at once; else on demand. An entry for a
+    // device's registers never goes in: accesses there must fault, so the Host can play the device.
+    if ((gpte & (_PAGE_DIRTY | _PAGE_ACCESSED)) !== 0 && !gpteInIomem(this.lg, gpte)) {
       if (badGpte(this.lg, gpte)) {
         this.lg.kill('bad page table entry');
         return;

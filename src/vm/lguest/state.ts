@@ -28,7 +28,7 @@ export interface HostState {
   pool: { free: number[]; inUse: number };
   stats: {
     exits: number[]; hypercalls: [number, number][]; pageFaultsFixed: number; pageFaultsReflected: number;
-    direct: number[]; interrupts: number[]; emulated: number; entries: number; idleNs: number;
+    direct: number[]; interrupts: number[]; emulated: number; portIo: number; mmio: number; entries: number; idleNs: number;
   };
   /**
    * The run loop's own: the CPU is in the Switcher or the Guest; a trap waits (its CR2); the stop a run goes on
@@ -54,7 +54,7 @@ export function captureHostState(host: Host): HostState {
     stats: {
       exits: [...st.exits], hypercalls: [...st.hypercalls], pageFaultsFixed: st.pageFaultsFixed,
       pageFaultsReflected: st.pageFaultsReflected, direct: [...st.direct], interrupts: [...st.interrupts],
-      emulated: st.emulated, entries: st.entries, idleNs: st.idleNs,
+      emulated: st.emulated, portIo: st.portIo, mmio: st.mmio, entries: st.entries, idleNs: st.idleNs,
     },
     run: host.runState(),
   };
@@ -93,6 +93,8 @@ export function restoreHostState(host: Host, s: HostState): void {
   st.direct.set(s.stats.direct);
   st.interrupts.set(s.stats.interrupts);
   st.emulated = s.stats.emulated;
+  st.portIo = s.stats.portIo;
+  st.mmio = s.stats.mmio;
   st.entries = s.stats.entries;
   st.idleNs = s.stats.idleNs;
   host.setRunState(s.run);
