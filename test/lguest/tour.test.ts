@@ -31,6 +31,10 @@ describe('the tour Guest', () => {
     expect(run.output).toMatch(/tour: every process has finished after \d+ ns\n/);
   });
 
+  it('probes a few ports: only the console and the keyboard status answer (1, as lguest\'s Launcher)', () => {
+    expect(run.output).toContain('tour: probing ports: 0x60=0xff 0x64=0x1 0x3fd=0xff 0x71=0xff 0xe9=0xe9');
+  });
+
   it('makes system calls without the Host: the 0x80 trap gate is direct', () => {
     expect(syscalls).toBeGreaterThan(30);
     expect(s.direct[0x80]).toBe(syscalls);

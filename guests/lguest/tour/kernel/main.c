@@ -85,8 +85,8 @@ static void load_gdt(void)
         lguest_load_gdt_entry(15, 0x0000ffff, 0x00cff200);   /* user data, DPL 3 */
 }
 
-/* What answers on a few PC ports?  Nothing but the console: each IN is a
- * #GP the Host emulates, returning all ones where there is no device. */
+/* What answers on a few PC ports?  The console, and the keyboard status
+ * (1, as lguest's Launcher): each IN is a #GP the Host emulates. */
 static void probe_ports(void)
 {
         static const uint16_t ports[] = { 0x60, 0x64, 0x3f8 + 5, 0x71, LGUEST_CONSOLE_PORT };
