@@ -55,7 +55,7 @@ export function applyReflection(lg: Lguest, r: Reflection): void {
 
 // ---- Virtual interrupts -----------------------------------------------------------
 
-/** set_interrupt: IRQ `irq` is pending (the timer, for now). */
+/** set_interrupt: IRQ `irq` is pending (the timer is 0; a device n, as LHREQ_IRQ set it). */
 export function setInterrupt(lg: Lguest, irq: number): void {
   lg.irqsPending = (lg.irqsPending | (1 << irq)) >>> 0;
 }
