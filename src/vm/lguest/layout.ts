@@ -171,6 +171,23 @@ export const BP_RAMDISK_IMAGE = 0x218;
 export const BP_RAMDISK_SIZE = 0x21c;
 /** type_of_loader: "undefined" (lguest's Launcher has no number of its own). */
 export const LOADER_UNDEFINED = 0xff;
+/** The rest of boot_params the Launcher sets, as lguest's did: the kernel's alignment, no tboot, no APM. */
+export const BP_KERNEL_ALIGNMENT = 0x230;
+export const BP_TBOOT_ADDR = 0x058;
+export const BP_APM_BIOS_VERSION = 0x040;
+/** 16 MiB: CONFIG_PHYSICAL_ALIGN as lguest's Launcher assumed it; a bzImage decompresses itself there. */
+export const KERNEL_ALIGNMENT = 0x1000000;
+/**
+ * A bzImage's boot header (struct setup_header, Documentation/x86/boot.txt) sits at these offsets of its file,
+ * the same as in boot_params: the sectors of real-mode setup (u8), the magic "HdrS", the 32-bit entry (u32).
+ */
+export const BP_SETUP_SECTS = 0x1f1;
+export const BP_HEADER = 0x202;
+export const BP_CODE32_START = 0x214;
+/** "HdrS", read as a little-endian u32. */
+export const HDRS_MAGIC = 0x53726448;
+/** Where lguest's Launcher put a bzImage's protected-mode part: 1 MiB, as a modern bzImage expects. */
+export const BZIMAGE_LOAD_ADDR = 0x100000;
 export const BOOT_PROTOCOL = 0x0207;
 export const KEEP_SEGMENTS = 0x40;
 export const SUBARCH_LGUEST = 1;
