@@ -92,3 +92,4 @@ if (existsSync(tour)) {
 }
 
 await import('./adapter.mjs');
+await import('./linux.mjs');
