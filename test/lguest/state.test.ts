@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { Host } from '../../src/vm/lguest/host';
 import { captureHostState, restoreHostState } from '../../src/vm/lguest/state';
 import { ROOT } from './helpers';
+import { MMIO, STATUS } from '../../src/vm/lguest/devices/virtioPci';
+import type { RngDevice } from '../../src/vm/lguest/devices/rng';
 
 const TOUR = new Uint8Array(readFileSync(join(ROOT, 'guests/lguest/tour/build/tour.elf')));
 
@@ -47,5 +49,29 @@ describe('the Host\'s state', () => {
     expect(s).toEqual(again);
     restoreHostState(h, s);
     expect(captureHostState(h)).toEqual(s);
+  });
+});
+
+describe('the devices\' part of it', () => {
+  it('holds the PCI latch, the registers, the queues and the entropy stream, and puts them back', () => {
+    const h = new Host({ rng: true });
+    h.boot(TOUR, 'tour.elf');
+    const rng = h.devices.virtio[1];
+    const before = captureHostState(h);
+    // What a driver leaves behind: a latch, a status, a queue's registers, the stream moved on.
+    h.devices.bus.address = 0x80001010;
+    rng.write(MMIO.deviceStatus, STATUS.ACKNOWLEDGE, 0xff);
+    rng.queues[0].regs.descLo = 0x5000;
+    rng.queues[0].lastAvail = 3;
+    (rng.model as RngDevice).restoreState([1, 2, 3, 4, 0, 0]);
+    const driven = captureHostState(h);
+    expect(driven.devices).not.toEqual(before.devices);
+    expect(JSON.parse(JSON.stringify(driven.devices))).toEqual(driven.devices);
+    restoreHostState(h, before);
+    expect(captureHostState(h).devices).toEqual(before.devices);
+    restoreHostState(h, driven);
+    expect(captureHostState(h).devices).toEqual(driven.devices);
+    expect(rng.regs[MMIO.deviceStatus]).toBe(STATUS.ACKNOWLEDGE);
+    expect((rng.model as RngDevice).captureState().slice(0, 4)).toEqual([1, 2, 3, 4]);
   });
 });

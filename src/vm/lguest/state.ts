@@ -10,6 +10,7 @@ import type { Host } from './host';
 import type { Death } from './lguest';
 import type { ShadowPgdir } from './pageTables';
 import type { StopPoint } from './observer';
+import type { DevicesState } from './devices/launcherDevices';
 
 export interface RunState {
   inGuest: boolean;
@@ -35,6 +36,8 @@ export interface HostState {
    * from.
    */
   run: RunState;
+  /** The Launcher's devices: the PCI latch, configuration spaces, BAR0 registers, queues, the entropy stream. */
+  devices: DevicesState;
 }
 
 /** A copy of the Host's state, taken now. */
@@ -57,6 +60,7 @@ export function captureHostState(host: Host): HostState {
       emulated: st.emulated, portIo: st.portIo, mmio: st.mmio, entries: st.entries, idleNs: st.idleNs,
     },
     run: host.runState(),
+    devices: host.devices.capture(),
   };
 }
 
@@ -97,5 +101,6 @@ export function restoreHostState(host: Host, s: HostState): void {
   st.mmio = s.stats.mmio;
   st.entries = s.stats.entries;
   st.idleNs = s.stats.idleNs;
+  host.devices.restore(s.devices);
   host.setRunState(s.run);
 }

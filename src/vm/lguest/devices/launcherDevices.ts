@@ -13,7 +13,14 @@
 import type { PhysicalMemory } from '../../cpu/memory';
 import type { VirtioDeviceModel } from './model';
 import { PciBus, PciConfigSpace, CFG } from './pci';
-import { VirtioPciDevice } from './virtioPci';
+import { VirtioPciDevice, type VirtioDeviceState } from './virtioPci';
+
+/** The devices' state as plain data. */
+export interface DevicesState {
+  address: number;
+  bridge: number[];
+  virtio: VirtioDeviceState[];
+}
 
 /** The MMIO allocator starts this far above the Guest's memory (lguest's DEVICE_PAGES: 256 pages). */
 export const MMIO_GAP = 256 * 4096;
@@ -51,6 +58,15 @@ export class LauncherDevices {
   powerOn(): void {
     this.bus.address = 0;
     for (const d of this.virtio) d.powerOn();
+  }
+
+  capture(): DevicesState {
+    return { address: this.bus.address, bridge: [...this.bus.slots[0]!.bytes], virtio: this.virtio.map((d) => d.capture()) };
+  }
+  restore(s: DevicesState): void {
+    this.bus.address = s.address;
+    this.bus.slots[0]!.bytes.set(s.bridge);
+    s.virtio.forEach((d, i) => this.virtio[i].restore(d));
   }
 
   // ---- Ports ------------------------------------------------------------------------

@@ -31,4 +31,7 @@ export interface VirtioDeviceModel {
   reset(): void;
   /** The console's emerg_wr: one byte written to the config field at offset 8, printed at once. */
   emergencyWrite?(byte: number): void;
+  /** A device with state of its own (the entropy device's stream) gives it as plain numbers, and takes it back. */
+  captureState?(): number[];
+  restoreState?(state: readonly number[]): void;
 }

@@ -45,6 +45,16 @@ export class Xoshiro128 {
     return g;
   }
 
+  /** Where the stream is, as plain numbers (the state words, then the word being spent and its bytes left). */
+  capture(): number[] {
+    return [...this.s, this.word, this.left];
+  }
+  restore(state: readonly number[]): void {
+    this.s.set(state.slice(0, 4));
+    this.word = state[4];
+    this.left = state[5];
+  }
+
   /** The next 32-bit output. */
   next(): number {
     const s = this.s;
@@ -98,5 +108,12 @@ export class RngDevice implements VirtioDeviceModel {
 
   reset(): void {
     this.prng = new Xoshiro128((this.seed ^ RNG_SEED_SALT) >>> 0);
+  }
+
+  captureState(): number[] {
+    return this.prng.capture();
+  }
+  restoreState(state: readonly number[]): void {
+    this.prng.restore(state);
   }
 }

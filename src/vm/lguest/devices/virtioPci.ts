@@ -13,7 +13,7 @@
  */
 import type { PhysicalMemory } from '../../cpu/memory';
 import type { VirtioDeviceModel } from './model';
-import { Virtqueue, DriverError } from './virtqueue';
+import { Virtqueue, DriverError, type QueueRegisters, type RingLayout } from './virtqueue';
 import { PciConfigSpace, CFG, type Bar0 } from './pci';
 import { hexC } from '../lguest';
 
@@ -32,6 +32,17 @@ const CAP_COMMON = 1, CAP_NOTIFY = 2, CAP_ISR = 3, CAP_DEVICE = 4, CAP_PCI_CFG =
 /** VIRTIO_F_VERSION_1 is bit 32: bit 0 of the high word. */
 const VERSION_1_HIGH = 1;
 const VIRTIO_RING_F_INDIRECT_DESC = 1 << 28;
+
+/** A device's whole state as plain data (for the Host's state: state.ts). */
+export interface VirtioDeviceState {
+  pci: number[];
+  regs: number[];
+  acceptedLo: number;
+  acceptedHi: number;
+  wroteFeaturesOk: boolean;
+  queues: { regs: QueueRegisters; lastAvail: number; pendingUsed: number; ring: RingLayout | null }[];
+  model: number[] | null;
+}
 
 export class VirtioPciDevice implements Bar0 {
   readonly pci: PciConfigSpace;
@@ -321,6 +332,33 @@ export class VirtioPciDevice implements Bar0 {
     const bits = width === 0xff ? 8 : width === 0xffff ? 16 : 32;
     if (mask !== width) this.bad(`non-${bits}-bit read to offset ${off}`);
     return bits === 8 ? this.view.getUint8(off) : bits === 16 ? this.view.getUint16(off, true) : this.view.getUint32(off, true);
+  }
+
+  capture(): VirtioDeviceState {
+    return {
+      pci: [...this.pci.bytes], regs: [...this.regs], acceptedLo: this.acceptedLo, acceptedHi: this.acceptedHi,
+      wroteFeaturesOk: this.wroteFeaturesOk,
+      queues: this.queues.map((q) => ({
+        regs: { ...q.regs }, lastAvail: q.lastAvail, pendingUsed: q.pendingUsed, ring: q.ring === null ? null : { ...q.ring },
+      })),
+      model: this.model.captureState?.() ?? null,
+    };
+  }
+
+  restore(s: VirtioDeviceState): void {
+    this.pci.bytes.set(s.pci);
+    this.regs.set(s.regs);
+    this.acceptedLo = s.acceptedLo;
+    this.acceptedHi = s.acceptedHi;
+    this.wroteFeaturesOk = s.wroteFeaturesOk;
+    s.queues.forEach((q, i) => {
+      const vq = this.queues[i];
+      Object.assign(vq.regs, q.regs);
+      vq.lastAvail = q.lastAvail;
+      vq.pendingUsed = q.pendingUsed;
+      vq.ring = q.ring === null ? null : { ...q.ring };
+    });
+    if (s.model !== null) this.model.restoreState?.(s.model);
   }
 
   /** BAR0's bytes as they are, for the debugger: no side effects (reading ISR here does not clear it). */
