@@ -16,6 +16,7 @@ import { readFileSync, writeSync } from 'node:fs';
 import { version } from '../package.json';
 import { parseArgsErrorLine } from './cliArgs';
 import { readErrorText } from './fileErrors';
+import { parseEpoch, EPOCH_WANTED, EPOCH_TOO_LATE } from './launchOptions';
 import { parseArgs } from 'node:util';
 import { Machine } from './vm/machine';
 import { ImageError } from './vm/elf';
@@ -31,7 +32,7 @@ import { FileBlockBackend } from './vm/lguest/devices/blockFile';
 const USAGE = `usage: lguest-vm run IMAGE [options]
        lguest-vm --help | --version
 
-Runs IMAGE, an lguest Guest (an ELF32 i386 kernel), under the lguest Host.
+Runs IMAGE, an lguest Guest (an ELF32 i386 kernel, or a Linux bzImage), under the lguest Host.
 
   --bare                 boot IMAGE as a Multiboot kernel on the bare machine instead
   --mem MIB              guest memory in MiB (default 64)
@@ -66,24 +67,17 @@ function fail(message: string, status: number): number {
   return status;
 }
 
-/** The Guest's clock is a signed 32-bit time_t: the epoch must leave it room. */
-const EPOCH_LIMIT = 2 ** 31;
-
 function positiveInt(name: string, value: string | undefined, max: number, min = 1): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new UsageError(`--${name} wants a whole number from ${min} to ${max}, not '${value}'`);
   return Number(value);
 }
 
-function parseEpoch(value: string | undefined): number | undefined {
+function epochOption(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const seconds = /^\d+$/.test(value) ? Number(value) : Math.floor(Date.parse(value) / 1000);
-  if (Number.isNaN(seconds) || seconds < 0) {
-    throw new UsageError(`--epoch wants an ISO 8601 time after 1970 or seconds since 1970, not '${value}'`);
-  }
-  if (seconds >= EPOCH_LIMIT) {
-    throw new UsageError(`--epoch '${value}' is past 2038-01-19T03:14:07Z, where the Guest's 32-bit clock ends`);
-  }
+  const seconds = parseEpoch(value);
+  if (seconds === 'wrong') throw new UsageError(`--epoch wants ${EPOCH_WANTED}, not '${value}'`);
+  if (seconds === 'too late') throw new UsageError(`--epoch '${value}' is ${EPOCH_TOO_LATE}`);
   return seconds;
 }
 
@@ -152,7 +146,7 @@ export function main(argv: string[]): number {
     // A kernel loads at 1 MiB: 2 MiB is the least that can hold one.
     memoryMiB = positiveInt('mem', values.mem, bare ? 3072 : 2048, 2) ?? 64;
     maxInstructions = positiveInt('max-instructions', values['max-instructions'], Number.MAX_SAFE_INTEGER) ?? Infinity;
-    epochSeconds = parseEpoch(values.epoch);
+    epochSeconds = epochOption(values.epoch);
     seed = positiveInt('seed', values.seed, 0xffffffff, 0);
     trace = parseTrace(values.trace);
   } catch (e) {

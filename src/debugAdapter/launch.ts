@@ -6,6 +6,7 @@
  * such as `type`, `request`, `name`) are ignored.
  */
 import { describeValue } from './requestChecks';
+import { parseEpoch, EPOCH_WANTED, EPOCH_TOO_LATE } from '../launchOptions';
 
 export interface LaunchArgs {
   /** The Guest's ELF file. */
@@ -20,12 +21,33 @@ export interface LaunchArgs {
   stepIntoSwitcher: boolean;
   /** An initial ramdisk's file (lguest Guests), loaded at the top of Guest memory. */
   initrd?: string;
+  /** Files behind virtio block devices, /dev/vda first (lguest Guests). */
+  block: string[];
+  blockReadOnly: boolean;
+  /** A virtio entropy device. */
+  rng: boolean;
+  /** Seeds the Host's random choices and the entropy device's stream. */
+  seed: number;
+  /** The Guest's wall clock at time 0, in seconds since 1970; the Host's own default when absent. */
+  epoch?: number;
+  /** A Guest asking to restart ends the session instead of booting again. */
+  noRestart: boolean;
+  /** An ELF file whose symbols and DWARF stand for the program's (a bzImage has none). */
+  symbols?: string;
 }
 
 export const LAUNCH_DEFAULTS: Omit<LaunchArgs, 'program'> = {
   mode: 'lguest', memory: 64, cmdline: '', stopOnEntry: false, directTraps: true, disassemblyFlavor: 'att',
-  stepIntoSwitcher: false,
+  stepIntoSwitcher: false, block: [], blockReadOnly: false, rng: false, seed: 1, noRestart: false,
 };
+
+/** Attributes only the lguest Host has a use for, in the order a refusal looks for them. */
+const LGUEST_ONLY = [
+  'directTraps', 'stepIntoSwitcher', 'initrd', 'block', 'blockReadOnly', 'rng', 'seed', 'epoch', 'noRestart', 'symbols',
+] as const;
+
+/** lguest's Launcher had 31 PCI slots after the host bridge; the console always takes one. */
+const MAX_DEVICES = 31;
 
 /** The checked arguments, or what is wrong with them. */
 export function checkLaunchArgs(raw: unknown): LaunchArgs | { error: string } {
@@ -60,7 +82,7 @@ export function checkLaunchArgs(raw: unknown): LaunchArgs | { error: string } {
     if (typeof a.cmdline !== 'string') return { error: `'cmdline' must be a string, not ${describeValue(a.cmdline)}` };
     out.cmdline = a.cmdline;
   }
-  for (const k of ['stopOnEntry', 'directTraps', 'stepIntoSwitcher'] as const) {
+  for (const k of ['stopOnEntry', 'directTraps', 'stepIntoSwitcher', 'blockReadOnly', 'rng', 'noRestart'] as const) {
     if (a[k] !== undefined) {
       if (typeof a[k] !== 'boolean') return { error: `'${k}' must be true or false, not ${describeValue(a[k])}` };
       out[k] = a[k] as boolean;
@@ -72,14 +94,63 @@ export function checkLaunchArgs(raw: unknown): LaunchArgs | { error: string } {
     }
     out.disassemblyFlavor = a.disassemblyFlavor;
   }
+  // As the command line refuses each with --bare: the bare machine has no Host, Launcher or devices to give them to.
+  const unused = out.mode === 'bare' ? LGUEST_ONLY.find((k) => a[k] !== undefined) : undefined;
+  if (unused !== undefined) return { error: `'${unused}' is for lguest Guests, not mode "bare"` };
+  const error = checkFiles(a, out) ?? checkHost(a, out);
+  return error === null ? out : { error };
+}
+
+const isPath = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
+
+/** initrd, block, blockReadOnly and symbols: the files besides the program; what is wrong, or null. */
+function checkFiles(a: Record<string, unknown>, out: LaunchArgs): string | null {
   if (a.initrd !== undefined) {
-    if (typeof a.initrd !== 'string' || a.initrd.trim() === '') {
-      return { error: `'initrd' must be the path of an initial ramdisk, not ${describeValue(a.initrd)}` };
-    }
+    if (!isPath(a.initrd)) return `'initrd' must be the path of an initial ramdisk, not ${describeValue(a.initrd)}`;
     out.initrd = a.initrd;
   }
-  if (out.mode === 'bare' && (a.directTraps !== undefined || a.stepIntoSwitcher !== undefined || a.initrd !== undefined)) {
-    return { error: "'directTraps', 'stepIntoSwitcher' and 'initrd' are for lguest Guests, not mode \"bare\"" };
+  if (a.block !== undefined) {
+    // One file, or a list of them: /dev/vda, /dev/vdb, ... in that order.
+    const files: unknown[] = Array.isArray(a.block) ? a.block : [a.block];
+    const bad = files.findIndex((f) => !isPath(f));
+    if (bad >= 0) {
+      return Array.isArray(a.block)
+        ? `'block[${bad}]' must be the path of a disk image, not ${describeValue(files[bad])}`
+        : `'block' must be the path of a disk image or a list of them, not ${describeValue(a.block)}`;
+    }
+    out.block = files as string[];
   }
-  return out;
+  if (out.blockReadOnly && out.block.length === 0) {
+    return "'blockReadOnly' makes the 'block' devices read-only, but there is no 'block' file";
+  }
+  const room = MAX_DEVICES - 1 - (out.rng ? 1 : 0);
+  if (out.block.length > room) {
+    const taken = out.rng ? 'the console and rng take two' : 'the console takes one';
+    return `'block' names ${out.block.length} files, but at most ${room} fit: `
+      + `there are ${MAX_DEVICES} PCI slots and ${taken}`;
+  }
+  if (a.symbols !== undefined) {
+    if (!isPath(a.symbols)) {
+      return `'symbols' must be the path of an ELF file with the program's symbols, not ${describeValue(a.symbols)}`;
+    }
+    out.symbols = a.symbols;
+  }
+  return null;
+}
+
+/** seed and epoch: the Host's options; what is wrong, or null. */
+function checkHost(a: Record<string, unknown>, out: LaunchArgs): string | null {
+  if (a.seed !== undefined) {
+    if (typeof a.seed !== 'number' || !Number.isInteger(a.seed) || a.seed < 0 || a.seed > 0xffffffff) {
+      return `'seed' must be a whole number from 0 to 4294967295, not ${describeValue(a.seed)}`;
+    }
+    out.seed = a.seed;
+  }
+  if (a.epoch !== undefined) {
+    const seconds = typeof a.epoch === 'string' || typeof a.epoch === 'number' ? parseEpoch(a.epoch) : 'wrong';
+    if (seconds === 'wrong') return `'epoch' must be ${EPOCH_WANTED}, not ${describeValue(a.epoch)}`;
+    if (seconds === 'too late') return `'epoch' ${describeValue(a.epoch)} is ${EPOCH_TOO_LATE}`;
+    out.epoch = seconds;
+  }
+  return null;
 }

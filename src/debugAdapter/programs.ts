@@ -5,7 +5,7 @@
  * in whichever one it belongs to.
  */
 import { join } from 'node:path';
-import { Elf32 } from '../vm/elf';
+import type { Elf32 } from '../vm/elf';
 import { DebugInfo, SourceLocation, BreakpointLines } from '../vm/debuginfo/debugInfo';
 import { switcherImage } from '../vm/lguest/switcherImage';
 import { SWITCHER_ADDR, HOST_TEXT_VIRT } from '../vm/lguest/layout';
@@ -25,8 +25,12 @@ export class Programs {
   private readonly list: Program[] = [];
   private readonly resolved = new Map<string, string | undefined>();
 
-  /** `repoRoot`: where the Switcher's sources are (this extension's directory). */
-  constructor(programPath: string, image: Uint8Array, withSwitcher: boolean, private readonly repoRoot: string) {
+  /**
+   * `elf`: the program's symbols and DWARF, from the file at `elfPath` (its sources are looked for from there):
+   * the program itself, or launch.json's `symbols`. `repoRoot`: where the Switcher's sources are (this
+   * extension's directory).
+   */
+  constructor(elfPath: string, elf: Elf32, withSwitcher: boolean, private readonly repoRoot: string) {
     if (withSwitcher) {
       const sw = switcherImage();
       this.list.push({
@@ -34,7 +38,7 @@ export class Programs {
         owns: (a) => a >= SWITCHER_ADDR || (a >= HOST_TEXT_VIRT && a < HOST_TEXT_VIRT + 0x1000),
       });
     }
-    this.list.push({ info: new DebugInfo(new Elf32(image, programPath)), elfPath: programPath, owns: () => true });
+    this.list.push({ info: new DebugInfo(elf), elfPath, owns: () => true });
   }
 
   /** The program an address belongs to. */

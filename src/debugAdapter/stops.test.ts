@@ -12,6 +12,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Target } from './runtime/target';
 import { Programs } from './programs';
+import { Elf32 } from '../vm/elf';
 import { describeStop } from './stops';
 import type { TrapAction } from '../vm/lguest/events';
 import type { TrapDecision } from '../vm/lguest/decide';
@@ -42,7 +43,7 @@ function watch(path: string): { seen: Seen[]; killedFor: string | null } {
   const image = new Uint8Array(readFileSync(path));
   const t = new Target({ mode: 'lguest', memoryMiB: 64, directTraps: true, output: () => {} });
   t.boot(image, path, '');
-  const programs = new Programs(path, image, true, ROOT);
+  const programs = new Programs(path, new Elf32(image, path), true, ROOT);
   const host = t.host!;
   const seen: Seen[] = [];
   host.observer = { stopAt: (p) => p.kind === 'trap' && !p.direct && p.irq === undefined };

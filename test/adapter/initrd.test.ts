@@ -34,6 +34,6 @@ describe('launch with an initrd', () => {
     const launch = (args: Record<string, unknown>) => dc.launchRequest(args as DebugProtocol.LaunchRequestArguments);
     await expect(launch({ program: HELLO, initrd: join(TEMP, 'none.cpio') })).rejects.toThrow(/cannot read initrd '.*none\.cpio': no such file/);
     const bare = { program: join(ROOT, 'guests/bare/build/hello.elf'), mode: 'bare', initrd: RAMDISK };
-    await expect(launch(bare)).rejects.toThrow(/'initrd' are for lguest Guests/);
+    await expect(launch(bare)).rejects.toThrow(/'initrd' is for lguest Guests, not mode "bare"/);
   });
 });

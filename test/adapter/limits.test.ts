@@ -52,8 +52,10 @@ describe('the adapter\'s limits', () => {
     expect(switcher.some((b) => b !== 0)).toBe(true);
     const refusals = [
       [`phys:0x${GUEST_END.toString(16)}`,
-        "phys:0x04000000 is the Host's memory, not the Guest's (which ends at 0x04000000)"],
-      ['0xffc00000', "0xffc00000 maps to 0x04000000, the Host's memory, not the Guest's (which ends at 0x04000000)"],
+        "phys:0x04000000 is in the devices' window (their registers are changed by the Guest's driver, not by the "
+        + "debugger), not the Guest's (which ends at 0x04000000)"],
+      // The Host's region starts after the devices' 2 MiB window.
+      ['0xffc00000', "0xffc00000 maps to 0x04200000, the Host's memory, not the Guest's (which ends at 0x04000000)"],
     ];
     for (const [memoryReference, message] of refusals) {
       const r = await attempt('writeMemory', { memoryReference, data: base64([0xcc, 0xcc]) });

@@ -157,7 +157,7 @@ describe('debug adapter requests', () => {
       [{ program: TOUR, stopOnEntry: 'yes' }, /'stopOnEntry' must be true or false/],
       [{ program: TOUR, disassemblyFlavor: 'gas' }, /'disassemblyFlavor' must be "att" or "intel"/],
       [{ program: TOUR, cmdline: ['a'] }, /'cmdline' must be a string/],
-      [{ program: join(ROOT, 'guests/bare/build/hello.elf'), mode: 'bare', directTraps: false }, /are for lguest Guests/],
+      [{ program: join(ROOT, 'guests/bare/build/hello.elf'), mode: 'bare', directTraps: false }, /'directTraps' is for lguest Guests/],
     ];
     for (const [args, message] of bad) {
       const err = await dc.launchRequest(args as DebugProtocol.LaunchRequestArguments).then(() => null, (e: Error) => e);

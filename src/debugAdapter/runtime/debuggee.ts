@@ -9,10 +9,8 @@
  * One run or step at a time: a request to run while one goes is ignored
  * (a client waits for the stop before it asks again).
  */
-import { readFileSync } from 'node:fs';
-import { ImageError } from '../../vm/elf';
-import { readErrorText } from '../../fileErrors';
-import type { Initrd } from '../../vm/lguest/launcher';
+import { Elf32, ImageError } from '../../vm/elf';
+import type { FileBlockBackend } from '../../vm/lguest/devices/blockFile';
 import { describeEvent } from '../../vm/lguest/describe';
 import type { LaunchArgs } from '../launch';
 import { Target, Outcome } from './target';
@@ -24,6 +22,7 @@ import { Breakpoints } from './breakpoints';
 import { Output, OutputCategory } from './output';
 import { Runner } from './running';
 import { runStep, Step, backtrace } from './stepping';
+import { openLaunchFiles, closeAll, LaunchFiles } from './launchFiles';
 
 /** A stop, as the debuggee tells it. */
 export interface Stopped {
@@ -64,6 +63,8 @@ export class Debuggee {
   private running = false;
   private ended = false;
   private readonly output: Output;
+  /** The block devices' files, open while the session lasts. */
+  private disks: FileBlockBackend[] = [];
 
   constructor(private readonly events: DebuggeeEvents) {
     this.output = new Output((text, category) => events.output(text, category));
@@ -76,30 +77,23 @@ export class Debuggee {
 
   /** Read and boot the program: null, or why it cannot be. `repoRoot`: where the Switcher's sources are. */
   launch(args: LaunchArgs, repoRoot: string): string | null {
-    let image: Uint8Array;
-    try {
-      image = new Uint8Array(readFileSync(args.program));
-    } catch (e) {
-      return `cannot read program '${args.program}': ${readErrorText(e, 'a kernel image')}`;
-    }
-    let initrd: Initrd | undefined;
-    if (args.initrd !== undefined) {
-      try {
-        initrd = { data: new Uint8Array(readFileSync(args.initrd)), name: args.initrd };
-      } catch (e) {
-        return `cannot read initrd '${args.initrd}': ${readErrorText(e, 'an initrd')}`;
-      }
-    }
+    const files = openLaunchFiles(args);
+    if ('error' in files) return files.error;
     const output = (b: number) => this.output.guestByte(b);
-    const target = new Target({ mode: args.mode, memoryMiB: args.memory, directTraps: args.directTraps, output });
-    let programs: Programs;
+    let target: Target, programs: Programs;
     try {
-      target.boot(image, args.program, args.cmdline, initrd);
-      programs = new Programs(args.program, image, args.mode === 'lguest', repoRoot);
+      target = new Target({
+        mode: args.mode, memoryMiB: args.memory, directTraps: args.directTraps, output, block: files.block,
+        rng: args.rng, seed: args.seed, epochSeconds: args.epoch, noRestart: args.noRestart,
+      });
+      target.boot(files.image, args.program, args.cmdline, files.initrd);
+      programs = new Programs(...debugElf(args, files), args.mode === 'lguest', repoRoot);
     } catch (e) {
+      closeAll(files.block);
       if (e instanceof ImageError) return `bad program: ${e.message}`;
       throw e;
     }
+    this.disks = files.block;
     this.machine = { target, programs };
     this.runner = new Runner(target, this.breakpoints, args.stepIntoSwitcher);
     this.breakpoints.attach(target, programs);
@@ -138,12 +132,23 @@ export class Debuggee {
   terminate(): void {
     if (this.runner) this.runner.pauseRequested = true;
     this.finish(0, 'terminated by the debugger');
+    this.releaseDisks();
   }
 
   /** The client has gone: stop, and tell nothing more. */
   disconnect(): void {
     if (this.runner) this.runner.pauseRequested = true;
     this.ended = true;
+    this.releaseDisks();
+  }
+
+  /**
+   * Give the block devices' files back. The run stops at its next slice, before the Guest can reach them: the
+   * loops look at pauseRequested before each.
+   */
+  private releaseDisks(): void {
+    closeAll(this.disks);
+    this.disks = [];
   }
 
   /** The machine's values for expressions: the Guest's registers, the programs' symbols, memory. */
@@ -221,5 +226,19 @@ export class Debuggee {
     this.ended = true;
     this.output.say(message);
     this.events.exited(status);
+  }
+}
+
+/**
+ * Where the debugger's symbols, lines and frames come from: `symbols` when given (a bzImage has none of its own),
+ * else the program (throws ImageError when it is no ELF, with a word on `symbols` where that would help).
+ */
+function debugElf(args: LaunchArgs, files: LaunchFiles): [string, Elf32] {
+  if (files.symbols) return [args.symbols!, files.symbols];
+  try {
+    return [args.program, new Elf32(files.image, args.program)];
+  } catch (e) {
+    if (!(e instanceof ImageError) || args.mode !== 'lguest') throw e;
+    throw new ImageError(`${e.message}, so it has no symbols: name its ELF (a bzImage's vmlinux) in 'symbols'`);
   }
 }

@@ -16,13 +16,14 @@
 import { Host, HostRunResult, StopPoint } from '../../vm/lguest/host';
 import { Machine } from '../../vm/machine';
 import type { Initrd } from '../../vm/lguest/launcher';
+import type { BlockBackend } from '../../vm/lguest/devices/block';
 import { Cpu, CS, SS, DS, ES, FS, GS, SEG_NAMES } from '../../vm/cpu/state';
 import { PhysicalMemory } from '../../vm/cpu/memory';
 import { Executor, Exit } from '../../vm/cpu/executor';
 import { getFlags } from '../../vm/cpu/flags';
 import { peekTranslate } from '../../vm/cpu/paging';
 import { guestWalk } from '../../vm/lguest/walk';
-import { REGS, RegName } from '../../vm/lguest/layout';
+import { REGS, RegName, DEVICE_WINDOW } from '../../vm/lguest/layout';
 import { formatValue } from '../expression';
 
 /** How a run or a step ended, as the session needs to know it. */
@@ -39,11 +40,18 @@ export type Outcome =
 export const GPR_NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'] as const;
 const SEGS = [ES, CS, SS, DS, FS, GS];
 
+/** The machine to make; all but the first four are the Host's (see HostOptions), and the bare machine has none. */
 export interface TargetOptions {
   mode: 'lguest' | 'bare';
   memoryMiB: number;
   directTraps: boolean;
   output: (byte: number) => void;
+  /** Virtio block devices, /dev/vda first; their owner closes them. */
+  block?: BlockBackend[];
+  rng?: boolean;
+  seed?: number;
+  epochSeconds?: number;
+  noRestart?: boolean;
 }
 
 export class Target {
@@ -55,7 +63,8 @@ export class Target {
 
   constructor(readonly opts: TargetOptions) {
     if (opts.mode === 'lguest') {
-      this.host = new Host({ memoryMiB: opts.memoryMiB, output: opts.output, directTraps: opts.directTraps });
+      const { memoryMiB, output, directTraps, block, rng, seed, epochSeconds, noRestart } = opts;
+      this.host = new Host({ memoryMiB, output, directTraps, block, rng, seed, epochSeconds, noRestart });
       this.machine = null;
       this.cpu = this.host.cpu;
       this.mem = this.host.mem;
@@ -277,11 +286,14 @@ export class Target {
   }
 
   /**
-   * A physical byte. Under the Host, the devices' registers lie above the Guest's memory (MMIO): they read as
+   * A physical byte. Under the Host, the devices' window lies above the Guest's memory (MMIO): registers read as
    * they are, without the side effects a Guest's read has (ISR is not cleared), and where no register is, as null.
+   * The Host's own region comes after the window.
    */
   private readPhysical(p: number): number | null {
-    if (this.host !== null && this.host.devices.inIomem(p)) return this.host.devices.peek(p);
+    if (this.host !== null && p >= this.host.guestBytes && p < this.host.guestBytes + DEVICE_WINDOW) {
+      return this.host.devices.peek(p);
+    }
     return p < this.mem.size ? this.mem.read8(p) : null;
   }
 
@@ -319,7 +331,10 @@ export class Target {
       if (p === null) refused = `nothing is mapped at ${formatValue(a)}`;
       else if (p >= this.guestMemoryBytes) {
         const where = physical ? `phys:${formatValue(p)} is` : `${formatValue(a)} maps to ${formatValue(p)},`;
-        refused = `${where} the Host's memory, not the Guest's (which ends at ${formatValue(this.guestMemoryBytes)}): `
+        const whose = this.host !== null && p < this.host.guestBytes + DEVICE_WINDOW
+          ? "in the devices' window (their registers are changed by the Guest's driver, not by the debugger)"
+          : "the Host's memory";
+        refused = `${where} ${whose}, not the Guest's (which ends at ${formatValue(this.guestMemoryBytes)}): `
           + 'the debugger writes only to Guest memory';
       } else targets.push(p);
     }

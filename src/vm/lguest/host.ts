@@ -33,7 +33,7 @@ import type { HostEvent } from './events';
 import type { HostObserver, StopPoint } from './observer';
 import type { RunState } from './state';
 import {
-  HOST_RETURN_PORT, HOST_REGION_SIZE, GUEST_KERNEL_CS, HOST_TIMER_VECTOR, DEFAULT_EPOCH_SECONDS, LGUEST_IRQS,
+  HOST_RETURN_PORT, HOST_REGION_SIZE, DEVICE_WINDOW, GUEST_KERNEL_CS, HOST_TIMER_VECTOR, DEFAULT_EPOCH_SECONDS, LGUEST_IRQS,
   LGUEST_DATA, LHCALL_RING_SIZE, HCALL_ARGS_SIZE, FIRST_EXTERNAL_VECTOR,
 } from './layout';
 
@@ -118,7 +118,7 @@ export class Host {
       throw new RangeError(`Guest memory must be 1 to 2048 MiB, not ${mib}`);
     }
     this.guestBytes = mib * MIB;
-    this.mem = new PhysicalMemory(this.guestBytes + HOST_REGION_SIZE);
+    this.mem = new PhysicalMemory(this.guestBytes + DEVICE_WINDOW + HOST_REGION_SIZE);
     this.cpu = new Cpu(this.mem, this.io);
     this.executor = new Executor(this.cpu, { compileAfter: opts.compileAfter });
     this.options = {
@@ -186,7 +186,7 @@ export class Host {
     this.executor.flush();
     this.devices.powerOn();
     const entry = launch(this.mem, this.guestBytes, this.image!, this.imageName, this.cmdline, this.initrd);
-    this.world = new HostWorld(this.mem, this.guestBytes);
+    this.world = new HostWorld(this.mem, this.guestBytes + DEVICE_WINDOW);
     this.world.enterHostState(c);
     c.intrLine = false;
     c.ackInterrupt = () => { c.intrLine = false; return HOST_TIMER_VECTOR; };

@@ -102,7 +102,16 @@ export const PGDIR_CACHE = 4;
 /** What the Guest must leave alone at the top of its address space: the Switcher's 4 MiB. */
 export const RESERVE_MEM = 0x100000000 - SWITCHER_ADDR;
 
-// ---- The Host's region of physical memory (offsets from its start, just above Guest RAM) ----
+// ---- Above Guest RAM: the devices' window, then the Host's region ----
+
+/**
+ * Guest-physical addresses just above memory belong to the devices (lguest's Launcher put its MMIO there: 1 MiB
+ * above memory, then DEVICE_PAGES = 256 pages of registers). The Host's own region starts after this window, so
+ * a device register and a Host page never share an address.
+ */
+export const DEVICE_WINDOW = 2 * 1024 * 1024;
+
+// ---- The Host's region of physical memory (offsets from its start, above the devices' window) ----
 
 export const HOST = {
   switcherText: 0x0000,

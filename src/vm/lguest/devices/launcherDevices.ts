@@ -39,6 +39,7 @@ export class LauncherDevices {
 
   constructor(mem: PhysicalMemory, readonly guestBytes: number, models: VirtioDeviceModel[]) {
     if (models.length > 31) throw new RangeError('Can only handle 31 PCI devices');
+    // 31 BARs of at most 128 bytes each end far below the window's end: the Host's region starts there.
     const bridge = new PciConfigSpace('PCI Host Bridge', null);
     bridge.view.setUint8(CFG.class, 0x06); // a bridge, subclass 0: a host bridge
     this.bus.slots[0] = bridge;
