@@ -23,7 +23,6 @@ function info(name: string): DebugInfo {
 describe.each(fixtures())('lineForAddress in $name', (fx) => {
   it('agrees with addr2line at every row and the byte after', () => {
     const di = info(fx.name);
-    expect(di.errors).toEqual([]);
     const bad: string[] = [];
     for (const [hex, path, line] of fx.addr2line) {
       const addr = parseInt(hex, 16);
@@ -32,6 +31,8 @@ describe.each(fixtures())('lineForAddress in $name', (fx) => {
       if (!ok && bad.length < 10) bad.push(`${hex}: ${got ? `${got.file}:${got.line}` : 'null'}, addr2line: ${path}:${line}`);
     }
     expect(bad).toEqual([]);
+    // The line tables were read at the first lookup: without a complaint.
+    expect(di.errors).toEqual([]);
   });
 });
 
@@ -233,5 +234,20 @@ describe('fixtures', () => {
       expect.fail(`${err.stdout ?? ''}${err.stderr ?? ''}`);
     }
     expect(out).toContain('up to date');
+  });
+});
+
+describe('reading lazily', () => {
+  it('reads the line tables and the CFI only when first asked for, once', () => {
+    const di = new DebugInfo(loadElf(fixture(fixtures()[0].name)));
+    const internals = di as unknown as { lineTables?: unknown; frameInfo?: unknown };
+    expect(internals.lineTables).toBeUndefined();
+    expect(internals.frameInfo).toBeUndefined();
+    expect(di.symbols).toBeDefined();
+    const lines = di.lines;
+    expect(internals.lineTables).toBeDefined();
+    expect(di.lines).toBe(lines);
+    const cfi = di.cfi;
+    expect(di.cfi).toBe(cfi);
   });
 });

@@ -25,39 +25,60 @@ export interface BacktraceFrame {
 
 const SHF_ALLOC = 2, SHT_NOBITS = 8;
 
+/**
+ * An ELF's symbols, line tables and call frame information. The symbols are read at once (a function
+ * breakpoint needs nothing else); the line tables and the CFI when first asked for, so a big kernel's (Linux's
+ * vmlinux has 33 MB of DWARF 5) cost nothing until a source breakpoint or a stack trace wants them; its
+ * .debug_info only for function declaration lines, later still.
+ */
 export class DebugInfo {
-  readonly lineUnits: LineUnit[];
-  readonly lines: LineIndex;
   readonly symbols: SymbolIndex;
-  readonly cfi: CallFrameInfo;
   /** DW_AT_decl_line of each function, by entry address; read from .debug_info when first needed. */
   private declLineMap?: Map<number, number>;
-  /** Parts of the debug information that could not be read (the rest works). */
+  private lineTables?: { units: LineUnit[]; index: LineIndex };
+  private frameInfo?: CallFrameInfo;
+  /** Parts of the debug information that could not be read (the rest works); filled as each part is read. */
   readonly errors: string[] = [];
 
   constructor(readonly elf: Elf32) {
-    const bytesOf = (name: string) => this.sectionData(name);
-    const line = bytesOf('.debug_line');
-    const parsed = line ? parseDebugLine({ line, lineStr: bytesOf('.debug_line_str'), str: bytesOf('.debug_str') }) : { units: [], errors: [] };
-    this.lineUnits = parsed.units;
-    this.errors.push(...parsed.errors);
-
-    // Sequences of code the linker discarded stay in .debug_line at address 0:
-    // keep only those that start inside an allocated section.
-    const alloc = elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0);
-    const loaded = (seq: LineSequence) => alloc.length === 0 || alloc.some((s) => seq.start >= s.addr && seq.start < s.addr + s.size);
-    this.lines = new LineIndex(this.lineUnits, loaded);
-
     this.symbols = new SymbolIndex(elf.symbols(), elf.sections);
+  }
 
-    const frames: FrameSection[] = [];
-    for (const name of ['.debug_frame', '.eh_frame'] as const) {
-      const s = elf.section(name);
-      const bytes = bytesOf(name);
-      if (s && bytes) frames.push({ name, bytes, address: s.addr });
+  get lineUnits(): LineUnit[] {
+    return this.readLines().units;
+  }
+
+  get lines(): LineIndex {
+    return this.readLines().index;
+  }
+
+  private readLines(): { units: LineUnit[]; index: LineIndex } {
+    if (this.lineTables === undefined) {
+      const bytesOf = (name: string) => this.sectionData(name);
+      const line = bytesOf('.debug_line');
+      const parsed = line ? parseDebugLine({ line, lineStr: bytesOf('.debug_line_str'), str: bytesOf('.debug_str') }) : { units: [], errors: [] };
+      this.errors.push(...parsed.errors);
+      // Sequences of code the linker discarded stay in .debug_line at address 0:
+      // keep only those that start inside an allocated section.
+      const alloc = this.elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0);
+      const loaded = (seq: LineSequence) => alloc.length === 0 || alloc.some((s) => seq.start >= s.addr && seq.start < s.addr + s.size);
+      this.lineTables = { units: parsed.units, index: new LineIndex(parsed.units, loaded) };
     }
-    this.cfi = new CallFrameInfo(frames);
-    this.errors.push(...this.cfi.errors);
+    return this.lineTables;
+  }
+
+  get cfi(): CallFrameInfo {
+    if (this.frameInfo === undefined) {
+      const frames: FrameSection[] = [];
+      for (const name of ['.debug_frame', '.eh_frame'] as const) {
+        const s = this.elf.section(name);
+        const bytes = this.sectionData(name);
+        if (s && bytes) frames.push({ name, bytes, address: s.addr });
+      }
+      this.frameInfo = new CallFrameInfo(frames);
+      this.errors.push(...this.frameInfo.errors);
+    }
+    return this.frameInfo;
   }
 
   /** The source line of an address, or null outside the line tables. */
