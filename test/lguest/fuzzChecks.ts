@@ -57,6 +57,8 @@ const KILL_REASONS: RegExp[] = [
   /^Attempt to set pgd \d+\/1024$/,
   new RegExp(`^bad kernel address ${HEX}$`),
   /^too many gdt entries -?\d+$/,
+  // A MOV at a device register that breaks the virtio rules: the Launcher's bad_driver, as the Host plays it.
+  /^(console|block|rng|PCI Host Bridge)( vq \w+)?: bad driver: .+$/,
 ];
 /** What a JavaScript error looks like, should one leak into a reason. */
 const JS_ERROR = /Error\b|is not a function|is not defined|undefined|NaN|\[object |Cannot read|call stack/;
