@@ -107,8 +107,18 @@ const MUTANTS = [
     tests: [PAGERULES],
   },
   {
+    name: 'SET_PTE: a device frame goes into the shadow like memory',
+    file: PAGE_TABLES, from: ' && !gpteInIomem(this.lg, gpte)) {', to: ') {',
+    tests: [PAGERULES],
+  },
+  {
+    name: 'demand_page: a device frame is mapped like memory',
+    file: DECIDE, from: "  if (gpteInIomem(lg, gpte)) return { kind: 'mmio'", to: "  if (false) return { kind: 'mmio'",
+    tests: [FAULTS],
+  },
+  {
     name: 'SET_PTE: an accessed entry waits for a fault like any other',
-    file: PAGE_TABLES, from: 'if ((gpte & (_PAGE_DIRTY | _PAGE_ACCESSED)) !== 0) {', to: 'if (false) {',
+    file: PAGE_TABLES, from: 'if ((gpte & (_PAGE_DIRTY | _PAGE_ACCESSED)) !== 0 && !gpteInIomem(this.lg, gpte)) {', to: 'if (false) {',
     tests: [PAGERULES],
   },
 ];
