@@ -12,7 +12,7 @@
  * or killed a misbehaving guest, 124 when the instruction limit was
  * reached, 64 for bad arguments or a bad image.
  */
-import { readFileSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { version } from '../package.json';
 import { parseArgsErrorLine } from './cliArgs';
 import { readErrorText } from './fileErrors';
@@ -20,14 +20,12 @@ import { parseEpoch, EPOCH_WANTED, EPOCH_TOO_LATE } from './launchOptions';
 import { parseArgs } from 'node:util';
 import { Machine } from './vm/machine';
 import { ImageError } from './vm/elf';
-import { EXCEPTION_NAMES } from './vm/cpu/fault';
-import type { Cpu } from './vm/cpu/state';
-import { Host, MultibootKernelError } from './vm/lguest/host';
-import { describeEvent, describeStats } from './vm/lguest/describe';
-import type { HostEvent } from './vm/lguest/events';
 import type { Initrd } from './vm/lguest/launcher';
-import type { BlockBackend } from './vm/lguest/devices/block';
 import { FileBlockBackend } from './vm/lguest/devices/blockFile';
+import { runLguest } from './cliLguest';
+import { GuestOutput, fail, printStats, EXIT_USAGE, EXIT_GUEST_STOPPED, EXIT_LIMIT } from './cliOutput';
+
+export { EXIT_GUEST_STOPPED, EXIT_LIMIT, EXIT_USAGE };
 
 const USAGE = `usage: lguest-vm run IMAGE [options]
        lguest-vm --help | --version
@@ -52,20 +50,20 @@ Runs IMAGE, an lguest Guest (an ELF32 i386 kernel, or a Linux bzImage), under th
                          writes reach the file at once; it is never grown or truncated
   --block-readonly       lguest: the block devices are read-only (VIRTIO_BLK_F_RO; a write gets an I/O error)
   --rng                  lguest: a virtio entropy device (/dev/hwrng), its bytes from a stream seeded by --seed
+  --record FILE          lguest: write the console input with its virtual times, and the run's facts, to FILE
+  --replay FILE          lguest: run again as recorded (the facts must match): the same input at the same times
+
+Standard input is the Guest's console input. A terminal goes raw once the Guest's console driver is up
+(then three Ctrl-C within a second end the run, status 130), and a halted Guest then waits in real time.
 
 Exit status: the Guest's (isa-debug-exit / port 0xf4: odd; lguest power-off: 0), 2 when the
 Guest was killed or stopped, 124 at the instruction limit, 64 for bad arguments or a bad image.`;
 
-export const EXIT_GUEST_STOPPED = 2, EXIT_LIMIT = 124, EXIT_USAGE = 64;
 
 const TRACE_KINDS = ['traps', 'hypercalls', 'pagetables'] as const;
 
 class UsageError extends Error {}
 
-function fail(message: string, status: number): number {
-  process.stderr.write(`lguest-vm: ${message}\n`);
-  return status;
-}
 
 function positiveInt(name: string, value: string | undefined, max: number, min = 1): number | undefined {
   if (value === undefined) return undefined;
@@ -92,7 +90,7 @@ function parseTrace(value: string | undefined): Set<string> {
   return kinds;
 }
 
-export function main(argv: string[]): number {
+export function main(argv: string[]): number | Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -113,6 +111,8 @@ export function main(argv: string[]): number {
         block: { type: 'string', multiple: true },
         'block-readonly': { type: 'boolean' },
         rng: { type: 'boolean' },
+        record: { type: 'string' },
+        replay: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -136,7 +136,7 @@ export function main(argv: string[]): number {
   const imagePath = positionals[1];
   const bare = values.bare === true;
   if (bare) {
-    for (const o of ['trace', 'no-direct-traps', 'epoch', 'seed', 'no-restart', 'initrd', 'block', 'block-readonly', 'rng'] as const) {
+    for (const o of ['trace', 'no-direct-traps', 'epoch', 'seed', 'no-restart', 'initrd', 'block', 'block-readonly', 'rng', 'record', 'replay'] as const) {
       if (values[o] !== undefined) return fail(`--${o} is for lguest Guests, not --bare`, EXIT_USAGE);
     }
   }
@@ -177,12 +177,16 @@ export function main(argv: string[]): number {
     block.forEach((b) => b.close());
     return fail((e as Error).message, EXIT_USAGE);
   }
+  if (values.record !== undefined && values.replay !== undefined) {
+    block.forEach((b) => b.close());
+    return fail('--record and --replay do not go together: a replay is the recording', EXIT_USAGE);
+  }
   const out = new GuestOutput();
   if (bare) return runBare(image, imagePath, memoryMiB, maxInstructions, values.cmdline ?? '', values.stats === true, out);
   return runLguest(image, imagePath, out, {
     memoryMiB, maxInstructions, cmdline: values.cmdline ?? '', stats: values.stats === true, trace,
     directTraps: values['no-direct-traps'] !== true, epochSeconds, seed, noRestart: values['no-restart'] === true, initrd,
-    block, rng: values.rng === true,
+    block, rng: values.rng === true, record: values.record, replay: values.replay,
   });
 }
 
@@ -220,94 +224,7 @@ function runBare(image: Uint8Array, imagePath: string, memoryMiB: number, maxIns
   }
 }
 
-interface LguestRun {
-  memoryMiB: number; maxInstructions: number; cmdline: string; stats: boolean; trace: Set<string>;
-  directTraps: boolean; epochSeconds?: number; seed?: number; noRestart: boolean; initrd?: Initrd;
-  block: BlockBackend[]; rng: boolean;
-}
-
-function runLguest(image: Uint8Array, imagePath: string, out: GuestOutput, o: LguestRun): number {
-  const host = new Host({
-    memoryMiB: o.memoryMiB, output: (b) => out.byte(b), directTraps: o.directTraps, epochSeconds: o.epochSeconds, seed: o.seed, noRestart: o.noRestart,
-    block: o.block, rng: o.rng,
-  });
-  out.onClosed = () => host.requestStop();
-  if (o.trace.size > 0) {
-    const wanted = (e: HostEvent) => e.kind === 'trap' || e.kind === 'direct' || e.kind === 'interrupt' ? o.trace.has('traps')
-      : e.kind === 'hypercall' ? o.trace.has('hypercalls') : e.kind === 'pagetable' ? o.trace.has('pagetables') : e.kind === 'restart';
-    host.onEvent = (e) => {
-      if (!wanted(e)) return;
-      out.flush();
-      process.stderr.write(`[${'time' in e ? String(e.time).padStart(12) : ''} ns] ${describeEvent(e)}\n`);
-    };
-  }
-  try {
-    host.boot(image, imagePath, o.cmdline, o.initrd);
-  } catch (e) {
-    if (e instanceof MultibootKernelError) return fail(`${e.message}: run it with --bare`, EXIT_USAGE);
-    if (e instanceof ImageError) return fail(e.message, EXIT_USAGE);
-    throw e;
-  }
-  const start = process.hrtime.bigint();
-  const result = host.run(o.maxInstructions);
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  out.flush();
-  if (o.stats) printStats(host.cpu, seconds, [...describeStats(host.lg.stats), ...(host.restarts > 0 ? [`restarts: ${host.restarts}`] : [])]);
-  if (out.closed) return 0;
-  switch (result.kind) {
-    case 'exit': return result.status;
-    case 'poweroff':
-      if (result.message !== '') process.stderr.write(`${result.message}\n`);
-      return 0;
-    case 'restart':
-      return fail(`the Guest asked to restart (--no-restart)${result.message !== '' ? `: ${result.message}` : ''}`, 0);
-    case 'killed':
-      process.stderr.write(`guest killed: ${result.reason}\n`);
-      return EXIT_GUEST_STOPPED;
-    case 'halted': return fail(`guest stopped: ${result.reason}`, EXIT_GUEST_STOPPED);
-    case 'limit': return fail(`stopped after ${host.cpu.instructions} instructions (--max-instructions)`, EXIT_LIMIT);
-    case 'stopped': case 'breakpoint': case 'stop': case 'step': return fail('guest stopped', EXIT_GUEST_STOPPED);
-  }
-}
-
-/** Guest bytes to stdout, buffered, written synchronously so nothing is lost at exit. */
-class GuestOutput {
-  private buf = new Uint8Array(4096);
-  private n = 0;
-  closed = false;
-  onClosed: () => void = () => {};
-  byte(b: number): void {
-    if (this.closed) return;
-    this.buf[this.n++] = b;
-    if (this.n === this.buf.length || b === 10) this.flush();
-  }
-  flush(): void {
-    try {
-      let off = 0;
-      while (off < this.n) off += writeSync(1, this.buf, off, this.n - off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
-      this.closed = true;
-      this.onClosed();
-    }
-    this.n = 0;
-  }
-}
-
-function printStats(cpu: Cpu, seconds: number, extra: string[]): void {
-  const n = cpu.instructions;
-  const lines = [
-    `instructions: ${n}`,
-    `wall time: ${seconds.toFixed(3)} s`,
-    `guest MIPS: ${(n / seconds / 1e6).toFixed(1)}`,
-  ];
-  cpu.vectorCounts.forEach((count, v) => {
-    if (count > 0) lines.push(`vector ${v}${v < EXCEPTION_NAMES.length ? ` ${EXCEPTION_NAMES[v]}` : ''}: ${count}`);
-  });
-  lines.push(...extra);
-  process.stderr.write(lines.join('\n') + '\n');
-}
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
+  void Promise.resolve(main(process.argv.slice(2))).then((status) => { process.exitCode = status; });
 }

@@ -18,6 +18,7 @@ import { runMonitorCommand } from './monitor';
 import { disassemble } from './disassembly';
 import { Frames } from './frames';
 import { customRequest } from './custom';
+import { describeValue } from './requestChecks';
 import { CAPABILITIES } from './capabilities';
 import { GuardedDebugSession } from './guardedSession';
 import { Debuggee, Loaded, Stopped } from './runtime/debuggee';
@@ -25,6 +26,8 @@ import type { BreakpointResult } from './runtime/breakpoints';
 import type { StepKind } from './runtime/stepping';
 
 const THREAD = 1;
+/** lguest/input: what one request may carry (a paste, not a file). */
+const MAX_INPUT = 65536;
 
 export class LguestDebugSession extends GuardedDebugSession {
   private args!: LaunchArgs;
@@ -348,6 +351,14 @@ export class LguestDebugSession extends GuardedDebugSession {
   protected customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     const m = this.machine(response);
     if (!m) return;
+    if (command === 'lguest/input') {
+      const text = (typeof args === 'object' && args !== null ? (args as { text?: unknown }).text : undefined);
+      if (typeof text !== 'string') return this.fail(response, `lguest/input wants { text: string }, not ${describeValue(args)}`);
+      if (text.length > MAX_INPUT) return this.fail(response, `lguest/input takes at most ${MAX_INPUT} characters at a time, not ${text.length}`);
+      const error = this.debuggee.input(text);
+      if (error !== null) return this.fail(response, error);
+      return this.sendResponse(response);
+    }
     const r = customRequest(command, args, m.target, m.programs, this.debuggee.traps);
     if (r === null) return this.fail(response, `unknown request '${command}'`);
     if ('error' in r) return this.fail(response, r.error);

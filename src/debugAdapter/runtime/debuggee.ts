@@ -128,6 +128,20 @@ export class Debuggee {
     this.runner!.pauseRequested = true;
   }
 
+  /**
+   * Input for the Guest's console (lguest/input): into the Host's queue, delivered at its next turn (at once if
+   * the Guest runs, when it runs on if the session is stopped). The first input (an empty one will do) says
+   * someone is at the console: from then on a halted Guest waits in wall-clock time. An error for a bare machine.
+   */
+  input(text: string): string | null {
+    const host = this.machine?.target.host;
+    if (!host) return 'lguest/input is for lguest Guests (this session is mode "bare")';
+    host.input(new TextEncoder().encode(text));
+    host.pacedIdle = true;
+    this.runner?.inputCame();
+    return null;
+  }
+
   /** End the session: the machine stops, and the end is told. */
   terminate(): void {
     if (this.runner) this.runner.pauseRequested = true;

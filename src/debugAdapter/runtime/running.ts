@@ -13,6 +13,9 @@ import type { Breakpoints } from './breakpoints';
 /** Instructions per slice: a few milliseconds even in code that traps all the time (a pause waits for at most one). */
 const SLICE = 200_000;
 
+/** A halted Guest's wall-clock wait is cut into waits this long, so a pause is seen within one. */
+const IDLE_POLL_MS = 20;
+
 /** Let the event loop in (a request, a pause) before going on. */
 export const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -21,6 +24,8 @@ export class Runner {
   pauseRequested = false;
   /** The CPU's instruction count when the event loop was last let in. */
   private lastTurn = 0;
+  /** Ends a halted Guest's wait early (input came). */
+  private wakeIdle: (() => void) | null = null;
 
   constructor(readonly target: Target, private readonly breakpoints: Breakpoints, readonly intoSwitcher: boolean) {}
 
@@ -45,6 +50,10 @@ export class Runner {
       const o = t.run(SLICE);
       if (o.kind === 'running') {
         await this.turn();
+        continue;
+      }
+      if (o.kind === 'idle') {
+        await this.idle(o.until);
         continue;
       }
       if (o.kind === 'breakpoint' && !this.breakpoints.stopsAt(t.guestEip)) {
@@ -74,6 +83,7 @@ export class Runner {
         if (this.pauseRequested) return { kind: 'paused' };
         const o = t.run(SLICE);
         if (o.kind === 'running') { await this.turn(); continue; }
+        if (o.kind === 'idle') { await this.idle(o.until); continue; }
         if (o.kind === 'breakpoint') {
           if (t.guestEip === address && !t.inHostContext && t.reg('esp')! >= esp) return { kind: 'step' };
           if (!this.breakpoints.stopsAt(t.guestEip)) {
@@ -87,6 +97,26 @@ export class Runner {
     } finally {
       this.breakpoints.setTemporary(null);
     }
+  }
+
+  /** Input came for the Guest: a halted Guest's wait ends now. */
+  inputCame(): void {
+    this.wakeIdle?.();
+  }
+
+  /**
+   * The Guest is halted and someone is at its console: wait in wall-clock time, until its timer (virtual time
+   * `until`, one instruction a nanosecond) or input, a short while at a time; virtual time moves on as much.
+   */
+  private async idle(until: number | null): Promise<void> {
+    const t = this.target, start = process.hrtime.bigint();
+    const ms = until === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(0, (until - t.cpu.instructions) / 1e6));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => { this.wakeIdle = null; resolve(); }, ms);
+      this.wakeIdle = () => { clearTimeout(timer); this.wakeIdle = null; resolve(); };
+    });
+    t.host!.passIdleTime(Number(process.hrtime.bigint() - start));
+    this.lastTurn = t.cpu.instructions;
   }
 
   private async turn(): Promise<void> {

@@ -35,7 +35,9 @@ export type Outcome =
   | { kind: 'paused' }
   /** A watched address was written (the instruction that wrote it has completed). */
   | { kind: 'data'; address: number; size: number }
-  | { kind: 'ended'; status: number; message: string };
+  | { kind: 'ended'; status: number; message: string }
+  /** The Guest is halted and someone is at its console: wait in wall-clock time (Host.passIdleTime), then go on. */
+  | { kind: 'idle'; until: number | null };
 
 export const GPR_NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'] as const;
 const SEGS = [ES, CS, SS, DS, FS, GS];
@@ -140,7 +142,16 @@ export class Target {
 
   /** One instruction (see Host.stepInstruction for what one is under the Host). */
   step(intoSwitcher: boolean): Outcome {
-    if (this.host) return this.watched(this.fromHost(this.host.stepInstruction(intoSwitcher)));
+    if (this.host) {
+      // A step through a halt skips the idle time, as it always did: nobody waits for a step.
+      const paced = this.host.pacedIdle;
+      this.host.pacedIdle = false;
+      try {
+        return this.watched(this.fromHost(this.host.stepInstruction(intoSwitcher)));
+      } finally {
+        this.host.pacedIdle = paced;
+      }
+    }
     const exit = this.executor.run(1);
     if (exit === Exit.STOPPED && this.watchHit !== null) return this.watched({ kind: 'paused' });
     if (exit === Exit.SHUTDOWN) {
@@ -165,6 +176,7 @@ export class Target {
       case 'restart': return { kind: 'ended', status: 0, message: `the Guest asked to restart: ${r.message}` };
       case 'killed': return { kind: 'ended', status: 2, message: `guest killed: ${r.reason}` };
       case 'halted': return { kind: 'ended', status: 2, message: `guest stopped: ${r.reason}` };
+      case 'idle': return { kind: 'idle', until: r.until };
     }
   }
 

@@ -46,6 +46,7 @@ export function describeEvent(e: HostEvent): string {
     case 'killed': return `guest killed: ${e.reason}`;
     case 'restart':
       return `the Guest asked to restart${e.message ? ` (${e.message})` : ''}: starting it again from its image`;
+    case 'input': return `console input: ${e.bytes.length} bytes into the receive queue`;
   }
 }
 
@@ -65,6 +66,7 @@ export function describeStats(s: HostStats): string[] {
   lines.push(
     `instructions emulated: ${s.emulated} (of those, the Launcher's port accesses: ${s.portIo}; device register MOVs: ${s.mmio})`,
     `idle time skipped: ${s.idleNs} ns`,
+    ...(s.inputBytes > 0 ? [`console input: ${s.inputBytes} bytes`] : []),
   );
   return lines;
 }

@@ -23,7 +23,9 @@ export type HostEvent =
   | { kind: 'pagetable'; op: PageTableOp; vaddr: number; detail: string; time: number }
   | { kind: 'killed'; reason: string }
   /** SHUTDOWN asked for a restart: the Host starts the Guest again from its image. */
-  | { kind: 'restart'; message: string; time: number };
+  | { kind: 'restart'; message: string; time: number }
+  /** Console input went into the Guest's receive queue: what a recording keeps, to replay it at the same time. */
+  | { kind: 'input'; bytes: Uint8Array; time: number };
 
 export class HostStats {
   /** Exits to the Host, by trap number (256: the impossible one). */
@@ -42,8 +44,10 @@ export class HostStats {
   portIo = 0;
   mmio = 0;
   entries = 0;
-  /** Virtual time skipped while the Guest was halted. */
+  /** Virtual time skipped while the Guest was halted (or, with paced idle, waited for in wall-clock time). */
   idleNs = 0;
+  /** Console input bytes delivered into the Guest. */
+  inputBytes = 0;
 
   countHypercall(nr: number): void {
     this.hypercalls.set(nr, (this.hypercalls.get(nr) ?? 0) + 1);

@@ -27,6 +27,7 @@ import { LauncherDevices } from './devices/launcherDevices';
 import { ConsoleDevice } from './devices/console';
 import { BlockDevice, type BlockBackend } from './devices/block';
 import { RngDevice } from './devices/rng';
+import { DriverError } from './devices/virtqueue';
 import { decideTrap, guestGate } from './decide';
 import { setupRegs, enterSwitcher, backFromSwitcher, trapPoint, handleTrap, directTrapPoint } from './x86';
 import type { HostEvent } from './events';
@@ -55,6 +56,12 @@ export interface HostOptions {
   block?: BlockBackend[];
   /** A virtio entropy device after them (--rng), its bytes from its own stream seeded by `seed`. */
   rng?: boolean;
+  /**
+   * Someone is at the console (a terminal, VS Code's Guest console): a halted Guest waits in wall-clock time
+   * (`run` returns `idle`; the caller waits, then calls passIdleTime) instead of skipping to its timer, and one
+   * halted with no timer waits for input instead of being stopped. Off, idle time is skipped (tests, replays).
+   */
+  pacedIdle?: boolean;
   compileAfter?: number;
 }
 
@@ -72,7 +79,12 @@ export type HostRunResult =
   /** The observer asked to stop here. */
   | { kind: 'stop'; point: StopPoint }
   /** stepInstruction finished its step. */
-  | { kind: 'step' };
+  | { kind: 'step' }
+  /**
+   * pacedIdle: the Guest is halted and waits, for its timer (at virtual time `until`) or, with none (null), for
+   * input. The caller waits in wall-clock time, gives input if some came, calls passIdleTime, and runs on.
+   */
+  | { kind: 'idle'; until: number | null };
 
 /** Instructions run between looks at the clock and at stop requests. */
 const SLICE = 1_000_000;
@@ -92,6 +104,8 @@ export class Host {
   inGuest = false;
   /** Times the Guest was restarted (SHUTDOWN with RESTART). */
   restarts = 0;
+  /** See HostOptions.pacedIdle; a debug session turns it on when its Guest console attaches. */
+  pacedIdle: boolean;
   /** Whoever watches the Host (the debugger): asked at each place a run may stop. */
   observer: HostObserver | null = null;
   private backInHost = false;
@@ -111,6 +125,12 @@ export class Host {
   private initrd: Initrd | undefined;
   /** Listeners that survive a restart. */
   private eventListener: ((e: HostEvent) => void) | null = null;
+  /** Console input waiting for room in the Guest's receive queue. */
+  private pendingInput: number[] = [];
+  /** Input replayed from a recording: each goes in at its virtual time (see scheduleInput). */
+  private scheduled: { time: number; bytes: Uint8Array }[] = [];
+  /** pacedIdle: the last turn found the Guest halted with nothing to do but wait. */
+  private idleWait = false;
 
   constructor(private readonly opts: HostOptions = {}) {
     const mib = opts.memoryMiB ?? 64;
@@ -121,6 +141,7 @@ export class Host {
     this.mem = new PhysicalMemory(this.guestBytes + DEVICE_WINDOW + HOST_REGION_SIZE);
     this.cpu = new Cpu(this.mem, this.io);
     this.executor = new Executor(this.cpu, { compileAfter: opts.compileAfter });
+    this.pacedIdle = opts.pacedIdle ?? false;
     this.options = {
       directTraps: opts.directTraps ?? true, epochSeconds: opts.epochSeconds ?? DEFAULT_EPOCH_SECONDS,
       seed: opts.seed ?? 1,
@@ -277,6 +298,10 @@ export class Host {
       if (!this.inGuest) {
         if (this.hostTurn(end)) return { kind: 'limit' };
         if (this.deferredStop !== null) return this.deferred();
+        if (this.idleWait) {
+          this.idleWait = false;
+          return { kind: 'idle', until: lg.timerDeadline };
+        }
         if (step?.intoSwitcher && (this.inGuest || lg.dead !== null)) return { kind: 'step' };
         continue;
       }
@@ -378,6 +403,8 @@ export class Host {
       doHypercalls(lg);
     }
     if (lg.dead !== null) return false;
+    this.deliverInput();
+    if (lg.dead !== null) return false;
     const { irq, more } = interruptPending(lg);
     if (irq < LGUEST_IRQS) {
       // The debugger may stop at the delivery of a virtual interrupt, as at any other vector.
@@ -396,6 +423,19 @@ export class Host {
     if (lg.dead !== null) return false;
     if (lg.halted) {
       if (interruptPending(lg).irq < LGUEST_IRQS) return false;
+      if (this.pacedIdle && this.scheduled.length === 0) {
+        // Someone is at the console: the wait is theirs to make in wall-clock time (see passIdleTime).
+        this.idleWait = true;
+        return false;
+      }
+      // A replayed input wakes the Guest as the timer would, at its time.
+      const next = this.scheduled.length > 0 ? this.scheduled[0].time : null;
+      if (next !== null && (lg.timerDeadline === null || next < lg.timerDeadline)) {
+        const wake = Math.min(next, end);
+        lg.stats.idleNs += Math.max(0, wake - c.instructions);
+        c.instructions = Math.max(c.instructions, wake);
+        return c.instructions >= end && next > end;
+      }
       if (lg.timerDeadline === null) {
         lg.dead = {
           kind: 'halted',
@@ -413,6 +453,61 @@ export class Host {
     enterSwitcher(lg, c);
     this.inGuest = true;
     return false;
+  }
+
+  // ---- Console input ---------------------------------------------------------------------
+
+  /** Bytes typed for the Guest's console: they go into its receive queue at the Host's next turn, as room allows. */
+  input(bytes: Uint8Array): void {
+    for (const b of bytes) this.pendingInput.push(b);
+  }
+
+  /** Input from a recording: `bytes` go in at the first turn at or after virtual time `time` (in order). */
+  scheduleInput(time: number, bytes: Uint8Array): void {
+    this.scheduled.push({ time, bytes });
+  }
+
+  /** Input not yet taken by the Guest (typed, or replayed and due or not). */
+  get inputWaiting(): boolean {
+    return this.pendingInput.length > 0 || this.scheduled.length > 0;
+  }
+
+  /**
+   * pacedIdle: `ns` of wall-clock time passed while the Guest was halted (run returned `idle`). Virtual time
+   * advances by as much, up to the Guest's timer, which then fires.
+   */
+  passIdleTime(ns: number): void {
+    const lg = this.lg, c = this.cpu;
+    let step = Math.max(0, Math.floor(ns));
+    if (lg.timerDeadline !== null) step = Math.min(step, Math.max(0, lg.timerDeadline - c.instructions));
+    lg.stats.idleNs += step;
+    c.instructions += step;
+  }
+
+  /**
+   * Console input into the Guest's receive queue (console_input), stamped with this turn's virtual time: what is
+   * due from a replay, then what was typed, as far as the Guest's buffers take it.
+   */
+  private deliverInput(): void {
+    const now = this.cpu.instructions;
+    while (this.scheduled.length > 0 && this.scheduled[0].time <= now) {
+      this.pendingInput.push(...this.scheduled.shift()!.bytes);
+    }
+    if (this.pendingInput.length === 0) return;
+    const console0 = this.devices.virtio[0];
+    if (!console0.receiving) return;
+    let took: number;
+    try {
+      took = console0.receive(Uint8Array.from(this.pendingInput));
+    } catch (e) {
+      if (!(e instanceof DriverError)) throw e;
+      this.lg.kill(e.message);
+      return;
+    }
+    if (took === 0) return;
+    const bytes = Uint8Array.from(this.pendingInput.splice(0, took));
+    this.lg.stats.inputBytes += took;
+    this.lg.emit({ kind: 'input', bytes, time: now });
   }
 
   /** Would try_deliver_interrupt put this IRQ into the Guest now (not just mark it pending)? */

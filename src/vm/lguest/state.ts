@@ -29,7 +29,7 @@ export interface HostState {
   pool: { free: number[]; inUse: number };
   stats: {
     exits: number[]; hypercalls: [number, number][]; pageFaultsFixed: number; pageFaultsReflected: number;
-    direct: number[]; interrupts: number[]; emulated: number; portIo: number; mmio: number; entries: number; idleNs: number;
+    direct: number[]; interrupts: number[]; emulated: number; portIo: number; mmio: number; entries: number; idleNs: number; inputBytes: number;
   };
   /**
    * The run loop's own: the CPU is in the Switcher or the Guest; a trap waits (its CR2); the stop a run goes on
@@ -57,7 +57,7 @@ export function captureHostState(host: Host): HostState {
     stats: {
       exits: [...st.exits], hypercalls: [...st.hypercalls], pageFaultsFixed: st.pageFaultsFixed,
       pageFaultsReflected: st.pageFaultsReflected, direct: [...st.direct], interrupts: [...st.interrupts],
-      emulated: st.emulated, portIo: st.portIo, mmio: st.mmio, entries: st.entries, idleNs: st.idleNs,
+      emulated: st.emulated, portIo: st.portIo, mmio: st.mmio, entries: st.entries, idleNs: st.idleNs, inputBytes: st.inputBytes,
     },
     run: host.runState(),
     devices: host.devices.capture(),
@@ -101,6 +101,7 @@ export function restoreHostState(host: Host, s: HostState): void {
   st.mmio = s.stats.mmio;
   st.entries = s.stats.entries;
   st.idleNs = s.stats.idleNs;
+  st.inputBytes = s.stats.inputBytes;
   host.devices.restore(s.devices);
   host.setRunState(s.run);
 }

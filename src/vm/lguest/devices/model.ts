@@ -29,6 +29,11 @@ export interface VirtioDeviceModel {
   service(index: number, vq: Virtqueue, accepted: number): void;
   /** Back to its state at power-on (a device reset by the driver, or a Guest restart). */
   reset(): void;
+  /**
+   * Input for the device (the console's keyboard): put what fits into the Guest's buffers in queue 0 and return
+   * how many bytes that was. Throws DriverError like service.
+   */
+  input?(vq: Virtqueue, data: Uint8Array, accepted: number): number;
   /** The console's emerg_wr: one byte written to the config field at offset 8, printed at once. */
   emergencyWrite?(byte: number): void;
   /** A device with state of its own (the entropy device's stream) gives it as plain numbers, and takes it back. */

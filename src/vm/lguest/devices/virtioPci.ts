@@ -31,7 +31,6 @@ export const STATUS = { ACKNOWLEDGE: 1, DRIVER: 2, DRIVER_OK: 4, FEATURES_OK: 8 
 const CAP_COMMON = 1, CAP_NOTIFY = 2, CAP_ISR = 3, CAP_DEVICE = 4, CAP_PCI_CFG = 5, PCI_CAP_ID_VNDR = 0x09;
 /** VIRTIO_F_VERSION_1 is bit 32: bit 0 of the high word. */
 const VERSION_1_HIGH = 1;
-const VIRTIO_RING_F_INDIRECT_DESC = 1 << 28;
 
 /** A device's whole state as plain data (for the Host's state: state.ts). */
 export interface VirtioDeviceState {
@@ -283,6 +282,26 @@ export class VirtioPciDevice implements Bar0 {
     }
   }
 
+  /** The driver is live and its receive queue (queue 0) enabled: input can go in. */
+  get receiving(): boolean {
+    return (this.status & STATUS.DRIVER_OK) !== 0 && this.queues[0]?.regs.enable === 1 && this.model.input !== undefined;
+  }
+
+  /**
+   * Input for the Guest (console_input): into the receive queue's buffers, then the interrupt if the queue says
+   * so. Returns the bytes that found room (0 before the driver is ready). Throws DriverError.
+   */
+  receive(data: Uint8Array): number {
+    if (!this.receiving) return 0;
+    const q = this.queues[0];
+    const n = this.model.input!(q, data, this.acceptedLo);
+    if (q.interruptDue()) {
+      this.regs[MMIO.isr] = 1;
+      this.raiseIrq(this.irqLine);
+    }
+    return n;
+  }
+
   /** write_through: the access must have the field's own width. */
   private through(off: number, val: number, mask: number, width: number): void {
     const bits = width === 0xff ? 8 : width === 0xffff ? 16 : 32;
@@ -373,4 +392,3 @@ function hex64(hi: number, lo: number): string {
   return `0x${(hi >>> 0).toString(16)}${(lo >>> 0).toString(16).padStart(8, '0')}`;
 }
 
-export { VIRTIO_RING_F_INDIRECT_DESC };
