@@ -84,18 +84,33 @@ export class ConsoleInput {
   }
 
   /**
-   * The Launcher counted a read holding one Ctrl-C and nothing else, and any other read started again. A
-   * terminal's own report (an escape sequence: busybox's shell asks where the cursor is at every prompt, and the
-   * answer comes between the Ctrl-Cs) neither counts nor starts again here.
+   * The Launcher counted a read holding one Ctrl-C and nothing else, and any other read started again. Here a
+   * terminal's own reports (escape sequences: busybox's shell asks where the cursor is at every prompt, and the
+   * answer comes between the Ctrl-Cs, even in the same read) neither count nor start again.
    */
   private countCtrlC(bytes: Uint8Array): void {
-    if (bytes[0] === ESC) return;
-    if (!bytes.every((b) => b === CTRL_C)) {
+    const keys = Array.from(stripEscapes(bytes));
+    if (keys.length === 0) return;
+    if (!keys.every((b) => b === CTRL_C)) {
       this.ctrlC = [];
       return;
     }
     const now = performance.now();
-    this.ctrlC = [...this.ctrlC, ...Array.from(bytes, () => now)].slice(-CTRL_C_TIMES);
+    this.ctrlC = [...this.ctrlC, ...keys.map(() => now)].slice(-CTRL_C_TIMES);
     if (this.ctrlC.length === CTRL_C_TIMES && now - this.ctrlC[0] <= CTRL_C_WINDOW_MS) this.interrupted = true;
   }
+}
+
+/** The bytes without ESC [ ... sequences (a CSI: parameters, then one final byte from @ to ~). */
+function stripEscapes(bytes: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === ESC && bytes[i + 1] === 0x5b) {
+      i += 2;
+      while (i < bytes.length && (bytes[i] < 0x40 || bytes[i] > 0x7e)) i++;
+      continue;
+    }
+    out.push(bytes[i]);
+  }
+  return out;
 }
