@@ -4,7 +4,6 @@
  * waits in wall-clock time. Its console input can be recorded with the facts of the run, or a recording
  * replayed, which gives the same run again (src/recording.ts).
  */
-import { readFileSync } from 'node:fs';
 import { Host, MultibootKernelError } from './vm/lguest/host';
 import { ImageError } from './vm/elf';
 import { describeEvent, describeStats } from './vm/lguest/describe';
@@ -15,7 +14,7 @@ import type { HostRunResult } from './vm/lguest/host';
 import type { Initrd } from './vm/lguest/launcher';
 import type { FileBlockBackend } from './vm/lguest/devices/blockFile';
 import { ConsoleInput } from './cliConsole';
-import { Recorder, readRecording, factsMismatch, sha256, type RunFacts } from './recording';
+import { Recorder, runFacts, startRecording } from './recording';
 import {
   GuestOutput, fail, printStats, EXIT_USAGE, EXIT_GUEST_STOPPED, EXIT_LIMIT, EXIT_INTERRUPTED,
 } from './cliOutput';
@@ -114,21 +113,12 @@ async function runSliced(host: Host, max: number, out: GuestOutput, input: Conso
 /** --record opens its file with the run's facts; --replay checks them and schedules the input. A status if it fails. */
 function setUpRecording(host: Host, image: Uint8Array, o: LguestRun): Recorder | null | number {
   if (o.record === undefined && o.replay === undefined) return null;
-  const facts: RunFacts = {
-    image: sha256(image), initrd: o.initrd === undefined ? null : sha256(o.initrd.data),
-    block: o.block.map((b) => sha256(new Uint8Array(readFileSync(b.path)))), blockReadOnly: o.block.some((b) => b.readOnly),
+  const facts = runFacts({
+    image, initrd: o.initrd?.data, blockPaths: o.block.map((b) => b.path), blockReadOnly: o.block.some((b) => b.readOnly),
     rng: o.rng, cmdline: o.cmdline, memoryMiB: o.memoryMiB, seed: o.seed ?? 1, epochSeconds: o.epochSeconds ?? DEFAULT_EPOCH_SECONDS,
-  };
-  try {
-    if (o.record !== undefined) return new Recorder(o.record, facts);
-    const rec = readRecording(o.replay!);
-    const mismatch = factsMismatch(rec.facts, facts);
-    if (mismatch !== null) return fail(`cannot replay ${o.replay}: ${mismatch}`, EXIT_USAGE);
-    for (const i of rec.inputs) host.scheduleInput(i.time, i.bytes);
-    return null;
-  } catch (e) {
-    return fail((e as Error).message, EXIT_USAGE);
-  }
+  });
+  const r = startRecording(host, facts, o.record, o.replay);
+  return r !== null && 'error' in r ? fail(r.error, EXIT_USAGE) : r;
 }
 
 /** --trace: the Host's events of the kinds asked for, on stderr, stamped with the virtual time. */

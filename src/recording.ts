@@ -31,6 +31,49 @@ export interface RecordedInput {
 
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
+/** What a run is launched with, as both lguest-vm and launch.json have it. */
+export interface RunLaunch {
+  image: Uint8Array;
+  initrd?: Uint8Array;
+  /** The block devices' files, read now: their contents at the start are part of the run. */
+  blockPaths: string[];
+  blockReadOnly: boolean;
+  rng: boolean;
+  cmdline: string;
+  memoryMiB: number;
+  seed: number;
+  epochSeconds: number;
+}
+
+export function runFacts(l: RunLaunch): RunFacts {
+  return {
+    image: sha256(l.image), initrd: l.initrd === undefined ? null : sha256(l.initrd),
+    block: l.blockPaths.map((p) => sha256(new Uint8Array(readFileSync(p)))), blockReadOnly: l.blockReadOnly, rng: l.rng,
+    cmdline: l.cmdline, memoryMiB: l.memoryMiB, seed: l.seed, epochSeconds: l.epochSeconds,
+  };
+}
+
+/**
+ * --record or --replay (record/replay in launch.json) for a Host about to boot: a Recorder to give each 'input'
+ * event to, null for a replay (its input is scheduled on the Host), or an Error's message (the file cannot be
+ * written or read, or the run is not the recorded one).
+ */
+export function startRecording(
+  host: { scheduleInput(time: number, bytes: Uint8Array): void }, facts: RunFacts, record?: string, replay?: string,
+): Recorder | null | { error: string } {
+  try {
+    if (record !== undefined) return new Recorder(record, facts);
+    if (replay === undefined) return null;
+    const rec = readRecording(replay);
+    const mismatch = factsMismatch(rec.facts, facts);
+    if (mismatch !== null) return { error: `cannot replay ${replay}: ${mismatch}` };
+    for (const i of rec.inputs) host.scheduleInput(i.time, i.bytes);
+    return null;
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
 /** A recording being written: the facts at once, then each input as it goes into the Guest. */
 export class Recorder {
   private fd: number;

@@ -34,6 +34,10 @@ export interface LaunchArgs {
   noRestart: boolean;
   /** An ELF file whose symbols and DWARF stand for the program's (a bzImage has none). */
   symbols?: string;
+  /** Write the console input, with its virtual times and the run's facts, to this file (as --record). */
+  record?: string;
+  /** Run again as this recording says: its input at its times, the facts checked (as --replay). */
+  replay?: string;
 }
 
 export const LAUNCH_DEFAULTS: Omit<LaunchArgs, 'program'> = {
@@ -44,6 +48,7 @@ export const LAUNCH_DEFAULTS: Omit<LaunchArgs, 'program'> = {
 /** Attributes only the lguest Host has a use for, in the order a refusal looks for them. */
 const LGUEST_ONLY = [
   'directTraps', 'stepIntoSwitcher', 'initrd', 'block', 'blockReadOnly', 'rng', 'seed', 'epoch', 'noRestart', 'symbols',
+  'record', 'replay',
 ] as const;
 
 /** lguest's Launcher had 31 PCI slots after the host bridge; the console always takes one. */
@@ -134,6 +139,14 @@ function checkFiles(a: Record<string, unknown>, out: LaunchArgs): string | null 
       return `'symbols' must be the path of an ELF file with the program's symbols, not ${describeValue(a.symbols)}`;
     }
     out.symbols = a.symbols;
+  }
+  for (const k of ['record', 'replay'] as const) {
+    if (a[k] === undefined) continue;
+    if (!isPath(a[k])) return `'${k}' must be the path of a recording, not ${describeValue(a[k])}`;
+    out[k] = a[k];
+  }
+  if (out.record !== undefined && out.replay !== undefined) {
+    return "'record' and 'replay' do not go together: a replay is the recording";
   }
   return null;
 }

@@ -23,6 +23,8 @@ import { Output, OutputCategory } from './output';
 import { Runner } from './running';
 import { runStep, Step, backtrace } from './stepping';
 import { openLaunchFiles, closeAll, LaunchFiles } from './launchFiles';
+import { runFacts, startRecording, type Recorder } from '../../recording';
+import { DEFAULT_EPOCH_SECONDS } from '../../vm/lguest/layout';
 
 /** A stop, as the debuggee tells it. */
 export interface Stopped {
@@ -65,6 +67,10 @@ export class Debuggee {
   private readonly output: Output;
   /** The block devices' files, open while the session lasts. */
   private disks: FileBlockBackend[] = [];
+  /** launch.json's record: where the console input goes as the Guest takes it. */
+  private recorder: Recorder | null = null;
+  /** launch.json's replay: the input is the recording's, not the user's. */
+  private replaying = false;
 
   constructor(private readonly events: DebuggeeEvents) {
     this.output = new Output((text, category) => events.output(text, category));
@@ -93,6 +99,20 @@ export class Debuggee {
       if (e instanceof ImageError) return `bad program: ${e.message}`;
       throw e;
     }
+    if (target.host) {
+      const facts = runFacts({
+        image: files.image, initrd: files.initrd?.data, blockPaths: args.block, blockReadOnly: args.blockReadOnly,
+        rng: args.rng, cmdline: args.cmdline, memoryMiB: args.memory, seed: args.seed,
+        epochSeconds: args.epoch ?? DEFAULT_EPOCH_SECONDS,
+      });
+      const r = startRecording(target.host, facts, args.record, args.replay);
+      if (r !== null && 'error' in r) {
+        closeAll(files.block);
+        return r.error;
+      }
+      this.recorder = r;
+      this.replaying = args.replay !== undefined;
+    }
     this.disks = files.block;
     this.machine = { target, programs };
     this.runner = new Runner(target, this.breakpoints, args.stepIntoSwitcher);
@@ -100,6 +120,7 @@ export class Debuggee {
     if (target.host) {
       target.host.onEvent = (e) => {
         this.traps.add(e);
+        if (e.kind === 'input') this.recorder?.input(e.time, e.bytes);
         if (e.kind === 'restart') this.output.say(describeEvent(e));
       };
     }
@@ -136,6 +157,7 @@ export class Debuggee {
   input(text: string): string | null {
     const host = this.machine?.target.host;
     if (!host) return 'lguest/input is for lguest Guests (this session is mode "bare")';
+    if (this.replaying) return "lguest/input: this session replays a recording, whose input is the recording's";
     host.input(new TextEncoder().encode(text));
     host.pacedIdle = true;
     this.runner?.inputCame();
@@ -157,12 +179,14 @@ export class Debuggee {
   }
 
   /**
-   * Give the block devices' files back. The run stops at its next slice, before the Guest can reach them: the
+   * Give the block devices' files back, and finish a recording. The run stops at its next slice, before the Guest can reach them: the
    * loops look at pauseRequested before each.
    */
   private releaseDisks(): void {
     closeAll(this.disks);
     this.disks = [];
+    this.recorder?.close();
+    this.recorder = null;
   }
 
   /** The machine's values for expressions: the Guest's registers, the programs' symbols, memory. */
