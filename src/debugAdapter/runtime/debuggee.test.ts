@@ -88,3 +88,31 @@ describe('the debuggee, without the protocol', () => {
     expect(d.loaded!.target.inHostContext).toBe(true);
   });
 });
+
+describe('the Guest console\'s input', () => {
+  it('makes a halted Guest wait in wall-clock time once someone is at the console, and the run goes on to its end', async () => {
+    const { d, told } = tour();
+    const host = d.loaded!.target.host!;
+    // The console opening says someone is there: from now on the Host hands the halts to the runner.
+    expect(d.input('')).toBeNull();
+    expect(host.pacedIdle).toBe(true);
+    const waited: number[] = [];
+    const passIdleTime = host.passIdleTime.bind(host);
+    host.passIdleTime = (ns: number) => { waited.push(ns); passIdleTime(ns); };
+    await d.start(false);
+    expect(told.exited).toEqual([0]);
+    // tour's sleeper halts the CPU: each halt was waited out, not skipped.
+    expect(waited.length).toBeGreaterThan(0);
+    expect(host.lg.stats.idleNs).toBeGreaterThan(0);
+  });
+
+  it('queues input typed while stopped, for the Host to deliver when the Guest runs on; a bare machine has none', () => {
+    const { d } = tour();
+    const host = d.loaded!.target.host!;
+    expect(d.input('ls\n')).toBeNull();
+    expect(host.inputWaiting).toBe(true);
+    const bare = new Debuggee({ stopped: () => {}, output: () => {}, exited: () => {} });
+    expect(bare.launch({ ...LAUNCH_DEFAULTS, program: join(ROOT, 'guests/bare/build/hello.elf'), mode: 'bare' }, ROOT)).toBeNull();
+    expect(bare.input('x')).toBe('lguest/input is for lguest Guests (this session is mode "bare")');
+  });
+});
