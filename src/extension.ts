@@ -12,7 +12,7 @@ import { GdtView } from './views/gdtView';
 import { IdtView } from './views/idtView';
 import { PageTablesView } from './views/pageTablesView';
 import { TrapsView } from './views/trapsView';
-import { GuestConsole } from './views/console';
+import { GuestConsole, AdapterMessage } from './views/console';
 import { activeLguestSession, LguestView } from './views/common';
 import type { TranslateBody, LocationBody, AddressArgs, WalkJson } from './debugAdapter/lguestRequests';
 
@@ -42,18 +42,20 @@ export function activate(context: vscode.ExtensionContext): LguestApi {
   const console = new GuestConsole();
   context.subscriptions.push(console);
 
-  // The adapter's events, as they pass: stops refresh the views, the Guest's output goes to its console.
+  // The adapter's messages, as they pass: stops refresh the views; the Guest's console reads its output, and its
+  // keyboard waits for the launch and stops at the end.
   context.subscriptions.push(vscode.debug.registerDebugAdapterTrackerFactory('lguest', {
-    createDebugAdapterTracker: (session) => ({
-      onDidSendMessage: (m: { type?: string; event?: string; body?: { category?: string; output?: string } }) => {
-        if (m.type !== 'event') return;
-        if (m.event === 'stopped' || m.event === 'invalidated') refresh();
-        if (m.event === 'output' && m.body?.category === 'stdout' && m.body.output) {
-          console.write(session, m.body.output);
-        }
-      },
-      onWillStopSession: () => refresh(),
-    }),
+    createDebugAdapterTracker: (session) => {
+      const guest = console.attach(session);
+      return {
+        onDidSendMessage: (m: AdapterMessage) => {
+          if (m.type === 'event' && (m.event === 'stopped' || m.event === 'invalidated')) refresh();
+          guest.message(m);
+        },
+        onWillStopSession: () => { refresh(); guest.end(); },
+        onExit: () => guest.end(),
+      };
+    },
   }));
   context.subscriptions.push(vscode.debug.onDidChangeActiveDebugSession(() => refresh()));
 

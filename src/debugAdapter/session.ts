@@ -51,8 +51,9 @@ export class LguestDebugSession extends GuardedDebugSession {
     this.setDebuggerColumnsStartAt1(true);
   }
 
-  private fail(response: DebugProtocol.Response, message: string): void {
-    this.sendErrorResponse(response, { id: 1001, format: message, showUser: true });
+  /** An error response; `showUser` false for what the user did not ask for by hand (typing at the Guest console). */
+  private fail(response: DebugProtocol.Response, message: string, showUser = true): void {
+    this.sendErrorResponse(response, { id: 1001, format: message, showUser });
   }
 
   /** The machine, or an error response saying there is none yet. */
@@ -353,10 +354,10 @@ export class LguestDebugSession extends GuardedDebugSession {
     if (!m) return;
     if (command === 'lguest/input') {
       const text = (typeof args === 'object' && args !== null ? (args as { text?: unknown }).text : undefined);
-      if (typeof text !== 'string') return this.fail(response, `lguest/input wants { text: string }, not ${describeValue(args)}`);
-      if (text.length > MAX_INPUT) return this.fail(response, `lguest/input takes at most ${MAX_INPUT} characters at a time, not ${text.length}`);
+      if (typeof text !== 'string') return this.fail(response, `lguest/input wants { text: string }, not ${describeValue(args)}`, false);
+      if (text.length > MAX_INPUT) return this.fail(response, `lguest/input takes at most ${MAX_INPUT} characters at a time, not ${text.length}`, false);
       const error = this.debuggee.input(text);
-      if (error !== null) return this.fail(response, error);
+      if (error !== null) return this.fail(response, error, false);
       return this.sendResponse(response);
     }
     const r = customRequest(command, args, m.target, m.programs, this.debuggee.traps);

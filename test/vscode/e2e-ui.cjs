@@ -126,6 +126,17 @@ let page;
     await screenshot(page, '5-timer-tick-guest-console');
   });
 
+  await timed('typing into the Guest console', async () => {
+    // The keys go to the session as lguest/input (tour reads none: they wait in the Host). No error may pop up.
+    await page.locator('.terminal-wrapper.active .xterm').click();
+    await page.keyboard.type('ls');
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(1000);
+    const toasts = await page.locator('.notification-toast').allInnerTexts();
+    if (toasts.length > 0) throw new Error(`notifications after typing into the Guest console: ${JSON.stringify(toasts)}`);
+    await page.locator('.monaco-workbench .part.editor').click({ position: { x: 300, y: 200 } });
+  });
+
   let fault; // the faulting address of this stop, from the exception widget
   await timed('trap 14 again: a page fault in the kernel', async () => {
     await runCommand(page, 'Remove All Breakpoints');

@@ -285,6 +285,19 @@ step('lguest/state, evaluate and the Guest console', async () => {
   // The Guest's printk output, in the console terminal the extension opened for it.
   const term = vscode.window.terminals.find((t) => t.name === 'Guest console: lguest: tour');
   assert.ok(term, `terminals: ${vscode.window.terminals.map((t) => t.name).join(', ')}`);
+  // What is typed there goes to the session as lguest/input (sendText is typing, for a pseudoterminal), taken at
+  // a stop too: tour reads no input, so it waits in the Host; an error would have popped up a notification.
+  let seq = -1;
+  const asked = traffic.next('lguest/input from the terminal', (m, x) => {
+    if (m.type !== 'request' || m.command !== 'lguest/input' || m.arguments?.text !== 'ls\r' || x.id !== session!.id) return false;
+    seq = m.seq;
+    return true;
+  });
+  const answered = traffic.next('its response', (m) => m.type === 'response' && m.command === 'lguest/input' && m.request_seq === seq);
+  term.sendText('ls\r', false);
+  await asked;
+  const response = await answered;
+  assert.equal(response.success, true, JSON.stringify(response));
 });
 
 step('terminating ends the session, and the views empty', async () => {
