@@ -11,17 +11,21 @@
 import { createHash } from 'node:crypto';
 import { openSync, writeSync, closeSync, readFileSync } from 'node:fs';
 
-/** What decides a run besides its input. Files by SHA-256 (the block devices' as they were at the start). */
-export interface RunFacts {
-  image: string;
-  initrd: string | null;
-  block: string[];
+/** The settings of a run that decide it, as lguest-vm and launch.json both take them. */
+interface RunSettings {
   blockReadOnly: boolean;
   rng: boolean;
   cmdline: string;
   memoryMiB: number;
   seed: number;
   epochSeconds: number;
+}
+
+/** What decides a run besides its input. Files by SHA-256 (the block devices' as they were at the start). */
+export interface RunFacts extends RunSettings {
+  image: string;
+  initrd: string | null;
+  block: string[];
 }
 
 export interface RecordedInput {
@@ -31,18 +35,11 @@ export interface RecordedInput {
 
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-/** What a run is launched with, as both lguest-vm and launch.json have it. */
-export interface RunLaunch {
+/** What a run is launched with: its files' bytes (the disks' read now: their contents at the start count). */
+export interface RunLaunch extends RunSettings {
   image: Uint8Array;
   initrd?: Uint8Array;
-  /** The block devices' files, read now: their contents at the start are part of the run. */
   blockPaths: string[];
-  blockReadOnly: boolean;
-  rng: boolean;
-  cmdline: string;
-  memoryMiB: number;
-  seed: number;
-  epochSeconds: number;
 }
 
 export function runFacts(l: RunLaunch): RunFacts {
