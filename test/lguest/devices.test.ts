@@ -64,3 +64,12 @@ describe('a Guest restart', () => {
     expect(host.devices.virtio.map((d) => d.model.name)).toEqual(['console', 'rng']);
   });
 });
+
+describe('a bad driver\'s message', () => {
+  it('names the Guest\'s EIP where the Launcher\'s did (its getreg(eip))', () => {
+    const host = new Host({ memoryMiB: 16 });
+    host.boot(new Uint8Array(readFileSync(guestPath('hello'))), 'hello.elf');
+    host.lg.setReg('eip', 0xc0101234);
+    expect(() => host.devices.virtio[0].read(MMIO.padding, 0xff)).toThrow('console: bad driver: read from padding (0xc0101234)');
+  });
+});

@@ -223,7 +223,7 @@ describe('the virtio-PCI transport (the console, as Linux drives it)', () => {
     mmioWrite(MMIO.deviceStatus, 3, 1);
     bad(() => mmioWrite(MMIO.guestFeatureSelect, 2, 4), 'Unexpected driver select 2');
     bad(() => mmioWrite(MMIO.guestFeature, 1 << 3, 4), 'over-accepted features 0x8 of 0x100000004');
-    bad(() => mmioWrite(MMIO.deviceFeatureSelect, 0, 2), 'non-32-bit write to offset 0');
+    bad(() => mmioWrite(MMIO.deviceFeatureSelect, 0, 2), 'non-32-bit write to offset 0 (0)');
   });
 
   it('stops a driver that misuses the queue registers, MSI-X, ISR or the padding', () => {
@@ -235,9 +235,11 @@ describe('the virtio-PCI transport (the console, as Linux drives it)', () => {
     bad(() => mmioWrite(MMIO.isr, 0, 1), 'Unexpected write to isr');
     bad(() => mmioWrite(MMIO.notify, 5, 2), 'Invalid vq notification on 5');
     bad(() => mmioRead(MMIO.msixConfig, 2), 'read of msix_config');
-    bad(() => mmioRead(MMIO.padding, 1), 'read from padding');
+    bad(() => mmioRead(MMIO.padding, 1), 'read from padding (0)');
     bad(() => mmioRead(MMIO.notify, 2), 'notify before VIRTIO_CONFIG_S_DRIVER_OK');
-    bad(() => mmioRead(MMIO.isr, 2), 'non-8-bit read from offset 58');
+    bad(() => mmioRead(MMIO.isr, 2), 'non-8-bit read from offset 58 (0)');
+    bad(() => mmioRead(MMIO.numQueues, 4), 'non-16-bit read to offset 18 (0)');
+    bad(() => mmioWrite(MMIO.queueSelect, 0, 4), 'non-16-bit (0xffffffff) write to offset 22 (0)');
     bad(() => mmioWrite(MMIO.deviceConfig, 1, 4), 'Unexpected write to offset 60');
   });
 

@@ -155,6 +155,7 @@ export class Host {
     ]);
     // LHREQ_IRQ: a device's interrupt is pending for the Guest, and wakes it if it sleeps.
     this.devices.onIrq = (irq) => setInterrupt(this.lg, irq);
+    this.devices.guestEip = () => this.lg.reg('eip');
     // The Host's glue writes here when the Switcher has brought it back.
     this.io.register(HOST_RETURN_PORT, 1, {
       read: () => 0xff,

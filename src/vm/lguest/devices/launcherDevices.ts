@@ -37,6 +37,11 @@ export class LauncherDevices {
   /** Raises a device's interrupt (the Host's set_interrupt, as LHREQ_IRQ did). */
   onIrq: (irq: number) => void = () => {};
 
+  /** Where the Guest is, for the messages that name its EIP. */
+  set guestEip(f: () => number) {
+    for (const d of this.virtio) d.guestEip = f;
+  }
+
   constructor(mem: PhysicalMemory, readonly guestBytes: number, models: VirtioDeviceModel[]) {
     if (models.length > 31) throw new RangeError('Can only handle 31 PCI devices');
     // 31 BARs of at most 128 bytes each end far below the window's end: the Host's region starts there.

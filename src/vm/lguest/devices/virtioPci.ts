@@ -120,6 +120,13 @@ export class VirtioPciDevice implements Bar0 {
     for (const q of this.queues) q.reset();
   }
 
+  /** The Guest's EIP, for the Launcher's messages that name it (its getreg(eip)); 0 where there is no Guest. */
+  guestEip: () => number = () => 0;
+
+  private eipText(): string {
+    return hexC(this.guestEip());
+  }
+
   private bad(what: string): never {
     throw new DriverError(`${this.model.name}: bad driver: ${what}`);
   }
@@ -305,7 +312,11 @@ export class VirtioPciDevice implements Bar0 {
   /** write_through: the access must have the field's own width. */
   private through(off: number, val: number, mask: number, width: number): void {
     const bits = width === 0xff ? 8 : width === 0xffff ? 16 : 32;
-    if (mask !== width) this.bad(`non-${bits}-bit write to offset ${off}`);
+    // The Launcher's words, the 16-bit one with the mask in it, and the Guest's EIP (getreg(eip)) at the end.
+    if (mask !== width) {
+      this.bad(bits === 16 ? `non-16-bit (${hexC(mask)}) write to offset ${off} (${this.eipText()})`
+        : `non-${bits}-bit write to offset ${off} (${this.eipText()})`);
+    }
     if (bits === 8) this.view.setUint8(off, val);
     else if (bits === 16) this.view.setUint16(off, val, true);
     else this.view.setUint32(off, val, true);
@@ -333,15 +344,15 @@ export class VirtioPciDevice implements Bar0 {
         if ((this.status & STATUS.DRIVER_OK) === 0) this.bad('notify before VIRTIO_CONFIG_S_DRIVER_OK');
         return this.readThrough(off, mask, 0xffff);
       case MMIO.isr: {
-        if (mask !== 0xff) this.bad(`non-8-bit read from offset ${off}`);
+        if (mask !== 0xff) this.bad(`non-8-bit read from offset ${off} (${this.eipText()})`);
         const isr = this.regs[MMIO.isr];
         this.regs[MMIO.isr] = 0; // reading clears it
         return isr;
       }
       case MMIO.padding:
-        this.bad('read from padding');
+        this.bad(`read from padding (${this.eipText()})`);
       default:
-        if (off > this.size - 4) this.bad('read past end');
+        if (off > this.size - 4) this.bad(`read past end (${this.eipText()})`);
         if ((this.status & STATUS.DRIVER) === 0) this.bad('config read before VIRTIO_CONFIG_S_DRIVER');
         return this.readThrough(off, mask, mask === 0xffffffff ? mask : mask === 0xffff ? 0xffff : 0xff);
     }
@@ -349,7 +360,7 @@ export class VirtioPciDevice implements Bar0 {
 
   private readThrough(off: number, mask: number, width: number): number {
     const bits = width === 0xff ? 8 : width === 0xffff ? 16 : 32;
-    if (mask !== width) this.bad(`non-${bits}-bit read to offset ${off}`);
+    if (mask !== width) this.bad(`non-${bits}-bit read to offset ${off} (${this.eipText()})`);
     return bits === 8 ? this.view.getUint8(off) : bits === 16 ? this.view.getUint16(off, true) : this.view.getUint32(off, true);
   }
 
