@@ -9,3 +9,6 @@ export * from './float80';
 export { type Format, type Rounded, type Tininess, SINGLE, DOUBLE, EXT64, extFormat, roundExact, packExt, roundToExt, shiftRound } from './round';
 export * from './arith';
 export * from './convert';
+// The architectural state (state.ts) and its FSTENV/FSAVE memory images (environment.ts).
+export * from './state';
+export * from './environment';
