@@ -12,3 +12,7 @@ export * from './convert';
 // The architectural state (state.ts) and its FSTENV/FSAVE memory images (environment.ts).
 export * from './state';
 export * from './environment';
+// FPREM, FPREM1, FSCALE, FXTRACT (remainder.ts) and the transcendental instructions
+// (transcendental.ts, computed in the ball arithmetic of ball.ts, which stays internal).
+export * from './remainder';
+export * from './transcendental';
