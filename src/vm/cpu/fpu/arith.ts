@@ -13,44 +13,16 @@
  */
 import {
   type F80, type RC, type PC, type Result,
-  IE, DE, ZE, C1, PE, RC_DOWN,
-  INDEFINITE, classify, exactOf, infinity, isDenormalOperand, isNaN80, isSNaN, isInfinity,
-  isUnsupported, isZero, quiet, zero, bitLength, normalFromExact,
+  IE, ZE, C1, PE, RC_DOWN,
+  classify, exactOf, infinity, isNaN80, isSNaN, isInfinity,
+  isUnsupported, isZero, zero, bitLength, normalFromExact, isqrt,
 } from './float80';
 import { roundToExt, shiftRound } from './round';
+import { screen, denormalFlag, invalid } from './operands';
 
-/**
- * The NaN result of SDM Vol. 1 Table 4-7 (x87 column), with IE when an
- * operand is an SNaN. With one NaN, it is that NaN, quieted. With two, a QNaN
- * wins over an SNaN; two of a kind give the one with the larger significand,
- * quieted. Table 4-7 says nothing of equal significands: then the positive
- * one is taken (QEMU's x87 rule; the two differ in sign only).
- * `b` is absent for one-operand instructions.
- */
-export function propagateNaN(a: F80, b?: F80): Result {
-  const aNaN = isNaN80(a), bNaN = b !== undefined && isNaN80(b);
-  const flags = isSNaN(a) || (b !== undefined && isSNaN(b)) ? IE : 0;
-  let pick: F80;
-  if (!bNaN) pick = a;
-  else if (!aNaN) pick = b!;
-  else if (isSNaN(a) !== isSNaN(b!)) pick = isSNaN(a) ? b! : a;
-  else if (a.sig !== b!.sig) pick = a.sig > b!.sig ? a : b!;
-  else pick = a.sign <= b!.sign ? a : b!;
-  return { value: quiet(pick), flags };
-}
+export { propagateNaN } from './operands';
 
-/** The first screens of §4.9.2: unsupported encodings, then NaNs. Null when neither. */
-function screen(a: F80, b?: F80): Result | null {
-  if (isUnsupported(a) || (b !== undefined && isUnsupported(b))) return { value: INDEFINITE, flags: IE };
-  if (isNaN80(a) || (b !== undefined && isNaN80(b))) return propagateNaN(a, b);
-  return null;
-}
 
-function denormalFlag(a: F80, b?: F80): number {
-  return isDenormalOperand(a) || (b !== undefined && isDenormalOperand(b)) ? DE : 0;
-}
-
-const invalid: Result = { value: INDEFINITE, flags: IE };
 
 /** Significand normalized to J at bit 63, with its exponent: value = sig * 2^e. */
 function normalized(x: F80): { sig: bigint; e: number } {
@@ -143,17 +115,6 @@ export function div(a: F80, b: F80, pc: PC, rc: RC): Result {
   let q = num / y.sig;
   if (q * y.sig !== num) q |= 1n;
   return roundToExt(sign, q, x.e - y.e - 68, pc, rc, flags);
-}
-
-/** floor(sqrt(n)) by Newton's iteration from above. */
-function isqrt(n: bigint): bigint {
-  if (n < 2n) return n;
-  let x = 1n << BigInt((bitLength(n) >> 1) + 1);
-  for (;;) {
-    const y = (x + n / x) >> 1n;
-    if (y >= x) return x;
-    x = y;
-  }
 }
 
 /**

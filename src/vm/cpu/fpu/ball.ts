@@ -17,7 +17,7 @@
  * `bits` arguments bound the size of a midpoint: what falls below goes into
  * the radius, so the cost stays that of `bits`-bit numbers.
  */
-import { type RC, PE, bitLength } from './float80';
+import { type RC, PE, bitLength, isqrt } from './float80';
 import { type Rounded, EXT64, roundExact } from './round';
 
 export interface Ball {
@@ -112,17 +112,6 @@ export function div(a: Ball, b: Ball, bits: number): Ball {
   const num = (am * b.r + bm * a.r) << S;
   const den = bm * (bm - b.r);
   return trim({ m: q, r: num / den + 2n, e: a.e - b.e - s }, bits);
-}
-
-/** floor(sqrt(n)) for n >= 0, by Newton's iteration from above. */
-export function isqrt(n: bigint): bigint {
-  if (n < 2n) return n;
-  let x = 1n << BigInt((bitLength(n) >> 1) + 1);
-  for (;;) {
-    const y = (x + n / x) >> 1n;
-    if (y >= x) return x;
-    x = y;
-  }
 }
 
 /**

@@ -167,6 +167,23 @@ export function bitLength(v: bigint): number {
   return n + 32 - Math.clz32(Number(v));
 }
 
+/** floor(sqrt(n)) for n >= 0, by Newton's iteration from above. */
+export function isqrt(n: bigint): bigint {
+  if (n < 2n) return n;
+  let x = 1n << BigInt((bitLength(n) >> 1) + 1);
+  for (;;) {
+    const y = (x + n / x) >> 1n;
+    if (y >= x) return x;
+    x = y;
+  }
+}
+
+/** floor(log2|x|) of a finite non-zero value: the exponent it has once normalized. */
+export function trueExponent(x: F80): number {
+  const { sig, e } = exactOf(x);
+  return e + bitLength(sig) - 1;
+}
+
 /**
  * The value an exactly representable integer magnitude times 2^e has in the
  * register format, normalized. The caller guarantees it fits: at most 64

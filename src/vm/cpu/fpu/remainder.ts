@@ -14,30 +14,13 @@
  */
 import {
   type F80, type RC, type Result,
-  IE, DE, ZE, PC_64, RC_NEAREST, EXP_BIAS, J_BIT,
-  INDEFINITE, exactOf, infinity, isDenormalOperand, isInfinity, isNaN80, isUnsupported, isZero,
-  bitLength, makeF80, normalFromExact, quiet, zero, isSNaN,
+  IE, ZE, PC_64, RC_NEAREST, EXP_BIAS, J_BIT,
+  INDEFINITE, exactOf, infinity, isInfinity, isNaN80, isUnsupported, isZero,
+  bitLength, makeF80, normalFromExact, quiet, zero, isSNaN, trueExponent,
 } from './float80';
-import { propagateNaN } from './arith';
+import { screen, denormalFlag, invalid } from './operands';
 import { roundToExt } from './round';
 
-const invalid: Result = { value: INDEFINITE, flags: IE };
-
-function screen(a: F80, b?: F80): Result | null {
-  if (isUnsupported(a) || (b !== undefined && isUnsupported(b))) return invalid;
-  if (isNaN80(a) || (b !== undefined && isNaN80(b))) return propagateNaN(a, b);
-  return null;
-}
-
-function denormalFlag(a: F80, b?: F80): number {
-  return isDenormalOperand(a) || (b !== undefined && isDenormalOperand(b)) ? DE : 0;
-}
-
-/** floor(log2|x|) of a finite non-zero value: the exponent it has once normalized. */
-function trueExponent(x: F80): number {
-  const { sig, e } = exactOf(x);
-  return e + bitLength(sig) - 1;
-}
 
 /** An exact finite value into a register: normalized (or denormal), no flags. */
 function exactValue(sign: number, mag: bigint, e: number): F80 {

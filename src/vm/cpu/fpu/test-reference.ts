@@ -25,7 +25,7 @@ export function f80Value(sign: number, exp: number, sig: bigint): Q {
 }
 
 /** floor(log2(|q|)) for q != 0, by stepping until 2^E <= |q| < 2^(E+1). */
-function ilog2(q: Q): number {
+export function ilog2(q: Q): number {
   const a = qAbs(q);
   let e = a.n.toString(2).length - a.d.toString(2).length;
   while (qCmp(a, qPow2(1n, e)) < 0) e--;

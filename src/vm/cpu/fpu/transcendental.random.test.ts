@@ -17,7 +17,7 @@ import { describe, it, expect } from 'vitest';
 import {
   type F80, type RC, makeF80, fsin, fcos, fsincos, fptan, fpatan, f2xm1, fyl2x, fyl2xp1, DE, PE,
 } from './index';
-import { type Q, Rng, f80Value, qAdd, qSub, qMul, qCmp, qAbs, qPow2, refRound, refPackExt, refFlags, REF_EXT } from './test-reference';
+import { type Q, Rng, f80Value, qAdd, qSub, qMul, qCmp, qAbs, qPow2, ilog2, refRound, refPackExt, refFlags, REF_EXT } from './test-reference';
 import {
   type QI, refSinCos, refTan, refAtan2, refLog2, refLog2p1, refExp2m1, refPi, refLn2, qiMul,
 } from './test-transcendental-reference';
@@ -31,15 +31,6 @@ const denorm = (x: F80): number => (x.exp === 0 && x.sig !== 0n ? DE : 0);
 const valueOf = (x: F80): Q => f80Value(x.sign, x.exp, x.sig);
 const exactParts = (x: F80): { sign: number; sig: bigint; e: number } =>
   ({ sign: x.sign, sig: x.sig, e: (x.exp === 0 ? 1 : x.exp) - 16383 - 63 });
-
-/** floor(log2 |q|) exactly, q != 0. */
-function ilog2(q: Q): number {
-  const a = qAbs(q);
-  let e = a.n.toString(2).length - a.d.toString(2).length;
-  while (qCmp(a, qPow2(1n, e)) < 0) e--;
-  while (qCmp(a, qPow2(1n, e + 1)) >= 0) e++;
-  return e;
-}
 
 interface Stats { cases: number; decided: number; maxUlps: number[] }
 const newStats = (): Stats => ({ cases: 0, decided: 0, maxUlps: [0, 0, 0, 0] });

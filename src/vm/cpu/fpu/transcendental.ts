@@ -35,32 +35,15 @@
  */
 import {
   type F80, type RC, type Result,
-  IE, DE, ZE, EXP_BIAS, J_BIT, INDEFINITE,
-  bitLength, exactOf, infinity, isDenormalOperand, isInfinity, isNaN80, isUnsupported, isZero,
-  makeF80, zero,
+  ZE, EXP_BIAS, J_BIT,
+  bitLength, exactOf, infinity, isInfinity, isZero,
+  makeF80, zero, trueExponent,
 } from './float80';
 import { type Rounded, EXT64, packExt, roundExact } from './round';
-import { propagateNaN } from './arith';
+import { screen, denormalFlag, invalid } from './operands';
 import * as B from './ball';
 
-const invalid: Result = { value: INDEFINITE, flags: IE };
 const ONE = makeF80(0, EXP_BIAS, J_BIT);
-
-function screen(a: F80, b?: F80): Result | null {
-  if (isUnsupported(a) || (b !== undefined && isUnsupported(b))) return invalid;
-  if (isNaN80(a) || (b !== undefined && isNaN80(b))) return propagateNaN(a, b);
-  return null;
-}
-
-function denormalFlag(a: F80, b?: F80): number {
-  return isDenormalOperand(a) || (b !== undefined && isDenormalOperand(b)) ? DE : 0;
-}
-
-/** floor(log2|x|) of a finite non-zero value. */
-function trueExponent(x: F80): number {
-  const { sig, e } = exactOf(x);
-  return e + bitLength(sig) - 1;
-}
 
 function finish(r: Rounded, flags: number): Result {
   return { value: packExt(r), flags: r.flags | flags };
