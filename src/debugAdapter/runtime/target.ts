@@ -142,16 +142,7 @@ export class Target {
 
   /** One instruction (see Host.stepInstruction for what one is under the Host). */
   step(intoSwitcher: boolean): Outcome {
-    if (this.host) {
-      // A step through a halt skips the idle time, as it always did: nobody waits for a step.
-      const paced = this.host.pacedIdle;
-      this.host.pacedIdle = false;
-      try {
-        return this.watched(this.fromHost(this.host.stepInstruction(intoSwitcher)));
-      } finally {
-        this.host.pacedIdle = paced;
-      }
-    }
+    if (this.host) return this.watched(this.fromHost(this.host.stepInstruction(intoSwitcher)));
     const exit = this.executor.run(1);
     if (exit === Exit.STOPPED && this.watchHit !== null) return this.watched({ kind: 'paused' });
     if (exit === Exit.SHUTDOWN) {

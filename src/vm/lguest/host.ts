@@ -297,7 +297,8 @@ export class Host {
       }
       if (lg.timerDeadline !== null && c.instructions >= lg.timerDeadline) this.timerFires();
       if (!this.inGuest) {
-        if (this.hostTurn(end)) return { kind: 'limit' };
+        // A step through a halt skips the idle time: nobody waits for a step.
+        if (this.hostTurn(end, this.pacedIdle && step === null)) return { kind: 'limit' };
         if (this.deferredStop !== null) return this.deferred();
         if (this.idleWait) {
           this.idleWait = false;
@@ -390,10 +391,11 @@ export class Host {
   /**
    * One turn of run_guest's loop in the Host: hypercalls, an interrupt,
    * sleep or enter the Guest. Returns true if the instruction budget ran
-   * out while the Guest slept. A stop the observer asks for is left in
+   * out while the Guest slept. With `paced`, a halt with nothing to deliver
+   * is left to the caller (idleWait). A stop the observer asks for is left in
    * deferredStop, before the Host acts.
    */
-  private hostTurn(end: number): boolean {
+  private hostTurn(end: number, paced: boolean): boolean {
     const lg = this.lg, c = this.cpu;
     if (lg.hcallPending) {
       const point = this.observer !== null ? this.hypercallPoint() : null;
@@ -424,7 +426,7 @@ export class Host {
     if (lg.dead !== null) return false;
     if (lg.halted) {
       if (interruptPending(lg).irq < LGUEST_IRQS) return false;
-      if (this.pacedIdle && this.scheduled.length === 0) {
+      if (paced && this.scheduled.length === 0) {
         // Someone is at the console: the wait is theirs to make in wall-clock time (see passIdleTime).
         this.idleWait = true;
         return false;
