@@ -14,6 +14,7 @@ import { hexC } from './lguest';
 import { guestWalk } from './walk';
 import { planMmio } from './mmio';
 import { LauncherDevices } from './devices/launcherDevices';
+import { maskOf } from './devices/pci';
 import {
   SWITCHER_ADDR, GUEST_PL, X86_EFLAGS_IF, LGUEST_TRAP_ENTRY, FIRST_EXTERNAL_VECTOR, SYSCALL_VECTOR,
   CONSOLE_PORT, EXIT_PORT, hasErrorCode, _PAGE_TABLE, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, _PAGE_ACCESSED, _PAGE_DIRTY,
@@ -319,7 +320,7 @@ export function planEmulation(lg: Lguest): Emulation | Kill | null {
     }
     // Nothing else answers but the console port, which reads as its own number (as QEMU's and Bochs's do).
     const v = port === CONSOLE_PORT ? CONSOLE_PORT : 0xffffffff;
-    const mask = size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff;
+    const mask = maskOf(size);
     return {
       kind: 'emulate', text: `in from ${where} (${size} bytes)`, eip: next, eax: ((eax & ~mask) | (v & mask)) >>> 0,
     };

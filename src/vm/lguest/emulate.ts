@@ -41,7 +41,7 @@ function doAccess(lg: Lguest, io: IoAccess): void {
   const d = lg.devices;
   switch (io.kind) {
     case 'port-in': {
-      const mask = io.size === 1 ? 0xff : io.size === 2 ? 0xffff : 0xffffffff;
+      const mask = maskOf(io.size);
       const v = d.portIn(io.port, io.size);
       lg.setReg('eax', ((lg.reg('eax') & ~mask) | (v & mask)) >>> 0);
       lg.stats.portIo++;

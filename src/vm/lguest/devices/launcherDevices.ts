@@ -12,7 +12,7 @@
  */
 import type { PhysicalMemory } from '../../cpu/memory';
 import type { VirtioDeviceModel } from './model';
-import { PciBus, PciConfigSpace, CFG } from './pci';
+import { PciBus, PciConfigSpace, CFG, maskOf } from './pci';
 import { VirtioPciDevice, type VirtioDeviceState } from './virtioPci';
 
 /** The devices' state as plain data. */
@@ -86,7 +86,7 @@ export class LauncherDevices {
   portIn(port: number, size: 1 | 2 | 4): number {
     if (port === KEYBOARD_STATUS_PORT) return 1;
     if (PciBus.isAddressPort(port) || PciBus.isDataPort(port)) return this.bus.read(port, size);
-    return size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff;
+    return maskOf(size);
   }
 
   /** Would the Launcher take this OUT? If not, the Guest gets #GP (lguest's bad_io). */
