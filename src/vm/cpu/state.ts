@@ -11,6 +11,7 @@ import { PhysicalMemory } from './memory';
 import { raise, Vec, type FaultState } from './fault';
 import { Lazy } from './flags';
 import { translate, TLB_SIZE, TLB_MASK, R_S, W_S, R_U, W_U } from './paging';
+import { FpuState } from './fpu/state';
 
 /** Segment register numbers, in the order the instruction encoding uses. */
 export const ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
@@ -84,6 +85,13 @@ export class Cpu implements FaultState {
   msrSysenterCs = 0;
   msrSysenterEsp = 0;
   msrSysenterEip = 0;
+  /**
+   * The x87 (fpu/state.ts). It starts in FNINIT's state (FCW 037FH, every
+   * register empty), as QEMU resets it, rather than the 0040H/5555H that the
+   * SDM's Table 9-1 gives for power-up: every Guest runs FNINIT first anyway,
+   * and the lockstep reference then agrees from the first instruction.
+   */
+  readonly fpu = FpuState.atReset();
 
   /** Told of every exception or interrupt delivered (vector, error code or -1, EIP pushed): for tracing. */
   onVector: ((vector: number, code: number, eip: number) => void) | null = null;

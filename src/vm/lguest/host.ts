@@ -206,6 +206,8 @@ export class Host {
     }
     this.booted = true;
     this.executor.flush();
+    // The new Guest gets a fresh x87, as the re-executed Launcher's task got Linux's initial FPU state.
+    c.fpu.resetToInit();
     this.devices.powerOn();
     const entry = launch(this.mem, this.guestBytes, this.image!, this.imageName, this.cmdline, this.initrd);
     this.world = new HostWorld(this.mem, this.guestBytes + DEVICE_WINDOW);

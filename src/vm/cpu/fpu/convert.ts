@@ -29,7 +29,7 @@ interface Ieee {
 const M32: Ieee = { expBits: 8, fracBits: 23, format: SINGLE };
 const M64: Ieee = { expBits: 11, fracBits: 52, format: DOUBLE };
 
-function fromIeee(bits: bigint, f: Ieee): { value: F80; flags: number } {
+function fromIeee(bits: bigint, f: Ieee, keepSignaling = false): { value: F80; flags: number } {
   const expMax = (1 << f.expBits) - 1, bias = expMax >> 1;
   const frac = bits & ((1n << BigInt(f.fracBits)) - 1n);
   const exp = Number((bits >> BigInt(f.fracBits)) & BigInt(expMax));
@@ -39,6 +39,7 @@ function fromIeee(bits: bigint, f: Ieee): { value: F80; flags: number } {
     if (frac === 0n) return { value: infinity(sign), flags: 0 };
     // The fraction goes under J unchanged, so the quiet bit lands on bit 62.
     const nan = makeF80(sign, EXP_MAX, J_BIT | (frac << up));
+    if (keepSignaling) return { value: nan, flags: 0 };
     return isSNaN(nan) ? { value: quiet(nan), flags: IE } : { value: nan, flags: 0 };
   }
   if (exp === 0) {
@@ -83,6 +84,14 @@ function toIeee(x: F80, f: Ieee, rc: RC): { bits: bigint; flags: number } {
 export function fromF32(bits: number): { value: F80; flags: number } { return fromIeee(BigInt(bits >>> 0), M32); }
 /** FLD m64fp, the 64 bits as an unsigned BigInt. */
 export function fromF64(bits: bigint): { value: F80; flags: number } { return fromIeee(BigInt.asUintN(64, bits), M64); }
+/**
+ * An m32fp or m64fp source of an arithmetic instruction (FADD m32fp, FCOM
+ * m64fp...): exact, with an SNaN left signaling so the operation's own
+ * screen sees it (SDM Vol. 1 Table 4-7 picks between an SNaN and a QNaN),
+ * and DE when it was a denormal in its own format.
+ */
+export function operandF32(bits: number): { value: F80; flags: number } { return fromIeee(BigInt(bits >>> 0), M32, true); }
+export function operandF64(bits: bigint): { value: F80; flags: number } { return fromIeee(BigInt.asUintN(64, bits), M64, true); }
 /** FST m32fp: the 32 bits as an unsigned number. */
 export function toF32(x: F80, rc: RC): { bits: number; flags: number } {
   const r = toIeee(x, M32, rc);

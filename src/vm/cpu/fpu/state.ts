@@ -93,6 +93,18 @@ export class FpuState {
 
   constructor() { this.powerOn(); }
 
+  /** A new x87 as a CPU reset and an lguest Guest restart leave it (Cpu.fpu): R0..R7 +0, then FNINIT's words. */
+  static atReset(): FpuState {
+    const f = new FpuState();
+    f.reset();
+    return f;
+  }
+  /** The same, in place. */
+  resetToInit(): void {
+    this.powerOn();
+    this.reset();
+  }
+
   /**
    * Power-up and RESET (SDM Vol. 3 §9.1.1, Table 9-1, the P6 family column):
    * FCW 0040H, FSW 0, FTW 5555H, pointers and selectors 0, R0..R7 +0. INIT

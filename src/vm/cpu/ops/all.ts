@@ -6,3 +6,8 @@ import './control';
 import './string';
 import './io';
 import './system';
+import './x87';
+import './x87Arith';
+import './x87Move';
+import './x87Math';
+import './x87Control';

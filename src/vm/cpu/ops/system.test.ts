@@ -3,7 +3,7 @@
  * Vol. 3 (protection): flag instructions and their privilege rules,
  * PUSHF/POPF masks, descriptor-table and control-register instructions,
  * #GP(0) for privileged instructions at CPL 3, LAR LSL VERR VERW ARPL,
- * CPUID, RDTSC, RDMSR/WRMSR, the x87 escapes, WAIT, UD2 and undefined
+ * CPUID, RDTSC, RDMSR/WRMSR, UD2 and undefined
  * opcodes.
  */
 import { describe, it, expect } from 'vitest';
@@ -11,7 +11,7 @@ import {
   runCode, regs, flagNames, setDescriptor, enterRing3, installTss,
   CODE, STACK_TOP, SEL_TSS, SEL_DATA3, type Init, type TestCpu,
 } from '../../../../test/cpu/harness';
-import { CR0_PE, CR0_MP, CR0_EM, CR0_TS, CR0_ET, CR0_PG, CR4_DE, CR4_TSD, type Cpu } from '../state';
+import { CR0_PE, CR0_MP, CR0_TS, CR0_ET, CR0_PG, CR4_DE, CR4_TSD, type Cpu } from '../state';
 import { CF, ZF, IF, DF, OF, IOPL, NT, AC, ID, VIF, VIP, RF, VM, ARITH } from '../flags';
 
 const DATA = 0x2000;
@@ -324,11 +324,11 @@ describe('CPUID RDTSC RDMSR WRMSR RDPMC', () => {
     const text = [r.ebx, r.edx, r.ecx].map((v) => String.fromCharCode(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24)).join('');
     expect(text).toBe('GenuineIntel');
   });
-  it('CPUID leaf 1 reports family 6 and the features this CPU has (TSC MSR CX8 CMOV PSE, no FPU)', () => {
+  it('CPUID leaf 1 reports family 6 and the features this CPU has (FPU TSC MSR CX8 CMOV PSE)', () => {
     const r = regs(runCode('0f a2', { eax: 1 }).cpu);
     expect((r.eax >>> 8) & 0xf).toBe(6);
     const bit = (n: number) => (r.edx >>> n) & 1;
-    expect([bit(0), bit(3), bit(4), bit(5), bit(8), bit(15)]).toEqual([0, 1, 1, 1, 1, 1]);
+    expect([bit(0), bit(3), bit(4), bit(5), bit(8), bit(15)]).toEqual([1, 1, 1, 1, 1, 1]);
   });
   it('CPUID of a leaf above the maximum (basic or extended) returns the highest basic leaf', () => {
     const leaf1 = regs(runCode('0f a2', { eax: 1 }).cpu);
@@ -378,24 +378,7 @@ describe('CPUID RDTSC RDMSR WRMSR RDPMC', () => {
   });
 });
 
-describe('x87, WAIT, HLT and invalid opcodes', () => {
-  it('an x87 instruction with CR0.EM set raises #NM', () => {
-    faultAt(runCode('d9 e8', {}, (c) => { c.cr0 |= CR0_EM; }), 7);
-  });
-  it('an x87 instruction with CR0.TS set raises #NM', () => {
-    faultAt(runCode('d9 e8', {}, (c) => { c.cr0 |= CR0_TS | CR0_MP; }), 7);
-  });
-  it('an x87 instruction with EM and TS clear raises #UD (there is no FPU)', () => {
-    faultAt(runCode('d9 e8'), 6);
-    faultAt(runCode('dd 05 00 20 00 00'), 6); // fldl 0x2000
-  });
-  it('WAIT with CR0.MP and CR0.TS set raises #NM', () => {
-    faultAt(runCode('9b', {}, (c) => { c.cr0 |= CR0_MP | CR0_TS; }), 7);
-  });
-  it('WAIT with only TS (or only MP) set does nothing', () => {
-    expect(runCode('9b', {}, (c) => { c.cr0 |= CR0_TS; }).history).toEqual([]);
-    expect(runCode('9b', {}, (c) => { c.cr0 |= CR0_MP; }).history).toEqual([]);
-  });
+describe('HLT and invalid opcodes', () => {
   it('UD2 raises #UD with EIP at the instruction', () => {
     faultAt(runCode('0f 0b'), 6);
   });

@@ -2,13 +2,13 @@
  * System instructions: the flags (CLI STI CLD STD CLC STC CMC PUSHF POPF),
  * descriptor tables (LGDT LIDT SGDT SIDT LLDT SLDT LTR STR), control and
  * debug registers, LAR LSL VERR VERW ARPL, CLTS LMSW SMSW INVLPG WBINVD,
- * CPUID RDTSC RDMSR WRMSR, HLT, NOP/PAUSE, UD2 and the x87 escapes (there is
- * no FPU yet: they raise #NM or #UD as CR0 says).
+ * CPUID RDTSC RDMSR WRMSR, HLT, NOP/PAUSE and UD2. The x87 escapes and WAIT
+ * are x87.ts's.
  *
  * Everything privileged raises #GP(0) at CPL > 0.
  */
 import type { Cpu } from '../state';
-import { EAX, ECX, EDX, EBX, ESP, CS, SS, CR0_PE, CR0_PG, CR0_WP, CR0_ET, CR0_TS, CR0_EM, CR0_MP, CR4_PSE, CR4_PGE, CR4_TSD, CR4_DE, ATTR_P, ATTR_S } from '../state';
+import { EAX, ECX, EDX, EBX, ESP, CS, SS, CR0_PE, CR0_PG, CR0_WP, CR0_ET, CR0_TS, CR4_PSE, CR4_PGE, CR4_TSD, CR4_DE, ATTR_P, ATTR_S } from '../state';
 import { ea, Op, type Instr } from '../instr';
 import { def } from '../optable';
 import { raise, Vec } from '../fault';
@@ -269,7 +269,7 @@ const wbinvd = (c: Cpu) => requireCpl0(c);
 // ---- Identification, time and model-specific registers --------------------------
 
 /** CPUID: a P6-class processor with the features this CPU really has. */
-export const CPUID_FEATURES = (1 << 2) /* DE */ | (1 << 3) /* PSE */ | (1 << 4) /* TSC */ | (1 << 5) /* MSR */ | (1 << 8) /* CX8 */ | (1 << 11) /* SEP */ | (1 << 13) /* PGE */ | (1 << 15); /* CMOV */
+export const CPUID_FEATURES = (1 << 0) /* FPU */ | (1 << 2) /* DE */ | (1 << 3) /* PSE */ | (1 << 4) /* TSC */ | (1 << 5) /* MSR */ | (1 << 8) /* CX8 */ | (1 << 11) /* SEP */ | (1 << 13) /* PGE */ | (1 << 15); /* CMOV */
 function cpuid(c: Cpu): void {
   const leaf = c.r32[EAX];
   let a = 0, b = 0, cc = 0, d = 0;
@@ -355,16 +355,6 @@ function hlt(c: Cpu): void {
   c.exitBlock = true;
 }
 
-// ---- x87: not there yet -------------------------------------------------------------
-
-function x87(c: Cpu): void {
-  if ((c.cr0 & (CR0_EM | CR0_TS)) !== 0) raise(c, Vec.NM);
-  raise(c, Vec.UD);
-}
-function fwait(c: Cpu): void {
-  if ((c.cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) raise(c, Vec.NM);
-}
-
 const nop = () => {};
 const E = Op.ENDS_BLOCK;
 def('FA', 'cli', cli);
@@ -424,6 +414,4 @@ for (let op = 0x19; op <= 0x1f; op++) {
 }
 def('0F 34', 'sysenter', sysenter, sysenter, Op.BRANCH | Op.ENDS_BLOCK);
 def('0F 35', 'sysexit', sysexit, sysexit, Op.BRANCH | Op.ENDS_BLOCK);
-for (let k = 0; k < 8; k++) def((0xd8 + k).toString(16).toUpperCase(), 'fpu Ef', x87, x87, Op.X87);
-def('9B', 'fwait', fwait, fwait, Op.X87);
 
