@@ -204,7 +204,7 @@ describe.skipIf(!LINUX_HERE)(linuxTitle('a bzImage with its vmlinux as symbols',
     dc = await startClient();
     const program = join(LINUX, 'bzImage');
     const bp = { breakpoints: [{ name: 'start_kernel' }] };
-    const stop = await launchAndStop(dc, { program, symbols: join(LINUX, 'vmlinux'), cmdline: 'no387 loglevel=0' },
+    const stop = await launchAndStop(dc, { program, symbols: join(LINUX, 'vmlinux'), cmdline: 'loglevel=0' },
       () => dc.setFunctionBreakpointsRequest(bp));
     expect(stop.body.reason).toBe('function breakpoint');
     expect((await topFrame(dc)).name).toMatch(/^start_kernel/);

@@ -20,8 +20,8 @@ const MAX = 600_000_000;
 function boot(file: string): { host: Host; image: Uint8Array } {
   const host = new Host({ memoryMiB: 64 });
   const image = new Uint8Array(readFileSync(join(LINUX, file)));
-  // no387 until the x87 exists (issue 14); loglevel=0 as ../shared/linux/README.md explains.
-  host.boot(image, file, 'no387 loglevel=0');
+  // loglevel=0 as ../shared/linux/README.md explains.
+  host.boot(image, file, 'loglevel=0');
   return { host, image };
 }
 

@@ -22,7 +22,7 @@ describe.skipIf(!HERE)(linuxTitle('Linux under the debugger', HERE), () => {
     const output: string[] = [];
     dc.on('output', (e: DebugProtocol.OutputEvent) => output.push(e.body.output));
     const launch = {
-      program: join(LINUX, 'vmlinux'), initrd: join(LINUX, 'initrd.cpio'), cmdline: 'no387 lguest_test=1', memory: 64,
+      program: join(LINUX, 'vmlinux'), initrd: join(LINUX, 'initrd.cpio'), cmdline: 'lguest_test=1', memory: 64,
     };
     const first = await launchAndStop(dc, launch, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'start_kernel' }] }));
     expect(first.body.reason).toBe('function breakpoint');

@@ -74,7 +74,7 @@ describe.skipIf(!HERE)(linuxTitle("Linux's console takes input through the debug
     const guest = new GuestConsole(dc);
     const prompt = guest.until(/starting a shell on the console[\s\S]*\/ # /);
     await launchRunning(dc, {
-      program: join(LINUX, 'vmlinux'), initrd: join(LINUX, 'initrd.cpio'), cmdline: 'no387 quiet', memory: 64,
+      program: join(LINUX, 'vmlinux'), initrd: join(LINUX, 'initrd.cpio'), cmdline: 'quiet', memory: 64,
     });
     // Someone is at the console (an empty input says so): a halted Guest now waits in wall-clock time.
     await input('');

@@ -28,7 +28,7 @@ describe.skipIf(!HERE || !APT)(title, () => {
     if (built.status !== 0) throw new Error(`mkinitramfs.sh failed: ${built.stderr.toString()}`);
     const disk = join(dir, 'disk.img');
     copyFileSync(join(LINUX, 'disk.img'), disk);
-    run = runLinux([join(LINUX, 'vmlinux'), '--initrd', cpio, '--block', disk, '--rng', '--cmdline', 'no387 quiet']);
+    run = runLinux([join(LINUX, 'vmlinux'), '--initrd', cpio, '--block', disk, '--rng', '--cmdline', 'quiet']);
   }, 300_000);
   afterAll(() => { if (dir !== '') rmSync(dir, { recursive: true, force: true }); });
 
