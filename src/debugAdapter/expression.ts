@@ -5,7 +5,8 @@
  *
  *   numbers     42  0x2a  0b101010  'a'  '\n'   (a leading 0 is still decimal)
  *   names       eax ax al eip cr3 ...   a register first, then a symbol;
- *               $eax is always the register ($pc is eip)
+ *               $eax is always the register ($pc is eip); the x87's are
+ *               $-names only ($st0..$st7 truncated to integers, $fctrl...)
  *   memory      *(u8 *)e  *(u16 *)e  *(u32 *)e  *e  [e]   (u32 unless cast)
  *   casts       (u8)e (u16)e (u32)e, and the C spellings (unsigned char, ...)
  *   operators   C's, with C's precedence:  ?:  ||  &&  |  ^  &  == !=
@@ -31,6 +32,12 @@ export interface EvalEnv {
   symbol(name: string): number | undefined;
   /** Read Guest-virtual memory without side effects; undefined where nothing is mapped. */
   read(addr: number, size: 1 | 2 | 4): number | undefined;
+  /**
+   * An x87 register by its lower-case name after `$` (st0..st7, fctrl, fstat, ftag, fop, fip, fcs, fdp, fds: see
+   * fpu.ts's fpuRegister): its integer value, an error (an empty register, a value that is no 32-bit integer), or
+   * undefined for another name.
+   */
+  fpu?(name: string): EvalResult | undefined;
 }
 
 export type EvalResult = { value: number } | { error: string };
@@ -331,8 +338,11 @@ function lookup(name: string, env: EvalEnv): number {
   if (name.startsWith('$')) {
     const reg = name === '$pc' ? 'eip' : name.slice(1).toLowerCase();
     const v = env.register(reg);
-    if (v === undefined) throw new ExprError(`unknown register '${name}'`);
-    return v >>> 0;
+    if (v !== undefined) return v >>> 0;
+    const f = env.fpu?.(reg);
+    if (f === undefined) throw new ExprError(`unknown register '${name}'`);
+    if ('error' in f) throw new ExprError(f.error);
+    return f.value >>> 0;
   }
   const v = env.register(name.toLowerCase()) ?? env.symbol(name);
   if (v === undefined) throw new ExprError(`unknown name '${name}'`);

@@ -94,7 +94,7 @@ describe('monitor commands on tour, stopped in the Guest', () => {
 
   it('knows its commands, and leaves everything else to the expression evaluator', () => {
     const help = run(ctx, 'help');
-    for (const c of ['info gdt', 'info idt', 'info tss', 'info tlb', 'info registers', 'info lguest', 'page ADDR', 'x/NF ADDR']) expect(help).toContain(c);
+    for (const c of ['info gdt', 'info idt', 'info tss', 'info tlb', 'info registers', 'info fpu', 'info lguest', 'page ADDR', 'x/NF ADDR']) expect(help).toContain(c);
     expect(runMonitorCommand('eax + 1', ctx)).toBeNull();
     expect(runMonitorCommand('x', ctx)).toBeNull();
     expect(runMonitorCommand('pages', ctx)).toBeNull();
@@ -225,7 +225,7 @@ describe('monitor commands on tour, stopped in the Guest', () => {
     expect(run(ctx, 'x/q 0').split('\n')[0]).toBe("x: bad format 'q'");
     expect(run(ctx, 'x/0x 0').split('\n')[0]).toBe('x: count 0 is not between 1 and 4096');
     expect(run(ctx, 'x/4x').split('\n')).toEqual(['x: missing address', expect.stringMatching(/^usage: x\/NF ADDR/)]);
-    expect(run(ctx, 'info')).toBe('info: what about?\nusage: info gdt|idt|tss|tlb|registers|lguest');
+    expect(run(ctx, 'info')).toBe('info: what about?\nusage: info gdt|idt|tss|tlb|registers|fpu|lguest');
     expect(run(ctx, 'info foo').split('\n')[0]).toBe("info: unknown subcommand 'foo'");
     expect(run(ctx, 'info t').split('\n')[0]).toBe("info: ambiguous subcommand 't'");
     expect(run(ctx, 'info reg')).toContain('eax');
@@ -237,11 +237,12 @@ describe('monitor commands change nothing', () => {
     const a = bootTour(), b = bootTour();
     const ctx = context(b.cpu, b, TOUR, guestReader(b));
     const tlb = [b.cpu.tlbTag.slice(), b.cpu.tlbRights.slice()];
-    for (const c of ['help', 'info gdt', 'info idt', 'info tss', 'info tlb', 'info registers', 'info lguest', 'page 0xc0100000', 'page 0x30000000', 'page $esp', 'x/64x $esp', 'x/16i $eip', 'x/4s 0xc0100000']) run(ctx, c);
+    for (const c of ['help', 'info gdt', 'info idt', 'info tss', 'info tlb', 'info registers', 'info fpu', 'info lguest', 'page 0xc0100000', 'page 0x30000000', 'page $esp', 'x/64x $esp', 'x/16i $eip', 'x/4s 0xc0100000']) run(ctx, c);
     expect(b.cpu.tlbTag).toEqual(tlb[0]);
     expect(b.cpu.tlbRights).toEqual(tlb[1]);
     expect(b.run()).toEqual(a.run());
     expect(b.cpu.instructions).toBe(a.cpu.instructions);
+    expect(run(ctx, 'info fpu')).toBe(run(context(a.cpu, a, TOUR, guestReader(a)), 'info fpu'));
   });
 });
 
@@ -250,6 +251,12 @@ describe('monitor commands on tour, stopped in the Host', () => {
   host.boot(TOUR, 'tour.elf');
   host.run();
   const ctx = context(host.cpu, host, TOUR, guestReader(host));
+
+  it("info fpu: the Guest's x87, which the Host leaves alone", () => {
+    const out = run(ctx, 'info fpu').split('\n');
+    expect(out[7]).toBe(`=>R0:  Empty  st0  0x00000000000000000000`);
+    expect(out).toContain('Control Word:        0x037f  IM DM ZM OM UM PM masked');
+  });
 
   it("shows the Host's tables the CPU has loaded, then the Guest's", () => {
     const gdt = run(ctx, 'info gdt');

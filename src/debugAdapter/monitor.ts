@@ -25,6 +25,11 @@ import {
   _PAGE_GLOBAL, _PAGE_PRESENT,
 } from '../vm/lguest/layout';
 import type { EvalResult } from './expression';
+import { storedTagWord } from '../vm/cpu/fpu/environment';
+import { f80Hex, f80Text } from './float80Text';
+import {
+  STATUS_FIELDS, CONTROL_FIELDS, PC_NAMES, RC_NAMES, TAG_NAMES, type WordField, fieldOf, fopText, tagIn,
+} from './fpu';
 
 export interface MonitorContext {
   /** The CPU (the Host's or the bare machine's). */
@@ -68,12 +73,13 @@ export function runMonitorCommand(line: string, ctx: MonitorContext): { output: 
 
 const USAGE: Record<string, string> = {
   help: 'help',
-  info: 'info gdt|idt|tss|tlb|registers|lguest',
+  info: 'info gdt|idt|tss|tlb|registers|fpu|lguest',
   'info gdt': 'info gdt',
   'info idt': 'info idt [VECTOR]',
   'info tss': 'info tss',
   'info tlb': 'info tlb [ADDR]',
   'info registers': 'info registers',
+  'info fpu': 'info fpu',
   'info lguest': 'info lguest',
   page: 'page ADDR',
   x: 'x/NF ADDR   N units (default 1) of format F: x hex words, b bytes, h halfwords, w words, d/u decimal, '
@@ -83,6 +89,7 @@ const USAGE: Record<string, string> = {
 const HELP: [string, string][] = [
   ['help', 'this list'],
   ['info registers', "the CPU's registers, short"],
+  ['info fpu', "the x87: R7..R0 with their tags and values (=> at TOP), its words and pointers"],
   ['info gdt', 'each descriptor of the loaded GDT (and, under lguest, whose slot it is)'],
   ['info idt [VECTOR]', 'each gate of the loaded IDT (under lguest: straight to the Guest, or through the Host)'],
   ['info tss', 'the loaded TSS: the stacks of rings 0 to 2, the I/O map base'],
@@ -209,6 +216,47 @@ function infoRegisters(_arg: string, ctx: MonitorContext): string {
       : `(the CPU is in the Host: the Guest's saved eip ${hex(lg.reg('eip'))}, esp ${hex(lg.reg('esp'))}, `
         + `cs ${hex(lg.reg('cs'), 4)})`);
   }
+  return out.join('\n');
+}
+
+// ---- info fpu -------------------------------------------------------------------------
+
+/**
+ * The x87 as gdb's `info float` shows it: the physical registers R7..R0, `=>`
+ * at TOP, each with its tag, the ST(i) it is now, its raw bits and its value;
+ * then the status, control and tag words decoded, and the last instruction's
+ * pointers and opcode.
+ */
+function infoFpu(_arg: string, ctx: MonitorContext): string {
+  const f = ctx.cpu.fpu, tw = storedTagWord(f), sw = f.statusWord, cw = f.controlWord;
+  const rows: string[][] = [];
+  for (let p = 7; p >= 0; p--) {
+    const tag = TAG_NAMES[tagIn(tw, p)];
+    const x = f.physical(p), value = tagIn(tw, p) === 3 ? '' : f80Text(x);
+    rows.push([`${p === f.top ? '=>' : '  '}R${p}:`, tag[0].toUpperCase() + tag.slice(1), `st${(p - f.top) & 7}`, f80Hex(x),
+      /^\d/.test(value) ? `+${value}` : value]);
+  }
+  const set = (fields: readonly WordField[], word: number) => fields
+    .filter((x) => x.bits === 1 && fieldOf(word, x) === 1).map((x) => x.name.toUpperCase()).join(' ');
+  const cc = ['c3', 'c2', 'c1', 'c0'].map((n) => `${n.toUpperCase()} ${fieldOf(sw, STATUS_FIELDS.find((x) => x.name === n)!)}`);
+  const word = (name: string, rest: string) => `${name.padEnd(21)}${rest}`.trimEnd();
+  const masked = set(CONTROL_FIELDS.slice(0, 6), cw);
+  const out = [
+    table(null, rows),
+    '',
+    word('Status Word:', `${hex(sw, 4)}  ${set(STATUS_FIELDS.filter((x) => !/^c\d$/.test(x.name)), sw)}`),
+    word('', `  TOP: ${f.top}  ${cc.join('  ')}`),
+  ];
+  if (f.exceptionPending) out.push(word('', '  (an unmasked exception is pending: #MF at the next waiting x87 instruction)'));
+  out.push(
+    word('Control Word:', `${hex(cw, 4)}  ${masked ? `${masked} masked` : 'nothing masked'}`),
+    word('', `  PC: ${PC_NAMES[(cw >>> 8) & 3]}`),
+    word('', `  RC: ${RC_NAMES[(cw >>> 10) & 3]}`),
+    word('Tag Word:', hex(tw, 4)),
+    word('Instruction Pointer:', `${hex(f.fcs, 4)}:${hex(f.fip)}`),
+    word('Operand Pointer:', `${hex(f.fds, 4)}:${hex(f.fdp)}`),
+    word('Opcode:', fopText(f.fop)),
+  );
   return out.join('\n');
 }
 
@@ -680,6 +728,7 @@ function infoLguest(_arg: string, ctx: MonitorContext): string {
 
 const INFO: { name: string; run: (arg: string, ctx: MonitorContext) => string }[] = [
   { name: 'registers', run: infoRegisters },
+  { name: 'fpu', run: infoFpu },
   { name: 'gdt', run: infoGdt },
   { name: 'idt', run: infoIdt },
   { name: 'tss', run: infoTss },

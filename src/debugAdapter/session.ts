@@ -13,6 +13,8 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { checkLaunchArgs, LaunchArgs } from './launch';
 import { Target } from './runtime/target';
 import { RegisterView, Child, hex } from './registers';
+import { FpuView, type Setter } from './fpuScope';
+import { fpuExpressionText } from './fpu';
 import { evaluate } from './expression';
 import { runMonitorCommand } from './monitor';
 import { disassemble } from './disassembly';
@@ -42,6 +44,8 @@ export class LguestDebugSession extends GuardedDebugSession {
   private configured: () => void = () => {};
   private readonly configurationDone = new Promise<void>((resolve) => { this.configured = resolve; });
   private readonly handles = new Map<number, Child>();
+  /** The references whose variables are set their own way (the FPU scope's), with how. */
+  private readonly setters = new Map<number, Setter>();
   private nextHandle = 1000;
   private readonly frames = new Frames();
 
@@ -227,9 +231,10 @@ export class LguestDebugSession extends GuardedDebugSession {
     this.sendResponse(response);
   }
 
-  private ref(c: Child): number {
+  private ref(c: Child, set?: Setter): number {
     const id = this.nextHandle++;
     this.handles.set(id, c);
+    if (set) this.setters.set(id, set);
     return id;
   }
 
@@ -237,10 +242,15 @@ export class LguestDebugSession extends GuardedDebugSession {
     const m = this.machine(response);
     if (!m) return;
     this.handles.clear();
+    this.setters.clear();
     const view = new RegisterView(m.target, (c) => this.ref(c));
     const regs = new Scope('Registers', this.ref(() => view.registers()), false) as DebugProtocol.Scope;
     regs.presentationHint = 'registers';
-    const scopes: DebugProtocol.Scope[] = [regs];
+    const env = this.debuggee.env();
+    const fpu = new FpuView(m.target.fpu, (c, set) => this.ref(c, set), (e) => evaluate(e, env));
+    const fpuScope = new Scope('FPU', this.ref(() => fpu.variables(), (n, v) => fpu.set(n, v)), false) as DebugProtocol.Scope;
+    fpuScope.presentationHint = 'registers';
+    const scopes: DebugProtocol.Scope[] = [regs, fpuScope];
     const lguest = () => view.lguest(this.debuggee.traps.lastTrapText());
     if (m.target.host) scopes.push(new Scope('lguest', this.ref(lguest), false));
     response.body = { scopes };
@@ -262,6 +272,14 @@ export class LguestDebugSession extends GuardedDebugSession {
     if (!m) return;
     const ref = args.variablesReference;
     if (!this.handles.has(ref)) return this.fail(response, `no variables with reference ${ref}`);
+    const set = this.setters.get(ref);
+    if (set) {
+      const r = set(args.name, args.value);
+      if ('error' in r) return this.fail(response, `cannot set ${args.name}: ${r.error}`);
+      response.body = { value: r.value };
+      this.sendResponse(response);
+      return this.sendEvent(new InvalidatedEvent(['variables']));
+    }
     const v = evaluate(args.value, this.debuggee.env());
     if ('error' in v) return this.fail(response, `cannot set ${args.name}: ${v.error}`);
     if (!m.target.setReg(args.name, v.value)) {
@@ -288,6 +306,12 @@ export class LguestDebugSession extends GuardedDebugSession {
         response.body = { result: mon.output, variablesReference: 0 };
         return this.sendResponse(response);
       }
+    }
+    // An x87 register alone ($st0) shows its value in decimal; in a larger expression it is an integer.
+    const float = fpuExpressionText(args.expression, m.target.fpu);
+    if (float !== null) {
+      response.body = { result: float, variablesReference: 0 };
+      return this.sendResponse(response);
     }
     const r = evaluate(args.expression, env);
     if ('error' in r) return this.fail(response, r.error);

@@ -13,6 +13,7 @@
 import { Target } from './target';
 import type { Programs } from '../programs';
 import { evaluate, formatValue as hex } from '../expression';
+import { fpuExpressionText } from '../fpu';
 import { parseTrapFunctionBreakpoint } from '../filters';
 import { Counted, Judge, hitStops } from './hits';
 import { TrapStops, NamedTrap } from './trapStops';
@@ -231,6 +232,9 @@ export class Breakpoints {
   /** A logpoint's message with {expressions} replaced by their values. */
   private interpolate(message: string): string {
     return message.replace(/\{([^}]+)\}/g, (_, expr: string) => {
+      // An x87 register alone ({$st0}) in decimal, as the watch shows it.
+      const float = this.target ? fpuExpressionText(expr, this.target.fpu) : null;
+      if (float !== null) return float;
       const r = evaluate(expr, this.judge.env());
       return 'error' in r ? `<${r.error}>` : hex(r.value);
     });

@@ -16,6 +16,7 @@ import type { LaunchArgs } from '../launch';
 import { Target, Outcome } from './target';
 import { Programs } from '../programs';
 import { EvalEnv, formatValue as hex } from '../expression';
+import { fpuRegister } from '../fpu';
 import { describeStop, StopStory } from '../stops';
 import { TrapLog } from '../custom';
 import { Breakpoints } from './breakpoints';
@@ -200,6 +201,7 @@ export class Debuggee {
         if (b.some((x) => x === null)) return undefined;
         return b.reduce<number>((v, x, i) => v | (x! << (8 * i)), 0) >>> 0;
       },
+      fpu: (n) => fpuRegister(t.fpu, n),
     };
   }
 

@@ -18,6 +18,7 @@ import { Machine } from '../../vm/machine';
 import type { Initrd } from '../../vm/lguest/launcher';
 import type { BlockBackend } from '../../vm/lguest/devices/block';
 import { Cpu, CS, SS, DS, ES, FS, GS, SEG_NAMES } from '../../vm/cpu/state';
+import type { FpuState } from '../../vm/cpu/fpu/state';
 import { PhysicalMemory } from '../../vm/cpu/memory';
 import { Executor, Exit } from '../../vm/cpu/executor';
 import { getFlags } from '../../vm/cpu/flags';
@@ -233,6 +234,14 @@ export class Target {
       return true;
     }
     return false;
+  }
+
+  /**
+   * The Guest's x87, wherever it stopped: the CPU's own, since neither the Host's TypeScript nor the Switcher's
+   * code touches the x87, so in the Host's context it still holds the Guest's state.
+   */
+  get fpu(): FpuState {
+    return this.cpu.fpu;
   }
 
   /** The Guest's EIP and CS wherever it stopped. */
