@@ -102,6 +102,10 @@ describe('the FPU scope', () => {
     f.free(1);
     expect(s.view.set('st0', '$st1')).toEqual({ error: '$st1 is empty' });
     expect(f80Hex(f.st(0))).toBe('0x3ffbcccccccccccccccd');
+    // The value as shown, edited in place: its text before the notes.
+    expect(s.view.set('st5', '2.5 (raw 0x4000c90fdaa22168c235)')).toEqual({ value: '2.5 (raw 0x4000a000000000000000)' });
+    expect(s.view.set('st5', '-qnan (indefinite) (raw 0x00000000000000000000)')).toEqual({ value: '-qnan (indefinite) (raw 0xffffc000000000000000)' });
+    expect(s.view.set('st5', '3.64519953188247460253e-4951 (denormal)')).toEqual({ value: '3.64519953188247460253e-4951 (denormal) (raw 0x00000000000000000001)' });
     expect(s.children('st0').set('tag', 'empty')).toEqual({ error: 'set st0 itself: its fields follow from its value and the tag word' });
   });
 

@@ -163,9 +163,13 @@ function integer(value: string, max: number, what: string, evaluate: (e: string)
 /**
  * Set ST(i) to `value`: a decimal (correctly rounded), inf, nan, snan, the raw
  * 80 bits (float80Text.parseF80), or another register as `$stN`. It is then
- * tagged from its contents, so an empty register becomes full.
+ * tagged from its contents, so an empty register becomes full. The value as
+ * the scope shows it is taken too, by its text before the notes: an edit of
+ * `3.14159265358979323851 (raw 0x...)` in place sets what the digits say.
  */
-export function setSt(fpu: FpuState, i: number, value: string): SetResult {
+export function setSt(fpu: FpuState, i: number, shownValue: string): SetResult {
+  const value = shownValue.replace(/\s*\(raw 0x[0-9a-f]*\)\s*$/i, '')
+    .replace(/\s*\((denormal|pseudo-denormal|indefinite)\)\s*$/i, '');
   const other = /^\s*\$st([0-7])\s*$/i.exec(value);
   if (other) {
     const j = Number(other[1]);
