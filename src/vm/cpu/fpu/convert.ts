@@ -57,7 +57,7 @@ function fromIeee(bits: bigint, f: Ieee, keepSignaling = false): { value: F80; f
  * are truncated to fit; an SNaN is IE and stored quieted; an unsupported
  * encoding is IE and stores the format's indefinite (SDM Vol. 1 Table 4-3).
  */
-function toIeee(x: F80, f: Ieee, rc: RC): { bits: bigint; flags: number } {
+function toIeee(x: F80, f: Ieee, rc: RC): Stored {
   const expMax = (1 << f.expBits) - 1, bias = expMax >> 1;
   const fb = BigInt(f.fracBits);
   const pack = (s: number, e: number, frac: bigint) => (BigInt(s) << (fb + BigInt(f.expBits))) | (BigInt(e) << fb) | frac;
@@ -71,14 +71,22 @@ function toIeee(x: F80, f: Ieee, rc: RC): { bits: bigint; flags: number } {
   const { sig, e } = exactOf(x);
   const r = roundExact(x.sign, sig, e, f.format, rc);
   if (r.inf) return { bits: pack(r.sign, expMax, 0n), flags: r.flags };
-  if (r.m === 0n) return { bits: pack(r.sign, 0, 0n), flags: r.flags };
+  const tiny = r.tiny ? { tiny: true } : {};
+  if (r.m === 0n) return { bits: pack(r.sign, 0, 0n), flags: r.flags, ...tiny };
   const p = f.format.p, n = bitLength(r.m), bigE = r.q + n - 1;
   if (bigE >= f.format.emin) {
     const frac = (r.m << BigInt(p - n)) - (1n << BigInt(p - 1));
-    return { bits: pack(r.sign, bigE + bias, frac), flags: r.flags };
+    return { bits: pack(r.sign, bigE + bias, frac), flags: r.flags, ...tiny };
   }
-  return { bits: pack(r.sign, 0, r.m << BigInt(r.q - (f.format.emin - p + 1))), flags: r.flags };
+  return { bits: pack(r.sign, 0, r.m << BigInt(r.q - (f.format.emin - p + 1))), flags: r.flags, ...tiny };
 }
+
+/**
+ * A stored single or double, its flags, and whether it was tiny: with UE
+ * unmasked a tiny result is an underflow even when exact, and is not stored
+ * (SDM Vol. 1 §4.9.1.5, §8.5.5).
+ */
+export interface Stored { bits: bigint; flags: number; tiny?: boolean }
 
 /** FLD m32fp. */
 export function fromF32(bits: number): { value: F80; flags: number } { return fromIeee(BigInt(bits >>> 0), M32); }
@@ -93,12 +101,12 @@ export function fromF64(bits: bigint): { value: F80; flags: number } { return fr
 export function operandF32(bits: number): { value: F80; flags: number } { return fromIeee(BigInt(bits >>> 0), M32, true); }
 export function operandF64(bits: bigint): { value: F80; flags: number } { return fromIeee(BigInt.asUintN(64, bits), M64, true); }
 /** FST m32fp: the 32 bits as an unsigned number. */
-export function toF32(x: F80, rc: RC): { bits: number; flags: number } {
+export function toF32(x: F80, rc: RC): { bits: number; flags: number; tiny?: boolean } {
   const r = toIeee(x, M32, rc);
-  return { bits: Number(r.bits), flags: r.flags };
+  return r.tiny ? { bits: Number(r.bits), flags: r.flags, tiny: true } : { bits: Number(r.bits), flags: r.flags };
 }
 /** FST m64fp: the 64 bits as an unsigned BigInt. */
-export function toF64(x: F80, rc: RC): { bits: bigint; flags: number } { return toIeee(x, M64, rc); }
+export function toF64(x: F80, rc: RC): Stored { return toIeee(x, M64, rc); }
 
 /** FILD m16int/m32int/m64int: exact, and +0 for 0 (SDM Vol. 2 FILD). */
 export function fromInt(v: bigint | number): F80 {

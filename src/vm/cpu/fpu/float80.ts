@@ -65,6 +65,11 @@ export function pcBits(pc: PC): number {
 export interface Result {
   readonly value: F80;
   readonly flags: number;
+  /**
+   * For a result that overflowed or is tiny: what a register gets instead
+   * when OE or UE is unmasked (round.ts, roundToExt). Absent otherwise.
+   */
+  readonly wrapped?: Result;
 }
 
 export function makeF80(sign: number, exp: number, sig: bigint): F80 {

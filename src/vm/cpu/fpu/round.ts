@@ -15,7 +15,7 @@
  * only the significand); m32fp and m64fp have their own ranges.
  */
 import {
-  type F80, type RC, type PC, OE, UE, PE, C1, RC_NEAREST, RC_DOWN, RC_UP,
+  type F80, type RC, type PC, type Result, OE, UE, PE, C1, RC_NEAREST, RC_DOWN, RC_UP,
   EXP_BIAS, EXP_MAX, J_BIT, DENORMAL_ULP_EXP, bitLength, makeF80,
 } from './float80';
 
@@ -54,6 +54,13 @@ export interface Rounded {
   readonly q: number;
   /** OE UE PE C1. */
   readonly flags: number;
+  /** The result overflowed the format (the masked response is in m, q or inf). */
+  readonly overflowed?: boolean;
+  /**
+   * The result is tiny, inexact or not: with UE unmasked that alone is an
+   * underflow (SDM Vol. 1 §4.9.1.5), where masked it takes inexactness too.
+   */
+  readonly tiny?: boolean;
 }
 
 /**
@@ -92,8 +99,8 @@ export function shiftRound(sig: bigint, sh: number, sign: number, rc: RC): { m: 
  */
 function overflow(sign: number, f: Format, rc: RC): Rounded {
   const toInf = rc === RC_NEAREST || (rc === RC_UP && sign === 0) || (rc === RC_DOWN && sign === 1);
-  if (toInf) return { sign, inf: true, m: 0n, q: 0, flags: OE | PE | C1 };
-  return { sign, inf: false, m: (1n << BigInt(f.p)) - 1n, q: f.emax - f.p + 1, flags: OE | PE };
+  if (toInf) return { sign, inf: true, m: 0n, q: 0, flags: OE | PE | C1, overflowed: true };
+  return { sign, inf: false, m: (1n << BigInt(f.p)) - 1n, q: f.emax - f.p + 1, flags: OE | PE, overflowed: true };
 }
 
 /**
@@ -119,16 +126,17 @@ export function roundExact(sign: number, sig: bigint, e: number, f: Format, rc: 
   if (m === 1n << BigInt(f.p)) { m >>= 1n; q++; }
   if (m !== 0n && q + bitLength(m) - 1 > f.emax) return overflow(sign, f, rc);
   let flags = (r.inexact ? PE : 0) | (r.up ? C1 : 0);
-  if (bigE < f.emin && r.inexact) {
-    let tiny = true;
-    if (tininess === 'after' && bigE === f.emin - 1) {
+  let tiny = false;
+  if (bigE < f.emin) {
+    tiny = true;
+    if (r.inexact && tininess === 'after' && bigE === f.emin - 1) {
       // Rounded at p bits with no lower bound on the exponent, does it reach 2^emin?
       const u = shiftRound(sig, bigE - f.p + 1 - e, sign, rc);
       tiny = u.m !== 1n << BigInt(f.p);
     }
-    if (tiny) flags |= UE;
+    if (tiny && r.inexact) flags |= UE;
   }
-  return { sign, inf: false, m, q, flags };
+  return tiny ? { sign, inf: false, m, q, flags, tiny } : { sign, inf: false, m, q, flags };
 }
 
 /** A rounded result in the register format: normal, denormal (exponent 0, J clear), zero or infinity. */
@@ -141,8 +149,36 @@ export function packExt(r: Rounded): F80 {
   return makeF80(r.sign, 0, r.m << BigInt(r.q - DENORMAL_ULP_EXP));
 }
 
-/** Round an exact result into a register under PC and RC: the common tail of FADD, FMUL, FDIV, FSQRT. */
-export function roundToExt(sign: number, sig: bigint, e: number, pc: PC, rc: RC, extraFlags = 0): { value: F80; flags: number } {
-  const r = roundExact(sign, sig, e, extFormat(pc), rc);
-  return { value: packExt(r), flags: r.flags | extraFlags };
+/**
+ * Round an exact result into a register under PC and RC: the common tail of
+ * FADD, FMUL, FDIV, FSQRT, FSCALE. A result that overflowed or is tiny also
+ * carries its `wrapped` form for an unmasked OE or UE.
+ */
+export function roundToExt(sign: number, sig: bigint, e: number, pc: PC, rc: RC, extraFlags = 0): Result {
+  const f = extFormat(pc);
+  const r = roundExact(sign, sig, e, f, rc);
+  const value = packExt(r), flags = r.flags | extraFlags;
+  if (!r.overflowed && !r.tiny) return { value, flags };
+  const wrapped = wrap(sign, sig, e, f, rc, r.overflowed === true, extraFlags);
+  return wrapped === null ? { value, flags } : { value, flags, wrapped };
+}
+
+/** The exponent adjustment of an unmasked overflow or underflow to a register (SDM Vol. 1 §8.5.4, §8.5.5). */
+export const WRAP_BIAS = 24576;
+const UNBOUNDED = 1 << 30;
+
+/**
+ * With OE (UE) unmasked, a register destination gets the result rounded at
+ * its precision with an unbounded exponent, then divided (multiplied) by
+ * 2^24576, which brings it back into range for the handler to see: flags OE
+ * (UE), PE if that rounding was inexact, C1 if it went up (SDM Vol. 1 §8.5.4,
+ * §8.5.5). Null where even that is out of range (only FSCALE gets so far):
+ * the masked response stands.
+ */
+function wrap(sign: number, sig: bigint, e: number, f: Format, rc: RC, over: boolean, extraFlags: number): Result | null {
+  const u = roundExact(sign, sig, e, { p: f.p, emin: -UNBOUNDED, emax: UNBOUNDED }, rc);
+  const n = bitLength(u.m), bigE = u.q + n - 1 + (over ? -WRAP_BIAS : WRAP_BIAS);
+  if (u.m === 0n || bigE < EXT_EMIN || bigE > EXT_EMAX) return null;
+  const flags = (over ? OE : UE) | (u.flags & (PE | C1)) | extraFlags;
+  return { value: makeF80(sign, bigE + EXP_BIAS, u.m << BigInt(64 - n)), flags };
 }

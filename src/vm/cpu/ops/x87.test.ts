@@ -150,6 +150,44 @@ describe('x87 stack faults and unmasked exceptions (SDM Vol. 1 §8.5.1.1, §8.7)
   });
 });
 
+describe('x87 unmasked overflow and underflow (SDM Vol. 1 §4.9.1.5, §8.5.4, §8.5.5)', () => {
+  const load80 = (x: F80, at = DATA) => (c: Cpu) => { c.mem.bytes.set(encodeF80(x), at); };
+  const MAX = makeF80(0, 0x7ffe, (1n << 64n) - 1n), MIN_NORMAL = makeF80(0, 1, J_BIT), HALF = makeF80(0, EXP_BIAS - 1, J_BIT);
+  it('an overflow to a register with OE unmasked gives the result divided by 2^24576, OE and PE', () => {
+    // fld tbyte [DATA] (the largest finite); fmul st0, st0 with OM clear
+    const t = run(`db e3 ${FLDCW} db 2d ${addr(DATA)} d8 c8`, (c) => { load80(MAX)(c); fldcw(0x0377)(c); });
+    expect(hex80(t.cpu.fpu.st(0))).toBe('5ffefffffffffffffffe');
+    expect(t.cpu.fpu.statusWord & 0x3f).toBe(0x08 | 0x20);
+    // Masked, the same multiply gives infinity.
+    const u = run(`db e3 db 2d ${addr(DATA)} d8 c8`, load80(MAX));
+    expect(hex80(u.cpu.fpu.st(0))).toBe('7fff8000000000000000');
+  });
+  it('a tiny exact result with UE unmasked is an underflow: UE alone, the result multiplied by 2^24576', () => {
+    // fld tbyte [DATA+16] (1/2); fld tbyte [DATA] (the smallest normal); fmul st0, st1
+    const code = `db e3 ${FLDCW} db 2d ${addr(DATA + 16)} db 2d ${addr(DATA)} d8 c9`;
+    const setup = (cw: number) => (c: Cpu) => { load80(MIN_NORMAL)(c); load80(HALF, DATA + 16)(c); fldcw(cw)(c); };
+    const t = run(code, setup(0x036f));
+    expect(hex80(t.cpu.fpu.st(0))).toBe('60008000000000000000');
+    expect(t.cpu.fpu.statusWord & 0x3f).toBe(0x10);
+    // Masked: the exact denormal, and no flag at all (tiny but exact).
+    const u = run(code, setup(0x037f));
+    expect(hex80(u.cpu.fpu.st(0))).toBe('00004000000000000000');
+    expect(u.cpu.fpu.statusWord & 0x3f).toBe(0);
+  });
+  it('a store of a tiny value with UE unmasked stores nothing and pops nothing, even when exact', () => {
+    // fld tbyte [DATA] (2^-140, a single denormal exactly); fstp dword [DATA+32]
+    const tiny = makeF80(0, EXP_BIAS - 140, J_BIT);
+    const code = `db e3 ${FLDCW} db 2d ${addr(DATA)} d9 1d ${addr(DATA + 32)}`;
+    const t = run(code, (c) => { load80(tiny)(c); c.mem.write32(DATA + 32, 0x12345678); fldcw(0x036f)(c); });
+    expect(t.cpu.mem.read32(DATA + 32)).toBe(0x12345678);
+    expect(t.cpu.fpu.isEmpty(0)).toBe(false);
+    expect(t.cpu.fpu.statusWord & 0x3f).toBe(0x10);
+    const u = run(code, (c) => { load80(tiny)(c); fldcw(0x037f)(c); });
+    expect(u.cpu.mem.read32(DATA + 32)).toBe(1 << (149 - 140));
+    expect(u.cpu.fpu.statusWord & 0x3f).toBe(0);
+  });
+});
+
 describe('x87 pointers and images (SDM Vol. 1 §8.1.8-§8.1.10)', () => {
   it('FNSTENV stores FIP, FCS, FOP and FDP, FDS of the last non-control instruction, then masks everything', () => {
     // fninit; fldcw 0360 (all unmasked); fld dword [DATA]; fnstenv [IMAGE]

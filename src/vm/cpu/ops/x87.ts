@@ -14,7 +14,8 @@ import { type Instr, Op, ea } from '../instr';
 import { def } from '../optable';
 import { raise, Vec } from '../fault';
 import { type FpuState } from '../fpu/state';
-import { IE, DE, ZE, OE, UE, C1 } from '../fpu/float80';
+import { type Result, IE, DE, ZE, OE, UE, C1 } from '../fpu/float80';
+import { CW_UM } from '../fpu/state';
 
 export type X87Fn = (c: Cpu, i: Instr, f: FpuState) => void;
 
@@ -117,13 +118,26 @@ export function mayWrite(f: FpuState, flags: number): boolean {
 }
 
 /**
- * The same for a store to memory, where an unmasked overflow or underflow
- * also stops the store (SDM Vol. 1 §8.5.4, §8.5.5: the destination is left
- * and the source stays on the stack, not popped).
+ * What a register destination gets: with OE or UE unmasked, a result that
+ * overflowed or is tiny comes wrapped, its exponent brought back into range
+ * by 2^24576 (SDM Vol. 1 §8.5.4, §8.5.5; fpu/round.ts). Otherwise the masked
+ * response.
  */
-export function mayStore(f: FpuState, flags: number): boolean {
-  if (!mayWrite(f, flags)) return false;
-  return (flags & (OE | UE) & ~f.controlWord) === 0;
+export function registerResult(f: FpuState, r: Result): Result {
+  const w = r.wrapped;
+  return w !== undefined && (w.flags & (OE | UE) & ~f.controlWord) !== 0 ? w : r;
+}
+
+/**
+ * The same as mayWrite for a store to memory, where an unmasked overflow or
+ * underflow stops the store: the destination is left and the source stays
+ * on the stack, not popped (SDM Vol. 1 §8.5.4, §8.5.5). With UE unmasked a
+ * tiny result underflows even when exact (§4.9.1.5).
+ */
+export function mayStore(f: FpuState, flags: number, tiny = false): boolean {
+  const all = tiny && (f.controlWord & CW_UM) === 0 ? flags | UE : flags;
+  if (!mayWrite(f, all)) return false;
+  return (all & (OE | UE) & ~f.controlWord) === 0;
 }
 
 for (let k = 0; k < 8; k++) def((0xd8 + k).toString(16).toUpperCase(), 'fpu Ef', escape, escape, Op.X87);

@@ -16,7 +16,7 @@ import { add, sub, mul, div, compare, type Relation } from '../fpu/arith';
 import { operandF32, operandF64, fromInt } from '../fpu/convert';
 import { SW_C0, SW_C2, SW_C3 } from '../fpu/state';
 import { CF, PF, ZF, setArith } from '../flags';
-import { memForm, regForm, mayWrite } from './x87';
+import { memForm, regForm, mayWrite, registerResult } from './x87';
 import { read32, read64, readInt } from './x87Memory';
 
 type BinOp = (a: F80, b: F80, pc: PC, rc: RC) => Result;
@@ -56,7 +56,7 @@ function binary(f: FpuState, op: number, sts: readonly number[], dest: number, a
     return;
   }
   const x = a(), y = b();
-  const r = OPS[op]!(x, y, f.pc, f.rc);
+  const r = registerResult(f, OPS[op]!(x, y, f.pc, f.rc));
   if (!mayWrite(f, r.flags | sourceFlags(src?.flags ?? 0, x, y))) return;
   f.setSt(dest, r.value);
   if (pop) f.pop();

@@ -11,12 +11,12 @@ import { type F80, type Result, INDEFINITE } from '../fpu/float80';
 import { sqrt, roundInt } from '../fpu/arith';
 import { fprem, fprem1, fscale, fxtract, type RemainderResult } from '../fpu/remainder';
 import { fsin, fcos, fsincos, fptan, fpatan, f2xm1, fyl2x, fyl2xp1 } from '../fpu/transcendental';
-import { regForm, mayWrite } from './x87';
+import { regForm, mayWrite, registerResult } from './x87';
 
 /** ST(0) := fn(ST(0)). */
 function unary(f: FpuState, fn: (x: F80) => Result): void {
   if (f.checkSources([0], 0) !== 'ok') return;
-  const r = fn(f.st(0));
+  const r = registerResult(f, fn(f.st(0)));
   if (mayWrite(f, r.flags)) f.setSt(0, r.value);
 }
 
@@ -27,7 +27,7 @@ function intoSt1(f: FpuState, fn: (st0: F80, st1: F80) => Result): void {
     if (check === 'masked') f.pop();
     return;
   }
-  const r = fn(f.st(0), f.st(1));
+  const r = registerResult(f, fn(f.st(0), f.st(1)));
   if (!mayWrite(f, r.flags)) return;
   f.setSt(1, r.value);
   f.pop();
@@ -67,7 +67,7 @@ regForm(D9, 6, (_c, _i, f) => intoSt1(f, (a, b) => fpatan(a, b, f.rc)), 3);
 /** D9 FD FSCALE: ST(0) := ST(0) * 2^trunc(ST(1)), no pop. */
 regForm(D9, 7, (_c, _i, f) => {
   if (f.checkSources([0, 1], 0) !== 'ok') return;
-  const r = fscale(f.st(0), f.st(1), f.rc);
+  const r = registerResult(f, fscale(f.st(0), f.st(1), f.rc));
   if (mayWrite(f, r.flags)) f.setSt(0, r.value);
 }, 5);
 

@@ -88,14 +88,14 @@ for (let k = 0; k < 7; k++) regForm(0xd9, 5, (_c, _i, f) => load(f, exact(consta
  * invalid, overflow or underflow stores nothing and pops nothing.
  */
 function store<T>(c: Cpu, i: Instr, f: FpuState, bytes: number, pop: boolean,
-  convert: (x: F80, rc: RC) => { v: T; flags: number }, indefinite: T, write: (v: T) => void): void {
+  convert: (x: F80, rc: RC) => { v: T; flags: number; tiny?: boolean }, indefinite: T, write: (v: T) => void): void {
   c.probeWrite(i.seg, ea(c, i), bytes);
   if (f.isEmpty(0)) {
     if (f.stackUnderflow() !== 'masked') return;
     write(indefinite);
   } else {
     const r = convert(f.st(0), f.rc);
-    if (!mayStore(f, r.flags)) return;
+    if (!mayStore(f, r.flags, r.tiny)) return;
     write(r.v);
   }
   if (pop) f.pop();
@@ -104,9 +104,9 @@ function store<T>(c: Cpu, i: Instr, f: FpuState, bytes: number, pop: boolean,
 const F32_INDEFINITE = 0xffc00000, F64_INDEFINITE = 0xfff8000000000000n;
 for (const pop of [false, true]) {
   const reg = pop ? 3 : 2;
-  memForm(0xd9, reg, (c, i, f) => store(c, i, f, 4, pop, (x, rc) => { const r = toF32(x, rc); return { v: r.bits, flags: r.flags }; },
+  memForm(0xd9, reg, (c, i, f) => store(c, i, f, 4, pop, (x, rc) => { const r = toF32(x, rc); return { v: r.bits, flags: r.flags, tiny: r.tiny }; },
     F32_INDEFINITE, (v) => write32(c, i, v)));
-  memForm(0xdd, reg, (c, i, f) => store(c, i, f, 8, pop, (x, rc) => { const r = toF64(x, rc); return { v: r.bits, flags: r.flags }; },
+  memForm(0xdd, reg, (c, i, f) => store(c, i, f, 8, pop, (x, rc) => { const r = toF64(x, rc); return { v: r.bits, flags: r.flags, tiny: r.tiny }; },
     F64_INDEFINITE, (v) => write64(c, i, v)));
   for (const [opcode, bytes] of [[0xdf, 2], [0xdb, 4]] as const) {
     memForm(opcode, reg, (c, i, f) => store(c, i, f, bytes, pop, (x, rc) => { const r = toInt(x, bytes === 2 ? 16 : 32, rc); return { v: r.value, flags: r.flags }; },
