@@ -1,13 +1,13 @@
 /**
  * What the Host will do, decided before anything is done.
  *
- * lguest_arch_handle_trap looks at a trap and either fixes it (demand_page),
- * emulates the instruction, hands it to the Guest, runs a hypercall, ignores
- * it (an interrupt for the Host) or kills the Guest. Here that choice is made
- * by functions that only read: each returns a plan with everything needed to
- * carry it out, and the Host carries out exactly the plan. The debugger asks
- * the same functions what the Host is about to do, so the two cannot
- * disagree.
+ * lguest_arch_handle_trap looks at a trap and either fixes it (demand_page,
+ * or clearing a CR0.TS that was not the Guest's), emulates the instruction,
+ * hands it to the Guest, runs a hypercall, ignores it (an interrupt for the
+ * Host) or kills the Guest. Here that choice is made by functions that only
+ * read: each returns a plan with everything needed to carry it out, and the
+ * Host carries out exactly the plan. The debugger asks the same functions
+ * what the Host is about to do, so the two cannot disagree.
  */
 import type { Lguest } from './lguest';
 import { hexC } from './lguest';
@@ -88,6 +88,35 @@ export interface PageFaultMmio {
 }
 
 export type PageFaultPlan = PageFix | PageFaultForGuest | PageFaultMmio | Kill;
+
+// ---- #NM ------------------------------------------------------------------------------------
+
+/**
+ * An #NM the Guest did not ask for: CR0.TS was the Host's, not the Guest's
+ * (lguest's Host set it for its own lazy FPU switching, and on this trap
+ * restored its FPU and went on without telling the Guest). The Host clears
+ * TS and resumes the Guest at the same instruction, which then runs.
+ */
+export interface TsFix {
+  kind: 'clts';
+  /**
+   * Nothing is mapped: PageFix's field, absent here. Declared so that code
+   * that reads it off any fix still type-checks (src/debugAdapter/stops.ts
+   * has not learnt this kind yet).
+   */
+  writable?: undefined;
+}
+
+/**
+ * What the Host does with #NM: the Guest's only while its last TS hypercall
+ * asked for CR0.TS (lg.ts, older ABIs; Linux 4.10 never asks), which is the
+ * only time the Guest runs with TS set; otherwise the TS was not the Guest's
+ * and the Host takes it away (lguest 2.6.23 to 3.x: "if (!lg->ts) return").
+ * null: reflect it.
+ */
+export function planDeviceNotAvailable(lg: Lguest): TsFix | null {
+  return lg.ts !== 0 ? null : { kind: 'clts' };
+}
 
 /**
  * demand_page: may the shadow copy the Guest's mapping of `vaddr` for an
@@ -365,7 +394,7 @@ function portName(port: number): string {
  * handler for it or is killed for having none.
  */
 export type TrapDecision =
-  | { action: 'fixed'; fix: PageFix }
+  | { action: 'fixed'; fix: PageFix | TsFix }
   | { action: 'emulated'; emulation: Emulation }
   | { action: 'reflected'; reflection: Reflection; pageFault?: PageFaultForGuest }
   | { action: 'hypercall' }
@@ -401,6 +430,10 @@ export function decideTrap(lg: Lguest, trap: number, errcode: number, cr2: numbe
       }
       const d = reflectOrKill(lg, trap, errcode, cr2);
       return d.action === 'reflected' || d.action === 'killed' ? { ...d, pageFault: own } : d;
+    }
+    case 7: {
+      const fix = planDeviceNotAvailable(lg);
+      return fix !== null ? { action: 'fixed', fix } : reflectOrKill(lg, trap, errcode, cr2);
     }
     case LGUEST_TRAP_ENTRY:
       return { action: 'hypercall' };

@@ -6,7 +6,8 @@
 
 /** What the Host did about a trap that came out of the Guest. */
 export type TrapAction =
-  | 'fixed'          // a page fault demand_page fixed in the shadow page tables: the Guest never knows
+  | 'fixed'          // a page fault demand_page fixed in the shadow page tables, or an #NM from a TS that was not
+                     // the Guest's, cleared: the Guest never knows
   | 'emulated'       // a #GP from IN, OUT or CLI, done for the Guest
   | 'reflected'      // handed to the Guest's own handler
   | 'hypercall'      // int $0x1f: the run loop executes the call

@@ -10,7 +10,7 @@
  * what its init did to each CPU (lguest_arch_host_init): the per-CPU
  * state page with the Guest's default GDT entries, IDT and TSS.
  */
-import { Cpu, CS, DS, ES, SS, FS, GS, CR0_PE, CR0_ET, CR0_WP, CR0_PG } from '../cpu/state';
+import { Cpu, CS, DS, ES, SS, FS, GS, CR0_PE, CR0_MP, CR0_ET, CR0_NE, CR0_WP, CR0_PG } from '../cpu/state';
 import { PhysicalMemory } from '../cpu/memory';
 import {
   HOST, HOST_VIRT, HOST_IDT_OFF, HOST_GDT_OFF, HOST_TSS_OFF, SWITCHER_ADDR, SWITCHER_PAGES, PAGE_SIZE, POOL_PAGES,
@@ -24,6 +24,15 @@ import { switcherImage, SwitcherImage } from './switcherImage';
 
 /** The TSS's size, and so the I/O bitmap offset that says "no bitmap": every IN and OUT above IOPL faults. */
 const TSS_SIZE = 104;
+
+/**
+ * The Host's CR0, which is the Guest's too: the Switcher never touches CR0.
+ * Linux's own (CR0_STATE) less AM: paging with WP, and an x87 that is there
+ * (EM clear) and reports its errors as #MF (NE); MP makes WAIT fault with
+ * the x87 instructions while TS is set. The Host adds TS at entry only while
+ * the Guest has asked for it (LHCALL_TS; x86.ts) and takes it off on exit.
+ */
+export const HOST_CR0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 
 export class HostWorld {
   readonly image: SwitcherImage;
@@ -150,7 +159,7 @@ export class HostWorld {
    */
   enterHostState(c: Cpu): void {
     const b = this.base;
-    c.cr0 = CR0_PE | CR0_ET | CR0_WP | CR0_PG;
+    c.cr0 = HOST_CR0;
     c.cr4 = 0;
     c.cr3 = this.hostPgdir;
     c.flushTlb(false);

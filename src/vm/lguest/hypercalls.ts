@@ -67,6 +67,7 @@ function doHcall(lg: Lguest, a: Args, fromRing: boolean): void {
       guestSetClockevent(lg, a1);
       break;
     case LHCALL.TS:
+      // From the next entry on, the Guest runs with CR0.TS as it asked, and its #NM is its own (decide.ts).
       lg.ts = a1;
       break;
     case LHCALL.HALT:

@@ -50,7 +50,10 @@ export class Lguest {
   stackPages = 0;
   /** What copy_in_guest_info must copy into the real tables before the next entry. */
   changed = CHANGED_ALL;
-  /** CR0.TS as the Guest wants it (the TS hypercall). */
+  /**
+   * CR0.TS as the Guest wants it (the TS hypercall: 0 or 8). While set, the Guest runs with TS and its #NM is
+   * reflected to it; Linux 4.10 never asks.
+   */
   ts = 0;
   halted = false;
   /** A synchronous hypercall is waiting to run (the registers hold it). */

@@ -51,6 +51,7 @@ export function enterSwitcher(lg: Lguest, c: Cpu): void {
   lg.setReg('trapnum', IMPOSSIBLE_TRAP);
   // SYSENTER would land at ring 0: off while the Guest runs.
   c.msrSysenterCs = 0;
+  // The Guest runs with the Host's CR0 (HOST_CR0), and TS only while it asked for it: then its #NM is its own.
   if (lg.ts !== 0) c.cr0 |= CR0_TS;
   c.eip = lg.world.image.runGuestOnce;
   c.r32[ESP] = lg.world.hostStackTop;
@@ -91,6 +92,11 @@ export function handleTrap(lg: Lguest, cr2: number, d: TrapDecision): void {
   }
   switch (d.action) {
     case 'fixed':
+      if (d.fix.kind === 'clts') {
+        // The x87 is the Guest's already (the Host never touches cpu.fpu): clearing TS is all there is to restore.
+        lg.cpu.cr0 &= ~CR0_TS;
+        break;
+      }
       lg.pageTables.applyFix(d.fix);
       lg.stats.pageFaultsFixed++;
       break;
