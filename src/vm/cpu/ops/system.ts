@@ -10,6 +10,7 @@
 import type { Cpu } from '../state';
 import { EAX, ECX, EDX, EBX, ESP, CS, SS, CR0_PE, CR0_PG, CR0_WP, CR0_ET, CR0_TS, CR4_PSE, CR4_PGE, CR4_TSD, CR4_DE, ATTR_P, ATTR_S } from '../state';
 import { ea, Op, type Instr } from '../instr';
+import { cpuidLeaf } from '../cpuid';
 import { def } from '../optable';
 import { raise, Vec } from '../fault';
 import { getFlags, materialize, ZF, IF, VM, RF, CF, DF, VIF, VIP } from '../flags';
@@ -268,20 +269,10 @@ const wbinvd = (c: Cpu) => requireCpl0(c);
 
 // ---- Identification, time and model-specific registers --------------------------
 
-/** CPUID: a P6-class processor with the features this CPU really has. */
-export const CPUID_FEATURES = (1 << 0) /* FPU */ | (1 << 2) /* DE */ | (1 << 3) /* PSE */ | (1 << 4) /* TSC */ | (1 << 5) /* MSR */ | (1 << 8) /* CX8 */ | (1 << 11) /* SEP */ | (1 << 13) /* PGE */ | (1 << 15); /* CMOV */
+/** CPUID: the values of cpuid.ts's table. */
 function cpuid(c: Cpu): void {
-  const leaf = c.r32[EAX];
-  let a = 0, b = 0, cc = 0, d = 0;
-  if (leaf === 0) {
-    a = 1;
-    b = 0x756e6547; d = 0x49656e69; cc = 0x6c65746e; // "GenuineIntel"
-  } else {
-    // Leaf 1, and any leaf above the maximum (basic or extended): the manual says those get the highest basic leaf.
-    a = 0x0633; // family 6, model 3, stepping 3
-    d = CPUID_FEATURES;
-  }
-  c.r32[EAX] = a; c.r32[EBX] = b; c.r32[ECX] = cc; c.r32[EDX] = d;
+  const v = cpuidLeaf(c.r32[EAX]);
+  c.r32[EAX] = v.eax; c.r32[EBX] = v.ebx; c.r32[ECX] = v.ecx; c.r32[EDX] = v.edx;
 }
 function rdtsc(c: Cpu): void {
   if ((c.cr4 & CR4_TSD) !== 0 && c.cpl !== 0) raise(c, Vec.GP, 0);
