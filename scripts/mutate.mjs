@@ -1,6 +1,6 @@
 // npm run mutate [-- [--list] [NAME...]]
 //
-// Are lguest's page-fault rules really under test? For each rule, a mutant
+// Are lguest's page-fault (and FPU) rules really under test? For each rule, a mutant
 // takes it out of the Host (one textual replacement in one source file),
 // the test files that should notice are run, and the mutant is put back at
 // once. Each line says "caught" (the tests failed, and which) or
@@ -22,9 +22,12 @@ import { join } from 'node:path';
 const ROOT = join(import.meta.dirname, '..');
 const PAGE_TABLES = 'src/vm/lguest/pageTables.ts';
 const DECIDE = 'src/vm/lguest/decide.ts';
+const X86 = 'src/vm/lguest/x86.ts';
+const HOST_WORLD = 'src/vm/lguest/hostWorld.ts';
 const PAGERULES = 'test/lguest/pagerules.test.ts';
 const FAULTS = 'test/lguest/faults.test.ts';
 const FUZZ = 'test/lguest/fuzz.test.ts';
+const FPU = 'test/lguest/fpu.test.ts';
 /** Failed tests listed under a caught mutant (the first are those nearest the rule: a hang fails all after it). */
 const SHOWN = 3;
 
@@ -120,6 +123,21 @@ const MUTANTS = [
     name: 'SET_PTE: an accessed entry waits for a fault like any other',
     file: PAGE_TABLES, from: 'if ((gpte & (_PAGE_DIRTY | _PAGE_ACCESSED)) !== 0 && !gpteInIomem(this.lg, gpte)) {', to: 'if (false) {',
     tests: [PAGERULES],
+  },
+  {
+    name: '#NM: one from a TS that was not the Guest\'s is reflected to it too',
+    file: DECIDE, from: "return lg.ts !== 0 ? null : { kind: 'clts' };", to: 'return null;',
+    tests: [FPU],
+  },
+  {
+    name: 'TS: the Guest runs with CR0.TS whatever it asked for',
+    file: X86, from: '  if (lg.ts !== 0) c.cr0 |= CR0_TS;\n', to: '  c.cr0 |= CR0_TS;\n',
+    tests: [FPU],
+  },
+  {
+    name: 'MP: WAIT runs on under the Guest\'s TS',
+    file: HOST_WORLD, from: 'CR0_PE | CR0_MP | CR0_ET', to: 'CR0_PE | CR0_ET',
+    tests: [FPU],
   },
 ];
 
