@@ -18,6 +18,7 @@ import { QemuGdb, type QemuRegs } from './rsp';
 import { undefinedFlags } from './undefinedFlags';
 import { ours, describe, instructionAt, historyLine, compare, report } from './compare';
 import { qemuArgs } from './kernels';
+import { X87Checker } from './x87compare';
 
 /** What `onStep` is told after each step that compared equal. */
 export interface StepInfo {
@@ -39,6 +40,8 @@ export interface LockstepOptions {
   maxSteps?: number;
   /** Steps of history kept for a divergence report. */
   history?: number;
+  /** Told the x87 checker of the run once it ends (its counts of masked departures). */
+  onX87?: (x87: X87Checker) => void;
 }
 
 export interface LockstepResult {
@@ -63,6 +66,7 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
   const qemu = new QemuGdb(qemuArgs(path, opts.args));
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+  let x87Seen: X87Checker | null = null;
   try {
     await qemu.start();
     await qemu.runTo(entry);
@@ -72,6 +76,8 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
     const m = new Machine({ memoryMiB: 64, compileAfter: Infinity });
     m.bootMultiboot(image, path, opts.args ?? '');
     const q0 = await qemu.regs();
+    const x87 = new X87Checker(qemu);
+    x87Seen = x87;
 
     const history: string[] = [];
     const keep = opts.history ?? 20;
@@ -79,6 +85,11 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
     let q: QemuRegs = q0;
     for (;;) {
       const diff = compare(ours(m), q, 0);
+      if (diff === null && steps === 0) {
+        x87.before(m, instructionAt(m).ins);
+        const x = await x87.after(m, q, true);
+        if (x !== null) return { kernel: kernelPath, steps, seconds: seconds(), end: 'divergence', report: [report(m, q, x.diff, history, steps, 'at the start'), ...x.detail].join('\n') };
+      }
       if (diff !== null) {
         return { kernel: kernelPath, steps, seconds: seconds(), end: 'divergence', report: report(m, q, diff, history, steps, 'at the start') };
       }
@@ -88,6 +99,7 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
       const undef = undefinedFlags(at.ins, m.cpu);
       history.push(historyLine(m.cpu.eip, at));
       if (history.length > keep) history.shift();
+      x87.before(m, at.ins);
 
       const qemuGoesOn = await qemu.step();
       const r = m.executor.run(1);
@@ -108,8 +120,12 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
       q = qNext;
       // An instruction that faulted changed no flags: its masks do not apply.
       const faulted = m.cpu.vectorCounts.reduce((a, b) => a + b, 0) !== vectorsBefore;
+      const x = await x87.after(m, q, faulted);
+      if (x !== null) {
+        return { kernel: kernelPath, steps, seconds: seconds(), end: 'divergence', report: [report(m, q, x.diff, history, steps, `after step ${steps}`), ...x.detail].join('\n') };
+      }
       const mask = faulted ? 0 : undef & ARITH;
-      const diff2 = compare(ours(m), q, mask);
+      const diff2 = compare(ours(m), q, mask | x87.eflagsMask);
       if (diff2 !== null) {
         return { kernel: kernelPath, steps, seconds: seconds(), end: 'divergence', report: report(m, q, diff2, history, steps, `after step ${steps}`) };
       }
@@ -122,6 +138,7 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
     }
   } finally {
     qemu.kill();
+    if (x87Seen !== null) opts.onX87?.(x87Seen);
   }
 }
 

@@ -6,16 +6,31 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
-/** General registers as QEMU's `g` packet orders them (i386), then the segment selectors and control registers. */
+/** General registers as QEMU's `g` packet orders them (i386), then the segment selectors and control registers, and the x87's. */
 export interface QemuRegs {
   eax: number; ecx: number; edx: number; ebx: number; esp: number; ebp: number; esi: number; edi: number;
   eip: number; eflags: number;
   cs: number; ss: number; ds: number; es: number; fs: number; gs: number;
   cr0: number; cr2: number; cr3: number; cr4: number;
+  /** x87 control and status words (the status word with TOP in bits 13-11). */
+  fcw: number; fsw: number;
+  /**
+   * The x87 data registers R0..R7, PHYSICAL (QEMU 7.2's stub sends env->fpregs[n], not ST(n):
+   * seen after FLD1 from TOP 0, which lands in the eighth), 10 bytes each as FSTP m80 stores
+   * them, as one hex string (so a state compares with ===). The stub sends 0 for the tag word,
+   * FIP, FCS, FDP, FDS and FOP: those are compared through FNSTENV/FNSAVE images (x87compare.ts).
+   */
+  fpr: string;
 }
 const G_ORDER = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'eip', 'eflags', 'cs', 'ss', 'ds', 'es', 'fs', 'gs'] as const;
 /** After the sixteen above: fs_base, gs_base, k_gs_base, then cr0, cr2, cr3, cr4 (32 bits each). */
 const CR_OFFSET = 16 + 3;
+/**
+ * Then cr8 and efer, then the x87 (QEMU 7.2, i386: a 344-byte `g` reply): R0..R7 at byte 100
+ * (10 bytes each), then fctrl, fstat, ftag, fiseg, fioff, foseg, fooff, fop (32 bits each);
+ * then xmm0-7 and mxcsr.
+ */
+const FPR_BYTE = (CR_OFFSET + 6) * 4, FCTRL_BYTE = FPR_BYTE + 80;
 
 export class QemuGdb {
   private readonly proc: ChildProcessWithoutNullStreams;
@@ -123,7 +138,16 @@ export class QemuGdb {
     r.cr2 = word(CR_OFFSET + 1);
     r.cr3 = word(CR_OFFSET + 2);
     r.cr4 = word(CR_OFFSET + 3);
-    return r as unknown as QemuRegs;
+    const at = (byte: number) => word(byte / 4);
+    if (g.length >= (FCTRL_BYTE + 8) * 2) {
+      r.fcw = at(FCTRL_BYTE) & 0xffff;
+      r.fsw = at(FCTRL_BYTE + 4) & 0xffff;
+    } else {
+      r.fcw = r.fsw = 0;
+    }
+    const out = r as unknown as QemuRegs;
+    out.fpr = g.slice(FPR_BYTE * 2, (FPR_BYTE + 80) * 2);
+    return out;
   }
 
   /** Write general registers and EFLAGS (for starting both machines from the same state). */

@@ -25,6 +25,7 @@ import { Ctx, GenState, EBP, ESP, CS, SS, valueFor, le32, type Role } from './op
 import { drawable, type Policy, type MapEntry } from './instructions';
 import { flagsValue, loadSeg } from './templates';
 import { KNOWN_BUGS } from './exclusions';
+import { x87Item, x87CaseStart, x87EnvCheck } from './x87';
 
 export interface GeneratorOptions {
   seed: number;
@@ -36,6 +37,13 @@ export interface GeneratorOptions {
   ring3?: number;
   /** Generate the cases of our known bugs too (exclusions.ts KNOWN_BUGS), which are otherwise avoided. */
   knownBugs?: boolean;
+  /**
+   * x87 streams (x87.ts): CR0.NE set (#MF, not FERR#), each case starts with FNCLEX (or FNINIT) and
+   * a FLDCW, and this share of its items (default 0.85 with x87) are x87 ones, the rest as usual.
+   */
+  x87?: boolean | number;
+  /** With x87: an FNSTENV after every x87 item (to find where the tag word parts ways). */
+  x87EnvEvery?: boolean;
 }
 
 export interface Kernel {
@@ -56,6 +64,7 @@ const HANDLED = [...Array(32).keys(), 0x80];
 export function generateKernel(opts: GeneratorOptions): Kernel {
   const nCases = opts.cases ?? 100, perCase = opts.perCase ?? 24, ring3 = opts.ring3 ?? 0.25;
   const rng = new Rng(opts.seed);
+  const x87Share = opts.x87 === true ? 0.85 : typeof opts.x87 === 'number' ? opts.x87 : 0;
   const tableBytes = Math.ceil((nCases * L.TABLE_SIZE) / 0x1000) * 0x1000;
   const codeBase = L.TABLES + Math.max(tableBytes, 0x1000);
   const a = new Asm(codeBase);
@@ -99,6 +108,10 @@ export function generateKernel(opts: GeneratorOptions): Kernel {
   a.u8(0xb9).u32(0x176).u8(0xb8).ref(landing, 'abs32').u8(0x0f, 0x30); // SYSENTER_EIP
   a.u8(0xb8).u32(L.PAGE_DIR).u8(0x0f, 0x22, 0xd8); // mov cr3, eax
   a.u8(0x0f, 0x20, 0xc0).u8(0x0d).u32(0x80010000).u8(0x0f, 0x22, 0xc0); // cr0 |= PG | WP
+  if (x87Share > 0) {
+    a.u8(0x0f, 0x20, 0xc0).u8(0x0d).u32(0x20).u8(0x25).u32(~0xc >>> 0).u8(0x0f, 0x22, 0xc0); // cr0 |= NE; cr0 &= ~(EM | TS)
+    a.u8(0xdb, 0xe3); // fninit
+  }
 
   // The cases.
   const cases: Kernel['cases'] = [];
@@ -108,6 +121,14 @@ export function generateKernel(opts: GeneratorOptions): Kernel {
   const ctx = new Ctx(rng, a, st0, (count) => { for (let k = 0; k < count; k++) item(); }, landing, avoiding);
 
   function item(): void {
+    if (x87Share > 0 && rng.chance(x87Share)) {
+      for (let tries = 0; tries < 20; tries++) {
+        if (x87Item(ctx)) {
+          if (opts.x87EnvEvery) x87EnvCheck(ctx);
+          return;
+        }
+      }
+    }
     const pool = pools[ctx.st.cpl];
     for (let tries = 0; tries < 50; tries++) {
       const pick: { e: MapEntry; p: Policy } = rng.weighted(pool, (x) => x.p.weight);
@@ -158,6 +179,7 @@ export function generateKernel(opts: GeneratorOptions): Kernel {
       a.u8(0xcf);
     }
     ctx.st = st;
+    if (x87Share > 0) x87CaseStart(ctx);
     for (let n = 0; n < perCase; n++) item();
     if (ctx.st.cpl === 3) a.u8(0xcd, 0x80); // int 0x80: back to ring 0 through the handler
     csMayDiffer = ctx.st.cpl === 0 && ctx.st.segs[CS].sel !== L.SEL.CODE0;

@@ -13,6 +13,9 @@ import { generateKernel, type GeneratorOptions, type Kernel } from './generator'
 import { mapEntries, policyFor } from './instructions';
 import { MAP, isGroup } from '../../../src/vm/cpu/optable';
 import type { Instr } from '../../../src/vm/cpu/instr';
+import { x87Rule, isX87 } from '../x87rules';
+import { x87Forms } from './x87';
+import type { X87Checker } from '../x87compare';
 
 export interface RandomRunOptions {
   seed: number;
@@ -31,6 +34,10 @@ export interface RandomRunOptions {
    * so a seed that diverges in the log is run again through the gdb stub, whose verdict counts.
    */
   viaLog?: boolean;
+  /** x87 streams (generator.ts `x87`). */
+  x87?: boolean;
+  /** With x87: an FNSTENV after every x87 item, compared (generator.ts `x87EnvEvery`). */
+  x87EnvEvery?: boolean;
   log?: (line: string) => void;
 }
 
@@ -43,6 +50,19 @@ export interface RandomRunResult {
   executed: Map<string, number>;
   /** Seeds whose log diverged but which the gdb stub then compared equal to the end (viaLog only). */
   logOnly: number[];
+  /** x87 instructions (and WAITs) compared. */
+  x87Steps: number;
+  /** x87 forms executed and compared (the rule's name, ST(i) left out), with counts. */
+  x87Executed: Map<string, number>;
+  /** How often each x87 departure of QEMU's (or undefined case) was masked. */
+  x87Masked: Map<string, number>;
+}
+
+/** The x87 form an instruction is, for coverage: `fadd st(i)`, `fld mf80`... */
+export function x87FormKey(i: Instr): string | null {
+  if (!isX87(i)) return i.opcode === 0x9b ? 'fwait' : null;
+  const r = x87Rule(i);
+  return r === null ? null : r.name.replace(/st\(\d\)/, 'st(i)');
 }
 
 /** The opcode-map entry an instruction decoded to: `80/3`, `0F 18/0r`... */
@@ -62,8 +82,8 @@ export function notExecuted(executed: Map<string, number>): string[] {
 }
 
 /** The command line that replays one seed. */
-export function replayCommand(seed: number, o: { cases: number; perCase: number; knownBugs?: boolean }): string {
-  return `node scripts/build.mjs && node dist/oracle.js --random --seed ${seed} --cases ${o.cases} --per-case ${o.perCase}${o.knownBugs ? ' --known-bugs' : ''}`;
+export function replayCommand(seed: number, o: { cases: number; perCase: number; knownBugs?: boolean; x87?: boolean; x87EnvEvery?: boolean }): string {
+  return `node scripts/build.mjs && node dist/oracle.js --random${o.x87 ? ' --x87' : ''}${o.x87EnvEvery ? ' --x87-env-every' : ''} --seed ${seed} --cases ${o.cases} --per-case ${o.perCase}${o.knownBugs ? ' --known-bugs' : ''}`;
 
 }
 
@@ -90,20 +110,26 @@ export function runOurs(k: Kernel, compileAfter?: number): { end: string; instru
 export async function runRandom(o: RandomRunOptions): Promise<RandomRunResult> {
   const log = o.log ?? ((l: string) => console.log(l));
   const dir = o.keep ?? mkdtempSync(join(tmpdir(), 'lguest-random-'));
-  const result: RandomRunResult = { steps: 0, seconds: 0, seeds: 0, divergences: [], executed: new Map(), logOnly: [] };
-  const onStep = ({ ins }: { ins: Instr }) => {
+  const result: RandomRunResult = { steps: 0, seconds: 0, seeds: 0, divergences: [], executed: new Map(), logOnly: [], x87Steps: 0, x87Executed: new Map(), x87Masked: new Map() };
+  const onStep = ({ ins, delivered }: { ins: Instr; delivered: boolean }) => {
     if (ins.def === null) return;
     const k = entryKey(ins);
     result.executed.set(k, (result.executed.get(k) ?? 0) + 1);
+    const x = delivered ? null : x87FormKey(ins);
+    if (x !== null) result.x87Executed.set(x, (result.x87Executed.get(x) ?? 0) + 1);
+  };
+  const onX87 = (x: X87Checker) => {
+    result.x87Steps += x.x87Steps;
+    for (const [k, n] of x.masked) result.x87Masked.set(k, (result.x87Masked.get(k) ?? 0) + n);
   };
   try {
     for (let seed = o.seed; seed < o.seed + o.runs; seed++) {
-      const gen: GeneratorOptions = { seed, cases: o.cases, perCase: o.perCase, knownBugs: o.knownBugs };
+      const gen: GeneratorOptions = { seed, cases: o.cases, perCase: o.perCase, knownBugs: o.knownBugs, x87: o.x87, x87EnvEvery: o.x87EnvEvery };
       const kernel = generateKernel(gen);
       const path = join(dir, `random-${seed}.elf`);
       writeFileSync(path, kernel.elf);
       const alone = runOurs(kernel);
-      let r = o.viaLog ? await logstep(path, { maxSteps: o.maxSteps, history: 30 }) : await lockstep(path, { maxSteps: o.maxSteps, history: 30, onStep });
+      let r = o.viaLog ? await logstep(path, { maxSteps: o.maxSteps, history: 30 }) : await lockstep(path, { maxSteps: o.maxSteps, history: 30, onStep, onX87 });
       if (o.viaLog && r.end === 'divergence') {
         const judged = await lockstep(path, { maxSteps: o.maxSteps, history: 30 });
         if (judged.end !== 'divergence') {
@@ -136,4 +162,11 @@ export async function runRandom(o: RandomRunOptions): Promise<RandomRunResult> {
     if (o.keep === undefined) rmSync(dir, { recursive: true, force: true });
   }
   return result;
+}
+
+/** The x87 forms the generator makes that no compared step executed (register forms by mnemonic, memory forms by operand type). */
+export function x87FormsNotExecuted(executed: Map<string, number>): string[] {
+  const { reg, mem } = x87Forms();
+  const regSeen = new Set([...executed.keys()].filter((k) => !/ m/.test(k)).map((k) => k.split(' ')[0]));
+  return [...reg.filter((n) => !regSeen.has(n)), ...mem.filter((n) => !executed.has(n))].sort();
 }
