@@ -51,6 +51,10 @@ function prediction(p: TrapPoint, t: Target, programs: Programs): string {
   switch (d.action) {
     case 'fixed': {
       const f = d.fix;
+      if (f.kind === 'clts') {
+        return "clear CR0.TS, which the Guest did not ask for (by LHCALL_TS), and resume it at the same instruction; "
+          + 'the Guest will not know';
+      }
       const how = f.writable ? 'writable' : 'read-only until the Guest writes to it';
       return `copy the Guest's entry for ${hex(p.cr2)} into the shadow page table (demand_page), ${how}; `
         + 'the Guest will not know';

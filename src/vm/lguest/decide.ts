@@ -99,12 +99,6 @@ export type PageFaultPlan = PageFix | PageFaultForGuest | PageFaultMmio | Kill;
  */
 export interface TsFix {
   kind: 'clts';
-  /**
-   * Nothing is mapped: PageFix's field, absent here. Declared so that code
-   * that reads it off any fix still type-checks (src/debugAdapter/stops.ts
-   * has not learnt this kind yet).
-   */
-  writable?: undefined;
 }
 
 /**
