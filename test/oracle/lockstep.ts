@@ -127,7 +127,7 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
       const mask = faulted ? 0 : undef & ARITH;
       const diff2 = compare(ours(m), q, mask | x87.eflagsMask);
       if (diff2 !== null) {
-        return { kernel: kernelPath, steps, seconds: seconds(), end: 'divergence', report: report(m, q, diff2, history, steps, `after step ${steps}`) };
+        return { kernel: kernelPath, steps, seconds: seconds(), end: 'divergence', report: [report(m, q, diff2, history, steps, `after step ${steps}`), ...x87.lastDetail].join('\n') };
       }
       if (mask !== 0) {
         // Take QEMU's values of the undefined flags, so both go on alike.

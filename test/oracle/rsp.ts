@@ -39,6 +39,7 @@ export class QemuGdb {
   private readonly queue: string[] = [];
   private exited = false;
   private ackMode = true;
+  private pendingAcks = '';
   /** Console output of `monitor` commands ('O' packets), collected for qRcmd. */
   private consoleOut = '';
 
@@ -68,7 +69,8 @@ export class QemuGdb {
       if (hash < 0 || this.buf.length < hash + 3) { this.buf = this.buf.slice(start); return; }
       const body = this.buf.slice(start + 1, hash);
       this.buf = this.buf.slice(hash + 3);
-      if (this.ackMode) this.proc.stdin.write('+');
+      // The acknowledgement goes out with the next request (QEMU's system-mode stub does not wait for it): one write, not two.
+      if (this.ackMode) this.pendingAcks += '+';
       this.deliver(unescape(body));
     }
   }
@@ -94,7 +96,8 @@ export class QemuGdb {
   async request(body: string): Promise<string> {
     let sum = 0;
     for (let i = 0; i < body.length; i++) sum = (sum + body.charCodeAt(i)) & 0xff;
-    this.proc.stdin.write(`$${body}#${sum.toString(16).padStart(2, '0')}`);
+    this.proc.stdin.write(`${this.pendingAcks}$${body}#${sum.toString(16).padStart(2, '0')}`);
+    this.pendingAcks = '';
     for (;;) {
       const reply = await this.next();
       if (reply.startsWith('O') && reply !== 'OK') {

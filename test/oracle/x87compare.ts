@@ -77,7 +77,7 @@ export const X87_DEPARTURES: { id: string; what: string; rule: string; how: stri
     rule: 'SDM Vol. 1 §8.6, §8.7: a pending unmasked exception is taken at the next waiting x87 instruction or WAIT',
     how: 'avoided: after an instruction that may raise an unmasked exception the kernels run only FNSTSW, FNSTENV, FNSAVE, then FWAIT, FNCLEX or FNINIT' },
   { id: 'es-stale', what: 'ES and B are set when a flag is raised while unmasked and kept until FNCLEX, FNINIT, FLDENV or FRSTOR: FLDCW (and the other ways masks change) do not recompute them',
-    rule: 'SDM Vol. 1 §8.1.3.? / FLDCW: ES is set while any unmasked exception flag is set, so a FLDCW that unmasks a set flag makes it pending',
+    rule: 'SDM Vol. 1 §8.1.3 (ES: set while any unmasked exception flag is set) and Vol. 2 FLDCW (a FLDCW that unmasks a set flag makes it pending)',
     how: 'avoided: the kernels clear the flags (FNCLEX) before a FLDCW that changes the masks; where ES and B still differ, they are masked (in the status word, FNSTSW\'s value and the images) until they agree again' },
   { id: 'fnstenv-mask', what: 'FNSTENV does not mask the exceptions after storing the environment',
     rule: 'SDM Vol. 2 FSTENV/FNSTENV: "then masks all floating-point exceptions"',
@@ -100,11 +100,11 @@ export const X87_DEPARTURES: { id: string; what: string; rule: string; how: stri
   { id: 'reserved', what: 'The reserved upper halves of the 32-bit environment image\'s control, status, tag and FDS dwords are stored 0 (ours: 1s, as the P6)',
     rule: 'SDM Vol. 1 Figure 8-9: reserved',
     how: 'masked in the images' },
-  { id: 'trig', what: 'FSIN, FCOS, FSINCOS, FPTAN in host doubles: the operand rounded to 53 bits, the result to 53 bits (ignoring PC), no exception flags at all (no IE for infinity or SNaN, no PE, UE, DE), the range check on the double (2^63 passes)',
+  { id: 'trig', what: 'FSIN, FCOS, FSINCOS, FPTAN in host doubles: the operand rounded to 53 bits, the result to 53 bits (ignoring PC), no exception flags at all (infinity is out of range, C2 = 1 with no IE; no IE for an SNaN, no PE, UE, DE), the range check on the double (2^63 passes)',
     rule: 'SDM Vol. 2 FSIN etc.: the 64-bit operand, |x| < 2^63 (else C2 = 1), IE for infinity and SNaN, PE/UE/DE as any arithmetic',
     how: 'for an operand that is a normal double below 2^62: TOP, C2 and tags compared, results compared to 2^-(p-2) relative (p = min(53, PC bits)), the exception flags and C1 masked and QEMU\'s copied; any other operand: the whole x87 result masked and QEMU\'s copied' },
-  { id: 'pc', what: 'FBLD, FPREM and FPREM1 round their result to the precision control (PC = 24 or 53 bits), with PE and UE',
-    rule: 'SDM Vol. 1 §8.1.5.2: PC affects only FADD, FSUB(R), FMUL, FDIV(R) (and their P and I forms) and FSQRT; FBLD and the remainders are exact',
+  { id: 'pc', what: 'FBLD, FPREM, FPREM1 and FRNDINT round their result to the precision control (PC = 24 or 53 bits), with PE and UE',
+    rule: 'SDM Vol. 1 §8.1.5.2: PC affects only FADD, FSUB(R), FMUL, FDIV(R) (and their P and I forms) and FSQRT; FBLD, the remainders and FRNDINT (an integer, rounded by RC) are exact',
     how: 'under PC other than 64 bits, their result, PE, UE and C1 are masked and QEMU\'s copied' },
   { id: 'm64-pc24', what: 'Under PC = 24 bits, an m64fp or m32int source is rounded to 24 bits (raising PE) before FLD, FCOM, FICOM or the arithmetic uses it: FLD m64 loads a rounded value, FCOM m64 flags PE, FADD m64 and FIADD m32 round twice (FILD is exact)',
     rule: 'SDM Vol. 1 §8.1.5.2, §4.2.2: converting the source is exact; PC rounds only the result of + - * / and sqrt',
@@ -118,7 +118,10 @@ export const X87_DEPARTURES: { id: string; what: string; rule: string; how: stri
   { id: 'snan-mem', what: 'An SNaN m32fp/m64fp operand is quieted (IE) as it is converted, before the operation: against a NaN in ST(0) the result follows the two-QNaN rule (larger significand)',
     rule: 'SDM Vol. 1 Table 4-7: SNaN and QNaN give the QNaN source; two SNaNs the larger significand, quieted',
     how: 'when ST(0) is a NaN and the m32/m64 source an SNaN, the result value is masked and QEMU\'s copied (IE compared)' },
-  { id: 'fscale-nan', what: 'FSCALE with a NaN in ST(1) returns ST(1)\'s NaN (quieted) whatever ST(0) is',
+  { id: 'pseudo-nan', what: 'FPATAN, FYL2X, FYL2XP1, F2XM1, FSCALE, FXTRACT, FPREM, FPREM1 take a pseudo-NaN operand for an SNaN: the result is it, quieted',
+    rule: 'SDM Vol. 1 §8.2.2, Table 8-3: a pseudo-NaN is an unsupported format: IE, and the indefinite as the masked result',
+    how: 'when an operand is a pseudo-NaN, the result value is masked and QEMU\'s copied (IE compared)' },
+  { id: 'nan-order', what: 'FSCALE, FPATAN, FYL2X, FYL2XP1 pick one of two NaN operands by a fixed order (FSCALE: ST(1)\'s; the others: an SNaN first, then ST(0)\'s), quieted',
     rule: 'SDM Vol. 1 Table 4-7: of two NaNs, the QNaN if one is an SNaN, else the larger significand',
     how: 'when both operands are NaNs, the result value is masked and QEMU\'s copied' },
   { id: 'fcomi-flags', what: 'FCOMI, FCOMIP, FUCOMI, FUCOMIP leave OF, SF and AF as they were',
@@ -134,7 +137,14 @@ export const X87_UNDEFINED: [string, string][] = [
 ];
 
 /** Instructions whose result QEMU 7.2 rounds to the precision control (PC) though the manual does not. */
-const PC_ROUNDED = new Set(['fbld', 'fprem', 'fprem1']);
+const PC_ROUNDED = new Set(['fbld', 'fprem', 'fprem1', 'frndint']);
+
+/** QEMU's own helpers (not softfloat's operations), which look for SNaNs before unsupported encodings. */
+const OWN_NAN_ORDER = new Set(['fpatan', 'fyl2x', 'fyl2xp1', 'f2xm1', 'fscale', 'fxtract', 'fprem', 'fprem1']);
+/** A pseudo-NaN: exponent all ones, J = 0, fraction not zero (unsupported since the 387, SDM Vol. 1 Table 8-3). */
+function isPseudoNaN(x: F80): boolean {
+  return x.exp === 0x7fff && (x.sig >> 63n) === 0n && x.sig !== 0n;
+}
 
 interface Before {
   ins: Instr;
@@ -177,6 +187,10 @@ export class X87Checker {
   x87Steps = 0;
 
   constructor(private readonly qemu: QemuGdb) {}
+
+  private lastDetailOf: () => string[] = () => [];
+  /** The x87 before and after the last step, when it was an x87 instruction (for a report of another difference). */
+  get lastDetail(): string[] { return this.lastDetailOf(); }
 
   private count(id: string): void {
     this.masked.set(id, (this.masked.get(id) ?? 0) + 1);
@@ -255,8 +269,11 @@ export class X87Checker {
         fswMask |= C1 | 0x4500 | TOP;
         // Stopped before computing (IE, DE, ZE): QEMU computed, and may have flagged OE, UE, PE as well.
         if ((f.statusWord & ~f.controlWord & (IE | DE | 0x04)) !== 0) fswMask |= 0x08 | UE | PE | ES_B;
+        // Unmasked OE/UE: ours stores the exponent-adjusted result (often exact), QEMU the masked response (PE with it).
+        fswMask |= PE;
         regMask = 0xff;
         storeMasked = true;
+        if (rule.setsEflags) this.eflagsMask |= ZF | PF | CF;
         this.count('unmasked-write');
       }
       if (trig) {
@@ -284,8 +301,8 @@ export class X87Checker {
         qemuEmpties |= 1 << ((b.top + b.ins.rm) & 7);
         this.count('fst-empty');
       }
-      const qtop = (q.fsw >> 11) & 7;
-      const writesMask = () => rule.writes.reduce((m, w) => m | (1 << ((qtop + w) & 7)), 0);
+      // rule.writes counts from TOP before any pop, after the push of a pushing instruction.
+      const writesMask = () => rule.writes.reduce((m, w) => m | (1 << ((b.top - (rule.push ? 1 : 0) + w) & 7)), 0);
       if (PC_ROUNDED.has(rule.name) && ((f.controlWord >> 8) & 3) !== 3 && !stackFault) {
         // QEMU rounds the result to the precision control; the manual applies PC to + - * / and sqrt only.
         regMask |= writesMask();
@@ -302,9 +319,13 @@ export class X87Checker {
         fswMask |= C0 | C1 | C3 | PE | ES_B;
         this.count('fprem-partial');
       }
-      if (rule.name === 'fscale' && isNaN80(b.st0) && isNaN80(b.st1) && !stackFault) {
+      if (OWN_NAN_ORDER.has(rule.name) && (isPseudoNaN(b.st0) || (rule.reads.includes(1) && isPseudoNaN(b.st1))) && !stackFault) {
         regMask |= writesMask();
-        this.count('fscale-nan');
+        this.count('pseudo-nan');
+      }
+      if (['fscale', 'fpatan', 'fyl2x', 'fyl2xp1'].includes(rule.name) && isNaN80(b.st0) && isNaN80(b.st1) && !stackFault) {
+        regMask |= writesMask();
+        this.count('nan-order');
       }
       if (rule.mem !== null && (rule.mem.kind === 'f32' || rule.mem.kind === 'f64') && !rule.mem.store && b.memSNaN && !stackFault && isNaN80(b.st0)) {
         // QEMU quiets an SNaN m32/m64 operand as it converts it, before the operation's NaN rules.
@@ -356,6 +377,7 @@ export class X87Checker {
       `  qemu x87: ${describeX87(q)}`,
       `  before:   ${describeX87(b.view)}${rule ? ` (${rule.name})` : ''}`,
     ];
+    this.lastDetailOf = b.rule !== null ? detail : () => [];
     if (diff.length > 0) return { diff, detail: detail() };
 
     // Memory stores.

@@ -132,9 +132,9 @@ export function x87Rule(i: Pick<Instr, 'opcode' | 'mod' | 'reg' | 'rm' | 'o32'>)
         switch (rm) {
           case 0: return rule('f2xm1', { reads: [0], writes: [0] });
           case 1: return rule('fyl2x', { reads: [0, 1], writes: [1], pops: 1 });
-          case 2: return rule('fptan', { reads: [0], push: true, writes: [0], undefinedCC: C0 | C3 });
+          case 2: return rule('fptan', { reads: [0], push: true, writes: [0, 1], undefinedCC: C0 | C3 });
           case 3: return rule('fpatan', { reads: [0, 1], writes: [1], pops: 1 });
-          case 4: return rule('fxtract', { reads: [0], push: true, writes: [0] });
+          case 4: return rule('fxtract', { reads: [0], push: true, writes: [0, 1] });
           case 5: return rule('fprem1', { reads: [0, 1], writes: [0], undefinedCC: 0, c1RoundOrClear: false });
           case 6: return rule('fdecstp', { undefinedCC: C0 | C2 | C3, c1RoundOrClear: false });
           default: return rule('fincstp', { undefinedCC: C0 | C2 | C3, c1RoundOrClear: false });
@@ -145,7 +145,7 @@ export function x87Rule(i: Pick<Instr, 'opcode' | 'mod' | 'reg' | 'rm' | 'o32'>)
           case 0: return rule('fprem', { reads: [0, 1], writes: [0], undefinedCC: 0, c1RoundOrClear: false });
           case 1: return rule('fyl2xp1', { reads: [0, 1], writes: [1], pops: 1 });
           case 2: return rule('fsqrt', { reads: [0], writes: [0] });
-          case 3: return rule('fsincos', { reads: [0], push: true, writes: [0], undefinedCC: C0 | C3 });
+          case 3: return rule('fsincos', { reads: [0], push: true, writes: [0, 1], undefinedCC: C0 | C3 });
           case 4: return rule('frndint', { reads: [0], writes: [0] });
           case 5: return rule('fscale', { reads: [0, 1], writes: [0] });
           case 6: return rule('fsin', { reads: [0], writes: [0], undefinedCC: C0 | C3 });

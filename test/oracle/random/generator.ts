@@ -39,7 +39,7 @@ export interface GeneratorOptions {
   knownBugs?: boolean;
   /**
    * x87 streams (x87.ts): CR0.NE set (#MF, not FERR#), each case starts with FNCLEX (or FNINIT) and
-   * a FLDCW, and this share of its items (default 0.85 with x87) are x87 ones, the rest as usual.
+   * a FLDCW, and this share of its items (default 0.9 with x87) are x87 ones, the rest as usual.
    */
   x87?: boolean | number;
   /** With x87: an FNSTENV after every x87 item (to find where the tag word parts ways). */
@@ -64,7 +64,7 @@ const HANDLED = [...Array(32).keys(), 0x80];
 export function generateKernel(opts: GeneratorOptions): Kernel {
   const nCases = opts.cases ?? 100, perCase = opts.perCase ?? 24, ring3 = opts.ring3 ?? 0.25;
   const rng = new Rng(opts.seed);
-  const x87Share = opts.x87 === true ? 0.85 : typeof opts.x87 === 'number' ? opts.x87 : 0;
+  const x87Share = opts.x87 === true ? 0.9 : typeof opts.x87 === 'number' ? opts.x87 : 0;
   const tableBytes = Math.ceil((nCases * L.TABLE_SIZE) / 0x1000) * 0x1000;
   const codeBase = L.TABLES + Math.max(tableBytes, 0x1000);
   const a = new Asm(codeBase);

@@ -68,7 +68,7 @@ const X = (excluded: string): Policy => ({ weight: 0, excluded });
 const R3 = (weight: number, ring3Only: string, gen: Gen = plain): Policy => ({ weight, gen, ring3Only });
 
 const RDTSC = 'the time-stamp counter is our instruction count, QEMU\'s is host time: different by design';
-const X87 = 'x87 is not emulated yet (ARCHITECTURE.md: "x87 comes later")';
+const X87 = 'generated in the x87 streams (`--random --x87`, random/x87.ts: every form, with their operands\' values and control words), not in the general kernels';
 
 const BY_MNEMONIC: Record<string, Policy> = {
   // Arithmetic and logic, every form and size.
