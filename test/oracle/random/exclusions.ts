@@ -17,7 +17,7 @@ export const X87_AVOIDED: [string, string][] = [
   ['A FLDCW that changes the exception masks while a flag is set', 'QEMU does not recompute ES (es-stale below): the kernels execute FNCLEX first'],
   ['A waiting x87 instruction while an unmasked exception is pending', 'QEMU takes #MF only at WAIT (mf-at-wait below): after an instruction with unmasked exceptions only FNSTSW, FNSTENV, then FWAIT, FNCLEX or FNINIT run'],
   ['x87 stores that cross into a page where they fault', 'QEMU writes the bytes up to the fault: stores aim at the read-write scratch pages only (loads reach the neighbours too)'],
-  ['CR0.NE = 0 at the start', 'with NE = 0 an unmasked exception goes to FERR#/IRQ 13, which this machine does not have: the kernels set NE (random MOV CR0 may still clear it)'],
+  ['CR0.NE = 0', 'with NE = 0 a pending exception goes to FERR#/IRQ 13 at FWAIT (QEMU, which then shut down in a trial), while this machine has no FERR# and leaves it pending: the x87 kernels set NE, and their MOV CR0 never clears it'],
 ];
 
 /** Cases avoided inside generated rows: what, and why. */

@@ -119,6 +119,7 @@ export function generateKernel(opts: GeneratorOptions): Kernel {
   const st0 = new GenState();
   const avoiding = new Set(opts.knownBugs ? [] : KNOWN_BUGS.map((b) => b.id));
   const ctx = new Ctx(rng, a, st0, (count) => { for (let k = 0; k < count; k++) item(); }, landing, avoiding);
+  ctx.x87 = x87Share > 0;
 
   function item(): void {
     if (x87Share > 0 && rng.chance(x87Share)) {

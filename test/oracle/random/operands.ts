@@ -90,6 +90,9 @@ export function valueForReg(ctx: Ctx, reg: number, role: Role): number {
 
 /** The generator's working set: randomness, the code being written, and what is known. */
 export class Ctx {
+  /** x87 streams: CR0.NE must stay set (with NE = 0 a pending x87 exception goes to FERR#, which we do not have). */
+  x87 = false;
+
   constructor(
     readonly rng: Rng,
     public asm: Asm,

@@ -630,7 +630,7 @@ export const movToCr: Gen = (ctx) => {
   }
   const r = ctx.destReg();
   ctx.emit(0x0f, 0x20, 0xc0 | (cr << 3) | r);
-  const flip = cr === 0 ? rng.pick([0, 2, 4, 8, 0x20, 0xe]) : cr === 4 ? rng.pick([0, 0x4, 0x8, 0x10, 0x80]) : 0;
+  const flip = cr === 0 ? rng.pick(ctx.x87 ? [0, 2, 4, 8, 0xe] : [0, 2, 4, 8, 0x20, 0xe]) : cr === 4 ? rng.pick([0, 0x4, 0x8, 0x10, 0x80]) : 0;
   if (flip !== 0) ctx.emit(0x81, 0xf0 | r, le32(flip));
   ctx.emit(0x0f, 0x22, 0xc0 | (cr << 3) | r);
   st.kill(r);
