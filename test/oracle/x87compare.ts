@@ -70,9 +70,9 @@ export const X87_DEPARTURES: { id: string; what: string; rule: string; how: stri
   { id: 'denormal', what: 'DE only for FXTRACT: QEMU does not flag denormal operands elsewhere',
     rule: 'SDM Vol. 1 §4.9.1.2, §8.5.2: DE when an arithmetic instruction operates on a denormal (and, unmasked, the instruction is not executed)',
     how: 'DE masked (where ours set it and QEMU did not) and QEMU\'s copied; unmasked, handled as the next row' },
-  { id: 'unmasked-write', what: 'After an unmasked exception QEMU writes the destination as if masked (and pops): no operand left unchanged, no exponent bias adjustment on overflow/underflow',
-    rule: 'SDM Vol. 1 §8.5.1-§8.5.5, §4.9.2: unmasked IE, DE, ZE leave the operands and TOP as they were; unmasked OE/UE store the result with its exponent adjusted by 24576 (registers) or store nothing (memory)',
-    how: 'generated (FLDCW with unmasked exceptions, each followed by FNCLEX, FNINIT or FWAIT); at a step after which ours has a new pending unmasked IE/DE/ZE/OE/UE, the exception flags are compared, the registers, TOP and the memory store are masked and QEMU\'s copied' },
+  { id: 'unmasked-write', what: 'After an unmasked exception QEMU writes the destination as if masked (and pops): no operand left unchanged, no exponent bias adjustment on overflow/underflow; and UE only for an inexact tiny result, as if masked',
+    rule: 'SDM Vol. 1 §8.5.1-§8.5.5, §4.9.2: unmasked IE, DE, ZE leave the operands and TOP as they were; unmasked OE/UE store the result with its exponent adjusted by 24576 (registers) or store nothing (memory); unmasked, UE is flagged for any tiny result, exact or not (§4.9.1.5)',
+    how: 'generated (FLDCW with unmasked exceptions, each followed by FNCLEX, FNINIT or FWAIT); at a step after which ours has a new pending unmasked IE/DE/ZE/OE/UE, the exception flags are compared (but PE, UE where QEMU has none, and OE/UE/PE after a pre-computation exception), the registers, TOP and the memory store are masked and QEMU\'s copied' },
   { id: 'mf-at-wait', what: '#MF only at WAIT/FWAIT, not at the next waiting x87 instruction',
     rule: 'SDM Vol. 1 §8.6, §8.7: a pending unmasked exception is taken at the next waiting x87 instruction or WAIT',
     how: 'avoided: after an instruction that may raise an unmasked exception the kernels run only FNSTSW, FNSTENV, FNSAVE, then FWAIT, FNCLEX or FNINIT' },
@@ -269,8 +269,10 @@ export class X87Checker {
         fswMask |= C1 | 0x4500 | TOP;
         // Stopped before computing (IE, DE, ZE): QEMU computed, and may have flagged OE, UE, PE as well.
         if ((f.statusWord & ~f.controlWord & (IE | DE | 0x04)) !== 0) fswMask |= 0x08 | UE | PE | ES_B;
-        // Unmasked OE/UE: ours stores the exponent-adjusted result (often exact), QEMU the masked response (PE with it).
+        // Unmasked OE/UE: ours stores the exponent-adjusted result (often exact), QEMU the masked response (PE with it);
+        // and QEMU flags UE only for an inexact tiny result, as if masked.
         fswMask |= PE;
+        if ((f.statusWord & UE) !== 0 && (q.fsw & UE) === 0) fswMask |= UE | ES_B;
         regMask = 0xff;
         storeMasked = true;
         if (rule.setsEflags) this.eflagsMask |= ZF | PF | CF;
