@@ -18,8 +18,8 @@ interface Run { name: string; kernel: string; cmdline: string }
 const RUNS: Run[] = readFileSync(join(DIR, 'runs.txt'), 'utf8').split('\n')
   .filter((l) => l.trim() !== '' && !l.startsWith('#'))
   .map((l) => { const [name, kernel, ...rest] = l.trim().split(/\s+/); return { name, kernel, cmdline: rest.join(' ') }; });
-/** Runs too long for every test run: the full benchmark is what `npm run bench` runs. */
-const LONG = new Set(['bench']);
+/** Runs too long for every test run: the full benchmarks are what `npm run bench` runs. */
+const LONG = new Set(['bench', 'fpbench']);
 
 function expected(name: string): { out: string; status: number } {
   return {
