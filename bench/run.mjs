@@ -4,13 +4,16 @@
 // The CPU benchmark is our own bare-metal kernel (guests/bare/bench.c):
 // integer work with paging on, a fixed number of instructions for a given
 // iteration count. Both emulators run the same binary; guest MIPS is the
-// instruction count (ours, exact and deterministic) over the wall time.
-// QEMU's time includes its firmware start-up, so a run with zero
-// iterations is timed too and subtracted. Nothing here asserts a time.
+// instruction count (ours, exact and deterministic) over the time, by each
+// process's CPU time (bench/cputime.mjs) and by wall time. QEMU's time
+// includes its firmware start-up, so a run with zero iterations is timed
+// too and subtracted. The FPU benchmark (bench/fpu.mjs) does the same with
+// x87 work. Nothing here asserts a time.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { timed } from './cputime.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist/cli.js');
@@ -19,18 +22,16 @@ const iterations = Number(process.env.BENCH_ITERATIONS ?? 100);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 
 function ours(iters) {
-  const r = spawnSync(process.execPath, [cli, 'run', '--bare', '--stats', '--cmdline', `iterations=${iters}`, kernel], { encoding: 'utf8' });
+  const r = timed(process.execPath, [cli, 'run', '--bare', '--stats', '--cmdline', `iterations=${iters}`, kernel]);
   if (r.status !== 1) throw new Error(`lguest-vm failed (${r.status}): ${r.stderr}`);
   const num = (re) => Number(re.exec(r.stderr)[1]);
-  return { instructions: num(/^instructions: (\d+)$/m), seconds: num(/^wall time: ([\d.]+) s$/m), output: r.stdout };
+  return { instructions: num(/^instructions: (\d+)$/m), seconds: num(/^wall time: ([\d.]+) s$/m), cpu: r.cpu, output: r.stdout };
 }
 
 function qemu(iters) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(join(root, 'scripts/qemu-bare.sh'), [kernel, `iterations=${iters}`], { encoding: 'utf8' });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.error || r.status !== 1) return null;
-  return { seconds, output: r.stdout };
+  const r = timed(join(root, 'scripts/qemu-bare.sh'), [kernel, `iterations=${iters}`]);
+  if (r.status !== 1) return null;
+  return { seconds: r.wall, cpu: r.cpu, output: r.stdout };
 }
 
 function best(runs) {
@@ -41,18 +42,22 @@ if (!existsSync(kernel)) throw new Error(`${kernel} is missing: run make -C gues
 console.log(`CPU benchmark: guests/bare/build/bench.elf, iterations=${iterations}, best of ${repeats}`);
 const us = best(Array.from({ length: repeats }, () => ours(iterations)));
 const mipsUs = us.instructions / us.seconds / 1e6;
-console.log(`  lguest-vm  ${us.instructions} instructions in ${us.seconds.toFixed(3)} s: ${mipsUs.toFixed(1)} guest MIPS`);
+console.log(`  lguest-vm  ${us.instructions} instructions in ${us.seconds.toFixed(3)} s: ${mipsUs.toFixed(1)} guest MIPS`
+  + ` (the process's CPU time ${us.cpu.toFixed(3)} s: ${(us.instructions / us.cpu / 1e6).toFixed(1)})`);
 
 const hasQemu = spawnSync('qemu-system-i386', ['--version']).status === 0;
 if (hasQemu) {
   const full = best(Array.from({ length: repeats }, () => qemu(iterations)).filter(Boolean));
   const empty = best(Array.from({ length: repeats }, () => qemu(0)).filter(Boolean));
-  const seconds = Math.max(full.seconds - empty.seconds, 1e-6);
+  const seconds = Math.max(full.seconds - empty.seconds, 1e-6), cpu = Math.max(full.cpu - empty.cpu, 1e-3);
   const same = full.output === us.output ? 'same output' : 'OUTPUT DIFFERS';
-  console.log(`  QEMU TCG   ${full.seconds.toFixed(3)} s - ${empty.seconds.toFixed(3)} s start-up = ${seconds.toFixed(3)} s: ${(us.instructions / seconds / 1e6).toFixed(1)} guest MIPS (${same})`);
+  console.log(`  QEMU TCG   ${full.seconds.toFixed(3)} s - ${empty.seconds.toFixed(3)} s start-up = ${seconds.toFixed(3)} s: ${(us.instructions / seconds / 1e6).toFixed(1)} guest MIPS`
+    + ` (CPU time ${full.cpu.toFixed(3)} s - ${empty.cpu.toFixed(3)} s = ${cpu.toFixed(3)} s: ${(us.instructions / cpu / 1e6).toFixed(1)}) (${same})`);
 } else {
   console.log('  QEMU       not installed (qemu-system-i386): no comparison');
 }
+
+await import('./fpu.mjs');
 
 // The Host: what a trip through it costs. tour's bench program makes COUNT
 // system calls (getpid), or touches COUNT fresh heap pages, and prints the
