@@ -5,8 +5,10 @@
  * seeds S..S+N-1 (default 1..1000), each for at most I instructions
  * (default 2,000,000), with the checks of the fuzz test
  * (test/lguest/fuzzChecks.ts). Prints the seeds run, how the runs ended,
- * and how many broke each rule (Host exceptions, hangs, bad endings, kill
- * reasons not lguest's, broken Host state), with the first failing seeds;
+ * what the x87 case did (checks of the x87 across trips to the Host, #NM
+ * handed to the Guest, #MF), and how many broke each rule (Host exceptions,
+ * hangs, bad endings, kill reasons not lguest's, broken Host state, x87 not
+ * the Guest's), with the first failing seeds;
  * exits 1 if any run broke a rule. One process, one core: the runs are
  * deterministic, so a failing seed replays alone with --first S --seeds 1.
  * Bundled into dist/fuzz-host.js by scripts/build.mjs.
@@ -44,11 +46,19 @@ function main(): number {
   const broken = new Map<string, number>(RULES.map(({ rule }) => [rule, 0]));
   const failed: string[] = [];
   let deep = 0;
+  const x87 = { runs: 0, checks: 0, nmRuns: 0, nm: 0, nmFixed: 0, mfRuns: 0, mf: 0 };
   const start = Date.now(), seconds = () => Math.round((Date.now() - start) / 1000);
   for (let seed = o.first; seed < o.first + o.seeds; seed++) {
     const r = fuzz(image, seed, o.max);
     endings.set(ending(r), (endings.get(ending(r)) ?? 0) + 1);
     if (r.hypercalls > 50) deep++;
+    x87.runs += r.fpuChecks > 0 ? 1 : 0;
+    x87.checks += r.fpuChecks;
+    x87.nmRuns += r.nmReflected > 0 ? 1 : 0;
+    x87.nm += r.nmReflected;
+    x87.nmFixed += r.nmFixed;
+    x87.mfRuns += r.mf > 0 ? 1 : 0;
+    x87.mf += r.mf;
     for (const { rule, broken: breaks } of RULES) if (breaks(r) !== null) broken.set(rule, broken.get(rule)! + 1);
     const f = failures(r);
     if (f.length > 0) failed.push(...f.map((what) => `seed ${seed}: ${what}`));
@@ -61,6 +71,8 @@ function main(): number {
   console.log('endings:');
   const byCount = [...endings].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   for (const [k, n] of byCount) console.log(`${count(n)}  ${k}`);
+  console.log(`x87: ${x87.checks} checks that the x87 came through the Host unchanged (in ${x87.runs} runs), `
+    + `${x87.nm} #NM handed to the Guest for its own TS (${x87.nmRuns} runs), ${x87.nmFixed} fixed, ${x87.mf} #MF (${x87.mfRuns} runs)`);
   console.log('rules broken:');
   for (const [rule, n] of broken) console.log(`${count(n)}  ${rule}`);
   for (const line of failed.slice(0, SHOWN)) console.log(line);

@@ -4,10 +4,14 @@
  * trips to ring 3, mostly plausible and partly junk (fuzz.c says what).
  * fuzzChecks.ts runs a seed and holds the rules the Host must keep whatever
  * the Guest does (never throw, never hang, end as a run can end, kill only
- * with lguest's reasons, keep its own world whole); each is a test here.
- * Besides: the same seed must end the same way every time, and the fuzzer
+ * with lguest's reasons, keep its own world whole, leave the x87 to the
+ * Guest and hand it an #NM only while it asked for TS); each is a test here.
+ * Besides: the same seed must end the same way every time, the fuzzer
  * must reach deep: at least a quarter of the runs make more than 50
- * hypercalls (about 40 go on setting up) before they end.
+ * hypercalls (about 40 go on setting up) before they end, and its x87 case
+ * must happen: checks of the x87 across a trip to the Host pass in some
+ * runs, and an #NM (its own TS) and an #MF (an unmasked exception, CR0.NE)
+ * reach the Guest in some.
  *
  * LGUEST_FUZZ_SEEDS=N runs seeds 1..N (default 40); LGUEST_FUZZ_FIRST=S
  * starts at S; LGUEST_FUZZ_MAX sets the instruction limit (default 2e6).
@@ -55,6 +59,14 @@ describe(`the fuzz Guest, seeds ${FIRST}..${FIRST + SEEDS - 1}`, () => {
     const again = runs.map((r) => fuzz(IMAGE, r.seed, MAX));
     const key = (r: FuzzRun) => JSON.stringify([r.result, r.error, r.hang, r.instructions, r.hypercalls, r.restarts]);
     expect(again.map(key)).toEqual(runs.map(key));
+  });
+
+  it('reaches the x87: it comes through trips to the Host unchanged, and the Guest gets its own #NM and #MF', () => {
+    // Runs whose fpu_check passed at least once, and runs where an #NM or an #MF reached the Guest.
+    const count = (f: (r: FuzzRun) => number) => runs.filter((r) => f(r) > 0).length;
+    expect(count((r) => r.fpuChecks)).toBeGreaterThanOrEqual(Math.ceil(runs.length / 10));
+    expect(count((r) => r.nmReflected)).toBeGreaterThanOrEqual(Math.ceil(runs.length / 10));
+    expect(count((r) => r.mf)).toBeGreaterThanOrEqual(1);
   });
 
   it('goes deep: a quarter of the runs make more than 50 hypercalls, and they end in many ways', () => {

@@ -14,7 +14,11 @@
  *   be), no shadow page used twice or lost, the Switcher's code untouched,
  *   no ring-0 segment or call gate in the Guest's GDT, no interrupt gate or
  *   foreign selector among the Guest's gates in the real IDT, and the
- *   Guest's probe (far_landing) never run at ring 0.
+ *   Guest's probe (far_landing) never run at ring 0;
+ * - leave the x87 to the Guest: what it loaded is there after any trip
+ *   through the Host (the Guest's fpu_check marks fpu_wrong if not), and
+ *   an #NM reaches the Guest only while its last LHCALL_TS asked for TS,
+ *   while one it did not ask for is fixed (TS cleared), never reflected.
  */
 import { Host, HostRunResult } from '../../src/vm/lguest/host';
 import { Elf32 } from '../../src/vm/elf';
@@ -78,13 +82,32 @@ export interface FuzzRun {
   restarts: number;
   /** What checkHost found wrong with the Host's own state afterwards. */
   problems: string[];
+  /** What was wrong with the x87 or the #NM rule, first thing only (null if nothing). */
+  fpu: string | null;
+  /** The Guest's x87 checks that passed (fpu_checked), #NMs it was handed, #NMs the Host fixed, #MFs it got. */
+  fpuChecks: number;
+  nmReflected: number;
+  nmFixed: number;
+  mf: number;
 }
 
 /** Run the fuzz Guest `image` for `seed`, at most `max` instructions; a hang stops it at once. */
 export function fuzz(image: Uint8Array, seed: number, max: number): FuzzRun {
   const host = new Host({ memoryMiB: MIB, seed });
   const watch = new HangWatch(host, image, () => host.requestStop());
-  host.onEvent = (e) => watch.see(e);
+  let fpu: string | null = null, nmReflected = 0, nmFixed = 0, mf = 0;
+  host.onEvent = (e) => {
+    watch.see(e);
+    if (e.kind === 'trap' && e.trap === 7) {
+      // The TS the Guest ran with is the one its last TS hypercall asked for: no hypercall ran since it went in.
+      const asked = host.lg.ts !== 0;
+      if (e.action === 'fixed') nmFixed++;
+      else if (e.action === 'reflected' || e.action === 'killed') nmReflected++;
+      if (asked && e.action === 'fixed') fpu ??= `an #NM at ${hex(e.eip)} fixed by the Host, when the Guest had asked for TS`;
+      if (!asked && e.action !== 'fixed') fpu ??= `an #NM at ${hex(e.eip)} ${e.action}, when the Guest had not asked for TS`;
+    }
+    if ((e.kind === 'trap' && e.trap === 16) || (e.kind === 'direct' && e.vector === 16)) mf++;
+  };
   host.boot(image, 'fuzz.elf', `seed=${seed}`);
   const before = hostConstants(host);
   let result: HostRunResult | null = null, error: string | null = null;
@@ -95,9 +118,12 @@ export function fuzz(image: Uint8Array, seed: number, max: number): FuzzRun {
   }
   let hypercalls = 0;
   for (const n of host.lg.stats.hypercalls.values()) hypercalls += n;
+  const wrong = host.mem.read32(symbol(image, 'fpu_wrong')) >>> 0;
+  if (wrong >>> 16 === 0xf870) fpu ??= `the x87 changed across a trip to the Host (fpu_check, what ${wrong & 0xffff})`;
   return {
     seed, result, error, hang: watch.hang, max, hypercalls, instructions: host.cpu.instructions, restarts: host.restarts,
-    problems: error === null ? checkHost(host, before, landedCs(image)) : [],
+    problems: error === null ? checkHost(host, before, symbol(image, 'landed_cs')) : [],
+    fpu, fpuChecks: host.mem.read32(symbol(image, 'fpu_checked')) >>> 0, nmReflected, nmFixed, mf,
   };
 }
 
@@ -126,6 +152,7 @@ export const RULES: { rule: string; broken: (r: FuzzRun) => string | null }[] = 
     },
   },
   { rule: 'broken Host state', broken: (r) => r.problems.length === 0 ? null : r.problems.join('; ') },
+  { rule: "x87 not the Guest's", broken: (r) => r.fpu },
 ];
 
 /** Every rule `r` breaks, as "RULE: what". */
@@ -147,10 +174,16 @@ export function ending(r: FuzzRun): string {
   return `${res.kind}${text ? ': ' : ''}${text.replace(/0x[0-9a-f]+/g, 'A').replace(/-?\d+/g, 'N')}`;
 }
 
-/** Where the Guest's far_landing records the CS it ran with. */
-function landedCs(image: Uint8Array): number {
-  return new Elf32(image, 'fuzz.elf').symbols().find((s) => s.name === 'landed_cs')!.value;
+/**
+ * Where the fuzz Guest keeps what the test reads: landed_cs (the CS
+ * far_landing ran with), fpu_wrong and fpu_checked (entry.S).
+ */
+function symbol(image: Uint8Array, name: string): number {
+  let symbols = SYMBOLS.get(image);
+  if (symbols === undefined) SYMBOLS.set(image, symbols = new Elf32(image, 'fuzz.elf').symbols());
+  return symbols.find((s) => s.name === name)!.value;
 }
+const SYMBOLS = new WeakMap<Uint8Array, { name: string; value: number }[]>();
 
 /**
  * What must never change in the Host's region while a Guest runs: the

@@ -184,6 +184,96 @@ TSTUB t_sysenter                        /* SYSENTER_CS is 0 in the Guest: #GP */
 TSTUB t_fpu                             /* #NM (7) if we asked for TS */
         fninit
         ret
+
+/* The x87 is ours: the Host never changes it (fuzz.c, act_fpu).
+ * fpu_load(cw) leaves three values on the stack (pi, 1, log2 e under the
+ * rounding mode of cw), a status word with PE set (sqrt(pi) is inexact) and
+ * TOP = 5. fpu_check(cw) finds them all again after a trip to the Host, and
+ * the control and tag words, and returns 0; at the first difference it
+ * marks fpu_wrong with 0xf8700000 | what differed (the test reads it) and
+ * returns that. Either faults at its first x87 instruction (#NM) while we
+ * have TS. */
+        .globl  fpu_load
+        .type   fpu_load, @function
+fpu_load:
+        fninit
+        fldcw   4(%esp)
+        fldpi
+        fld1
+        fldl2e
+        fld     %st(2)
+        fsqrt
+        fstp    %st(0)
+        ret
+        .size   fpu_load, . - fpu_load
+
+        .globl  fpu_check
+        .type   fpu_check, @function
+fpu_check:
+        subl    $32, %esp
+        fnstcw  (%esp)                  /* the control word: cw's low 13 bits (bit 6 reads as 1) */
+        movzwl  (%esp), %eax
+        xorl    36(%esp), %eax
+        andl    $0x1f3f, %eax
+        movl    $1, %edx
+        jnz     9f
+        fnstsw  %ax                     /* TOP 5, PE, nothing else of the flags */
+        andl    $0x38ff, %eax
+        movl    $2, %edx
+        cmpl    $0x2820, %eax
+        jne     9f
+        fldl2e                          /* ST(1) now: log2 e */
+        fucomip %st(1), %st
+        movl    $3, %edx
+        jne     9f
+        jp      9f
+        fstp    %st(0)
+        fld1
+        fucomip %st(1), %st
+        movl    $4, %edx
+        jne     9f
+        jp      9f
+        fstp    %st(0)
+        fldpi
+        fucomip %st(1), %st
+        movl    $5, %edx
+        jne     9f
+        jp      9f
+        fnstenv 4(%esp)                 /* the tags: ST(0) valid, the seven others empty */
+        movzwl  12(%esp), %eax
+        movl    $6, %edx
+        cmpl    $0x3fff, %eax
+        jne     9f
+        fninit
+        incl    fpu_checked
+        xorl    %eax, %eax
+        addl    $32, %esp
+        ret
+9:      movl    %edx, %eax
+        orl     $0xf8700000, %eax
+        movl    %eax, fpu_wrong
+        fninit
+        addl    $32, %esp
+        ret
+        .size   fpu_check, . - fpu_check
+
+/* An unmasked exception (1/0 with ZM clear) and then a waiting x87
+ * instruction: #MF (16), as CR0.NE = 1 has it. */
+        .globl  fpu_mf
+        .type   fpu_mf, @function
+fpu_mf:
+        fninit
+        pushl   $0x037b                 /* ZM clear */
+        fldcw   (%esp)
+        addl    $4, %esp
+        fld1
+        fldz
+        .byte   0xde, 0xf9              /* FDIVP: ST(1) = 1 / 0, popped: the exception is pending */
+        fld1                            /* #MF here, before it */
+        fwait
+        fninit
+        ret
+        .size   fpu_mf, . - fpu_mf
 TSTUB t_bound                           /* 5 is not in [0, 1]: #BR (5) */
         pushl   $1
         pushl   $0
@@ -305,11 +395,29 @@ u_intn:
         movzbl  user_arg, %eax
         leal    int_stubs(, %eax, INT_STUB_SIZE), %eax
         jmp     *%eax
+u_fpu:                                  /* x87 at ring 3: #NM if we asked for TS */
+        fninit
+        fldpi
+        fsqrt
+        fstp    %st(0)
+        int     $0x80
+        ud2
+u_fpu_mf:                               /* an unmasked 1/0 at ring 3, then FWAIT: #MF */
+        fninit
+        pushl   $0x037b
+        fldcw   (%esp)
+        fld1
+        fldz
+        .byte   0xde, 0xf9              /* FDIVP: 1 / 0 */
+        fwait
+        int     $0x80
+        ud2
 
         .section .rodata
         .p2align 2
 user_table:
         .long   u_syscall, u_int3, u_ud2, u_hcall, u_out, u_cli, u_read, u_write, u_spin, u_intn
+        .long   u_fpu, u_fpu_mf
 
         .data
 idt_junk:
@@ -319,7 +427,7 @@ idt_junk:
         .bss
         .p2align 2
         .globl  fuzz_jb, trap_vector, timer_ticks, timer_rearm_left, timer_rearm_ns, user_action, user_arg
-        .globl  landed_cs
+        .globl  landed_cs, fpu_wrong, fpu_checked
 fuzz_jb:
         .skip   24
 trap_vector:
@@ -335,6 +443,10 @@ user_action:
 user_arg:
         .skip   4
 landed_cs:
+        .skip   4
+fpu_wrong:
+        .skip   4
+fpu_checked:
         .skip   4
 io_buf:
         .skip   16

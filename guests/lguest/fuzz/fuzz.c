@@ -6,7 +6,8 @@
  * random actions: hypercalls, synchronous and through the asynchronous
  * ring; IDT, GDT and TLS entries; our own page tables and the calls that
  * tell the Host about them; touching addresses; instructions that trap;
- * port I/O; the timer, interrupts and HALT; trips to ring 3.
+ * port I/O; the timer, interrupts and HALT; trips to ring 3; the x87
+ * (its state across trips to the Host, TS, #NM and #MF).
  *
  * The values are mostly plausible (our own page tables, handlers,
  * selectors, frames inside memory) with some junk mixed in, so that a run
@@ -857,11 +858,56 @@ static void act_far(void)
                 __asm__ __volatile__("ljmp *%0" : : "m"(ptr) : "memory");
 }
 
-/* TS, then an x87 instruction: #NM if TS is on. */
-static void act_ts(void)
+/* The x87 is ours, and the Host's CR0.TS rule (LHCALL_TS) says when it
+ * faults: maybe ask for TS (8 or anything not 0) or give it back (0), load
+ * the x87, make the Host do something (a hypercall, TS among them, an
+ * emulated IN or OUT, a page fault, a halt until the timer, ring-3 work,
+ * the asynchronous ring, a spin the timer may cut), then check that the
+ * x87 holds what we loaded: fpu_check marks fpu_wrong if not, which the
+ * test reports. While we have TS, the first x87 instruction of the load or
+ * of the check is an #NM, which must reach our handler (and so ends the
+ * action): the Host hands us an #NM only when we asked for TS, and when we
+ * did not, it never lets one reach us. Now and then an unmasked exception
+ * instead: #MF at the next waiting instruction. */
+static void fpu_trip(void)
 {
-        hcall(LHCALL_TS, chance(800) ? 8 : rnd32(), 0, 0, 0);
-        t_fpu();
+        switch (rnd(8)) {
+        case 0: act_hcall(); break;
+        case 1: hcall(LHCALL_TS, chance(700) ? 8 : rnd32(), 0, 0, 0); break;   /* the check faults */
+        case 2: act_io(); break;
+        case 3: act_read(); break;
+        case 4:
+                lguest_data.blocked_interrupts[0] &= ~1u;
+                lguest_set_clockevent(100 + rnd(2000));
+                lguest_halt();
+                break;
+        case 5: act_async(); break;
+        case 6: t_cli(); break;
+        default: act_spin(); break;
+        }
+}
+
+static void act_fpu(void)
+{
+        uint32_t r = rnd(1000), cw = 0x037f | rnd(4) << 10;
+
+        if (chance(300))
+                cw &= ~0x100u;                  /* 53-bit precision */
+        if (r < 250)
+                hcall(LHCALL_TS, chance(800) ? 8 : rnd32(), 0, 0, 0);
+        else if (r < 500)
+                hcall(LHCALL_TS, 0, 0, 0, 0);
+        if (chance(100)) {
+                fpu_mf();
+                return;
+        }
+        if (chance(50)) {
+                t_fpu();
+                return;
+        }
+        fpu_load(cw);
+        fpu_trip();
+        fpu_check(cw);
 }
 
 /* ------------------------------------------------------ the fuzz loop */
@@ -878,7 +924,7 @@ static const struct {
         { act_int, 50, "int" },         { act_io, 40, "io" },           { act_timer, 30, "timer" },
         { act_irq_state, 25, "irqstate" }, { act_halt, 15, "halt" },    { act_user, 45, "user" },
         { act_set_stack, 15, "setstack" }, { act_shutdown, 1, "shutdown" }, { act_spin, 15, "spin" },
-        { act_popf, 10, "popf" },       { act_ts, 10, "ts" },           { act_repair, 20, "repair" },
+        { act_popf, 10, "popf" },       { act_fpu, 20, "fpu" },         { act_repair, 20, "repair" },
         { act_far, 15, "far" },
 };
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))

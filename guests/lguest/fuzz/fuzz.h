@@ -22,7 +22,9 @@
 #define U_WRITE         7       /* write user_arg, then int $0x80 */
 #define U_SPIN          8       /* spin a while (the timer may come), then int $0x80 */
 #define U_INTN          9       /* int $user_arg */
-#define U_ACTIONS       10
+#define U_FPU           10      /* x87 instructions (#NM while we have TS), then int $0x80 */
+#define U_FPU_MF        11      /* an unmasked 1/0 and FWAIT: #MF */
+#define U_ACTIONS       12
 
 #ifndef __ASSEMBLER__
 
@@ -54,6 +56,14 @@ extern void t_ud2(void), t_int3(void), t_into(void), t_div0(void), t_hlt(void), 
 __attribute__((noreturn)) void enter_user(uint32_t eip, uint32_t esp);
 extern char user_code[];
 extern volatile uint32_t user_action, user_arg;
+
+/* The x87 across a trip to the Host (entry.S): fpu_check returns 0 if
+ * nothing changed, else marks fpu_wrong with 0xf8700000 | what; the test
+ * reads it. fpu_checked counts the checks that passed. fpu_mf raises #MF. */
+void fpu_load(uint32_t cw);
+uint32_t fpu_check(uint32_t cw);
+void fpu_mf(void);
+extern volatile uint32_t fpu_wrong, fpu_checked;
 
 /* Where act_far aims; it records its CS | 0x1a9d0000 in landed_cs. */
 extern void far_landing(void);
