@@ -154,6 +154,33 @@ describe('MOV to SS', () => {
   });
 });
 
+describe('the stack size of POP SS, LSS and MOV SS (SDM Vol. 2 POP: the stack pointer moves by the stack it was read from)', () => {
+  const STACK16 = 0xa0;
+  const with16 = (c: Cpu) => setDescriptor(c, STACK16, 0, 0xfffff, 0x93, 0x8); // flat data, 4 GiB, B = 0: a 16-bit stack
+  it('POP SS from a 16-bit stack into a 32-bit one moves SP alone, by the old stack\'s size', () => {
+    // mov $0xa0,%ax; mov %ax,%ss (ESP stays 0x2fffc, SP 0xfffc); pop %ss (o32): reads 0x10 at 0xfffc
+    const t = run(withAx(STACK16, `${MOV_SS} 17`), { esp: 0x2fffc }, false, (c) => { with16(c); c.mem.write32(0xfffc, 0x10); });
+    expect(t.history).toEqual([]);
+    expect(t.cpu.segSel[SS]).toBe(0x10);
+    expect(regs(t.cpu).esp).toBe(0x20000); // SP wrapped to 0; the high half is the old one, as QEMU leaves it
+  });
+  it('POP SS from a 32-bit stack into a 16-bit one moves all of ESP', () => {
+    const t = run('17', { esp: 0x2fffc }, false, (c) => { with16(c); c.mem.write32(0x2fffc, STACK16); });
+    expect(t.history).toEqual([]);
+    expect(t.cpu.segSel[SS]).toBe(STACK16);
+    expect(regs(t.cpu).esp).toBe(0x30000);
+  });
+  it('LSS loads ESP whole and MOV SS leaves it, whatever the stack sizes', () => {
+    // lss (%ebx),%esp with the far pointer 0xa0:0x12345
+    const t = run('0f b2 23', { ebx: 0x2000 }, false, (c) => { with16(c); c.mem.write32(0x2000, 0x12345); c.mem.write16(0x2004, STACK16); });
+    expect(t.history).toEqual([]);
+    expect([t.cpu.segSel[SS], regs(t.cpu).esp]).toEqual([STACK16, 0x12345]);
+    const u = run(withAx(STACK16, MOV_SS), { esp: 0x2fffc }, false, with16);
+    expect(u.history).toEqual([]);
+    expect(regs(u.cpu).esp).toBe(0x2fffc);
+  });
+});
+
 describe('segment checks on accesses', () => {
   it('a write through a read-only data segment raises #GP(0)', () => {
     faultAt(run(withAx(0x38, `${MOV_DS} 89 19`), { ecx: 0x2000 }), 13, 0, CODE + 6);

@@ -438,7 +438,11 @@ export class Cpu implements FaultState {
   }
   /** Move the stack pointer by delta, honouring the stack size. */
   addSP(delta: number): void {
-    if (this.stack32) this.r32[ESP] = (this.r32[ESP] + delta) | 0;
+    this.addSPSized(delta, this.stack32);
+  }
+  /** The same for a stack of the size given (ESP or SP alone), whatever SS is now. */
+  addSPSized(delta: number, stack32: boolean): void {
+    if (stack32) this.r32[ESP] = (this.r32[ESP] + delta) | 0;
     else this.r16[ESP << 1] = this.r16[ESP << 1] + delta;
   }
 }

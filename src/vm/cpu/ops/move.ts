@@ -172,8 +172,10 @@ function pushS(c: Cpu, i: Instr): void {
 function popS(c: Cpu, i: Instr): void {
   const seg = SEG_OF_OPCODE[i.opcode];
   const sel = i.o32 ? c.peek32(0) & 0xffff : c.peek16(0);
+  // The pop moves the stack pointer by the size of the stack it read: POP SS must not use the new SS's B bit.
+  const stack32 = c.stack32;
   loadSegment(c, seg, sel);
-  c.addSP(i.size);
+  c.addSPSized(i.size, stack32);
   if (seg === SS) c.interruptShadow = true;
 }
 const FAR_LOAD_SEG: Record<number, number> = { 0xc4: 0, 0xc5: 3, 0x1b2: 2, 0x1b4: 4, 0x1b5: 5 };
