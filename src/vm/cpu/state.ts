@@ -85,6 +85,8 @@ export class Cpu implements FaultState {
   msrSysenterCs = 0;
   msrSysenterEsp = 0;
   msrSysenterEip = 0;
+  /** IA32_APIC_BASE's base address bits (ops/system.ts: the APIC itself is absent and disabled). */
+  msrApicBase = 0xfee00000 | 0;
   /**
    * The x87 (fpu/state.ts). It starts in FNINIT's state (FCW 037FH, every
    * register empty), as QEMU resets it, rather than the 0040H/5555H that the

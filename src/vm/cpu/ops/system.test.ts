@@ -372,6 +372,17 @@ describe('CPUID RDTSC RDMSR WRMSR RDPMC', () => {
   it('RDPMC of a counter the processor does not have raises #GP(0)', () => {
     faultAt(runCode('0f 33', { ecx: 2 }), 13, 0);
   });
+  it('IA32_APIC_BASE (1BH) reads the APIC globally disabled: base FEE00000H, BSP, EN clear (SDM Vol. 3 §10.4.4)', () => {
+    const r = regs(runCode('0f 32', { ecx: 0x1b }).cpu);
+    expect([r.eax >>> 0, r.edx]).toEqual([0xfee00100, 0]);
+  });
+  it('WRMSR IA32_APIC_BASE keeps a new base but not EN (a P6\'s disabled APIC stays disabled, §10.4.3); reserved bits are #GP(0)', () => {
+    // wrmsr; rdmsr
+    const r = regs(runCode('0f 30 0f 32', { ecx: 0x1b, eax: 0xfec00900, edx: 0 }).cpu);
+    expect([r.eax >>> 0, r.edx]).toEqual([0xfec00100, 0]);
+    faultAt(runCode('0f 30', { ecx: 0x1b, eax: 0xfee00001, edx: 0 }), 13, 0);
+    faultAt(runCode('0f 30', { ecx: 0x1b, eax: 0xfee00000, edx: 1 }), 13, 0);
+  });
   it('RDMSR and WRMSR of an unknown MSR raise #GP(0)', () => {
     faultAt(runCode('0f 32', { ecx: 0x12345 }), 13, 0);
     faultAt(runCode('0f 30', { ecx: 0x12345 }), 13, 0);

@@ -280,12 +280,20 @@ function rdtsc(c: Cpu): void {
   c.r32[EAX] = t % 0x100000000;
   c.r32[EDX] = Math.floor(t / 0x100000000);
 }
-const MSR_TSC = 0x10, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176;
+const MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176;
+/**
+ * IA32_APIC_BASE (SDM Vol. 3 §10.4.4, Figure 10-5): every P6 has it. This machine has no local APIC device,
+ * so its APIC is globally disabled: EN (bit 11) reads 0 and, as on the P6, stays 0 until a reset (§10.4.3:
+ * a P6's APIC disabled this way cannot be enabled again by software). BSP (bit 8) reads 1 and ignores writes;
+ * the base (bits 31-12, the physical address width being 32) is kept; a write to a reserved bit is #GP(0).
+ */
+const APIC_BSP = 0x100, APIC_BASE_MASK = 0xfffff000 | 0, APIC_WRITABLE = APIC_BASE_MASK | 0x800 | APIC_BSP;
 function rdmsr(c: Cpu): void {
   requireCpl0(c);
   let lo = 0, hi = 0;
   switch (c.r32[ECX]) {
     case MSR_TSC: { const t = c.instructions + c.tscOffset; lo = t % 0x100000000; hi = Math.floor(t / 0x100000000); break; }
+    case MSR_APIC_BASE: lo = (c.msrApicBase & APIC_BASE_MASK) | APIC_BSP; break;
     case MSR_SYSENTER_CS: lo = c.msrSysenterCs; break;
     case MSR_SYSENTER_ESP: lo = c.msrSysenterEsp; break;
     case MSR_SYSENTER_EIP: lo = c.msrSysenterEip; break;
@@ -298,6 +306,10 @@ function wrmsr(c: Cpu): void {
   const lo = c.r32[EAX], hi = c.r32[EDX];
   switch (c.r32[ECX]) {
     case MSR_TSC: c.tscOffset = (hi >>> 0) * 0x100000000 + (lo >>> 0) - c.instructions; break;
+    case MSR_APIC_BASE:
+      if (hi !== 0 || (lo & ~APIC_WRITABLE) !== 0) raise(c, Vec.GP, 0);
+      c.msrApicBase = lo & APIC_BASE_MASK;
+      break;
     case MSR_SYSENTER_CS: c.msrSysenterCs = lo & 0xffff; break;
     case MSR_SYSENTER_ESP: c.msrSysenterEsp = lo; break;
     case MSR_SYSENTER_EIP: c.msrSysenterEip = lo; break;
