@@ -352,14 +352,20 @@ export class Executor {
     const instrs: Instr[] = [];
     const flatCs = c.segBase[CS] === 0 && c.segLimit[CS] === 0xffffffff;
     const pageEnd = phys - (phys & 0xfff) + 0x1000; // not (phys & ~0xfff): negative at or above 2 GiB
+    // Every byte fetched must be within CS's limit (SDM Vol. 3 §5.3): the bytes are read only up to it.
+    const fetchEnd = Math.min(pageEnd, phys + (c.segLimit[CS] - (c.eip >>> 0)) + 1);
     const inRam = pageEnd <= mem.size;
     let pos = phys;
-    while (instrs.length < MAX_BLOCK && inRam) {
+    while (instrs.length < MAX_BLOCK && inRam && pos < fetchEnd) {
       // A breakpoint must start a block: end this one in front of it.
       if (this.hasBreakpoints && instrs.length > 0 && this.isBreakpoint(lin + (pos - phys))) break;
       const ins = new Instr(undefinedFn);
-      const len = decode(mem.bytes, pos, pageEnd, code32, ins);
-      if (len === NEED_MORE_BYTES) break;
+      const len = decode(mem.bytes, pos, fetchEnd, code32, ins);
+      if (len === NEED_MORE_BYTES) {
+        // Cut by the limit: the instruction starts the next block, whose fetch faults.
+        if (fetchEnd < pageEnd && instrs.length === 0) raise(c, Vec.GP, 0);
+        break;
+      }
       ins.addr = (lin + (pos - phys)) | 0;
       ins.off = pos - phys;
       instrs.push(ins);
@@ -388,6 +394,7 @@ export class Executor {
     const ins = new Instr(undefinedFn);
     let have = 0;
     for (;;) {
+      if ((c.eip >>> 0) + have > c.segLimit[CS]) raise(c, Vec.GP, 0);
       buf[have] = c.rdLin8((lin + have) | 0, c.accR);
       have++;
       const len = decode(buf, 0, have, c.code32, ins);

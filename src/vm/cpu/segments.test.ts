@@ -181,6 +181,39 @@ describe('the stack size of POP SS, LSS and MOV SS (SDM Vol. 2 POP: the stack po
   });
 });
 
+describe('instruction fetch and the CS limit (SDM Vol. 3 §5.3: every byte of an instruction within the limit)', () => {
+  /** Runs `code` at CODE with CS limited to `limit` (32-bit code, base 0). */
+  const limited = (code: string, limit: number, init: Init = {}) =>
+    runCode(code, init, (c) => c.setSegmentCache(1, 0x08, 0, limit, 0x409b));
+  it('code that runs off the end of its segment faults with #GP(0) at the first instruction past the limit', () => {
+    const t = limited('90 90 90', CODE + 1);
+    expect(deliveries(t)).toEqual([[13, 0, CODE + 2]]);
+  });
+  it('an instruction that straddles the limit faults at its first byte, and has not run', () => {
+    // nop; mov $1,%eax (5 bytes, its last one past the limit)
+    const t = limited('90 b8 01 00 00 00', CODE + 4, { eax: 7 });
+    expect(deliveries(t)).toEqual([[13, 0, CODE + 1]]);
+    expect(regs(t.cpu).eax).toBe(7);
+  });
+  it('an instruction whose last byte is the limit runs', () => {
+    // nop; mov $1,%eax; then the next one is past the limit
+    const t = limited('90 b8 01 00 00 00 90', CODE + 5, { eax: 7 });
+    expect(deliveries(t)).toEqual([[13, 0, CODE + 6]]);
+    expect(regs(t.cpu).eax).toBe(1);
+  });
+  it('an instruction across a page boundary that the limit cuts faults at its first byte, and has not run', () => {
+    // The mov starts 2 bytes before a page boundary; the limit cuts it after its third byte, in the next page.
+    const at = 0x1ffe;
+    const rel = at - CODE - 5;
+    const t = runCode(`e9 ${[rel & 0xff, rel >> 8, 0, 0].map((v) => v.toString(16).padStart(2, '0')).join(' ')}`, { eax: 7 }, (c) => {
+      c.mem.load(at, Uint8Array.from([0xb8, 1, 0, 0, 0]));
+      c.setSegmentCache(1, 0x08, 0, at + 2, 0x409b);
+    });
+    expect(deliveries(t)).toEqual([[13, 0, at]]);
+    expect(regs(t.cpu).eax).toBe(7);
+  });
+});
+
 describe('segment checks on accesses', () => {
   it('a write through a read-only data segment raises #GP(0)', () => {
     faultAt(run(withAx(0x38, `${MOV_DS} 89 19`), { ecx: 0x2000 }), 13, 0, CODE + 6);
