@@ -211,6 +211,37 @@ describe('x87 pointers and images (SDM Vol. 1 §8.1.8-§8.1.10)', () => {
   });
 });
 
+describe('x87 rules where QEMU 7.2 departs from the manual (test/oracle/random/EXCLUSIONS.md)', () => {
+  it('FST ST(i) into an empty register fills it: its tag comes from the value (SDM Vol. 2 FST; Vol. 1 §8.1.7)', () => {
+    const f = run('db e3 d9 e8 dd d2').cpu.fpu; // fld1; fst st(2)
+    expect(f.stTag(2)).toBe(0); // valid
+    expect(hex80(f.st(2))).toBe(hex80(ONE));
+  });
+  it('FNSTSW AX is a control instruction: FIP stays the last non-control one\'s (SDM Vol. 1 §8.1.8)', () => {
+    const t = run(`db e3 d9 e8 df e0 d9 35 ${addr(IMAGE)}`); // fld1 at CODE+2; fnstsw ax; fnstenv
+    expect(t.cpu.mem.read32(IMAGE + 12)).toBe(CODE + 2);
+  });
+  it('FDP of a 16-bit address is the 16-bit offset (SDM Vol. 1 §8.1.8)', () => {
+    // addr16 fld dword [bx+si] with EBX = 0x1fff0, ESI = 0x20: the offset wraps to 0x0010
+    const t = run(`db e3 67 d9 00 d9 35 ${addr(IMAGE)}`, (c) => { c.r32[3] = 0x1fff0; c.r32[6] = 0x20; });
+    expect(t.cpu.mem.read32(IMAGE + 20)).toBe(0x0010);
+  });
+  it('FCOMI clears OF, SF and AF (SDM Vol. 2 FCOMI/FCOMIP/FUCOMI/FUCOMIP)', () => {
+    const t = run('db e3 d9 e8 d9 ee db f1', (c) => { c.flagsRaw |= 0x800 | 0x80 | 0x10; c.lazyMask = 0; });
+    expect(t.flags() & (0x800 | 0x80 | 0x10)).toBe(0);
+  });
+  it('an SNaN m32fp operand against a QNaN in ST(0) gives the QNaN, with IE (SDM Vol. 1 Table 4-7)', () => {
+    // fld tbyte [DATA] (a QNaN with a small significand); fadd dword [DATA+16] (an SNaN with a larger one)
+    const qnan = makeF80(0, 0x7fff, 0xc000000000000001n);
+    const t = run(`db e3 db 2d ${addr(DATA)} d8 05 ${addr(DATA + 16)}`, (c) => {
+      c.mem.bytes.set(encodeF80(qnan), DATA);
+      c.mem.write32(DATA + 16, 0x7fbfffff);
+    });
+    expect(hex80(t.cpu.fpu.st(0))).toBe(hex80(qnan));
+    expect(t.cpu.fpu.statusWord & 1).toBe(1);
+  });
+});
+
 describe('the disassembler and execution agree on every x87 encoding', () => {
   it('a form executes exactly when objdump names it, FISTTP aside (SSE3: named, #UD here)', () => {
     const disagree: string[] = [];
