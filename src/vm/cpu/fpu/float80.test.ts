@@ -85,5 +85,9 @@ describe('the ten-byte memory image', () => {
   });
   it('bitLength', () => {
     expect([0n, 1n, 2n, 0xffffffffn, 0x100000000n, 1n << 200n, (1n << 16445n) - 1n].map(bitLength)).toEqual([0, 1, 2, 32, 33, 201, 16445]);
+    // At each word boundary of the fast path, and every length up to 300 bits.
+    const edges = [64n, 96n, 128n].flatMap((k) => [(1n << k) - 1n, 1n << k]);
+    expect(edges.map(bitLength)).toEqual([64, 65, 96, 97, 128, 129]);
+    for (let k = 1; k <= 300; k++) expect([bitLength(1n << BigInt(k - 1)), bitLength((1n << BigInt(k)) - 1n)]).toEqual([k, k]);
   });
 });

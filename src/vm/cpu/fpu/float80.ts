@@ -160,16 +160,21 @@ export function exactOf(x: F80): { sig: bigint; e: number } {
   return { sig: x.sig, e: x.exp === 0 ? DENORMAL_ULP_EXP : x.exp - EXP_BIAS - 63 };
 }
 
-/** Bits in a non-negative BigInt (0 for 0). Numbers below 2^32 are exact, so clz32 is safe. */
+const B32 = 1n << 32n, B64 = 1n << 64n, B96 = 1n << 96n, B128 = 1n << 128n;
+
+/**
+ * Bits in a non-negative BigInt (0 for 0). The x87's values have at most 128
+ * bits but in the transcendentals: up to there the top word is found by a
+ * comparison and one shift (a Number below 2^32 is exact, so clz32 is safe);
+ * beyond, from the hexadecimal digits. The hottest function of the x87.
+ */
 export function bitLength(v: bigint): number {
-  let n = 0;
-  while (v >= 0x100000000n) {
-    let step = 32;
-    while (v >= 1n << BigInt(step * 2)) step *= 2;
-    v >>= BigInt(step);
-    n += step;
-  }
-  return n + 32 - Math.clz32(Number(v));
+  if (v < B32) return 32 - Math.clz32(Number(v));
+  if (v < B64) return 64 - Math.clz32(Number(v >> 32n));
+  if (v < B96) return 96 - Math.clz32(Number(v >> 64n));
+  if (v < B128) return 128 - Math.clz32(Number(v >> 96n));
+  const hex = v.toString(16);
+  return (hex.length - 1) * 4 + 32 - Math.clz32(parseInt(hex[0], 16));
 }
 
 /** floor(sqrt(n)) for n >= 0, by Newton's iteration from above. */
