@@ -156,12 +156,15 @@ export class Executor {
         const vector = c.ackInterrupt();
         if (vector >= 0) {
           externalInterrupt(c, vector);
+          c.dbHit = 0; // the accesses of the delivery itself are not breakpoints
           continue;
         }
       }
       if (c.halted) return Exit.HALTED;
-      // TF traps after each instruction; RF (set by an IRET) lasts until one instruction completes.
-      if ((c.flagsRaw & (TF | RF)) !== 0 || c.interruptShadow) {
+      // TF traps after each instruction; RF (set by an IRET) lasts until one instruction completes;
+      // armed debug-register breakpoints are checked around each instruction.
+      if ((c.flagsRaw & (TF | RF)) !== 0 || c.interruptShadow || c.dbArmed !== 0) {
+        if (c.dbArmed !== 0 && this.hasBreakpoints && this.isBreakpoint(this.linearEip())) return Exit.BREAKPOINT;
         this.stepOne();
         continue;
       }
@@ -285,17 +288,42 @@ export class Executor {
   }
 
   /**
-   * One instruction on its own: with TF set (then a single-step #DB trap
-   * follows it), or in an interrupt shadow (then interrupts open after it).
+   * MOV SS or POP SS ran last: its debug exceptions (the single-step trap, data breakpoints) wait
+   * until after the next instruction, and that instruction's breakpoint is not checked (SDM Vol. 3
+   * §6.8.3, §17.3.1.1).
+   */
+  private debugShadow = false;
+  /** The instruction count at which a REP string left off after an iteration, to go on without an event in between. */
+  private repGoesOn = -1;
+
+  /**
+   * One instruction on its own (one iteration of a REP string): with TF set (then a single-step #DB
+   * trap follows it), in an interrupt shadow (then interrupts open after it), after an IRET that set
+   * RF, or while debug-register breakpoints are armed: an instruction breakpoint is a fault before
+   * the instruction, data and I/O breakpoints a trap after it, reported with the single step in one
+   * #DB (SDM Vol. 3 §17.3.1).
    */
   private stepOne(): void {
     const c = this.cpu;
     const trap = (c.flagsRaw & TF) !== 0;
+    const shadowed = this.debugShadow;
+    this.debugShadow = false;
+    // A REP string going on after an iteration is the same instruction: its breakpoint is not checked again.
+    const goesOn = this.repGoesOn === c.instructions;
+    this.repGoesOn = -1;
     const savedLimit = c.instructionLimit;
     c.instructionLimit = c.instructions + 1;
-    const before = c.instructions;
-    let faulted = false, holdTrap = false, loadsRf = false;
+    const before = c.instructions, eipBefore = c.eip;
+    let faulted = false, holdTrap = false, loadsRf = false, ssLoad = false, midRep = false;
     try {
+      if (c.dbInstr !== 0 && (c.flagsRaw & RF) === 0 && !shadowed && !goesOn) {
+        const hit = this.instructionBreakpoints();
+        if (hit !== 0) {
+          // Fault-class: nothing of the instruction has happened; RF is pushed as it is (0) (§17.3.1.1).
+          debugEntry(c, hit);
+          raise(c, Vec.DB);
+        }
+      }
       const block = this.blockAt();
       const ins = block.instrs[0];
       c.exitBlock = false;
@@ -307,22 +335,49 @@ export class Executor {
       c.eip = c.eipNext;
       // An INT n already went to its handler (with TF cleared): no single-step trap for it.
       if ((ins.flags & Op.BRANCH) !== 0 && (ins.opcode === 0xcd || ins.opcode === 0xcc || ins.opcode === 0xce) && (c.segSel[CS] !== csBefore || c.eip !== eipFlow)) holdTrap = true;
-      // MOV SS and POP SS hold the single-step trap (like interrupts) until after the next instruction.
-      if ((ins.opcode === 0x8e && ins.reg === SS) || ins.opcode === 0x17) holdTrap = true;
+      // MOV SS and POP SS hold the single-step trap and data breakpoints until after the next instruction.
+      ssLoad = (ins.opcode === 0x8e && ins.reg === SS) || ins.opcode === 0x17;
       // IRET loads RF for the instruction after it; every other completed instruction clears it.
       loadsRf = ins.opcode === 0xcf;
+      // A REP string with iterations left: EIP stays on it.
+      midRep = (ins.flags & Op.STRING) !== 0 && ins.rep !== 0 && c.eip === eipBefore && c.segSel[CS] === csBefore;
     } catch (e) {
       if (e !== FAULT) throw e;
       if (c.instructions === before) c.instructions++;
       faulted = true;
+      c.dbHit = 0; // the instruction did not complete: no data breakpoint
       deliverException(c, c.faultVector, c.faultCode, c.eip);
+      c.dbHit = 0;
     }
     c.instructionLimit = savedLimit;
     if (!faulted && !loadsRf) c.flagsRaw &= ~RF;
-    if (trap && !faulted && !holdTrap && c.shutdownReason === null) {
-      c.dr[6] |= 0x4000; // BS: single step
-      deliverException(c, Vec.DB, 0, c.eip);
+    if (faulted || c.shutdownReason !== null) return;
+    if (ssLoad) {
+      this.debugShadow = true;
+      return;
     }
+    const bits = c.dbHit | (trap && !holdTrap ? DR6_BS : 0);
+    if (bits === 0) {
+      if (midRep) this.repGoesOn = c.instructions;
+      return;
+    }
+    c.dbHit = 0;
+    debugEntry(c, bits);
+    // A trap after an iteration of a REP string that is not its last pushes RF = 1, so that the
+    // string goes on without its instruction breakpoint again (§17.3.1.1).
+    if (midRep) c.flagsRaw |= RF;
+    deliverException(c, Vec.DB, 0, c.eip);
+    c.dbHit = 0;
+  }
+
+  /** B0-B3 of the enabled instruction breakpoints at the current instruction's linear address. */
+  private instructionBreakpoints(): number {
+    const c = this.cpu, lin = this.linearEip();
+    let hit = 0;
+    for (let n = 0; n < 4; n++) {
+      if (((c.dbInstr >> n) & 1) !== 0 && c.dr[n] >>> 0 === lin) hit |= 1 << n;
+    }
+    return hit;
   }
 
   /** The block at CS:EIP, decoding it if needed. May fault (#GP beyond CS's limit, #PF on the fetch). */
@@ -395,7 +450,8 @@ export class Executor {
     let have = 0;
     for (;;) {
       if ((c.eip >>> 0) + have > c.segLimit[CS]) raise(c, Vec.GP, 0);
-      buf[have] = c.rdLin8((lin + have) | 0, c.accR);
+      // A fetch, not a data read: straight through the page tables, never a data breakpoint.
+      buf[have] = c.mem.read8(translate(c, (lin + have) | 0, c.accR));
       have++;
       const len = decode(buf, 0, have, c.code32, ins);
       if (len !== NEED_MORE_BYTES) break;
@@ -403,6 +459,18 @@ export class Executor {
     ins.addr = lin;
     return ins;
   }
+}
+
+const DR6_BS = 0x4000, DR7_GD = 0x2000;
+
+/**
+ * DR6 and DR7 as the #DB handler finds them: B0-B3 are the breakpoints this #DB reports (the SDM
+ * lets a debug exception clear the others, and QEMU does); BD, BS, BT are only ever set; GD is
+ * cleared on entry to the handler (SDM Vol. 3 §17.2.3, §17.2.4).
+ */
+export function debugEntry(c: Cpu, bits: number): void {
+  c.dr[6] = (c.dr[6] & ~0xf) | bits;
+  c.dr[7] &= ~DR7_GD;
 }
 
 function undefinedFn(c: Cpu): void {

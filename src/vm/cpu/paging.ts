@@ -80,6 +80,8 @@ export function translate(c: Cpu, lin: number, need: number): number {
 
 function fill(c: Cpu, page: number, frame: number, rights: number, global: boolean, large = false): void {
   if (frame + 0x1000 > c.mem.size) return;
+  // A page with a data breakpoint stays out, so each access to it is checked (Cpu.dataBreak).
+  if (c.dbData !== 0 && c.dataBreakPage(page)) return;
   // Writes through this entry will not be seen one by one: the page counts as written from now on.
   if ((rights & (W_S | W_U)) !== 0) c.mem.markWritten(frame >>> 12);
   const i = page & TLB_MASK;

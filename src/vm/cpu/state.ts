@@ -82,6 +82,21 @@ export class Cpu implements FaultState {
   cr4 = 0;
   /** Debug registers; DR6 and DR7 start with their reserved bits as the manual gives them. */
   readonly dr = Int32Array.from([0, 0, 0, 0, 0, 0, 0xffff0ff0 | 0, 0x400]);
+  /**
+   * The breakpoints DR7 enables (L or G), by kind, bit n for DRn (updateDebug keeps them): instruction
+   * (R/W 00), data (R/W 01 write, 11 read or write) and I/O (R/W 10, only with CR4.DE). `dbArmed` is
+   * their union: while it is non-zero the run loop takes one instruction at a time (executor.ts).
+   */
+  dbInstr = 0;
+  dbData = 0;
+  dbWriteOnly = 0;
+  dbIo = 0;
+  dbArmed = 0;
+  /** The bytes (or ports) breakpoint n covers: DRn aligned down to its length, first and last. */
+  readonly dbLo = new Float64Array(4);
+  readonly dbHi = new Float64Array(4);
+  /** B0-B3 of the data and I/O breakpoints the current instruction matched: a #DB trap after it. */
+  dbHit = 0;
   msrSysenterCs = 0;
   msrSysenterEsp = 0;
   msrSysenterEip = 0;
@@ -260,7 +275,9 @@ export class Cpu implements FaultState {
   rdLin8(lin: number, need: number): number {
     const page = lin >>> 12, i = page & TLB_MASK;
     if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0) return this.mem.bytes[(this.tlbPhys[i] | (lin & 0xfff)) >>> 0];
-    return this.mem.read8(translate(this, lin, need));
+    const p = translate(this, lin, need);
+    if (this.dbData !== 0) this.dataBreak(lin, 1, false);
+    return this.mem.read8(p);
   }
   rdLin16(lin: number, need: number): number {
     const page = lin >>> 12, i = page & TLB_MASK;
@@ -268,7 +285,9 @@ export class Cpu implements FaultState {
       return this.mem.view.getUint16((this.tlbPhys[i] | (lin & 0xfff)) >>> 0, true);
     }
     if ((lin & 0xfff) === 0xfff) return this.rdLin8(lin, need) | (this.rdLin8(lin + 1, need) << 8);
-    return this.mem.read16(translate(this, lin, need));
+    const p = translate(this, lin, need);
+    if (this.dbData !== 0) this.dataBreak(lin, 2, false);
+    return this.mem.read16(p);
   }
   rdLin32(lin: number, need: number): number {
     const page = lin >>> 12, i = page & TLB_MASK;
@@ -278,6 +297,7 @@ export class Cpu implements FaultState {
     if ((lin & 0xfff) > 0xffc) {
       // Crossing a page: both pages are translated before any byte is used.
       const p0 = translate(this, lin, need), p1 = translate(this, (lin + 3) & ~0xfff, need);
+      if (this.dbData !== 0) this.dataBreak(lin, 4, false);
       let v = 0;
       for (let k = 0; k < 4; k++) {
         const off = (lin & 0xfff) + k;
@@ -285,7 +305,9 @@ export class Cpu implements FaultState {
       }
       return v;
     }
-    return this.mem.read32(translate(this, lin, need));
+    const p = translate(this, lin, need);
+    if (this.dbData !== 0) this.dataBreak(lin, 4, false);
+    return this.mem.read32(p);
   }
 
   wrLin8(lin: number, v: number, need: number): void {
@@ -296,7 +318,9 @@ export class Cpu implements FaultState {
       this.mem.bytes[p] = v;
       return;
     }
-    this.mem.write8(translate(this, lin, need), v);
+    const p = translate(this, lin, need);
+    if (this.dbData !== 0) this.dataBreak(lin, 1, true);
+    this.mem.write8(p, v);
   }
   wrLin16(lin: number, v: number, need: number): void {
     const page = lin >>> 12, i = page & TLB_MASK;
@@ -322,6 +346,7 @@ export class Cpu implements FaultState {
     // Translate every page the write touches first, so a fault leaves memory untouched.
     const p0 = translate(this, lin, need);
     const p1 = (lin & 0xfff) + size > 0x1000 ? translate(this, (lin + size - 1) & ~0xfff, need) : 0;
+    if (this.dbData !== 0) this.dataBreak(lin, size, true);
     for (let k = 0; k < size; k++) {
       const off = (lin & 0xfff) + k;
       this.mem.write8(off < 0x1000 ? p0 + k : p1 + (off - 0x1000), v >>> (8 * k));
@@ -347,6 +372,71 @@ export class Cpu implements FaultState {
     if ((this.mem.codePages[page] & 2) !== 0) this.mem.onWatchedWrite(addr, size);
     this.mem.onCodeWrite(page);
     this.exitBlock = true;
+  }
+
+  // ---- Debug registers (SDM Vol. 3 §17.2) ------------------------------------
+
+  /**
+   * Read DR7, DR0-DR3 and CR4.DE again after a MOV to one of them. Each enabled breakpoint covers
+   * LENn bytes (1, 2, 4; 10B, undefined on the P6, is taken as 8) from DRn with its low bits masked
+   * (§17.2.5). A page that holds a data breakpoint is kept out of the TLB, so every access to it
+   * takes the slow paths above, which check it: the fast paths (and compiled code) cost nothing more.
+   */
+  updateDebug(): void {
+    const dr7 = this.dr[7];
+    let ins = 0, data = 0, writeOnly = 0, io = 0;
+    for (let n = 0; n < 4; n++) {
+      if (((dr7 >>> (2 * n)) & 3) === 0) continue;
+      const rw = (dr7 >>> (16 + 4 * n)) & 3, lenBits = (dr7 >>> (18 + 4 * n)) & 3;
+      const len = lenBits === 2 ? 8 : lenBits + 1;
+      const lo = (this.dr[n] >>> 0) - ((this.dr[n] >>> 0) % len);
+      this.dbLo[n] = lo;
+      this.dbHi[n] = Math.min(lo + len - 1, 0xffffffff);
+      if (rw === 0) ins |= 1 << n;
+      else if (rw === 2) { if ((this.cr4 & CR4_DE) !== 0) io |= 1 << n; } // 10B without DE: undefined, nothing
+      else { data |= 1 << n; if (rw === 1) writeOnly |= 1 << n; }
+    }
+    // The TLB must forget (or may again keep) the pages of data breakpoints.
+    if (data !== 0 || this.dbData !== 0) this.flushTlb(false);
+    this.dbInstr = ins;
+    this.dbData = data;
+    this.dbWriteOnly = writeOnly;
+    this.dbIo = io;
+    this.dbArmed = ins | data | io;
+    this.exitBlock = true;
+  }
+
+  /** Does linear page `page` hold an armed data breakpoint? (Such a page is never put in the TLB.) */
+  dataBreakPage(page: number): boolean {
+    for (let n = 0; n < 4; n++) {
+      if (((this.dbData >> n) & 1) !== 0 && page >= this.dbLo[n] >>> 12 && page <= this.dbHi[n] >>> 12) return true;
+    }
+    return false;
+  }
+
+  /** A data access of `size` bytes at `lin`: note the breakpoints whose bytes it overlaps (§17.2.5). */
+  dataBreak(lin: number, size: number, write: boolean): void {
+    const a = lin >>> 0, b = a + size - 1;
+    let hit = 0;
+    for (let n = 0; n < 4; n++) {
+      if (((this.dbData >> n) & 1) === 0 || (!write && ((this.dbWriteOnly >> n) & 1) !== 0)) continue;
+      if (a <= this.dbHi[n] && b >= this.dbLo[n]) hit |= 1 << n;
+    }
+    if (hit !== 0) {
+      this.dbHit |= hit;
+      this.exitBlock = true;
+    }
+  }
+
+  /** An IN, OUT, INS or OUTS of `size` bytes at `port`: note the I/O breakpoints it overlaps. */
+  ioBreak(port: number, size: number): void {
+    const b = port + size - 1;
+    for (let n = 0; n < 4; n++) {
+      if (((this.dbIo >> n) & 1) !== 0 && port <= this.dbHi[n] && b >= this.dbLo[n]) {
+        this.dbHit |= 1 << n;
+        this.exitBlock = true;
+      }
+    }
   }
 
   // ---- TLB maintenance -----------------------------------------------------

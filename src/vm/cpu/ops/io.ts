@@ -27,10 +27,12 @@ export function checkIoPermission(c: Cpu, port: number, size: number): void {
 function inOp(c: Cpu, i: Instr, port: number): void {
   checkIoPermission(c, port, i.size);
   setReg(c, EAX, i.size, c.io.in(port, i.size as 1 | 2 | 4));
+  if (c.dbIo !== 0) c.ioBreak(port, i.size);
 }
 function outOp(c: Cpu, i: Instr, port: number): void {
   checkIoPermission(c, port, i.size);
   c.io.out(port, i.size as 1 | 2 | 4, getReg(c, EAX, i.size));
+  if (c.dbIo !== 0) c.ioBreak(port, i.size);
 }
 
 def('E4', 'in AL,Ib', (c, i) => inOp(c, i, i.imm & 0xff));

@@ -91,12 +91,14 @@ function insOne(c: Cpu, i: Instr): void {
   // The destination is checked before the port is read, so a fault loses no input.
   c.probeWrite(ES, index(c, i, EDI), i.size);
   wrMem(c, ES, index(c, i, EDI), i.size, c.io.in(port, i.size as 1 | 2 | 4));
+  if (c.dbIo !== 0) c.ioBreak(port, i.size);
   advance(c, i, EDI);
 }
 function outsOne(c: Cpu, i: Instr): void {
   const port = c.r16[EDX << 1];
   checkIoPermission(c, port, i.size);
   c.io.out(port, i.size as 1 | 2 | 4, rdMem(c, srcSeg(i), index(c, i, ESI), i.size));
+  if (c.dbIo !== 0) c.ioBreak(port, i.size);
   advance(c, i, ESI);
 }
 

@@ -178,6 +178,7 @@ function arpl(c: Cpu, i: Instr): void {
 // ---- Control and debug registers -----------------------------------------------------
 
 const CR4_PCE = 0x100;
+const DR7_GD = 0x2000, DR6_BD = 0x2000;
 const CR4_SUPPORTED = CR4_TSD | CR4_DE | CR4_PSE | 0x40 /* MCE */ | CR4_PGE | CR4_PCE | 0x200 /* OSFXSR */ | 0x400 /* OSXMMEXCPT */;
 
 function movFromCr(c: Cpu, i: Instr): void {
@@ -205,7 +206,9 @@ function movToCr(c: Cpu, i: Instr): void {
     case 4:
       if ((v & ~CR4_SUPPORTED) !== 0) raise(c, Vec.GP, 0);
       if (((v ^ c.cr4) & (CR4_PSE | CR4_PGE)) !== 0) c.flushTlb(false);
+      const de = ((v ^ c.cr4) & CR4_DE) !== 0;
       c.cr4 = v;
+      if (de) c.updateDebug(); // I/O breakpoints exist only with DE
       break;
     default: raise(c, Vec.UD);
   }
@@ -227,15 +230,30 @@ export function writeCr0(c: Cpu, v: number): void {
 }
 function movFromDr(c: Cpu, i: Instr): void {
   requireCpl0(c);
-  c.r32[i.rm] = c.dr[debugRegister(c, i.reg)];
+  const r = debugRegister(c, i.reg);
+  generalDetect(c);
+  c.r32[i.rm] = c.dr[r];
 }
 function movToDr(c: Cpu, i: Instr): void {
   requireCpl0(c);
   const r = debugRegister(c, i.reg);
+  generalDetect(c);
   let v = c.r32[i.rm];
   if (r === 6) v = (v & 0xe00f) | 0xffff0ff0;
   if (r === 7) v = (v & 0xffff2bff) | 0x400;
   c.dr[r] = v;
+  if (r !== 6) c.updateDebug();
+}
+/**
+ * DR7.GD (SDM Vol. 3 §17.2.4): a MOV to or from any debug register is a fault-class #DB with DR6.BD
+ * set, and GD is cleared for the handler. After the CPL's #GP and DR4/DR5's #UD: the instruction
+ * must first be one that would access a debug register.
+ */
+function generalDetect(c: Cpu): void {
+  if ((c.dr[7] & DR7_GD) === 0) return;
+  c.dr[6] = (c.dr[6] & ~0xf) | DR6_BD;
+  c.dr[7] &= ~DR7_GD;
+  raise(c, Vec.DB);
 }
 /** DR4 and DR5 are aliases of DR6 and DR7 unless CR4.DE makes them #UD. */
 function debugRegister(c: Cpu, r: number): number {
