@@ -230,6 +230,21 @@ describe('REP strings (SDM Vol. 3 §17.3.1.1, §17.3.1.2)', () => {
     expect(t.dr6.map((d) => d & 0xf)).toEqual([1]);
     expect([t.cpu.r32[1], t.cpu.r32[7]]).toEqual([0, DATA + 8]);
   });
+  it('an interrupt between two iterations: the handler\'s first instruction is checked for its breakpoint', () => {
+    const t = debugCpu(REP, (c) => {
+      c.r32[7] = DATA;
+      c.mem.write8(HANDLER, 0x90);
+      setGate(c, 0x20, { offset: HANDLER });
+      let asks = 0;
+      c.intrLine = true;
+      c.ackInterrupt = () => (++asks === 3 ? 0x20 : -1); // after MOV and the first iteration
+      c.flagsRaw |= 0x200; // IF
+      arm(c, [HANDLER], L(0));
+    });
+    t.run();
+    expect(deliveries(t)).toEqual([[0x20, CODE + 5], [1, HANDLER]]);
+    expect(t.cpu.r32[1]).toBe(7);
+  });
   it('REP MOVSB: a read of the source is caught by R/W 11', () => {
     // mov $8,%ecx; rep movsb
     const t = debugCpu('b9 08 00 00 00 f3 a4', (c) => { c.r32[6] = DATA; c.r32[7] = DATA + 0x100; arm(c, [DATA + 3], L(0) | cond(0, READ_WRITE)); });

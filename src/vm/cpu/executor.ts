@@ -157,6 +157,7 @@ export class Executor {
         if (vector >= 0) {
           externalInterrupt(c, vector);
           c.dbHit = 0; // the accesses of the delivery itself are not breakpoints
+          this.repGoesOn = -1; // the handler's first instruction is not the string's next iteration
           continue;
         }
       }
@@ -293,8 +294,12 @@ export class Executor {
    * §6.8.3, §17.3.1.1).
    */
   private debugShadow = false;
-  /** The instruction count at which a REP string left off after an iteration, to go on without an event in between. */
+  /**
+   * The instruction count at which a REP string left off after an iteration with nothing delivered,
+   * and its linear address: the next step at both goes on with the same instruction.
+   */
   private repGoesOn = -1;
+  private repGoesOnAt = -1;
 
   /**
    * One instruction on its own (one iteration of a REP string): with TF set (then a single-step #DB
@@ -309,7 +314,7 @@ export class Executor {
     const shadowed = this.debugShadow;
     this.debugShadow = false;
     // A REP string going on after an iteration is the same instruction: its breakpoint is not checked again.
-    const goesOn = this.repGoesOn === c.instructions;
+    const goesOn = this.repGoesOn === c.instructions && this.repGoesOnAt === this.linearEip();
     this.repGoesOn = -1;
     const savedLimit = c.instructionLimit;
     c.instructionLimit = c.instructions + 1;
@@ -358,7 +363,7 @@ export class Executor {
     }
     const bits = c.dbHit | (trap && !holdTrap ? DR6_BS : 0);
     if (bits === 0) {
-      if (midRep) this.repGoesOn = c.instructions;
+      if (midRep) { this.repGoesOn = c.instructions; this.repGoesOnAt = this.linearEip(); }
       return;
     }
     c.dbHit = 0;
