@@ -33,7 +33,7 @@ export const AVOIDED: [string, string][] = [
   ['LEAVE without a frame pointer in EBP (ring 0)', 'the same: ESP would be wild'],
   ['REP counts above 15', 'each iteration is a step: long strings would crowd out everything else'],
   ['IN/OUT other than ports 0xE9 (bytes only), 0xE0, 0xEC, 0x108, 0x2F0', 'QEMU has devices at many ports where we have open bus (and OUT could reprogram its PIC, PIT or reset it)'],
-  ['RDMSR/WRMSR of MSRs other than SYSENTER_CS/ESP/EIP (ring 0)', 'the MSRs each machine has differ by design; WRMSR writes back the values the kernel set'],
+  ['RDMSR/WRMSR of MSRs other than SYSENTER_CS/ESP/EIP (ring 0)', 'the MSRs each machine has differ by design; WRMSR writes back the values the kernel set. IA32_APIC_BASE (1BH) among them: QEMU has a local APIC (FEE00900H, EN set) and takes a write to its reserved bits without #GP(0) (SDM Vol. 2 WRMSR, Vol. 3 §10.4.4); this machine has none (FEE00100H), src/vm/cpu/ops/system.test.ts checks it'],
   ['MOV to CR0/CR4 of other bits than MP, EM, TS, NE / TSD, DE, PSE, PGE; MOV CR3 of another page directory', 'the kernel must go on running: paging, protection and caching stay as they are'],
   ['MOV to DR7', 'it would arm breakpoints'],
   ['MOV to DR6 of a value with bit 12 set', 'the manual has DR6 bit 12 reserved as 0 (we read it back as 0); QEMU keeps the bit as written'],
@@ -44,6 +44,8 @@ export const AVOIDED: [string, string][] = [
   ['A read-modify-write operand (ADD [m], r; BTS [m], r...) on a page where it faults', 'QEMU reads it as a read and then writes: on a not-present or supervisor page its #PF error code says read, and on a read-only page it has set the Accessed bit before the write faults. We (and Bochs) check the write on the read'],
   ['LOCK where the manual says #UD (on a register, on MOV...)', 'QEMU 7.2 runs some of those (LOCK MOV r,r) and aborts on others (LOCK BTR r,r: "tcg fatal error")'],
   ['LTR of a null selector', 'QEMU 7.2 loads it (TR becomes unusable); the manual says #GP(0)'],
+  ['A code segment with a limit below 4 GiB (every code descriptor of the kernels is flat)', 'QEMU 7.2 checks no instruction fetch against CS\'s limit (code runs off the end, an instruction straddles the limit), nor the targets of near JMP, Jcc, CALL, RET, far RET and IRET, and a far CALL past the limit raises #GP(selector): the manual has #GP(0) for all (SDM Vol. 3 §5.3; Vol. 2 JMP, Jcc, CALL, RET, IRET). src/vm/cpu/segments.test.ts checks ours against the manual; guests/bare/stackcs compares with QEMU where it agrees (code up to the limit, far JMP past it)'],
+  ['A 16-bit stack (STACK16) at ring 0 other than in the mixed-stack template', 'random loads of SS at ring 0 keep to the flat segment, for the case starts and handlers address the flat stack beyond 64 KiB; the template (templates.ts mixedStack) goes onto the 16-bit stack by POP SS, LSS or MOV SS, pushes and pops there with ESP\'s upper half random, and comes back by POP SS, LSS or MOV SS (or a POP SS that faults, after which the handlers go back to the flat stack). At ring 3, random SS loads take STACK16_3 too'],
   ['The Accessed/Dirty bits of the stack pages (only those of the scratch pages are compared)', 'ENTER checks that a write at its final ESP would not fault: Bochs and we do that with a write check that sets the page\'s D bit; QEMU does not check'],
 ];
 

@@ -104,7 +104,7 @@ const BY_MNEMONIC: Record<string, Policy> = {
   int1: X('INT1 (ICEBP): QEMU 7.2 raises #UD; the manual (and we) deliver a debug trap, #DB'),
 
   // Segment registers and descriptor tables.
-  les: P(0.6, T.loadFar), lds: P(0.6, T.loadFar), lfs: P(0.6, T.loadFar), lgs: P(0.6, T.loadFar), lss: P(0.6, T.loadFar),
+  les: P(0.6, T.loadFar), lds: P(0.6, T.loadFar), lfs: P(0.6, T.loadFar), lgs: P(0.6, T.loadFar), lss: P(1, T.loadFar),
   lar: P(1, T.selectorOp), lsl: P(1, T.selectorOp), verr: P(1, T.selectorOp), verw: P(1, T.selectorOp),
   lldt: P(0.3, T.selectorOp), ltr: P(0.3, T.selectorOp), lgdt: P(0.3, T.descriptorTable), lidt: P(0.3, T.descriptorTable),
   sgdt: P(0.5, plain), sidt: P(0.5, plain), lmsw: P(0.3, T.lmsw),
@@ -113,7 +113,7 @@ const BY_MNEMONIC: Record<string, Policy> = {
 
   hlt: R3(0.3, 'a single step of HLT never returns on QEMU (oracles.md), and nothing would wake us'),
   rdpmc: R3(0.2, 'QEMU does not implement RDPMC: #UD where we read counters of 0; at ring 3 both raise #GP(0)'),
-  cpuid: X('our CPUID describes our virtual CPU, QEMU\'s its qemu32 model: different by design'),
+  cpuid: X('our CPUID describes our virtual CPU, QEMU\'s its qemu32 model: different by design (vendor, brand, features, highest basic leaf, so the leaves above the ranges too). The extended range is laid out alike, and guests/bare/stackcs compares 80000000H EAX and 80000001H ECX/EDX; QEMU also returns the vendor in 80000000H EBX-EDX and the signature in 80000001H EAX (AMD\'s layout), which Intel\'s SDM has reserved'),
   rdtsc: X(RDTSC),
   fpu: X(X87),
 };
@@ -130,7 +130,7 @@ const BY_KEY: Record<string, Policy> = {
   '0F 20': P(0.5, T.movFromCr), '0F 22': P(0.5, T.movToCr), '0F 21': P(0.3, T.movFromDr), '0F 23': P(0.3, T.movToDr),
   // PUSH and POP of segment registers.
   '06': P(0.3, T.push), '0E': P(0.3, T.push), '16': P(0.3, T.push), '1E': P(0.3, T.push), '0F A0': P(0.3, T.push), '0F A8': P(0.3, T.push),
-  '07': P(0.5, T.popSreg), '17': P(0.5, T.popSreg), '1F': P(0.5, T.popSreg), '0F A1': P(0.5, T.popSreg), '0F A9': P(0.5, T.popSreg),
+  '07': P(0.5, T.popSreg), '17': P(1.5, T.popSreg), '1F': P(0.5, T.popSreg), '0F A1': P(0.5, T.popSreg), '0F A9': P(0.5, T.popSreg),
   // Jcc, the 16 conditions in both sizes.
   ...Object.fromEntries([...range(0x70, 0x80), ...range(0x180, 0x190)].map((op) => [(op >= 0x100 ? '0F ' : '') + hex2(op & 0xff), P(0.6, T.branch)])),
   // SETcc and CMOVcc.

@@ -65,8 +65,14 @@ export const SEL = {
   DATA16: 0x48,
   /** Conforming readable ring-0 code. */
   CONFORMING: 0x50,
+  /**
+   * 16-bit stack segments (B = 0, limit 0xFFFF) based at IMAGE, ring 0 and ring 3: SP then addresses the
+   * same stack pages as ESP does in the flat segments, whatever ESP's upper half holds (templates.ts mixedStack).
+   */
+  STACK16: 0x58,
+  STACK16_3: 0x63,
 } as const;
-export const GDT_LIMIT = 0x57;
+export const GDT_LIMIT = 0x67;
 
 /** A GDT entry as the generator builds it and models loads of it. */
 export interface Descriptor {
@@ -96,6 +102,8 @@ export const DESCRIPTORS: (Descriptor | null)[] = [
   { kind: 'data', dpl: 0, base: 0, present: false, rw: true, comparable: false },
   { kind: 'data', dpl: 0, base: 0, present: true, rw: true, comparable: false, small: true },
   { kind: 'code', dpl: 0, base: 0, present: true, rw: true, conforming: true, comparable: false },
+  { kind: 'data', dpl: 0, base: BASED_BASE, present: true, rw: true, comparable: false, small: true },
+  { kind: 'data', dpl: 3, base: BASED_BASE, present: true, rw: true, comparable: false, small: true },
 ];
 
 /** The 8 bytes of a descriptor. */

@@ -15,7 +15,7 @@
  */
 import { Asm, type Label } from './asm';
 import * as L from './layout';
-import { Ctx, GenState, EAX, ECX, EDX, ESP, EBP, ESI, EDI, ES, CS, SS, DS, SEG_PREFIX, memOperand, valueForReg, le16, le32, type Mem, type Role, type Seg } from './operands';
+import { Ctx, GenState, EAX, ECX, EDX, ESP, EBP, ESI, EDI, ES, CS, SS, DS, SEG_PREFIX, memOperand, valueFor, valueForReg, le16, le32, type Mem, type Role, type Seg } from './operands';
 import { generic, opcodeBytes, type Gen } from './generic';
 
 const o16 = (ctx: Ctx, p = 0.25): number[] => (ctx.rng.chance(p) ? [0x66] : []);
@@ -522,10 +522,11 @@ export const movToSreg: Gen = (ctx) => {
   return true;
 };
 
-/** POP Sreg of a selector pushed just before. */
+/** POP Sreg of a selector pushed just before (POP SS: half the time between stack sizes, mixedStack). */
 export const popSreg: Gen = (ctx, e) => {
   const { st } = ctx;
   if (st.inBody) return false;
+  if (e.opcode === 0x17 && ctx.rng.chance(0.7)) return mixedStack(ctx, 'pop');
   const s = e.opcode === 0x07 ? ES : e.opcode === 0x17 ? SS : e.opcode === 0x1f ? DS : e.opcode === 0x1a1 ? 4 : 5;
   const sel = dataSelector(ctx, s);
   if (ctx.rng.chance(0.2)) ctx.emit(0x66, 0x68, le16(sel), 0x66, opcodeBytes(e.opcode));
@@ -538,6 +539,7 @@ export const popSreg: Gen = (ctx, e) => {
 export const loadFar: Gen = (ctx, e) => {
   const { rng, st } = ctx;
   const s = { les: ES, lds: DS, lfs: 4, lgs: 5, lss: SS }[e.row.mnem as 'les'] as number;
+  if (s === SS && !st.inBody && rng.chance(0.6)) return mixedStack(ctx, 'lss');
   const wide = !rng.chance(0.2);
   const m = memOperand(ctx, { size: 6, write: true });
   if (m === null || rng.chance(0.03)) {
@@ -560,6 +562,81 @@ export const loadFar: Gen = (ctx, e) => {
   }
   if (r !== ESP) st.roles[r] = wide && loadSeg(s, sel, st.cpl) !== null ? role : 'any';
   loaded(st, s, sel);
+  return true;
+};
+
+/**
+ * POP SS, LSS and MOV SS between the flat 32-bit stack and a 16-bit one (STACK16, based at IMAGE so that SP
+ * addresses the same stack pages), into it and back out, with ESP's upper half made non-zero (and random)
+ * while the 16-bit stack is in use: POP SS moves the stack pointer by the size of the stack it popped from
+ * (SP alone from the 16-bit one, all of ESP from the flat one), LSS m16:32 loads ESP, LSS m16:16 SP alone,
+ * MOV SS leaves it (SDM Vol. 2 POP, LSS, MOV). In between, pushes and pops on SP, POP SS and LSS from the
+ * 16-bit stack to itself; now and then the way out is a POP SS that faults (on the 16-bit stack at ring 0:
+ * the handlers go back to the flat stack). Self-contained: it ends on the flat stack, with ESP made a stack
+ * address again (IMAGE + SP) after a way out that kept the upper half. `first` is the row that drew it.
+ */
+export const mixedStack = (ctx: Ctx, first: 'pop' | 'lss'): boolean => {
+  const { rng, st } = ctx;
+  if (st.inBody) return false;
+  const flat = st.cpl === 0 ? L.SEL.DATA0 : L.SEL.DATA3;
+  const s16 = st.cpl === 0 ? L.SEL.STACK16 : L.SEL.STACK16_3;
+  // Far pointers for the LSS: stored first, on the flat stack, at 8-byte steps (no ESP/EBP-based address: ESP moves).
+  const ss = st.segs[SS];
+  st.segs[SS] = { sel: ss.sel, base: null, writable: false };
+  const m = memOperand(ctx, { size: 48, write: true, rmw: true });
+  st.segs[SS] = ss;
+  const scratch = st.regsWith('any');
+  const r = scratch.length > 0 ? rng.pick(scratch) : -1;
+  const hi = () => ((rng.int(0xffff) + 1) << 16) >>> 0;
+  const sp = () => valueFor(rng, 'stack') & 0xffff;
+  const pointers: { off: number; sel: number; wide: boolean }[] = [];
+  const code: (number | number[])[][] = [];
+  const lss = (off: number, sel: number, wide: boolean): boolean => {
+    if (m === null || pointers.length >= 6) return false;
+    const at = pointers.length * 8;
+    pointers.push({ off, sel, wide });
+    code.push([wide ? [] : [0x66], m.prefixes, 0x0f, 0xb2, m.encode(ESP, at)]);
+    return true;
+  };
+  const popSs = (sel: number) => {
+    // POP SS with a 32- or 16-bit operand, of a selector pushed just before (the 32-bit push with junk above it).
+    if (rng.chance(0.3)) code.push([0x66, 0x68, le16(sel), 0x66, 0x17]);
+    else code.push([0x68, le32((sel | (rng.u32() & 0xffff0000)) >>> 0), 0x17]);
+  };
+  const movSs = (sel: number): boolean => {
+    if (r < 0) return false;
+    code.push([0xb8 + r, le32((sel | (rng.u32() & 0xffff0000)) >>> 0), o16(ctx, 0.2), 0x8e, 0xd0 + r]);
+    return true;
+  };
+  // Into the 16-bit stack.
+  const into = first === 'lss' || rng.chance(0.3) ? rng.pick(['lss32', 'lss16', 'mov']) : 'pop';
+  const entered = into === 'lss32' ? lss((hi() | sp()) >>> 0, s16, true) : into === 'lss16' ? lss(sp(), s16, false) : into === 'mov' && movSs(s16);
+  if (!entered) popSs(s16);
+  // On it: pushes and pops of SP, POP SS and LSS from it to itself (a new upper half).
+  for (let n = rng.int(4); n > 0; n--) {
+    const k = rng.int(6);
+    if (k === 0) code.push([0x68, le32(rng.u32())]);
+    else if (k === 1) code.push([0x66, 0x6a, rng.int(0x100)]);
+    else if (k === 2 && r >= 0) code.push([o16(ctx, 0.3), 0x58 + r]);
+    else if (k === 3) popSs(s16);
+    else if (k === 4) lss((hi() | sp()) >>> 0, s16, true);
+    else code.push([o16(ctx, 0.3), 0x50 + rng.int(8)]);
+  }
+  // Out again: the upper half of ESP kept or not, SP moved by the 16-bit stack's size.
+  let fix = true;
+  const out = rng.pick(['pop', 'pop', 'lss32', 'lss16', 'mov', 'fault']);
+  if (out === 'lss32' && lss(valueFor(rng, 'stack'), flat, true)) fix = false;
+  else if (out === 'lss16' && lss(sp(), flat, false)) { /* SP alone: the upper half stays */ }
+  else if (out === 'mov' && movSs(flat)) { /* ESP as it was */ }
+  else if (out === 'fault') popSs(rng.pick(st.cpl === 0 ? [0, L.SEL.ABSENT, L.SEL.XONLY, L.SEL.DATA3, L.SEL.STACK16 | 3, L.SEL.CODE0, L.SEL.TSS, 0x100] : [0, L.SEL.DATA0, L.SEL.ABSENT, L.SEL.STACK16, L.SEL.CODE3]));
+  else popSs(flat);
+  // ESP back into the stack pages (the flat stack's address of what SP addressed): movzx esp, sp; or esp, IMAGE.
+  if (fix) code.push([0x0f, 0xb7, 0xe4, 0x81, 0xcc, le32(L.IMAGE)]);
+
+  if (m !== null) pointers.forEach((p, k) => storeFarPointer(ctx, { prefixes: m.prefixes, encode: (reg, extra = 0) => m.encode(reg, extra + k * 8) }, p.off, p.sel, p.wide));
+  for (const c of code) ctx.emit(...c);
+  if (r >= 0) st.kill(r);
+  st.segs[SS] = loadSeg(SS, flat, st.cpl) ?? st.segs[SS];
   return true;
 };
 
