@@ -74,6 +74,32 @@ describe('random kernels', () => {
     expect([...reg, ...mem].filter((n) => /fisttp|ffreep|fstp1/.test(n))).toEqual([]);
   });
 
+  it('pop SS between 16- and 32-bit stacks both ways, where SP wraps and ESP carries (the lockstep seeds below)', () => {
+    const STACK16 = new Set([0x58, 0x63]);
+    const seen = { wrapFrom16: 0, carryFrom32: 0, lssInto16: 0, highOn16: 0 };
+    for (const seed of [1, 2, 3]) {
+      const m = new Machine({ memoryMiB: 64, compileAfter: Infinity });
+      m.bootMultiboot(generateKernel({ seed, cases: 40, perCase: 20 }).elf, 'random', '');
+      const c = m.cpu;
+      for (let n = 0; n < 100_000; n++) {
+        const eip = c.eip >>> 0, ss = c.segSel[2], esp = c.r32[4] >>> 0;
+        const b = c.mem.bytes.subarray(eip, eip + 8);
+        const popSs = b[0] === 0x17 || (b[0] === 0x66 && b[1] === 0x17);
+        const lss = b.indexOf(0xb2) > 0 && b[b.indexOf(0xb2) - 1] === 0x0f;
+        if (m.run(1).kind === 'exit') break;
+        const ss2 = c.segSel[2], esp2 = c.r32[4] >>> 0;
+        if (popSs && STACK16.has(ss) && !STACK16.has(ss2) && (esp2 & 0xffff) === 0 && esp2 >>> 16 === esp >>> 16 && esp >>> 16 !== 0) seen.wrapFrom16++;
+        if (popSs && !STACK16.has(ss) && STACK16.has(ss2) && esp2 >>> 16 !== esp >>> 16) seen.carryFrom32++;
+        if (lss && !STACK16.has(ss) && STACK16.has(ss2)) seen.lssInto16++;
+        if (STACK16.has(ss2) && esp2 >>> 16 > 1) seen.highOn16++;
+      }
+    }
+    expect(seen.wrapFrom16).toBeGreaterThan(0);
+    expect(seen.carryFrom32).toBeGreaterThan(0);
+    expect(seen.lssInto16).toBeGreaterThan(0);
+    expect(seen.highOn16).toBeGreaterThan(0);
+  });
+
   it('end with the same registers interpreted and compiled', () => {
     const k = generateKernel({ seed: 11 });
     const regs = (compileAfter: number) => {

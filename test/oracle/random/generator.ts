@@ -87,7 +87,7 @@ export function generateKernel(opts: GeneratorOptions): Kernel {
   a.u8(0xf6, 0xc3, 0x03, 0x74, 0x02, 0x5e, 0x5f); // test bl,3; jz +2; pop esi (ESP); pop edi (SS)
   a.bind(landing);
   a.u8(0xbc).u32(L.STACK0_TOP); // mov esp, STACK0_TOP
-  // push DATA0; pop ss: a fault at ring 0 on the 16-bit stack (STACK16, based at IMAGE: SP 0xF000 is STACK0_TOP too) left SS 16-bit.
+  // push DATA0; pop ss: a fault at ring 0 on a stack of the mixed-stack template left SS based elsewhere (it pushes at WINDOW_BASE + ESP then, in RAM).
   a.u8(0x6a, L.SEL.DATA0, 0x17);
   a.u8(0x36, 0xff, 0x25).u32(L.NEXT); // jmp [ss:NEXT]: SS is flat at ring 0, DS may be anything
 

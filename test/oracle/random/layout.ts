@@ -48,6 +48,9 @@ export const MAPPED_END = 0x400000;
 /** A data segment based at IMAGE: with it, 16-bit addresses (0..0xFFFF) reach the scratch pages. */
 export const BASED_BASE = IMAGE;
 
+/** The base of the mixed-stack segments: offset 0x10000 is the middle of the stack pages. */
+export const WINDOW_BASE = STACK_MID - 0x10000;
+
 /** GDT selectors (RPL 0 unless the name says 3). */
 export const SEL = {
   CODE0: 0x08,
@@ -66,13 +69,16 @@ export const SEL = {
   /** Conforming readable ring-0 code. */
   CONFORMING: 0x50,
   /**
-   * 16-bit stack segments (B = 0, limit 0xFFFF) based at IMAGE, ring 0 and ring 3: SP then addresses the
-   * same stack pages as ESP does in the flat segments, whatever ESP's upper half holds (templates.ts mixedStack).
+   * Stack segments based at WINDOW_BASE, ring 0 and ring 3: 16-bit ones (B = 0, limit 0xFFFF), whose SP
+   * from 0xE000 up addresses the lower half of the stack pages, and 32-bit ones (B = 1, 4 GiB), whose ESP
+   * around 0x10000 addresses the stack pages (templates.ts mixedStack).
    */
   STACK16: 0x58,
   STACK16_3: 0x63,
+  WINDOW32: 0x68,
+  WINDOW32_3: 0x73,
 } as const;
-export const GDT_LIMIT = 0x67;
+export const GDT_LIMIT = 0x77;
 
 /** A GDT entry as the generator builds it and models loads of it. */
 export interface Descriptor {
@@ -102,8 +108,10 @@ export const DESCRIPTORS: (Descriptor | null)[] = [
   { kind: 'data', dpl: 0, base: 0, present: false, rw: true, comparable: false },
   { kind: 'data', dpl: 0, base: 0, present: true, rw: true, comparable: false, small: true },
   { kind: 'code', dpl: 0, base: 0, present: true, rw: true, conforming: true, comparable: false },
-  { kind: 'data', dpl: 0, base: BASED_BASE, present: true, rw: true, comparable: false, small: true },
-  { kind: 'data', dpl: 3, base: BASED_BASE, present: true, rw: true, comparable: false, small: true },
+  { kind: 'data', dpl: 0, base: WINDOW_BASE, present: true, rw: true, comparable: false, small: true },
+  { kind: 'data', dpl: 3, base: WINDOW_BASE, present: true, rw: true, comparable: false, small: true },
+  { kind: 'data', dpl: 0, base: WINDOW_BASE, present: true, rw: true, comparable: false },
+  { kind: 'data', dpl: 3, base: WINDOW_BASE, present: true, rw: true, comparable: false },
 ];
 
 /** The 8 bytes of a descriptor. */

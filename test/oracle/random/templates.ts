@@ -566,74 +566,87 @@ export const loadFar: Gen = (ctx, e) => {
 };
 
 /**
- * POP SS, LSS and MOV SS between the flat 32-bit stack and a 16-bit one (STACK16, based at IMAGE so that SP
- * addresses the same stack pages), into it and back out, with ESP's upper half made non-zero (and random)
- * while the 16-bit stack is in use: POP SS moves the stack pointer by the size of the stack it popped from
- * (SP alone from the 16-bit one, all of ESP from the flat one), LSS m16:32 loads ESP, LSS m16:16 SP alone,
- * MOV SS leaves it (SDM Vol. 2 POP, LSS, MOV). In between, pushes and pops on SP, POP SS and LSS from the
- * 16-bit stack to itself; now and then the way out is a POP SS that faults (on the 16-bit stack at ring 0:
- * the handlers go back to the flat stack). Self-contained: it ends on the flat stack, with ESP made a stack
- * address again (IMAGE + SP) after a way out that kept the upper half. `first` is the row that drew it.
+ * POP SS, LSS and MOV SS between 32-bit stacks and a 16-bit one, into it and back out (SDM Vol. 2 POP, LSS,
+ * MOV): POP SS moves the stack pointer by the size of the stack it popped from (SP alone from the 16-bit one,
+ * all of ESP from a 32-bit one), LSS m16:32 loads ESP, LSS m16:16 SP alone, MOV SS leaves it. The stacks are
+ * based at WINDOW_BASE (layout.ts), so that the 16-bit stack's SP from 0xE000 up and the 32-bit one's ESP
+ * around 0x10000 both address the stack pages: the pops that tell the two rules apart wrap SP (a POP SS at SP
+ * 0xFFFC of the 16-bit stack leaves SP 0 and ESP's upper half as it was, random here) or carry into ESP's
+ * upper half (one at ESP 0xFFFC of the 32-bit stack gives 0x10000). ESP is known at every step (the first
+ * instruction is an LSS), and no access straddles the 16-bit stack's wrap (QEMU checks no limit). In between:
+ * pushes and pops on SP, POP SS and LSS from the 16-bit stack to itself. Now and then the way out is a POP SS
+ * that faults (the handlers go back to the flat stack). It ends on the flat stack (an LSS).
  */
 export const mixedStack = (ctx: Ctx, first: 'pop' | 'lss'): boolean => {
   const { rng, st } = ctx;
   if (st.inBody) return false;
-  const flat = st.cpl === 0 ? L.SEL.DATA0 : L.SEL.DATA3;
-  const s16 = st.cpl === 0 ? L.SEL.STACK16 : L.SEL.STACK16_3;
-  // Far pointers for the LSS: stored first, on the flat stack, at 8-byte steps (no ESP/EBP-based address: ESP moves).
-  const ss = st.segs[SS];
-  st.segs[SS] = { sel: ss.sel, base: null, writable: false };
-  const m = memOperand(ctx, { size: 48, write: true, rmw: true });
-  st.segs[SS] = ss;
+  const r3 = st.cpl === 3;
+  const flat = r3 ? L.SEL.DATA3 : L.SEL.DATA0;
+  const s16 = r3 ? L.SEL.STACK16_3 : L.SEL.STACK16;
+  const s32 = r3 ? L.SEL.WINDOW32_3 : L.SEL.WINDOW32;
+  // Far pointers for the LSSes, stored first at 8-byte steps of an absolute address (nothing based on ESP: it moves).
+  const segs = [DS, ES, 4, 5].filter((k) => st.segs[k].base !== null && st.segs[k].writable);
+  if (segs.length === 0) return false;
+  const via = rng.pick(segs);
+  const at = rng.range(L.RW_LO + 0x100, L.RW_HI - 0x140) - (st.segs[via].base as number);
+  const m: Mem = { prefixes: via === DS ? [] : [SEG_PREFIX[via]], encode: (reg, extra = 0) => [(reg << 3) | 5, ...le32((at + extra) >>> 0)] };
   const scratch = st.regsWith('any');
   const r = scratch.length > 0 ? rng.pick(scratch) : -1;
-  const hi = () => ((rng.int(0xffff) + 1) << 16) >>> 0;
-  const sp = () => valueFor(rng, 'stack') & 0xffff;
   const pointers: { off: number; sel: number; wide: boolean }[] = [];
   const code: (number | number[])[][] = [];
-  const lss = (off: number, sel: number, wide: boolean): boolean => {
-    if (m === null || pointers.length >= 6) return false;
-    const at = pointers.length * 8;
+  const LOW = 0xe000; // SP below this (but 0) would leave the stack pages
+  const hi = () => ((rng.int(0xffff) + 1) << 16) >>> 0;
+  const sp = () => (rng.chance(0.3) ? 0 : LOW + 4 * rng.int(0x800));
+  let esp = 0;
+  const room = () => ((esp & 0xffff) === 0 ? 0x10000 : esp & 0xffff) - LOW; // bytes a 16-bit push may take
+  const lss = (off: number, sel: number, wide: boolean) => {
+    code.push([wide ? [] : [0x66], m.prefixes, 0x0f, 0xb2, m.encode(ESP, pointers.length * 8)]);
     pointers.push({ off, sel, wide });
-    code.push([wide ? [] : [0x66], m.prefixes, 0x0f, 0xb2, m.encode(ESP, at)]);
-    return true;
+    esp = wide ? off >>> 0 : ((esp & 0xffff0000) | (off & 0xffff)) >>> 0;
   };
-  const popSs = (sel: number) => {
-    // POP SS with a 32- or 16-bit operand, of a selector pushed just before (the 32-bit push with junk above it).
-    if (rng.chance(0.3)) code.push([0x66, 0x68, le16(sel), 0x66, 0x17]);
+  /** push sel; pop ss, with a 32- or 16-bit operand (the 32-bit push with junk above the selector). */
+  const pushPopSs = (sel: number, n: 2 | 4) => {
+    if (n === 2) code.push([0x66, 0x68, le16(sel), 0x66, 0x17]);
     else code.push([0x68, le32((sel | (rng.u32() & 0xffff0000)) >>> 0), 0x17]);
   };
-  const movSs = (sel: number): boolean => {
-    if (r < 0) return false;
-    code.push([0xb8 + r, le32((sel | (rng.u32() & 0xffff0000)) >>> 0), o16(ctx, 0.2), 0x8e, 0xd0 + r]);
-    return true;
-  };
-  // Into the 16-bit stack.
-  const into = first === 'lss' || rng.chance(0.3) ? rng.pick(['lss32', 'lss16', 'mov']) : 'pop';
-  const entered = into === 'lss32' ? lss((hi() | sp()) >>> 0, s16, true) : into === 'lss16' ? lss(sp(), s16, false) : into === 'mov' && movSs(s16);
-  if (!entered) popSs(s16);
-  // On it: pushes and pops of SP, POP SS and LSS from it to itself (a new upper half).
-  for (let n = rng.int(4); n > 0; n--) {
-    const k = rng.int(6);
-    if (k === 0) code.push([0x68, le32(rng.u32())]);
-    else if (k === 1) code.push([0x66, 0x6a, rng.int(0x100)]);
-    else if (k === 2 && r >= 0) code.push([o16(ctx, 0.3), 0x58 + r]);
-    else if (k === 3) popSs(s16);
-    else if (k === 4) lss((hi() | sp()) >>> 0, s16, true);
-    else code.push([o16(ctx, 0.3), 0x50 + rng.int(8)]);
-  }
-  // Out again: the upper half of ESP kept or not, SP moved by the 16-bit stack's size.
-  let fix = true;
-  const out = rng.pick(['pop', 'pop', 'lss32', 'lss16', 'mov', 'fault']);
-  if (out === 'lss32' && lss(valueFor(rng, 'stack'), flat, true)) fix = false;
-  else if (out === 'lss16' && lss(sp(), flat, false)) { /* SP alone: the upper half stays */ }
-  else if (out === 'mov' && movSs(flat)) { /* ESP as it was */ }
-  else if (out === 'fault') popSs(rng.pick(st.cpl === 0 ? [0, L.SEL.ABSENT, L.SEL.XONLY, L.SEL.DATA3, L.SEL.STACK16 | 3, L.SEL.CODE0, L.SEL.TSS, 0x100] : [0, L.SEL.DATA0, L.SEL.ABSENT, L.SEL.STACK16, L.SEL.CODE3]));
-  else popSs(flat);
-  // ESP back into the stack pages (the flat stack's address of what SP addressed): movzx esp, sp; or esp, IMAGE.
-  if (fix) code.push([0x0f, 0xb7, 0xe4, 0x81, 0xcc, le32(L.IMAGE)]);
+  const size = (): 2 | 4 => (rng.chance(0.3) ? 2 : 4);
 
-  if (m !== null) pointers.forEach((p, k) => storeFarPointer(ctx, { prefixes: m.prefixes, encode: (reg, extra = 0) => m.encode(reg, extra + k * 8) }, p.off, p.sel, p.wide));
+  // Onto the 32-bit stack based at WINDOW_BASE, at 0x10000 (the next push carries out of SP) or below.
+  lss(rng.chance(0.5) ? 0x10000 : LOW + 4 + 4 * rng.int(0x7ff), s32, true);
+  // Onto the 16-bit stack.
+  const into = first === 'lss' || rng.chance(0.3) ? rng.pick(['lss32', 'lss16', 'mov']) : 'pop';
+  if (into === 'lss32') lss((hi() | sp()) >>> 0, s16, true);
+  else if (into === 'lss16') lss(sp(), s16, false);
+  else if (into === 'mov' && r >= 0 && (esp & 0xffff) !== 0) code.push([0xb8 + r, le32((s16 | (rng.u32() & 0xffff0000)) >>> 0), o16(ctx, 0.2), 0x8e, 0xd0 + r]);
+  else pushPopSs(s16, size()); // from the 32-bit stack: ESP down and up again, by all of ESP
+  // On it: SP alone moves.
+  const moveSp = (d: number) => { esp = ((esp & 0xffff0000) | ((esp + d) & 0xffff)) >>> 0; };
+  for (let n = rng.int(4); n > 0; n--) {
+    const k = rng.int(6), z = size(), spNow = esp & 0xffff;
+    if (k === 0 && room() >= z) { code.push(z === 4 ? [0x68, le32(rng.u32())] : [0x66, 0x6a, rng.int(0x100)]); moveSp(-z); }
+    else if (k === 1 && room() >= z) { code.push([z === 2 ? [0x66] : [], 0x50 + rng.int(8)]); moveSp(-z); }
+    else if (k === 2 && r >= 0 && spNow >= LOW && spNow + z <= 0x10000) { code.push([z === 2 ? [0x66] : [], 0x58 + r]); moveSp(z); }
+    else if (k === 3 && room() >= z) pushPopSs(s16, z);
+    else if (k === 4) lss((hi() | sp()) >>> 0, s16, true);
+  }
+  // Out again, to the flat stack or the 32-bit one.
+  const to = rng.chance(0.6) ? flat : s32;
+  const out = rng.pick(['wrap', 'wrap', 'pop', 'lss32', 'lss16', 'mov', 'fault']);
+  const z = size();
+  if (out === 'lss32') lss(valueFor(rng, 'stack'), flat, true);
+  else if (out === 'lss16') lss(sp(), to, false);
+  else if (out === 'mov' && r >= 0) code.push([0xb8 + r, le32((to | (rng.u32() & 0xffff0000)) >>> 0), o16(ctx, 0.2), 0x8e, 0xd0 + r]);
+  else if (out === 'fault' && room() >= z + 16) pushPopSs(rng.pick(r3 ? [0, L.SEL.DATA0, L.SEL.ABSENT, L.SEL.STACK16, L.SEL.CODE3] : [0, L.SEL.ABSENT, L.SEL.XONLY, L.SEL.DATA3, L.SEL.STACK16 | 3, L.SEL.CODE0, L.SEL.TSS, 0x100]), z);
+  else if (out === 'pop' && room() >= z) pushPopSs(to, z);
+  else {
+    // SP 0 and a random upper half: the push wraps SP to 0x10000 - z, the POP SS wraps it back to 0.
+    lss(hi(), s16, true);
+    pushPopSs(to, z);
+  }
+  // Back on the flat stack.
+  if (out !== 'lss32') lss(valueFor(rng, 'stack'), flat, true);
+
+  pointers.forEach((p, k) => storeFarPointer(ctx, { prefixes: m.prefixes, encode: (reg, extra = 0) => m.encode(reg, extra + k * 8) }, p.off, p.sel, p.wide));
   for (const c of code) ctx.emit(...c);
   if (r >= 0) st.kill(r);
   st.segs[SS] = loadSeg(SS, flat, st.cpl) ?? st.segs[SS];
