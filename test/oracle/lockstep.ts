@@ -51,6 +51,8 @@ export interface LockstepResult {
   /** Why the run ended: the guest exited, the step limit, or a divergence (with the report). */
   end: 'exit' | 'limit' | 'divergence';
   report?: string;
+  /** Instruction-breakpoint #DBs ours took as a step of their own inside one of QEMU's (counted in `steps`, as ours and QEMU's log count them). */
+  breakpointSteps?: number;
 }
 
 /**
@@ -81,7 +83,7 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
 
     const history: string[] = [];
     const keep = opts.history ?? 20;
-    let steps = 0;
+    let steps = 0, breakpointSteps = 0;
     let q: QemuRegs = q0;
     for (;;) {
       const diff = compare(ours(m), q, 0);
@@ -93,7 +95,7 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
       if (diff !== null) {
         return { kernel: kernelPath, steps, seconds: seconds(), end: 'divergence', report: report(m, q, diff, history, steps, 'at the start') };
       }
-      if (steps >= maxSteps) return { kernel: kernelPath, steps, seconds: seconds(), end: 'limit' };
+      if (steps >= maxSteps) return { kernel: kernelPath, steps, seconds: seconds(), end: 'limit', breakpointSteps };
       const at = instructionAt(m);
       const vectorsBefore = m.cpu.vectorCounts.reduce((a, b) => a + b, 0);
       const undef = undefinedFlags(at.ins, m.cpu);
@@ -102,11 +104,11 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
       x87.before(m, at.ins);
 
       const qemuGoesOn = await qemu.step();
-      const r = m.executor.run(1);
+      let r = m.executor.run(1);
       steps++;
       if (!qemuGoesOn || qemu.hasExited) {
         // QEMU ended (the exit port, or a triple fault with -no-reboot): ours must have ended in the same step.
-        if (r === Exit.STOPPED || r === Exit.SHUTDOWN) return { kernel: kernelPath, steps, seconds: seconds(), end: 'exit' };
+        if (r === Exit.STOPPED || r === Exit.SHUTDOWN) return { kernel: kernelPath, steps, seconds: seconds(), end: 'exit', breakpointSteps };
         return { kernel: kernelPath, steps, seconds: seconds(), end: 'divergence', report: `QEMU ended after step ${steps}, our machine did not:\n  ours: ${describe(ours(m))}\n${history.map((h) => `    ${h}`).join('\n')}` };
       }
       let qNext = await qemu.regs();
@@ -114,10 +116,17 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
       // kernel, not reproducibly): every register as it was. Nothing real does that (a REP
       // iteration moves ECX), so step QEMU again.
       for (let retry = 0; retry < 3 && sameRegs(qNext, q); retry++) {
-        if (!(await qemu.step()) || qemu.hasExited) return { kernel: kernelPath, steps, seconds: seconds(), end: 'exit' };
+        if (!(await qemu.step()) || qemu.hasExited) return { kernel: kernelPath, steps, seconds: seconds(), end: 'exit', breakpointSteps };
         qNext = await qemu.regs();
       }
       q = qNext;
+      // QEMU's gdb stub delivers an instruction breakpoint's #DB (a fault before the instruction) in the
+      // step that arrives there; ours takes it as a step of its own: take it now, where QEMU did.
+      if (r !== Exit.STOPPED && r !== Exit.SHUTDOWN && q.eip !== m.cpu.eip >>> 0 && atInstructionBreakpoint(m)) {
+        r = m.executor.run(1);
+        steps++;
+        breakpointSteps++;
+      }
       // An instruction that faulted changed no flags: its masks do not apply.
       const faulted = m.cpu.vectorCounts.reduce((a, b) => a + b, 0) !== vectorsBefore;
       const x = await x87.after(m, q, faulted);
@@ -140,6 +149,17 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
     qemu.kill();
     if (x87Seen !== null) opts.onX87?.(x87Seen);
   }
+}
+
+/** An enabled instruction breakpoint (DR7 R/W 00) is at CS:EIP and RF is clear: our next step is its #DB (SDM Vol. 3 §17.3.1.1). */
+function atInstructionBreakpoint(m: Machine): boolean {
+  const c = m.cpu, dr7 = c.dr[7];
+  if ((c.flagsRaw & 0x10000) !== 0) return false;
+  const lin = (c.segBase[1] + c.eip) >>> 0;
+  for (let n = 0; n < 4; n++) {
+    if (((dr7 >>> (2 * n)) & 3) !== 0 && ((dr7 >>> (16 + 4 * n)) & 3) === 0 && c.dr[n] >>> 0 === lin) return true;
+  }
+  return false;
 }
 
 function sameRegs(a: QemuRegs, b: QemuRegs): boolean {
