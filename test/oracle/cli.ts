@@ -75,6 +75,7 @@ async function main(): Promise<number> {
     const r = await runRandom(o);
     const missed = notExecuted(r.executed);
     console.log(`${r.seeds} seeds (${o.seed}..${o.seed + r.seeds - 1}), ${r.steps} steps compared in ${r.seconds.toFixed(1)} s, ${r.divergences.length} divergences`);
+    if (!o.viaLog) console.log(`${r.breakpointDbs} debug-register #DBs (instruction, data, I/O breakpoints) compared`);
     if (o.viaLog) console.log(`${r.logOnly.length} seeds diverged in QEMU's log only, and compared equal through its gdb stub: ${r.logOnly.join(', ') || 'none'}`);
     if (o.x87 && !o.viaLog) {
       const missedX87 = x87FormsNotExecuted(r.x87Executed);

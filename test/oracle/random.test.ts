@@ -100,6 +100,40 @@ describe('random kernels', () => {
     expect(seen.highOn16).toBeGreaterThan(0);
   });
 
+  it('arm debug registers and take a #DB of each kind: instruction, data write, data read/write, I/O (the lockstep seeds below)', () => {
+    const seen = { armed: 0, inst: 0, write: 0, rw: 0, io: 0, disarmedAtCaseStart: true };
+    for (const seed of [1, 2, 3]) {
+      const k = generateKernel({ seed, cases: 40, perCase: 20 });
+      const starts = new Set(k.cases.map((c) => c.addr));
+      const m = new Machine({ memoryMiB: 64, compileAfter: Infinity });
+      m.bootMultiboot(k.elf, 'random', '');
+      const c = m.cpu;
+      let wasArmed = false;
+      for (let n = 0; n < 200_000; n++) {
+        const db = c.vectorCounts[1];
+        const dr7 = c.dr[7];
+        if (m.run(1).kind === 'exit') break;
+        const armed = (c.dr[7] & 0xff) !== 0;
+        if (armed && !wasArmed) seen.armed++;
+        wasArmed = armed;
+        if (starts.has(c.eip >>> 0) && armed) seen.disarmedAtCaseStart = false;
+        if (c.vectorCounts[1] === db) continue;
+        // A breakpoint's #DB: B0-B3 say which, DR7 (as it was) what it was armed as.
+        const b = c.dr[6] & 0xf;
+        if (b === 0 || (dr7 & 0xff) === 0) continue;
+        const bp = 31 - Math.clz32(b);
+        const kind = (['inst', 'write', 'io', 'rw'] as const)[(dr7 >>> (16 + 4 * bp)) & 3];
+        seen[kind]++;
+      }
+    }
+    expect(seen.armed).toBeGreaterThan(5);
+    expect(seen.inst).toBeGreaterThan(0);
+    expect(seen.write).toBeGreaterThan(0);
+    expect(seen.rw).toBeGreaterThan(0);
+    expect(seen.io).toBeGreaterThan(0);
+    expect(seen.disarmedAtCaseStart).toBe(true);
+  });
+
   it('end with the same registers interpreted and compiled', () => {
     const k = generateKernel({ seed: 11 });
     const regs = (compileAfter: number) => {

@@ -23,7 +23,7 @@ import * as L from './layout';
 import { Rng } from './rng';
 import { Ctx, GenState, EBP, ESP, CS, SS, valueFor, le32, type Role } from './operands';
 import { drawable, type Policy, type MapEntry } from './instructions';
-import { flagsValue, loadSeg } from './templates';
+import { flagsValue, loadSeg, debugBreakpoints } from './templates';
 import { KNOWN_BUGS } from './exclusions';
 import { x87Item, x87CaseStart, x87EnvCheck } from './x87';
 
@@ -54,12 +54,16 @@ export interface Kernel {
   cases: { addr: number; cpl: 0 | 3 }[];
   /** The address after the last case (the checksum and the exit). */
   end: number;
+  /** The #DB handler's first instruction (where a delivered #DB lands). */
+  dbHandler: number;
 }
 
 /** Vectors whose exceptions push an error code. */
 const ERROR_CODE = new Set([8, 10, 11, 12, 13, 14, 17]);
 /** Gates in the IDT: the exceptions, and the system call (DPL 3, as INT3 and INTO, so ring 3 can use them). */
 const HANDLED = [...Array(32).keys(), 0x80];
+/** The share of ring-0 items that are a DR-armed stream (besides the MOV DRn draws that become one). */
+const DR_STREAM_SHARE = 0.01;
 
 export function generateKernel(opts: GeneratorOptions): Kernel {
   const nCases = opts.cases ?? 100, perCase = opts.perCase ?? 24, ring3 = opts.ring3 ?? 0.25;
@@ -80,6 +84,8 @@ export function generateKernel(opts: GeneratorOptions): Kernel {
     a.bind(l);
     stubs.set(v, l);
     if (ERROR_CODE.has(v)) a.u8(0x5a); // pop edx
+    // #DB: DR6 into EDX (compared at the next step), then DR6 and DR7 cleared: a DR-armed stream (templates.ts debugBreakpoints) ends here disarmed.
+    if (v === 1) a.u8(0x0f, 0x21, 0xf2, 0x31, 0xd2, 0x0f, 0x23, 0xf2, 0x0f, 0x23, 0xfa);
     a.u8(0xe9).ref(common, 'rel32');
   }
   a.bind(common);
@@ -132,6 +138,8 @@ export function generateKernel(opts: GeneratorOptions): Kernel {
         }
       }
     }
+    // DR-armed streams (templates.ts debugBreakpoints): at ring 0, outside the x87 streams (whose seeds stay as they were).
+    if (x87Share === 0 && ctx.st.cpl === 0 && rng.chance(DR_STREAM_SHARE) && debugBreakpoints(ctx)) return;
     const pool = pools[ctx.st.cpl];
     for (let tries = 0; tries < 50; tries++) {
       const pick: { e: MapEntry; p: Policy } = rng.weighted(pool, (x) => x.p.weight);
@@ -201,7 +209,7 @@ export function generateKernel(opts: GeneratorOptions): Kernel {
   writeScratch(image, rng);
   image.set(tables, L.TABLES - L.IMAGE);
   image.set(code, codeBase - L.IMAGE);
-  return { elf: multibootElf(image, L.IMAGE, entry), entry, cases, end };
+  return { elf: multibootElf(image, L.IMAGE, entry), entry, cases, end, dbHandler: (stubs.get(1) as Label).addr };
 }
 
 /** Segment register values for a case: mostly usable data segments, flat or based, sometimes null or odd ones. */

@@ -52,6 +52,8 @@ export interface RandomRunResult {
   logOnly: number[];
   /** x87 instructions (and WAITs) compared. */
   x87Steps: number;
+  /** Debug-register breakpoint #DBs (not INT1, INT n) delivered and compared (DR6 is compared at the handler's next step, in EDX). */
+  breakpointDbs: number;
   /** x87 forms executed and compared (the rule's name, ST(i) left out), with counts. */
   x87Executed: Map<string, number>;
   /** How often each x87 departure of QEMU's (or undefined case) was masked. */
@@ -110,8 +112,10 @@ export function runOurs(k: Kernel, compileAfter?: number): { end: string; instru
 export async function runRandom(o: RandomRunOptions): Promise<RandomRunResult> {
   const log = o.log ?? ((l: string) => console.log(l));
   const dir = o.keep ?? mkdtempSync(join(tmpdir(), 'lguest-random-'));
-  const result: RandomRunResult = { steps: 0, seconds: 0, seeds: 0, divergences: [], executed: new Map(), logOnly: [], x87Steps: 0, x87Executed: new Map(), x87Masked: new Map() };
-  const onStep = ({ ins, delivered }: { ins: Instr; delivered: boolean }) => {
+  const result: RandomRunResult = { steps: 0, seconds: 0, seeds: 0, divergences: [], executed: new Map(), logOnly: [], x87Steps: 0, x87Executed: new Map(), x87Masked: new Map(), breakpointDbs: 0 };
+  let dbHandler = -1;
+  const onStep = ({ ins, delivered, qemu }: { ins: Instr; delivered: boolean; qemu: { eip: number } }) => {
+    if (delivered && qemu.eip === dbHandler && ins.opcode !== 0xf1 && ins.opcode !== 0xcd) result.breakpointDbs++;
     if (ins.def === null) return;
     const k = entryKey(ins);
     result.executed.set(k, (result.executed.get(k) ?? 0) + 1);
@@ -126,6 +130,7 @@ export async function runRandom(o: RandomRunOptions): Promise<RandomRunResult> {
     for (let seed = o.seed; seed < o.seed + o.runs; seed++) {
       const gen: GeneratorOptions = { seed, cases: o.cases, perCase: o.perCase, knownBugs: o.knownBugs, x87: o.x87, x87EnvEvery: o.x87EnvEvery };
       const kernel = generateKernel(gen);
+      dbHandler = kernel.dbHandler;
       const path = join(dir, `random-${seed}.elf`);
       writeFileSync(path, kernel.elf);
       const alone = runOurs(kernel);

@@ -727,7 +727,11 @@ export const movToCr: Gen = (ctx) => {
   return true;
 };
 
+/** The share of MOV DRn draws at ring 0 that are DR-armed streams instead (debugBreakpoints). */
+const DR_STREAMS = 0.7;
+
 export const movFromDr: Gen = (ctx) => {
+  if (ctx.st.cpl === 0 && ctx.rng.chance(DR_STREAMS) && debugBreakpoints(ctx)) return true;
   const r = ctx.destReg();
   ctx.emit(0x0f, 0x21, 0xc0 | (ctx.rng.int(8) << 3) | r);
   ctx.st.kill(r);
@@ -741,6 +745,7 @@ export const movFromDr: Gen = (ctx) => {
  */
 export const movToDr: Gen = (ctx) => {
   const { rng, st } = ctx;
+  if (st.cpl === 0 && rng.chance(DR_STREAMS) && debugBreakpoints(ctx)) return true;
   const dr = st.cpl === 3 ? rng.int(8) : rng.pick([0, 1, 2, 3, 6]);
   let r = rng.int(8);
   if (dr === 6 && st.cpl === 0) {
@@ -802,3 +807,148 @@ export const sysexit: Gen = (ctx, e) => {
   return true;
 };
 
+
+// ---- Debug-register breakpoints ------------------------------------------------------
+
+/** Ports a DR-armed stream reads and writes (OPEN_PORTS and the console), by immediate or through DX. */
+const BP_PORTS = [0xe9, 0xe0, 0xec, 0x2f0, 0x108];
+/** DR7's LEN field for a length of 1, 2 or 4 bytes (10B, 8 bytes, is undefined on the P6: never). */
+const LEN_BITS: Record<number, number> = { 1: 0, 2: 1, 4: 3 };
+
+/** What one of DR0-DR3 is armed as in a DR-armed stream (null: not enabled). */
+export type BpKind = 'inst' | 'write' | 'rw' | 'io';
+
+/**
+ * A DR-armed stream at ring 0 (SDM Vol. 3 ch. 17): CR4.DE set (always with an I/O breakpoint), DR0-DR3
+ * loaded, DR6 a random value (bit 12 clear), DR7 enabling one to four of them (L, G or both; LE/GE now
+ * and then; never GD) as instruction breakpoints on an instruction of the stream (LEN 00), data
+ * breakpoints R/W 01 and 11 of LEN 1, 2, 4 on aligned addresses in the read-write scratch pages, I/O
+ * breakpoints R/W 10 on the ports the generator uses. Then two to six instructions, each an aligned
+ * access of 1, 2 or 4 bytes (load, store, read-modify-write, compare) to a breakpoint's 16-byte slot or
+ * another, hitting the range or missing it, an IN or OUT to an armed port or another, or an ALU
+ * instruction; and DR7 = 0. The first breakpoint taken is a #DB whose handler (generator.ts) reads DR6
+ * into EDX (compared), clears DR6 and DR7, and goes on with the next case.
+ *
+ * Kept out (QEMU 7.2's departures, docs/cpu.md): GD; DRn not aligned to its length; misaligned accesses
+ * (every access is aligned to its size); R/W 10 without DE; an access (or instruction) two breakpoints
+ * match (each breakpoint has its own 16-byte slot, or port range, or instruction); a disabled slot on
+ * code (its DRn is a scratch address, so no instruction breakpoint that is not enabled can match);
+ * REP strings, MOV SS/POP SS and TF (EFLAGS.TF is never set) inside the stream.
+ */
+export const debugBreakpoints = (ctx: Ctx): boolean => {
+  const { rng, st } = ctx;
+  if (st.cpl !== 0 || st.nested > 0 || st.inBody) return false;
+  const a = ctx.asm;
+  const r = ctx.destReg();
+  // Six distinct 16-byte slots in the read-write pages: one per data breakpoint, the rest for misses.
+  const slots: number[] = [];
+  while (slots.length < 6) {
+    const s = (L.RW_LO + 0x100 + 16 * rng.int((L.RW_HI - L.RW_LO - 0x200) / 16)) >>> 0;
+    if (!slots.includes(s)) slots.push(s);
+  }
+  const nBody = rng.range(2, 6);
+  const bodyLabels = Array.from({ length: nBody }, (_, k) => a.label(`dr stream ${k}`));
+  const freePorts = [...BP_PORTS];
+  const freeInsns = [...Array(nBody).keys()];
+  const enabledCount = rng.range(1, 4);
+  const order = [0, 1, 2, 3];
+  shuffle(ctx, order);
+  interface Bp { kind: BpKind | null; addr: number | Label; len: number; slot?: number; port?: number; at?: number }
+  const bps: Bp[] = [0, 1, 2, 3].map(() => ({ kind: null, addr: 0, len: 1 }));
+  let dr7 = 0;
+  for (let n = 0; n < 4; n++) {
+    const bp = bps[n];
+    const enabled = order.indexOf(n) < enabledCount;
+    if (!enabled) {
+      // Not enabled: a scratch address (never code), a data type.
+      bp.addr = slots[n] + 4 * rng.int(2);
+      dr7 |= (rng.pick([1, 3]) << (16 + 4 * n)) | (rng.pick([0, 1, 3]) << (18 + 4 * n));
+      continue;
+    }
+    let kind: BpKind = rng.pick<BpKind>(['inst', 'write', 'write', 'rw', 'io']);
+    if (kind === 'inst' && freeInsns.length === 0) kind = 'rw';
+    if (kind === 'io' && freePorts.length === 0) kind = 'write';
+    bp.kind = kind;
+    dr7 |= rng.pick([1, 2, 3]) << (2 * n);
+    if (kind === 'inst') {
+      const k = freeInsns.splice(rng.int(freeInsns.length), 1)[0];
+      bp.at = k;
+      bp.addr = bodyLabels[k];
+      continue; // R/W 00, LEN 00
+    }
+    bp.len = rng.pick([1, 2, 4]);
+    if (kind === 'io') {
+      bp.port = freePorts.splice(rng.int(freePorts.length), 1)[0];
+      bp.addr = bp.port & ~(bp.len - 1);
+    } else {
+      bp.slot = slots[n];
+      bp.addr = slots[n] + (rng.int(8) & ~(bp.len - 1));
+    }
+    dr7 |= ({ write: 1, rw: 3, io: 2 }[kind] << (16 + 4 * n)) | (LEN_BITS[bp.len] << (18 + 4 * n));
+  }
+  if (rng.chance(0.3)) dr7 |= rng.pick([0x100, 0x200, 0x300]);
+  dr7 |= 0x400;
+
+  // Arm: CR4.DE, DR0-DR3, DR6, DR7.
+  if (bps.some((b) => b.kind === 'io') || rng.chance(0.5)) ctx.emit(0x0f, 0x20, 0xe0 | r, 0x83, 0xc8 | r, 0x08, 0x0f, 0x22, 0xe0 | r);
+  for (let n = 0; n < 4; n++) {
+    const v = bps[n].addr;
+    ctx.emit(0xb8 + r);
+    if (typeof v === 'number') ctx.emit(le32(v));
+    else a.ref(v, 'abs32');
+    ctx.emit(0x0f, 0x23, 0xc0 | (n << 3) | r);
+  }
+  ctx.emit(0xb8 + r, le32(rng.interesting() & ~0x1000), 0x0f, 0x23, 0xf0 | r);
+  ctx.emit(0xb8 + r, le32(dr7 >>> 0), 0x0f, 0x23, 0xf8 | r);
+
+  // The stream.
+  const dataBps = bps.filter((b) => b.kind === 'write' || b.kind === 'rw');
+  const ioBps = bps.filter((b) => b.kind === 'io');
+  const instTargets = new Set(bps.filter((b) => b.kind === 'inst').map((b) => b.at as number));
+  const mem = (modrm: number, addr: number) => [modrm, ...le32(addr >>> 0)];
+  for (let k = 0; k < nBody; k++) {
+    a.bind(bodyLabels[k]);
+    // Before an instruction breakpoint, nothing that could trap: QEMU 7.2 would report that breakpoint in the trap's DR6 too.
+    const what = instTargets.has(k + 1) ? 9 : rng.int(10);
+    if (what < 6) {
+      // An aligned access of 1, 2 or 4 bytes: to a breakpoint's slot (in its range or beside it), or to a spare slot.
+      const s = rng.pick([1, 2, 4]);
+      let addr: number;
+      const bp = dataBps.length > 0 && rng.chance(0.8) ? rng.pick(dataBps) : null;
+      if (bp !== null && rng.chance(0.7)) addr = ((bp.addr as number) + rng.int(bp.len)) & ~(s - 1);
+      else if (bp !== null) addr = (bp.slot as number) + 8 + (rng.int(8) & ~(s - 1));
+      else addr = slots[4 + rng.int(2)] + (rng.int(16) & ~(s - 1));
+      const p = s === 2 ? [0x66] : [];
+      const imm = (n: number) => (n === 1 ? [rng.int(256)] : n === 2 ? le16(rng.u32()) : le32(rng.u32()));
+      const op = rng.int(4);
+      if (op === 0) {
+        // Load: MOVZX r32, m8 / MOV r16, m16 / MOV r32, m32.
+        if (s === 1) ctx.emit(0x36, 0x0f, 0xb6, mem((r << 3) | 5, addr));
+        else ctx.emit(0x36, p, 0x8b, mem((r << 3) | 5, addr));
+      } else if (op === 1) ctx.emit(0x36, p, s === 1 ? 0xc6 : 0xc7, mem(5, addr), imm(s)); // store
+      else {
+        const g = op === 2 ? rng.pick([0, 2, 3, 5]) : 7; // ADD ADC SBB SUB (read and write), CMP (read): no undefined flags before a trap
+        if (s === 1) ctx.emit(0x36, 0x80, mem((g << 3) | 5, addr), imm(1));
+        else ctx.emit(0x36, p, 0x83, mem((g << 3) | 5, addr), rng.int(256));
+      }
+    } else if (what < 9) {
+      // IN or OUT: to an armed port (in its range or not), or another.
+      const bp = ioBps.length > 0 && rng.chance(0.7) ? rng.pick(ioBps) : null;
+      const port = bp !== null ? (bp.port as number) : rng.pick(BP_PORTS);
+      const s = port === 0xe9 ? 1 : rng.pick([1, 2, 4]);
+      const p = s === 2 ? [0x66] : [];
+      const out = rng.chance(0.5);
+      if (port < 0x100 && rng.chance(0.7)) ctx.emit(p, (out ? 0xe6 : 0xe4) | (s > 1 ? 1 : 0), port);
+      else {
+        ctx.emit(0x66, 0xba, le16(port));
+        st.kill(EDX);
+        ctx.emit(p, (out ? 0xee : 0xec) | (s > 1 ? 1 : 0));
+      }
+      if (!out) st.kill(EAX);
+    } else ctx.emit(rng.pick([[0x40 + r], [0x90], [0xf7, 0xd0 | r]])); // INC, NOP, NOT
+  }
+  // Disarm.
+  ctx.emit(0x31, 0xc0 | (r << 3) | r, 0x0f, 0x23, 0xf8 | r);
+  st.kill(r);
+  return true;
+};
