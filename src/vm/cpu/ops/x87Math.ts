@@ -108,24 +108,20 @@ for (const [rm, fn] of [[6, fsin], [7, fcos]] as const) {
   }, rm);
 }
 
-/** D9 F2 FPTAN: ST(0) := tan, then push 1.0. */
-regForm(D9, 6, (_c, _i, f) => {
+/**
+ * FPTAN and FSINCOS: ST(0) := the first result, then push the second; for
+ * an operand out of range (C2 = 1) nothing changes.
+ */
+function trigPair(f: FpuState, compute: (x: F80) => { c2: 0 | 1; flags: number; first: F80; second: F80 | null }): void {
   if (!roomForTwo(f)) return;
-  const r = fptan(f.st(0), f.rc);
+  const r = compute(f.st(0));
   if (r.c2) { setC2(f, true); return; }
   if (!mayWrite(f, r.flags)) return;
-  f.setSt(0, r.value);
-  f.push(r.pushed!);
+  f.setSt(0, r.first);
+  f.push(r.second!);
   setC2(f, false);
-}, 2);
+}
 
-/** D9 FB FSINCOS: ST(0) := sin, then push cos. */
-regForm(D9, 7, (_c, _i, f) => {
-  if (!roomForTwo(f)) return;
-  const r = fsincos(f.st(0), f.rc);
-  if (r.c2) { setC2(f, true); return; }
-  if (!mayWrite(f, r.flags)) return;
-  f.setSt(0, r.sin);
-  f.push(r.cos!);
-  setC2(f, false);
-}, 3);
+// D9 F2 FPTAN: ST(0) := tan, then push 1.0. D9 FB FSINCOS: ST(0) := sin, then push cos.
+regForm(D9, 6, (_c, _i, f) => trigPair(f, (x) => { const r = fptan(x, f.rc); return { ...r, first: r.value, second: r.pushed }; }), 2);
+regForm(D9, 7, (_c, _i, f) => trigPair(f, (x) => { const r = fsincos(x, f.rc); return { ...r, first: r.sin, second: r.cos }; }), 3);
