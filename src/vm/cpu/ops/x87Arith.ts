@@ -46,16 +46,17 @@ function sourceFlags(src: number, a: F80, b: F80): number {
 }
 
 /**
- * dest := a op b, then pop if asked. A stack underflow (an empty source) has
+ * dest := x op y, then pop if asked. A stack underflow (an empty source) has
  * its masked response in checkSources: the indefinite in dest (and the pop).
+ * The operands are read before the check: an empty register still holds a
+ * value, and it is not used then.
  */
-function binary(f: FpuState, op: number, sts: readonly number[], dest: number, a: () => F80, b: () => F80, src: Source | null, pop: boolean): void {
+function binary(f: FpuState, op: number, sts: readonly number[], dest: number, x: F80, y: F80, src: Source | null, pop: boolean): void {
   const check = f.checkSources(sts, dest);
   if (check !== 'ok') {
     if (check === 'masked' && pop) f.pop();
     return;
   }
-  const x = a(), y = b();
   const r = registerResult(f, OPS[op]!(x, y, f.pc, f.rc));
   if (!mayWrite(f, r.flags | sourceFlags(src?.flags ?? 0, x, y))) return;
   f.setSt(dest, r.value);
@@ -73,7 +74,7 @@ const EFLAGS: Record<Relation, number> = { gt: 0, lt: CF, eq: ZF, un: ZF | PF | 
  * an invalid operation with IM masked answers "unordered"; unmasked, nothing
  * changes and nothing is popped.
  */
-function compareTo(c: Cpu, f: FpuState, sts: readonly number[], b: () => F80, src: Source | null, quiet: boolean, pops: number, toEflags: boolean): void {
+function compareTo(c: Cpu, f: FpuState, sts: readonly number[], y: F80, src: Source | null, quiet: boolean, pops: number, toEflags: boolean): void {
   const set = (rel: Relation): void => {
     if (toEflags) setArith(c, EFLAGS[rel]);
     else f.conditionCodes = CC[rel];
@@ -85,7 +86,7 @@ function compareTo(c: Cpu, f: FpuState, sts: readonly number[], b: () => F80, sr
     if (check === 'masked') set('un');
     return;
   }
-  const x = f.st(0), y = b();
+  const x = f.st(0);
   const r = compare(x, y, quiet);
   if (!mayWrite(f, r.flags | sourceFlags(src?.flags ?? 0, x, y))) return;
   set(r.rel);
@@ -99,12 +100,12 @@ for (let s = 0; s < 4; s++) {
     if (reg === 2 || reg === 3) {
       memForm(opcode, reg, (c, i, f) => {
         const src = read(c, i);
-        compareTo(c, f, [0], () => src.value, src, false, reg - 2, false);
+        compareTo(c, f, [0], src.value, src, false, reg - 2, false);
       });
     } else {
       memForm(opcode, reg, (c, i, f) => {
         const src = read(c, i);
-        binary(f, reg, [0], 0, () => f.st(0), () => src.value, src, false);
+        binary(f, reg, [0], 0, f.st(0), src.value, src, false);
       });
     }
   }
@@ -113,26 +114,26 @@ for (let s = 0; s < 4; s++) {
 for (let reg = 0; reg < 8; reg++) {
   if (reg === 2 || reg === 3) {
     // D8 D0+i FCOM ST(i), D8 D8+i FCOMP ST(i).
-    regForm(0xd8, reg, (c, i, f) => compareTo(c, f, [0, i.rm], () => f.st(i.rm), null, false, reg - 2, false));
+    regForm(0xd8, reg, (c, i, f) => compareTo(c, f, [0, i.rm], f.st(i.rm), null, false, reg - 2, false));
     continue;
   }
   // D8: ST(0) := ST(0) op ST(i).
-  regForm(0xd8, reg, (_c, i, f) => binary(f, reg, [0, i.rm], 0, () => f.st(0), () => f.st(i.rm), null, false));
+  regForm(0xd8, reg, (_c, i, f) => binary(f, reg, [0, i.rm], 0, f.st(0), f.st(i.rm), null, false));
   // DC and DE: ST(i) := ST(i) op ST(0), where their SUB/SUBR and DIV/DIVR encodings are D8's swapped.
   const swapped = reg >= 4 ? reg ^ 1 : reg;
-  regForm(0xdc, reg, (_c, i, f) => binary(f, swapped, [i.rm, 0], i.rm, () => f.st(i.rm), () => f.st(0), null, false));
-  regForm(0xde, reg, (_c, i, f) => binary(f, swapped, [i.rm, 0], i.rm, () => f.st(i.rm), () => f.st(0), null, true));
+  regForm(0xdc, reg, (_c, i, f) => binary(f, swapped, [i.rm, 0], i.rm, f.st(i.rm), f.st(0), null, false));
+  regForm(0xde, reg, (_c, i, f) => binary(f, swapped, [i.rm, 0], i.rm, f.st(i.rm), f.st(0), null, true));
 }
 
 // DE D9 FCOMPP; DD E0+i FUCOM, DD E8+i FUCOMP; DA E9 FUCOMPP.
-regForm(0xde, 3, (c, _i, f) => compareTo(c, f, [0, 1], () => f.st(1), null, false, 2, false), 1);
-regForm(0xdd, 4, (c, i, f) => compareTo(c, f, [0, i.rm], () => f.st(i.rm), null, true, 0, false));
-regForm(0xdd, 5, (c, i, f) => compareTo(c, f, [0, i.rm], () => f.st(i.rm), null, true, 1, false));
-regForm(0xda, 5, (c, _i, f) => compareTo(c, f, [0, 1], () => f.st(1), null, true, 2, false), 1);
+regForm(0xde, 3, (c, _i, f) => compareTo(c, f, [0, 1], f.st(1), null, false, 2, false), 1);
+regForm(0xdd, 4, (c, i, f) => compareTo(c, f, [0, i.rm], f.st(i.rm), null, true, 0, false));
+regForm(0xdd, 5, (c, i, f) => compareTo(c, f, [0, i.rm], f.st(i.rm), null, true, 1, false));
+regForm(0xda, 5, (c, _i, f) => compareTo(c, f, [0, 1], f.st(1), null, true, 2, false), 1);
 // DB F0+i FCOMI, DB E8+i FUCOMI, DF F0+i FCOMIP, DF E8+i FUCOMIP (P6).
-regForm(0xdb, 6, (c, i, f) => compareTo(c, f, [0, i.rm], () => f.st(i.rm), null, false, 0, true));
-regForm(0xdb, 5, (c, i, f) => compareTo(c, f, [0, i.rm], () => f.st(i.rm), null, true, 0, true));
-regForm(0xdf, 6, (c, i, f) => compareTo(c, f, [0, i.rm], () => f.st(i.rm), null, false, 1, true));
-regForm(0xdf, 5, (c, i, f) => compareTo(c, f, [0, i.rm], () => f.st(i.rm), null, true, 1, true));
+regForm(0xdb, 6, (c, i, f) => compareTo(c, f, [0, i.rm], f.st(i.rm), null, false, 0, true));
+regForm(0xdb, 5, (c, i, f) => compareTo(c, f, [0, i.rm], f.st(i.rm), null, true, 0, true));
+regForm(0xdf, 6, (c, i, f) => compareTo(c, f, [0, i.rm], f.st(i.rm), null, false, 1, true));
+regForm(0xdf, 5, (c, i, f) => compareTo(c, f, [0, i.rm], f.st(i.rm), null, true, 1, true));
 // D9 E4 FTST: ST(0) against +0.0, ordered.
-regForm(0xd9, 4, (c, _i, f) => compareTo(c, f, [0], () => POS_ZERO, null, false, 0, false), 4);
+regForm(0xd9, 4, (c, _i, f) => compareTo(c, f, [0], POS_ZERO, null, false, 0, false), 4);
