@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Machine } from '../../src/vm/machine';
 import { stateOf, mismatches, type Recording } from './checkpoints';
 import { DEFAULT_KERNELS } from './kernels';
+import { pushRfAsQemu72 } from './qemuRf';
 
 const ROOT = join(__dirname, '../..');
 const DIR = join(ROOT, 'test/fixtures/oracle');
@@ -25,6 +26,7 @@ describe('our CPU at QEMU\'s recorded checkpoints', () => {
       const m = new Machine({ memoryMiB: 64 });
       // The recorded command line starts with the kernel's path relative to the repository.
       m.bootMultiboot(new Uint8Array(readFileSync(join(ROOT, rec.kernel))), rec.kernel, rec.args);
+      pushRfAsQemu72(m.cpu);
       for (const [step, mask, ...values] of rec.checkpoints) {
         m.executor.run(step - m.cpu.instructions);
         const bad = mismatches(stateOf(m), values, mask);

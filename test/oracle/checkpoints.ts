@@ -17,6 +17,7 @@ import { Machine } from '../../src/vm/machine';
 import { getFlags, ARITH } from '../../src/vm/cpu/flags';
 import type { QemuRegs } from './rsp';
 import { lockstep } from './lockstep';
+import { pushRfAsQemu72 } from './qemuRf';
 
 /** The order of the values in a recorded checkpoint. */
 export const FIELDS = ['eip', 'eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'eflags', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'cr0', 'cr2', 'cr3', 'cr4'] as const;
@@ -54,6 +55,7 @@ export function mismatches(ours: Record<string, number>, values: number[], mask:
 export async function record(kernel: string, args: string, every: number, qemuVersion: string): Promise<Recording> {
   const free = new Machine({ memoryMiB: 64 });
   free.bootMultiboot(new Uint8Array(readFileSync(kernel)), kernel, args);
+  pushRfAsQemu72(free.cpu);
   const checkpoints: number[][] = [];
   let problem: string | null = null;
   const result = await lockstep(kernel, {

@@ -19,6 +19,7 @@ import { undefinedFlags } from './undefinedFlags';
 import { ours, describe, instructionAt, historyLine, compare, report } from './compare';
 import { qemuArgs } from './kernels';
 import { X87Checker } from './x87compare';
+import { pushRfAsQemu72 } from './qemuRf';
 
 /** What `onStep` is told after each step that compared equal. */
 export interface StepInfo {
@@ -77,6 +78,7 @@ export async function lockstep(kernelPath: string, opts: LockstepOptions = {}): 
     // line): the comparison below checks that too, before the first step.
     const m = new Machine({ memoryMiB: 64, compileAfter: Infinity });
     m.bootMultiboot(image, path, opts.args ?? '');
+    pushRfAsQemu72(m.cpu);
     const q0 = await qemu.regs();
     const x87 = new X87Checker(qemu);
     x87Seen = x87;

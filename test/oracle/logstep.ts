@@ -45,6 +45,7 @@ import { QemuGdb } from './rsp';
 import { undefinedFlags } from './undefinedFlags';
 import { FIELDS, EFLAGS_INDEX, oursInto, toState, compare, report, instructionAtLinear, historyLine, describe, ours } from './compare';
 import { qemuArgs } from './kernels';
+import { pushRfAsQemu72 } from './qemuRf';
 import { QemuLog, LogNext, deliveryIp } from './qemulog';
 import type { LockstepOptions, LockstepResult } from './lockstep';
 
@@ -88,6 +89,7 @@ export async function logstep(kernelPath: string, opts: LogstepOptions = {}): Pr
     const c = m.cpu;
     let delivered = 0;
     c.onVector = () => { delivered++; };
+    pushRfAsQemu72(c);
 
     // QEMU opens the log when logging is turned on, and a pipe opens for writing only once a reader is there.
     opening = open(fifo, 'r');

@@ -8,7 +8,7 @@
  * them).
  */
 import { describe, it, expect } from 'vitest';
-import { makeCpu, enterRing3, setGate, CODE, STACK_TOP, type TestCpu } from '../../../test/cpu/harness';
+import { makeCpu, enterRing3, enablePaging, setGate, CODE, STACK_TOP, type TestCpu } from '../../../test/cpu/harness';
 import type { Cpu } from './state';
 import { CR4_DE, ESP } from './state';
 import { RF, TF } from './flags';
@@ -393,6 +393,88 @@ describe('MOV SS and POP SS hold debug exceptions for one instruction (SDM Vol. 
     t.run();
     expect(deliveries(t)).toEqual([[1, CODE + 6]]);
     expect(t.dr6).toEqual([0xffff0ff2]);
+  });
+});
+
+describe('RF in the EFLAGS image an event pushes (SDM Vol. 3 §17.3.1.1; QEMU 7.2 pushes RF as it is)', () => {
+  /** The RF bit of each frame as its handler finds it, by vector. */
+  function pushedRf(t: TestCpu): Array<[number, number]> {
+    const seen: Array<[number, number]> = [];
+    const told = t.cpu.onVector!;
+    t.cpu.onVector = (v, code, eip) => {
+      told(v, code, eip);
+      const esp = t.cpu.r32[ESP] + (code >= 0 ? 12 : 8);
+      seen.push([v, (t.mem.read32(esp) & RF) === 0 ? 0 : 1]);
+    };
+    return seen;
+  }
+  it('a fault-class exception pushes RF = 1: #DE, #UD, #GP, #PF, and #DB from general detect', () => {
+    const cases: Array<[string, (c: Cpu) => void, number]> = [
+      ['f7 f1', () => {}, 0], // div %ecx with ECX = 0
+      ['0f 0b', () => {}, 6], // ud2
+      ['8e d8', (c) => { c.r32[0] = 0x1234; }, 13], // mov %eax,%ds with a selector beyond the GDT
+      ['a1 00 00 40 00', (c) => enablePaging(c), 14], // mov 0x400000,%eax: beyond the mapped 4 MiB
+      ['0f 21 c0', (c) => arm(c, [], GD), 1],
+    ];
+    for (const [code, setup, vector] of cases) {
+      const t = debugCpu(code, setup);
+      const rf = pushedRf(t);
+      t.run(1);
+      expect(rf, code).toEqual([[vector, 1]]);
+    }
+  });
+  it('traps and software interrupts push RF as it is: INT3, INT n, INTO, INT1 and a data breakpoint', () => {
+    for (const code of ['cc', 'cd 40', 'b0 7f 04 01 ce', 'f1', 'a3 00 30 00 00']) {
+      const t = debugCpu(code, (c) => arm(c, [DATA], L(0) | cond(0, WRITE)));
+      const rf = pushedRf(t);
+      t.run();
+      expect(rf.length, code).toBeGreaterThan(0);
+      expect(rf[0][1], code).toBe(0);
+    }
+  });
+  it('an instruction breakpoint on an instruction that faults fires once: the fault\'s RF lets it restart', () => {
+    // div %ecx (ECX = 0) under a breakpoint; the #DE handler sets ECX = 1 and returns: `mov $1,%ecx; iret`
+    const t = debugCpu('f7 f1 90', (c) => {
+      handler(c, true);
+      c.mem.load(HANDLER + 0x100, new Uint8Array([0xb9, 1, 0, 0, 0, 0xcf]));
+      setGate(c, 0, { offset: HANDLER + 0x100 });
+      c.r32[0] = 12;
+      arm(c, [CODE], L(0));
+    });
+    const rf = pushedRf(t);
+    t.run();
+    expect(deliveries(t)).toEqual([[1, CODE], [0, CODE]]);
+    expect(rf).toEqual([[1, 0], [0, 1]]);
+    expect(t.cpu.r32[0]).toBe(12);
+  });
+  it('an interrupt between two iterations of a REP string pushes RF = 1; before the first, RF as it is', () => {
+    for (const [ask, midRep] of [[2, 0], [3, 1], [4, 1]]) {
+      // mov $8,%ecx; rep stosb; nop
+      const t = debugCpu('b9 08 00 00 00 f3 aa 90', (c) => {
+        c.r32[7] = DATA;
+        let asks = 0;
+        c.intrLine = true;
+        c.ackInterrupt = () => (++asks === ask ? 0x20 : -1); // 2: after the MOV; 3, 4: after iterations
+        c.flagsRaw |= 0x200; // IF
+      });
+      const rf = pushedRf(t);
+      for (let k = 0; k < 12; k++) t.run(1); // one at a time: the run loop asks between them
+      expect(rf, `ask ${ask}`).toEqual([[0x20, midRep]]);
+    }
+  });
+  it('an interrupt after the last iteration pushes RF as it is', () => {
+    // mov $1,%ecx; rep stosb; nop
+    const t = debugCpu('b9 01 00 00 00 f3 aa 90', (c) => {
+      c.r32[7] = DATA;
+      let asks = 0;
+      c.intrLine = true;
+      c.ackInterrupt = () => (++asks === 3 ? 0x20 : -1);
+      c.flagsRaw |= 0x200;
+    });
+    const rf = pushedRf(t);
+    for (let k = 0; k < 4; k++) t.run(1);
+    expect(deliveries(t)).toEqual([[0x20, CODE + 7]]);
+    expect(rf).toEqual([[0x20, 0]]);
   });
 });
 

@@ -4,7 +4,7 @@
  * (interpreted or compiled) runs the code.
  */
 import { describe, it, expect } from 'vitest';
-import { makeCpu, setDescriptor, CODE, TRAP_HLT } from '../../../test/cpu/harness';
+import { makeCpu, setDescriptor, setGate, CODE, TRAP_HLT } from '../../../test/cpu/harness';
 import type { Cpu } from './state';
 import { Exit, Executor } from './executor';
 
@@ -164,6 +164,27 @@ describe('breakpoints', () => {
       expect(hits).toBe(1000);
       expect(t.cpu.r32[0]).toBe(500500);
       expect(t.cpu.instructions).toBe(1 + 3000 + 1);
+    });
+  }
+
+  // Each of these runs one instruction at a time: a breakpoint there stopped nothing before.
+  const oneAtATime: Array<[string, string, number]> = [
+    ['after STI (the interrupt shadow)', 'fb 90 90', CODE + 1],
+    ['with TF set (the Guest single-steps itself)', '9c 81 0c 24 00 01 00 00 9d 90 90', CODE + 9],
+    // push $0x10002 (EFLAGS with RF); push %cs; push $next; iret; next: nop; nop
+    ['after an IRET that loaded RF', '68 02 00 01 00 0e 68 0c 10 00 00 cf 90 90', CODE + 12],
+    // ud2, whose #UD frame has RF; the handler skips it: addl $2,(%esp); iret
+    ['after a fault handler returned with RF', '0f 0b 90 90', CODE + 2],
+  ];
+  for (const [when, bytes, at] of oneAtATime) {
+    it(`stop in front of the instruction ${when}`, () => {
+      const t = makeCpu(bytes, (c) => {
+        c.mem.load(0x5000, new Uint8Array([0x83, 0x04, 0x24, 0x02, 0xcf]));
+        setGate(c, 6, { offset: 0x5000 });
+      });
+      t.exec.setBreakpoints([at]);
+      expect(t.exec.run(100)).toBe(Exit.BREAKPOINT);
+      expect(t.cpu.eip >>> 0).toBe(at);
     });
   }
 

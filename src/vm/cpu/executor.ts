@@ -155,7 +155,7 @@ export class Executor {
       if (c.intrLine && (c.flagsRaw & IF) !== 0 && !c.interruptShadow) {
         const vector = c.ackInterrupt();
         if (vector >= 0) {
-          externalInterrupt(c, vector);
+          externalInterrupt(c, vector, c.repLeftOffAt === c.instructions);
           c.dbHit = 0; // the accesses of the delivery itself are not breakpoints
           this.repGoesOn = -1; // the handler's first instruction is not the string's next iteration
           continue;
@@ -163,9 +163,10 @@ export class Executor {
       }
       if (c.halted) return Exit.HALTED;
       // TF traps after each instruction; RF (set by an IRET) lasts until one instruction completes;
-      // armed debug-register breakpoints are checked around each instruction.
+      // armed debug-register breakpoints are checked around each instruction. The debugger's
+      // breakpoints stop here as in front of a block: RF is about the debug registers only.
       if ((c.flagsRaw & (TF | RF)) !== 0 || c.interruptShadow || c.dbArmed !== 0) {
-        if (c.dbArmed !== 0 && this.hasBreakpoints && this.isBreakpoint(this.linearEip())) return Exit.BREAKPOINT;
+        if (this.hasBreakpoints && this.isBreakpoint(this.linearEip())) return Exit.BREAKPOINT;
         this.stepOne();
         continue;
       }
@@ -256,7 +257,7 @@ export class Executor {
       } else if (k === -1) {
         c.instructions++; // the fetch itself faulted
       } // k === -3: runPartial left EIP and the count exact
-      deliverException(c, c.faultVector, c.faultCode, c.eip);
+      deliverException(c, c.faultVector, c.faultCode, c.eip, c.faultRf);
     }
   }
 
@@ -324,9 +325,9 @@ export class Executor {
       if (c.dbInstr !== 0 && (c.flagsRaw & RF) === 0 && !shadowed && !goesOn) {
         const hit = this.instructionBreakpoints();
         if (hit !== 0) {
-          // Fault-class: nothing of the instruction has happened; RF is pushed as it is (0) (§17.3.1.1).
+          // Fault-class, yet RF is pushed as it is (0), the one fault that does not set it (§17.3.1.1).
           debugEntry(c, hit);
-          raise(c, Vec.DB);
+          raise(c, Vec.DB, 0, false);
         }
       }
       const block = this.blockAt();
@@ -351,7 +352,7 @@ export class Executor {
       if (c.instructions === before) c.instructions++;
       faulted = true;
       c.dbHit = 0; // the instruction did not complete: no data breakpoint
-      deliverException(c, c.faultVector, c.faultCode, c.eip);
+      deliverException(c, c.faultVector, c.faultCode, c.eip, c.faultRf);
       c.dbHit = 0;
     }
     c.instructionLimit = savedLimit;
@@ -370,8 +371,7 @@ export class Executor {
     debugEntry(c, bits);
     // A trap after an iteration of a REP string that is not its last pushes RF = 1, so that the
     // string goes on without its instruction breakpoint again (§17.3.1.1).
-    if (midRep) c.flagsRaw |= RF;
-    deliverException(c, Vec.DB, 0, c.eip);
+    deliverException(c, Vec.DB, 0, c.eip, midRep);
     c.dbHit = 0;
   }
 

@@ -23,6 +23,16 @@ export function hasErrorCode(vector: number): boolean {
   return vector === 8 || (vector >= 10 && vector <= 14) || vector === 17;
 }
 
+/**
+ * Fault-class exceptions: reported before the instruction, which restarts after the handler. Their
+ * frame carries RF = 1 so that the restarted instruction's own instruction breakpoint does not fire
+ * a second time (SDM Vol. 3 §17.3.1.1). #DB is a fault only for an instruction breakpoint or general
+ * detect, which the run loop knows; #DF and #MC are aborts, the rest traps or interrupts.
+ */
+export function isFaultClass(vector: number): boolean {
+  return vector === 0 || (vector >= 5 && vector <= 7) || (vector >= 10 && vector <= 14) || vector === 16 || vector === 17 || vector === 19;
+}
+
 /** The one object thrown for every CPU exception. */
 export class CpuFault {
   readonly name = 'CpuFault';
@@ -34,12 +44,16 @@ export interface FaultState {
   faultVector: number;
   faultCode: number;
   faultHasCode: boolean;
+  /** The frame's EFLAGS image gets RF = 1: a fault-class exception (see isFaultClass). */
+  faultRf: boolean;
 }
 
-export function raise(c: FaultState, vector: number, code = 0): never {
+/** `rf` is for #DB, whose class depends on its cause: a fault (RF = 1) only for general detect. */
+export function raise(c: FaultState, vector: number, code = 0, rf = isFaultClass(vector)): never {
   c.faultVector = vector;
   c.faultCode = code & 0xffff;
   c.faultHasCode = hasErrorCode(vector);
+  c.faultRf = rf;
   throw FAULT;
 }
 
@@ -48,5 +62,6 @@ export function raisePF(c: FaultState, code: number): never {
   c.faultVector = Vec.PF;
   c.faultCode = code;
   c.faultHasCode = true;
+  c.faultRf = true;
   throw FAULT;
 }

@@ -12,7 +12,7 @@ import {
   CODE, STACK_TOP, USER_STACK, TRAP_HLT, TSS_BASE, SEL_CODE0, SEL_DATA0, SEL_CODE3, SEL_DATA3, type Init, type TestCpu,
 } from '../../../test/cpu/harness';
 import { CS, SS, DS, ES, FS, GS, type Cpu } from './state';
-import { IF, NT, CF, IOPL } from './flags';
+import { IF, NT, CF, IOPL, RF } from './flags';
 
 const HANDLER = 0x3000;
 const deliveries = (t: TestCpu) => t.history.map((d) => [d.vector, d.code, d.eip]);
@@ -43,10 +43,10 @@ describe('interrupts from ring 3 to ring 0', () => {
     expect(t.flags() & (NT | IF)).toBe(0);
     expect(t.frame().eflags & (NT | IF)).toBe(NT | IF);
   });
-  it('an exception with an error code at ring 3 pushes the code below EIP', () => {
+  it('an exception with an error code at ring 3 pushes the code below EIP (and RF, being a fault)', () => {
     const t = ring3('fa', { flags: IF }); // cli with IOPL 0
     expect(deliveries(t)).toEqual([[13, 0, CODE]]);
-    expect(t.frame()).toEqual({ code: 0, eip: CODE, cs: SEL_CODE3, eflags: IF | 2, esp: USER_STACK, ss: SEL_DATA3 });
+    expect(t.frame()).toEqual({ code: 0, eip: CODE, cs: SEL_CODE3, eflags: RF | IF | 2, esp: USER_STACK, ss: SEL_DATA3 });
     expect(regs(t.cpu).esp).toBe(STACK_TOP - 24);
   });
   it('IRET returns to ring 3 with SS:ESP from the frame', () => {
@@ -54,7 +54,7 @@ describe('interrupts from ring 3 to ring 0', () => {
     const t = ring3('cd 80 b8 01 00 00 00', { flags: IF }, (c) => { setGate(c, 0x80, { offset: HANDLER }); poke(c, HANDLER, 'bb 07 00 00 00 cf'); });
     expect(deliveries(t)).toEqual([[0x80, -1, CODE + 2], [13, 0, t.end]]);
     expect(regs(t.cpu)).toMatchObject({ eax: 1, ebx: 7 });
-    expect(t.frame()).toEqual({ code: 0, eip: t.end, cs: SEL_CODE3, eflags: IF | 2, esp: USER_STACK, ss: SEL_DATA3 });
+    expect(t.frame()).toEqual({ code: 0, eip: t.end, cs: SEL_CODE3, eflags: RF | IF | 2, esp: USER_STACK, ss: SEL_DATA3 });
   });
   it('IRET to ring 3 nulls data segment registers ring 3 may not use', () => {
     // handler: mov $0x10,%ax; mov %ax,%ds; mov %ax,%es; iret
@@ -106,7 +106,7 @@ describe('interrupts from ring 3 to ring 1', () => {
     const t = ring3('cd 81', { flags: IF }, ring1(0x39));
     // The handler's HLT at ring 1 raises #GP(0), taken to ring 0 on SS0:ESP0.
     expect(deliveries(t)).toEqual([[0x81, -1, CODE + 2], [13, 0, HANDLER]]);
-    expect(t.frame()).toEqual({ code: 0, eip: HANDLER, cs: 0x31, eflags: 2, esp: 0x70000 - 20, ss: 0x39 });
+    expect(t.frame()).toEqual({ code: 0, eip: HANDLER, cs: 0x31, eflags: RF | 2, esp: 0x70000 - 20, ss: 0x39 });
     const ring1Frame = [0, 4, 8, 12, 16].map((k) => t.mem.read32(0x70000 - 20 + k) >>> 0);
     expect(ring1Frame).toEqual([CODE + 2, SEL_CODE3, IF | 2, USER_STACK, SEL_DATA3]);
   });

@@ -29,12 +29,17 @@ function faultClass(v: number): number {
  * Raise a processor exception at the current instruction (faults: EIP is
  * still the instruction's address). Handles a second fault during delivery:
  * double fault, and the triple fault that shuts the machine down.
+ *
+ * `pushRf` sets RF in the EFLAGS image pushed (SDM Vol. 3 §17.3.1.1): a
+ * fault-class exception other than an instruction breakpoint's #DB, or an
+ * interrupt between two iterations of a REP string; otherwise the image has
+ * RF as it is. A fault while delivering is a fault, a double fault an abort.
  */
-export function deliverException(c: Cpu, vector: number, code: number, returnEip: number): void {
-  let vec = vector, err = code, has = hasErrorCode(vector);
+export function deliverException(c: Cpu, vector: number, code: number, returnEip: number, pushRf: boolean): void {
+  let vec = vector, err = code, has = hasErrorCode(vector), rf = pushRf;
   for (;;) {
     try {
-      deliver(c, vec, false, true, has, err, returnEip);
+      deliver(c, vec, false, true, has, err, returnEip, rf);
       return;
     } catch (e) {
       if (e !== FAULT) throw e;
@@ -45,9 +50,9 @@ export function deliverException(c: Cpu, vector: number, code: number, returnEip
         return;
       }
       if ((first === 1 && second === 1) || (first === 2 && second !== 0)) {
-        vec = Vec.DF; err = 0; has = true;
+        vec = Vec.DF; err = 0; has = true; rf = false;
       } else {
-        vec = c.faultVector; err = c.faultCode; has = c.faultHasCode;
+        vec = c.faultVector; err = c.faultCode; has = c.faultHasCode; rf = c.faultRf;
       }
     }
   }
@@ -59,15 +64,18 @@ function describe(v: number): string {
 
 /** INT n, INT3, INTO: a software interrupt, checked against the gate's DPL. */
 export function softwareInterrupt(c: Cpu, vector: number, returnEip: number): void {
-  deliver(c, vector, true, false, false, 0, returnEip);
+  deliver(c, vector, true, false, false, 0, returnEip, false);
 }
 
-/** A maskable external interrupt (from the PIC or the Host). */
-export function externalInterrupt(c: Cpu, vector: number): void {
-  deliverException(c, vector, 0, c.eip);
+/**
+ * A maskable external interrupt (from the PIC or the Host), between two instructions or, when
+ * `midRep`, between two iterations of a REP string (then the frame's RF is 1).
+ */
+export function externalInterrupt(c: Cpu, vector: number, midRep: boolean): void {
+  deliverException(c, vector, 0, c.eip, midRep);
 }
 
-function deliver(c: Cpu, vector: number, soft: boolean, ext: boolean, hasCode: boolean, code: number, returnEip: number): void {
+function deliver(c: Cpu, vector: number, soft: boolean, ext: boolean, hasCode: boolean, code: number, returnEip: number, pushRf: boolean): void {
   const extBit = ext ? 1 : 0;
   const gateErr = vector * 8 + 2 + extBit;
   if (vector * 8 + 7 > c.idtr.limit) raise(c, Vec.GP, gateErr);
@@ -96,7 +104,7 @@ function deliver(c: Cpu, vector: number, soft: boolean, ext: boolean, hasCode: b
   if ((offset >>> 0) > csLimit) raise(c, Vec.GP, extBit);
 
   materialize(c);
-  const flags = getFlags(c);
+  const flags = pushRf ? getFlags(c) | RF : getFlags(c);
   const n = gate32 ? 4 : 2;
   const oldCs = c.segSel[CS];
 

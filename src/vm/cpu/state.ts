@@ -116,6 +116,11 @@ export class Cpu implements FaultState {
   readonly vectorCounts = new Float64Array(256);
   /** The machine's clock: instructions retired (each REP iteration counts). */
   instructions = 0;
+  /**
+   * The clock when a REP string last left off with iterations to go (ops/string.ts): an interrupt
+   * taken at that very count arrives between two iterations and pushes RF = 1 (SDM Vol. 3 §17.3.1.1).
+   */
+  repLeftOffAt = -1;
   /** Offset added to the instruction count to give the TSC (WRMSR to the TSC sets it). */
   tscOffset = 0;
   /** The run loop stops once `instructions` reaches this (REP iterations count against it too). */
@@ -142,6 +147,7 @@ export class Cpu implements FaultState {
   faultVector = 0;
   faultCode = 0;
   faultHasCode = false;
+  faultRf = false;
 
   // Software TLB, direct-mapped on the linear page number (paging.ts fills it).
   readonly tlbTag = new Int32Array(TLB_SIZE).fill(-1);

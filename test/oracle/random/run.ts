@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lockstep } from '../lockstep';
 import { logstep } from '../logstep';
+import { pushRfAsQemu72 } from '../qemuRf';
 import { Machine } from '../../../src/vm/machine';
 import { generateKernel, type GeneratorOptions, type Kernel } from './generator';
 import { mapEntries, policyFor } from './instructions';
@@ -105,6 +106,7 @@ export function caseAt(k: Kernel, eip: number): { index: number; cpl: number } |
 export function runOurs(k: Kernel, compileAfter?: number): { end: string; instructions: number } {
   const m = new Machine({ memoryMiB: 64, compileAfter });
   m.bootMultiboot(k.elf, 'random', '');
+  pushRfAsQemu72(m.cpu); // as lockstep runs it, so that the two end alike
   const r = m.run(10_000_000);
   return { end: r.kind === 'exit' ? `exit ${r.status}` : r.kind === 'fault' ? r.reason : r.kind, instructions: m.cpu.instructions };
 }

@@ -49,6 +49,7 @@ function repeat(c: Cpu, i: Instr, one: (c: Cpu, i: Instr) => void, cond: boolean
     if (done > 0) {
       if (c.instructions >= c.instructionLimit || c.exitBlock) {
         c.eipNext = c.eip; // more to do: execute this instruction again
+        c.repLeftOffAt = c.instructions;
         return;
       }
       c.instructions++;

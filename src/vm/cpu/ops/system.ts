@@ -253,7 +253,7 @@ function generalDetect(c: Cpu): void {
   if ((c.dr[7] & DR7_GD) === 0) return;
   c.dr[6] = (c.dr[6] & ~0xf) | DR6_BD;
   c.dr[7] &= ~DR7_GD;
-  raise(c, Vec.DB);
+  raise(c, Vec.DB, 0, true);
 }
 /** DR4 and DR5 are aliases of DR6 and DR7 unless CR4.DE makes them #UD. */
 function debugRegister(c: Cpu, r: number): number {
