@@ -208,7 +208,10 @@ class Evaluator {
     // `tf.eax` came as one token (symbols may have dots): a member chain when it starts with a variable.
     const [first, ...rest] = name.split('.');
     const base = rest.length > 0 && first !== '' ? env.variable(first) : undefined;
-    if (base) return rest.reduce((s, m) => this.member(s, m, col), base);
+    if (base) {
+      let at = col + first.length; // each member's error names its dot's column
+      return rest.reduce((s, m) => { const v = this.member(s, m, at); at += m.length + 1; return v; }, base);
+    }
     const reg = name.toLowerCase();
     if (env.register(reg) !== undefined) return { type: UNTYPED, place: { kind: 'register', name: reg } };
     const sym = env.symbol(name);

@@ -84,12 +84,19 @@ export function baseTypeName(words: string[]): string | undefined {
 }
 
 /**
- * A type name's words, qualifiers left out (they change nothing the debugger
- * does), to a CType: `struct x` / `union x` / `enum x` by tag, base types,
- * typedef names. Undefined if nothing has that name.
+ * A type name's words to a CType: `struct x` / `union x` / `enum x` by tag,
+ * base types, typedef names, with their qualifiers. Undefined if nothing has
+ * that name.
  */
 export function lookupTypeName(words: string[], env: TypeEnv): CType | undefined {
-  const w = words.filter((x) => !QUALIFIERS.has(x));
+  const t = unqualified(words.filter((x) => !QUALIFIERS.has(x)), env);
+  // `const char` stays const, for the type shown; the debugger writes through it as through any other.
+  return words.filter((x) => QUALIFIERS.has(x)).reduce<CType | undefined>((q, x) => q && {
+    kind: 'qualified', qualifier: x === '_Atomic' ? 'atomic' : x as 'const' | 'volatile' | 'restrict', target: q,
+  }, t);
+}
+
+function unqualified(w: string[], env: TypeEnv): CType | undefined {
   if (w.length === 0) return undefined;
   if (TAGS.has(w[0])) return w.length === 2 ? env.type(`${w[0]} ${w[1]}`) : undefined;
   const baseName = baseTypeName(w);
