@@ -8,6 +8,7 @@
 import type { Elf32 } from '../elf';
 import { CallFrameInfo, type CfiRow, type FrameSection } from './cfi';
 import { readFunctionDecls } from './dwarfInfo';
+import { DwarfScopes } from './dwarfScopes';
 import { parseDebugLine, type LineSequence, type LineUnit } from './dwarfLines';
 import { LineIndex, type BreakpointLines, type SourceLocation } from './lineIndex';
 import { resolveSource } from './sources';
@@ -37,6 +38,7 @@ export class DebugInfo {
   private declLineMap?: Map<number, number>;
   private lineTables?: { units: LineUnit[]; index: LineIndex };
   private frameInfo?: CallFrameInfo;
+  private scopes?: DwarfScopes | null;
   /** Parts of the debug information that could not be read (the rest works); filled as each part is read. */
   readonly errors: string[] = [];
 
@@ -79,6 +81,23 @@ export class DebugInfo {
       this.errors.push(...this.frameInfo.errors);
     }
     return this.frameInfo;
+  }
+
+  /**
+   * The C-level information of .debug_info (types, variables, scopes), or null without it. Only the
+   * unit headers are read here; each unit's entries when something in it is first asked for.
+   */
+  get dwarf(): DwarfScopes | null {
+    if (this.scopes === undefined) {
+      const s = (name: string) => this.sectionData(name);
+      const info = s('.debug_info'), abbrev = s('.debug_abbrev');
+      this.scopes = info && abbrev ? new DwarfScopes({
+        info, abbrev, str: s('.debug_str'), lineStr: s('.debug_line_str'), strOffsets: s('.debug_str_offsets'),
+        addr: s('.debug_addr'), loclists: s('.debug_loclists'), loc: s('.debug_loc'), rnglists: s('.debug_rnglists'),
+        ranges: s('.debug_ranges'),
+      }) : null;
+    }
+    return this.scopes;
   }
 
   /** The source line of an address, or null outside the line tables. */

@@ -14,6 +14,10 @@ export interface ExprContext {
   reg(n: number): number | undefined;
   /** A 32-bit little-endian read of memory, null where there is nothing to read. */
   read32(addr: number): number | null;
+  /** For variables' locations (dwarfLocation.ts): the function's DW_AT_frame_base, the frame's CFA, .debug_addr. */
+  frameBase?(): number | undefined;
+  cfa?(): number | undefined;
+  addrx?(index: number): number | undefined;
 }
 
 class Unknown extends Error {}
@@ -33,6 +37,10 @@ export function evaluate(expr: Uint8Array, ctx: ExprContext, initial: number[] =
     return v;
   };
   const signed = (v: number) => v | 0;
+  const known = (v: number | undefined): number => {
+    if (v === undefined) throw new Unknown();
+    return v;
+  };
   const r = new Reader(expr);
   try {
     let steps = 0;
@@ -116,6 +124,9 @@ export function evaluate(expr: Uint8Array, ctx: ExprContext, initial: number[] =
           break;
         }
         case 0x96: break; // nop
+        case 0x91: push(known(ctx.frameBase?.()) + r.sleb()); break; // fbreg
+        case 0x9c: push(known(ctx.cfa?.())); break; // call_frame_cfa
+        case 0xa1: case 0xa2: push(known(ctx.addrx?.(r.uleb()))); break; // addrx, constx
         default: return null; // register locations, pieces, TLS, entry values...: not here
       }
       if (r.pos < 0 || r.pos > expr.length) return null;
