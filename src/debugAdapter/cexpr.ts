@@ -13,7 +13,7 @@
 import { type CType, resolved, sizeOf, pointerTo, pointee, findMember, isScalar, typeName } from '../vm/debuginfo/ctypes';
 import {
   type CValue, type ValueEnv, type Scalar, ValueError, UNTYPED, isUntyped, bytesOf, readScalar, readInteger, scalarValue,
-  encodeScalar, writeValue,
+  encodeScalar, writeValue, memberOf,
 } from './cvalue';
 import { parse, type Node, type TypeSyntax } from './cparse';
 import { lookupTypeName, isTypedefName, UINT_TYPE, VOID_TYPE } from './ctypeNames';
@@ -278,12 +278,7 @@ class Evaluator {
     }
     const m = findMember(u, name);
     if (!m) throw new ValueError(`'${typeName(v.type)}' has no member named '${name}' (column ${col})`);
-    const field = { bitSize: m.bitSize, bitOffset: m.bitSize === undefined ? undefined : m.bitOffset ?? 0 };
-    const p = v.place;
-    if (p.kind === 'memory') return { type: m.type, place: { kind: 'memory', addr: (p.addr + m.offset) >>> 0 }, ...field };
-    if (p.kind === 'unavailable') return { type: m.type, place: p, ...field };
-    // A struct in a register, or computed: its member's bytes, as a computed value.
-    return { type: m.type, place: { kind: 'value', bytes: bytesOf(v, this.env).subarray(m.offset) }, ...field };
+    return memberOf(v, m, this.env);
   }
 
   castTo(v: CValue, t: CType, col: number): CValue {

@@ -10,7 +10,7 @@
  * numbers, and writes values back (setVariable). The i386 is little-endian;
  * a register holds a value's low bytes (a char in eax is al).
  */
-import { type CType, resolved, sizeOf, isSigned, isFloat } from '../vm/debuginfo/ctypes';
+import { type CType, type Member, resolved, sizeOf, isSigned, isFloat } from '../vm/debuginfo/ctypes';
 import { type F80, makeF80, classify, exactOf } from '../vm/cpu/fpu/float80';
 import { fromF64 } from '../vm/cpu/fpu/convert';
 
@@ -209,4 +209,22 @@ export function writeValue(v: CValue, bytes: Uint8Array, env: ValueEnv): void {
     case 'value': throw new ValueError('a computed value has no place to write to');
     case 'unavailable': throw new ValueError(`cannot write: ${unavailableText(p.why)}`);
   }
+}
+
+/**
+ * A member of a struct or union value (its offset from the value's start):
+ * in memory, at its address, so it can be written; in a register or
+ * computed, its bytes, as a computed value.
+ */
+export function memberOf(v: CValue, m: Member, env: ValueEnv): CValue {
+  const field = m.bitSize === undefined ? {} : { bitSize: m.bitSize, bitOffset: m.bitOffset ?? 0 };
+  const p = v.place;
+  if (p.kind === 'memory') return { type: m.type, place: { kind: 'memory', addr: (p.addr + m.offset) >>> 0 }, ...field };
+  if (p.kind === 'unavailable') return { type: m.type, place: p, ...field };
+  return { type: m.type, place: { kind: 'value', bytes: bytesOf(v, env).subarray(m.offset) }, ...field };
+}
+
+/** Element i of an array value (by the element's size). */
+export function elementOf(v: CValue, element: CType, i: number, env: ValueEnv): CValue {
+  return memberOf(v, { type: element, offset: i * sizeOf(element) }, env);
 }
