@@ -554,11 +554,18 @@ static inline uint32_t lguest_bp_u32(const volatile void *bp, uint32_t offset)
  * it, and `label` (which the macro defines there, and which the Guest
  * stores in lguest_data.noirq_iret) tells the Host never to interrupt that
  * iret but to reuse its frame for the new interrupt instead.  Expand it
- * once per Guest and jump to it from every handler. */
-.macro LGUEST_IRET data:req, label:req
+ * once per Guest and jump to it from every handler.  With cfi=1 it says
+ * its push and pop in the call frame information it is part of. */
+.macro LGUEST_IRET data:req, label:req, cfi=0
         pushl   8(%esp)
+        .if \cfi
+        .cfi_adjust_cfa_offset 4
+        .endif
         andl    $LGUEST_EFLAGS_IF, (%esp)
         popl    \data + LGUEST_DATA_IRQ_ENABLED
+        .if \cfi
+        .cfi_adjust_cfa_offset -4
+        .endif
 \label:
         iret
 .endm

@@ -42,6 +42,12 @@ export interface CfiRow {
   registers: Map<number, RegisterRule>;
   /** The column holding the return address (8, eip, on i386). */
   returnAddress: number;
+  /**
+   * A signal frame (augmentation 'S', from .cfi_signal_frame): the code a
+   * trap or interrupt entered. The frame it finds is the interrupted one,
+   * whose eip is the instruction to run next, not a return address.
+   */
+  signalFrame: boolean;
 }
 
 export interface Cie {
@@ -54,6 +60,8 @@ export interface Cie {
   addressSize: number;
   /** .eh_frame pointer encoding of the FDEs' addresses (DW_EH_PE_*). */
   fdeEncoding: number;
+  /** 'S' in the augmentation: see CfiRow.signalFrame. */
+  signalFrame: boolean;
   initialInstructions: Uint8Array;
 }
 
@@ -173,10 +181,12 @@ function parseCie(bytes: Uint8Array, offset: number, sectionAddress: number): Ci
       else if (ch !== 'S' && ch !== 'B') break; // unknown: the length lets us skip the rest
     }
     c.pos = dataEnd;
-  } else if (augmentation !== '') {
-    throw new DwarfError(`CIE augmentation "${augmentation}"`); // its data cannot be skipped
+  } else if (!/^S*$/.test(augmentation)) {
+    // Without 'z' only letters that carry no data can be read past: GAS writes a bare "S" into .debug_frame.
+    throw new DwarfError(`CIE augmentation "${augmentation}"`);
   }
-  return { offset, version, augmentation, codeAlign, dataAlign, returnAddress, addressSize, fdeEncoding, initialInstructions: bytes.subarray(c.pos, end) };
+  const signalFrame = augmentation.includes('S');
+  return { offset, version, augmentation, codeAlign, dataAlign, returnAddress, addressSize, fdeEncoding, signalFrame, initialInstructions: bytes.subarray(c.pos, end) };
 }
 
 
@@ -226,6 +236,6 @@ export class CallFrameInfo {
     const start: State = { cfa: { type: 'register', register: 4, offset: 4 }, registers: new Map() };
     const initial = execute(cie.initialInstructions, cie, undefined, start, undefined, 0, Infinity).state;
     const { state, loc } = execute(fde.instructions, cie, this.sections.get(fde.section), clone(initial), initial, fde.start, pc);
-    return { loc, cfa: state.cfa, registers: state.registers, returnAddress: cie.returnAddress };
+    return { loc, cfa: state.cfa, registers: state.registers, returnAddress: cie.returnAddress, signalFrame: cie.signalFrame };
   }
 }

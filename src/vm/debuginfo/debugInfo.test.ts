@@ -41,7 +41,7 @@ describe('lineForAddress', () => {
     const di = info('tour');
     expect(di.lineForAddress(0xc010196c)).toEqual({ file: 'common/format.c', line: 34, column: 21, address: 0xc010196c, isStmt: false });
     expect(di.lineForAddress(0xc010196d)).toMatchObject({ line: 34, address: 0xc010196c });
-    expect(di.lineForAddress(0xc0100000)).toMatchObject({ file: 'kernel/entry.S', line: 21, isStmt: true });
+    expect(di.lineForAddress(0xc0100000)).toMatchObject({ file: 'kernel/entry.S', line: 28, isStmt: true });
     expect(di.lineForAddress(0xbfffffff)).toBeNull();
     expect(di.lineForAddress(0)).toBeNull();
     const sw = info('switcher');
@@ -86,9 +86,9 @@ describe('addressesForLine', () => {
 
   it('finds lines of assembly', () => {
     const di = info('tour');
-    expect(di.addressesForLine(abs('kernel/entry.S'), 21)).toEqual({ line: 21, addresses: [0xc0100000] });
-    expect(di.addressesForLine(abs('kernel/entry.S'), 23)).toEqual({ line: 24, addresses: [0xc0100006] }); // a comment
-    expect(di.addressesForLine(abs('kernel/entry.S'), 91)).toEqual({ line: 91, addresses: [0xc01000a5] }); // a macro use
+    expect(di.addressesForLine(abs('kernel/entry.S'), 28)).toEqual({ line: 28, addresses: [0xc0100000] });
+    expect(di.addressesForLine(abs('kernel/entry.S'), 30)).toEqual({ line: 31, addresses: [0xc0100006] }); // a comment
+    expect(di.addressesForLine(abs('kernel/entry.S'), 105)).toEqual({ line: 105, addresses: [0xc01000a5] }); // a macro use
     const sw = info('switcher');
     const s = join(ROOT, 'src/vm/lguest/switcher/switcher_32.S');
     expect(sw.addressesForLine(s, 38)).toEqual({ line: 38, addresses: [0xffc00000] });

@@ -14,6 +14,7 @@ import { LineIndex, type BreakpointLines, type SourceLocation } from './lineInde
 import { resolveSource } from './sources';
 import { SymbolIndex, type SymbolHit, type SymbolInfo } from './symbols';
 import { unwindStep, type FrameRegisters, type Read32, type UnwoundFrame } from './unwind';
+import { LINUX_ENTRY_SYMBOLS, unwindPtRegs } from './linuxEntry';
 
 export type { BreakpointLines, SourceLocation, SymbolHit, SymbolInfo, FrameRegisters, Read32, UnwoundFrame, CfiRow };
 
@@ -22,9 +23,11 @@ export interface BacktraceFrame {
   regs: FrameRegisters;
   /** How this frame was found from the one before (absent for the first). */
   method?: UnwoundFrame['method'];
+  /** Interrupted by a trap (see UnwoundFrame.trapped): its eip is exact, its source line is the one at eip. */
+  trapped?: boolean;
 }
 
-const SHF_ALLOC = 2, SHT_NOBITS = 8;
+const SHF_ALLOC = 2, SHF_EXECINSTR = 4, SHT_NOBITS = 8;
 
 /**
  * An ELF's symbols, line tables and call frame information. The symbols are read at once (a function
@@ -95,7 +98,7 @@ export class DebugInfo {
         info, abbrev, str: s('.debug_str'), lineStr: s('.debug_line_str'), strOffsets: s('.debug_str_offsets'),
         addr: s('.debug_addr'), loclists: s('.debug_loclists'), loc: s('.debug_loc'), rnglists: s('.debug_rnglists'),
         ranges: s('.debug_ranges'),
-      }) : null;
+      }, (name) => this.symbols.addressOf(name)) : null;
     }
     return this.scopes;
   }
@@ -156,33 +159,62 @@ export class DebugInfo {
 
   /**
    * The caller's registers. `pc` is where to look the frame's rules up:
-   * regs.eip for the innermost frame, eip - 1 for a caller's (its eip is a
-   * return address, which may lie past the end of a function that ends in
-   * a call). Null when the caller cannot be found or there is none.
+   * regs.eip for the innermost frame and for one a trap interrupted,
+   * eip - 1 for a caller's (its eip is a return address, which may lie past
+   * the end of a function that ends in a call). Null when the caller cannot
+   * be found or there is none.
    */
   unwind(pc: number, regs: FrameRegisters, read32: Read32): UnwoundFrame | null {
+    pc >>>= 0;
     const sym = this.symbols.symbolAt(pc);
     const entry = sym && sym.kind !== 'object' ? sym.address : undefined;
-    return unwindStep(this.cfi, pc >>> 0, regs, read32, entry);
+    // Linux's entry code has no CFI: its frames are found through the pt_regs it pushed.
+    if (sym && this.inLinuxEntryText(pc) && LINUX_ENTRY_SYMBOLS.has(sym.name) && !this.cfi.fdeFor(pc)) {
+      return unwindPtRegs(sym.name, regs, read32);
+    }
+    return unwindStep(this.cfi, pc, regs, read32, entry);
   }
 
   /**
    * The call stack from the given registers, innermost first, up to
-   * `maxFrames`. Stops where unwinding fails, at a return address of 0, or
-   * when the stack pointer does not move up (a loop).
+   * `maxFrames`. It ends where unwinding fails or the CFI says there is no
+   * caller (an undefined return address: a _start), at a return address of
+   * 0 or outside this ELF's code, and at a loop (a call's frame must be above
+   * its callee's; a trap may come from another stack, but not twice from
+   * the same place). A frame a trap interrupted in code this ELF does not
+   * have (a user process under Linux) is shown and ends the stack.
    */
   backtrace(regs: FrameRegisters, read32: Read32, maxFrames = 64): BacktraceFrame[] {
     const frames: BacktraceFrame[] = [{ regs }];
-    let cur = regs;
+    const seen = new Set([`${regs.eip}:${regs.esp}`]);
+    let cur: BacktraceFrame = frames[0];
     while (frames.length < maxFrames) {
-      const pc = frames.length === 1 ? cur.eip : (cur.eip - 1) >>> 0;
-      const next = this.unwind(pc, cur, read32);
-      if (!next || next.eip === 0 || next.esp <= cur.esp) break;
-      const { method, ...nextRegs } = next;
-      frames.push({ regs: nextRegs, method });
-      cur = nextRegs;
+      const exact = frames.length === 1 || cur.trapped;
+      const next = this.unwind(exact ? cur.regs.eip : cur.regs.eip - 1, cur.regs, read32);
+      if (!next || next.eip === 0) break;
+      const { method, trapped, ...nextRegs } = next;
+      const key = `${next.eip}:${next.esp}`;
+      if (trapped ? seen.has(key) : next.esp <= cur.regs.esp) break;
+      const known = this.isCode(next.eip);
+      if (!known && !trapped) break;
+      cur = { regs: nextRegs, method, ...(trapped ? { trapped } : {}) };
+      frames.push(cur);
+      seen.add(key);
+      if (!known) break;
     }
     return frames;
+  }
+
+  /** Is addr in an executable section of this ELF? (True for an ELF without section headers: nothing to say otherwise.) */
+  isCode(addr: number): boolean {
+    const code = this.elf.sections.filter((s) => (s.flags & SHF_EXECINSTR) !== 0 && s.size > 0);
+    return code.length === 0 || code.some((s) => addr >>> 0 >= s.addr && addr >>> 0 < s.addr + s.size);
+  }
+
+  /** Within Linux's entry code (the ELF has __entry_text_start and __entry_text_end around pc)? */
+  private inLinuxEntryText(pc: number): boolean {
+    const start = this.symbols.addressOf('__entry_text_start'), end = this.symbols.addressOf('__entry_text_end');
+    return start !== undefined && end !== undefined && pc >= start && pc < end;
   }
 
   /** A section's contents, if it is there and has any in the file. */

@@ -1,8 +1,9 @@
 /**
  * Finding the caller's registers from a frame's: the step a backtrace
  * repeats. With call frame information for the pc, its rules say where
- * the return address and the saved registers are; without (asm such as
- * the tour's entry.S), the i386 frame-pointer convention stands in:
+ * the return address and the saved registers are (for a trap's frame too,
+ * when its entry code says so with .cfi directives: see trap_cfi.h); without
+ * (asm such as the Switcher's), the i386 frame-pointer convention stands in:
  * `push %ebp; mov %esp,%ebp` leaves the caller's %ebp at [%ebp] and the
  * return address at [%ebp+4] (with a special case for the first two
  * instructions of a function, before %ebp is set up).
@@ -26,8 +27,14 @@ export interface FrameRegisters {
 export type Read32 = (addr: number) => number | null;
 
 export interface UnwoundFrame extends FrameRegisters {
-  /** How the caller was found. */
-  method: 'cfi' | 'frame-pointer' | 'entry';
+  /** How the caller was found (pt-regs: through Linux's struct pt_regs, see linuxEntry.ts). */
+  method: 'cfi' | 'frame-pointer' | 'entry' | 'pt-regs';
+  /**
+   * Found through a trap's frame (a CFI signal frame, Linux's pt_regs): the
+   * frame was interrupted, so its eip is the instruction to run next, not a
+   * return address, and its stack may be another one (a trap from ring 3).
+   */
+  trapped?: boolean;
 }
 
 /** DWARF register numbers of the i386 (System V psABI). */
@@ -43,7 +50,8 @@ function get(regs: FrameRegisters, n: number): number | undefined {
 /**
  * The caller's registers by the CFI row for pc, or null when a rule cannot
  * be followed (an unknown register, unreadable memory) or the return
- * address is undefined (the outermost frame).
+ * address is undefined: `.cfi_undefined eip` marks the outermost frame
+ * (a _start), as the DWARF standard has it.
  */
 export function unwindWithCfi(row: CfiRow, regs: FrameRegisters, read32: Read32): UnwoundFrame | null {
   const ctx: ExprContext = { reg: (n) => get(regs, n), read32 };
@@ -76,6 +84,7 @@ export function unwindWithCfi(row: CfiRow, regs: FrameRegisters, read32: Read32)
   const ebp = apply(5, row.registers.get(5));
   if (eip === undefined || esp === undefined || ebp === undefined) return null;
   const out: UnwoundFrame = { eip, esp, ebp, method: 'cfi' };
+  if (row.signalFrame) out.trapped = true;
   for (const [n, name] of [[0, 'eax'], [1, 'ecx'], [2, 'edx'], [3, 'ebx'], [6, 'esi'], [7, 'edi']] as const) {
     const v = apply(n, row.registers.get(n));
     if (v !== undefined) out[name] = v;

@@ -7,6 +7,10 @@
  * (so this code keeps running) and at PAGE_OFFSET, introduce ourselves to
  * the Host, switch to those tables and jump up into C at our real address. */
 #include "lguest.h"
+#include "trap_cfi.h"
+
+        /* Call frame information (see trap_cfi.h) in .debug_frame, as for C. */
+        .cfi_sections .debug_frame
 
 #define PAGE_OFFSET     0xc0000000
 #define KERNEL_DS       0x69
@@ -18,6 +22,9 @@
         .globl  _start
         .type   _start, @function
 _start:
+        /* The first frame there is: no caller to unwind to. */
+        .cfi_startproc
+        .cfi_undefined %eip
         cld
         movl    $PA(boot_stack_top), %esp
         /* .bss: a restarted Guest must not find last time's. */
@@ -70,20 +77,27 @@ _start:
         xorl    %ebp, %ebp
         call    kernel_main
         ud2
+        .cfi_endproc
         .size   _start, . - _start
 
 /* ------------------------------------------------------------------ traps
  * One stub per vector: a dummy error code where the CPU pushes none, then
- * the vector, so every trapframe has the same shape. */
+ * the vector, so every trapframe has the same shape.  The kernel runs at
+ * ring 1 (LGUEST_GUEST_PL): a trap from ring 3 has the user's ESP and SS
+ * above its frame, one from the kernel not. */
 .macro TRAP vec, name, errcode=0
         .globl  \name
         .type   \name, @function
 \name:
+        TRAP_FRAME_CFI 12+4*\errcode, LGUEST_GUEST_PL
         .if \errcode == 0
         pushl   $0
+        .cfi_adjust_cfa_offset 4
         .endif
         pushl   $\vec
+        .cfi_adjust_cfa_offset 4
         jmp     trap_common
+        .cfi_endproc
         .size   \name, . - \name
 .endm
 
@@ -113,11 +127,22 @@ _start:
  * changes, see LOAD_TLS). */
         .type   trap_common, @function
 trap_common:
+        /* The frame as struct trapframe has it, from its EFLAGS down. */
+        TRAP_FRAME_CFI 20, LGUEST_GUEST_PL
         pushl   %ds
+        .cfi_adjust_cfa_offset 4
+        .cfi_offset %ds, -24
         pushl   %es
+        .cfi_adjust_cfa_offset 4
+        .cfi_offset %es, -28
         pushl   %fs
+        .cfi_adjust_cfa_offset 4
+        .cfi_offset %fs, -32
         pushl   %gs
+        .cfi_adjust_cfa_offset 4
+        .cfi_offset %gs, -36
         pushal
+        PUSHAL_CFI -68
         movl    $KERNEL_DS, %eax
         movl    %eax, %ds
         movl    %eax, %es
@@ -126,19 +151,33 @@ trap_common:
         movl    %eax, %gs
         movl    %esp, %eax
         pushl   %eax
+        .cfi_adjust_cfa_offset 4
         call    trap_dispatch
         addl    $4, %esp
+        .cfi_adjust_cfa_offset -4
+        /* A new process starts here too, from the trapframe it was given. */
         .globl  ret_to_user
 ret_to_user:
         popal
+        POPAL_CFI
         popl    %gs
+        .cfi_adjust_cfa_offset -4
+        .cfi_restore %gs
         popl    %fs
+        .cfi_adjust_cfa_offset -4
+        .cfi_restore %fs
         popl    %es
+        .cfi_adjust_cfa_offset -4
+        .cfi_restore %es
         popl    %ds
+        .cfi_adjust_cfa_offset -4
+        .cfi_restore %ds
         addl    $8, %esp                /* the vector and error code */
+        .cfi_adjust_cfa_offset -8
         /* The Guest's iret: restore our interrupt flag from the frame, and
          * iret at the one place the Host never interrupts. */
-        LGUEST_IRET lguest_data, lguest_noirq_iret
+        LGUEST_IRET lguest_data, lguest_noirq_iret, cfi=1
+        .cfi_endproc
         .size   trap_common, . - trap_common
 
 /* switch_to(&prev->ksp, next->ksp): save the callee-saved registers on
@@ -147,19 +186,39 @@ ret_to_user:
         .globl  switch_to
         .type   switch_to, @function
 switch_to:
+        /* Both stacks hold the same four words and return address, so
+         * one set of rules describes the frame before and after the switch. */
+        .cfi_startproc
         movl    4(%esp), %eax
         movl    8(%esp), %edx
         pushl   %ebp
+        .cfi_adjust_cfa_offset 4
+        .cfi_offset %ebp, -8
         pushl   %ebx
+        .cfi_adjust_cfa_offset 4
+        .cfi_offset %ebx, -12
         pushl   %esi
+        .cfi_adjust_cfa_offset 4
+        .cfi_offset %esi, -16
         pushl   %edi
+        .cfi_adjust_cfa_offset 4
+        .cfi_offset %edi, -20
         movl    %esp, (%eax)
         movl    %edx, %esp
         popl    %edi
+        .cfi_adjust_cfa_offset -4
+        .cfi_restore %edi
         popl    %esi
+        .cfi_adjust_cfa_offset -4
+        .cfi_restore %esi
         popl    %ebx
+        .cfi_adjust_cfa_offset -4
+        .cfi_restore %ebx
         popl    %ebp
+        .cfi_adjust_cfa_offset -4
+        .cfi_restore %ebp
         ret
+        .cfi_endproc
         .size   switch_to, . - switch_to
 
         .section .bss.boot, "aw", @nobits

@@ -39,12 +39,23 @@ uint64_t rdtsc(void);
 
 /* Each program's entry point is NAME_start (one symbol table describes
  * every program, so their names must differ): it calls NAME_main and exits
- * with what it returns. */
+ * with what it returns.  It is where a process's stack begins, so its call
+ * frame information says there is no caller (.cfi_undefined %eip): a
+ * debugger's backtrace ends there instead of reading past the stack's top.
+ * The kernel starts it with ESP at the top of the stack, 16-byte aligned.
+ * In .text.start, after the program's .text: its functions keep their
+ * places at the start of its text. */
 #define PROGRAM(name)                                                   \
         int name##_main(void);                                          \
-        __attribute__((noreturn, used)) void name##_start(void)         \
+        __attribute__((naked, noreturn, used, section(".text.start")))  \
+        void name##_start(void)                                         \
         {                                                               \
-                exit(name##_main());                                    \
+                __asm__(".cfi_undefined %eip\n\t"                       \
+                        "xorl %ebp, %ebp\n\t"                           \
+                        "call " #name "_main\n\t"                       \
+                        "subl $12, %esp\n\t"                            \
+                        "pushl %eax\n\t"                                \
+                        "call exit");                                   \
         }
 
 #endif
