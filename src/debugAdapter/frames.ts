@@ -32,7 +32,8 @@ export class Frames {
     const atBp = debuggee.breakpoints.sourceLineAt(t.guestEip);
     debuggee.backtrace().forEach((r, i) => {
       const name = programs.symbolize(r.eip) ?? hex(r.eip);
-      let loc = programs.lineFor(i === 0 ? r.eip : (r.eip - 1) >>> 0);
+      // A caller's eip is a return address, maybe past its function's end: its line is the call's. A trap's is exact.
+      let loc = programs.lineFor(i === 0 || r.trapped ? r.eip : (r.eip - 1) >>> 0);
       if (i === 0 && atBp && loc) loc = { ...loc, ...atBp };
       let source: Source | undefined, line = loc?.line ?? 0;
       if (loc?.path) source = new Source(loc.path.split('/').pop()!, loc.path);

@@ -19,6 +19,29 @@ interface Program {
   info: DebugInfo;
   elfPath: string;
   owns: (addr: number) => boolean;
+  /** The address the ELF's symbols and lines use for code running at addr (see linkedAddress). */
+  linked: (addr: number) => number;
+}
+
+const SHF_ALLOC = 2;
+
+/**
+ * Code that runs at its load (physical) address before paging is on (lguest's
+ * linear boot mode: tour's _start at 0x100000, linked at 0xC0100000) is named
+ * by its link address: where no section of the ELF lies at addr but a loadable
+ * segment was loaded there (p_paddr) from elsewhere than it is linked
+ * (p_vaddr), addr moves by the difference. Anywhere else it stays.
+ */
+export function linkedAddress(elf: Elf32): (addr: number) => number {
+  const moved = elf.loadSegments.filter((p) => p.paddr !== p.vaddr);
+  if (moved.length === 0) return (a) => a;
+  const alloc = elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0);
+  return (addr) => {
+    addr >>>= 0;
+    if (alloc.some((s) => addr >= s.addr && addr < s.addr + s.size)) return addr;
+    const seg = moved.find((p) => addr >= p.paddr && addr < p.paddr + p.memsz);
+    return seg ? (addr - seg.paddr + seg.vaddr) >>> 0 : addr;
+  };
 }
 
 export class Programs {
@@ -35,10 +58,10 @@ export class Programs {
       const sw = switcherImage();
       this.list.push({
         info: new DebugInfo(sw.elf), elfPath: join(repoRoot, 'src/vm/lguest/switcher/build/switcher.elf'),
-        owns: (a) => a >= SWITCHER_ADDR || (a >= HOST_TEXT_VIRT && a < HOST_TEXT_VIRT + 0x1000),
+        owns: (a) => a >= SWITCHER_ADDR || (a >= HOST_TEXT_VIRT && a < HOST_TEXT_VIRT + 0x1000), linked: (a) => a,
       });
     }
-    this.list.push({ info: new DebugInfo(elf), elfPath, owns: () => true });
+    this.list.push({ info: new DebugInfo(elf), elfPath, owns: () => true, linked: linkedAddress(elf) });
   }
 
   /** The program an address belongs to. */
@@ -52,7 +75,7 @@ export class Programs {
 
   lineFor(addr: number): Located | null {
     const p = this.of(addr);
-    const loc = p.info.lineForAddress(addr >>> 0);
+    const loc = p.info.lineForAddress(p.linked(addr));
     if (!loc) return null;
     return { ...loc, path: this.resolve(p, loc.file) };
   }
@@ -60,7 +83,7 @@ export class Programs {
   /** The statement that begins exactly at addr (where a line step stops), or null. */
   statementAt(addr: number): Located | null {
     const p = this.of(addr);
-    const loc = p.info.statementAt(addr >>> 0);
+    const loc = p.info.statementAt(p.linked(addr));
     return loc ? { ...loc, path: this.resolve(p, loc.file) } : null;
   }
 
@@ -79,8 +102,11 @@ export class Programs {
     return { line, addresses: [] };
   }
 
+  /** The symbol code at addr is in, its address where that code runs (physical, before paging: see linkedAddress). */
   symbolAt(addr: number): { name: string; offset: number; address: number } | null {
-    return this.of(addr).info.symbolAt(addr >>> 0);
+    const p = this.of(addr);
+    const hit = p.info.symbolAt(p.linked(addr));
+    return hit && { name: hit.name, offset: hit.offset, address: (addr - hit.offset) >>> 0 };
   }
 
   addressOf(name: string): number | undefined {

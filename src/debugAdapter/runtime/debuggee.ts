@@ -22,7 +22,7 @@ import { TrapLog } from '../custom';
 import { Breakpoints } from './breakpoints';
 import { Output, OutputCategory } from './output';
 import { Runner } from './running';
-import { runStep, Step, backtrace } from './stepping';
+import { runStep, Step, backtrace, type StackEntry } from './stepping';
 import { openLaunchFiles, closeAll, LaunchFiles } from './launchFiles';
 import { runFacts, startRecording, type Recorder } from '../../recording';
 import { DEFAULT_EPOCH_SECONDS } from '../../vm/lguest/layout';
@@ -206,7 +206,7 @@ export class Debuggee {
   }
 
   /** The Guest's call stack, innermost first. */
-  backtrace(): { eip: number; esp: number; ebp: number }[] {
+  backtrace(): StackEntry[] {
     return backtrace(this.machine!.target, this.machine!.programs);
   }
 

@@ -92,12 +92,23 @@ function returnAddress(t: Target, programs: Programs): number {
   return frames.length > 1 ? frames[1].eip : 0;
 }
 
-/** The Guest's call stack: CFI where the program has it, else frame pointers. */
-export function backtrace(t: Target, programs: Programs): { eip: number; esp: number; ebp: number }[] {
+/** A frame of the Guest's call stack: its registers, and whether a trap interrupted it (its eip is then exact, not a return address). */
+export interface StackEntry {
+  eip: number;
+  esp: number;
+  ebp: number;
+  trapped: boolean;
+  /** Every register the unwinder found for the frame (the callee-saved ones of a caller: C variables live there). */
+  regs: FrameRegisters;
+}
+
+/** The Guest's call stack: CFI where the program has it (trap frames included), else frame pointers. */
+export function backtrace(t: Target, programs: Programs): StackEntry[] {
   const regs = {
     eip: t.guestEip, esp: t.reg('esp')!, ebp: t.reg('ebp')!, eax: t.reg('eax'), ebx: t.reg('ebx'), ecx: t.reg('ecx'),
     edx: t.reg('edx'), esi: t.reg('esi'), edi: t.reg('edi'),
   };
   const read32 = (a: number) => t.read32(a) ?? null;
-  return programs.infoFor(regs.eip).backtrace(regs, read32, 64).map((f) => f.regs);
+  return programs.infoFor(regs.eip).backtrace(regs, read32, 64)
+    .map((f) => ({ eip: f.regs.eip, esp: f.regs.esp, ebp: f.regs.ebp, trapped: f.trapped === true, regs: f.regs }));
 }
