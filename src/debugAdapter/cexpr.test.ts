@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import { typeName } from '../vm/debuginfo/ctypes';
 import { evaluateTyped, setValue, type CEnv } from './cexpr';
-import { evaluate } from './expression';
+import { evaluate, MAX_NESTING } from './expression';
 import { type CValue, readScalar, isUntyped } from './cvalue';
 import { makeEnv, AT, SYS_FORK } from './cTestFixtures';
 
@@ -259,5 +259,21 @@ describe('setValue', () => {
     expect(env.regs.eax).toBe(7);
     expect(setValue(typed('count + 1', env), '1', env)).toEqual({ error: 'a computed value has no place to write to' });
     expect(setValue(typed('frame', env), 'procs[0]', env)).toEqual({ error: "cannot assign 'struct proc' to 'struct trapframe'" });
+  });
+});
+
+describe('bounds', () => {
+  it('bounds the new forms\' nesting as the old ones\'', () => {
+    const deep = (n: number, open: string, close = '') => `${open.repeat(n)}count${close.repeat(n)}`;
+    expect(err(deep(2000, '&*'))).toMatch(/^expression nested more than 100 deep/);
+    expect(err(deep(500, 'sizeof '))).toMatch(/^expression nested more than 100 deep/);
+    expect(err(deep(600, 'ints[', ']'))).toMatch(/^expression nested more than 100 deep/);
+    expect(err(deep(200, '(struct proc *)'))).toMatch(/^expression nested more than 100 deep/);
+    expect(num(deep(MAX_NESTING - 2, 'sizeof '))).toBe(4n);
+    // A long chain of postfix operators is no nesting: it evaluates (procs[0] made its own parent).
+    const env = makeEnv();
+    expect(setValue(typed('procs[0].parent', env), '&procs[0]', env)).not.toHaveProperty('error');
+    expect(num(`procs[0]${'.parent[0]'.repeat(300)}.pid`, env)).toBe(1n);
+    expect(num(`procs[0].parent${'->parent'.repeat(300)}->pid`, env)).toBe(1n);
   });
 });
