@@ -1,6 +1,10 @@
 /* rt_entry.S -- Multiboot header, entry point, exception stubs and ring-3
  * calls shared by the bare-metal test kernels. */
 #include "rt.h"
+#include "trap_cfi.h"
+
+        /* Call frame information (see trap_cfi.h) in .debug_frame, as for C. */
+        .cfi_sections .debug_frame
 
         .section .multiboot, "a"
         .p2align 2
@@ -9,7 +13,10 @@
 /* ------------------------------------------------------------------ entry */
         .section .text.entry, "ax"
         .globl _start
+        .type   _start, @function
 _start:
+        .cfi_startproc
+        .cfi_undefined %eip
         cli
         movl    %eax, mb_magic
         movl    %ebx, mb_info
@@ -31,18 +38,27 @@ _start:
         call    kmain
         pushl   %eax
         call    exit
+        .cfi_endproc
+        .size   _start, . - _start
 
 /* ------------------------------------------------- exception/interrupt stubs
  * One stub per vector: push a dummy error code where the CPU pushes none,
- * push the vector, join isr_common. */
+ * push the vector, join isr_common.  The handlers run at ring 0; a trap
+ * from ring 3 (user_call) has the user's ESP and SS above its frame. */
         .altmacro
         .macro ISR vec
 isr_\vec:
         .if (\vec <> 8) && ((\vec < 10) || (\vec > 14)) && (\vec <> 17)
+        TRAP_FRAME_CFI 12, 0
         pushl   $0
+        .cfi_adjust_cfa_offset 4
+        .else
+        TRAP_FRAME_CFI 16, 0
         .endif
         pushl   $\vec
+        .cfi_adjust_cfa_offset 4
         jmp     isr_common
+        .cfi_endproc
         .endm
         .macro ISRADDR vec
         .long   isr_\vec
@@ -56,11 +72,21 @@ isr_\vec:
         .endr
 
 isr_common:
+        TRAP_FRAME_CFI 20, 0
         pushal
+        PUSHAL_CFI -52
         pushl   %ds
+        .cfi_adjust_cfa_offset 4
+        .cfi_offset %ds, -56
         pushl   %es
+        .cfi_adjust_cfa_offset 4
+        .cfi_offset %es, -60
         pushl   %fs
+        .cfi_adjust_cfa_offset 4
+        .cfi_offset %fs, -64
         pushl   %gs
+        .cfi_adjust_cfa_offset 4
+        .cfi_offset %gs, -68
         movl    $KDATA, %eax
         movw    %ax, %ds
         movw    %ax, %es
@@ -68,15 +94,28 @@ isr_common:
         movw    %ax, %gs
         cld
         pushl   %esp                    /* struct trapframe * */
+        .cfi_adjust_cfa_offset 4
         call    trap_dispatch
         addl    $4, %esp
+        .cfi_adjust_cfa_offset -4
         popl    %gs
+        .cfi_adjust_cfa_offset -4
+        .cfi_restore %gs
         popl    %fs
+        .cfi_adjust_cfa_offset -4
+        .cfi_restore %fs
         popl    %es
+        .cfi_adjust_cfa_offset -4
+        .cfi_restore %es
         popl    %ds
+        .cfi_adjust_cfa_offset -4
+        .cfi_restore %ds
         popal
+        POPAL_CFI
         addl    $8, %esp                /* vector, error code */
+        .cfi_adjust_cfa_offset -8
         iretl
+        .cfi_endproc
 
         .section .rodata
         .p2align 2
@@ -116,8 +155,12 @@ user_call:
         iretl
 
 user_tramp:                             /* ring 3 */
+        /* The first frame of the ring-3 stack: no caller. */
+        .cfi_startproc
+        .cfi_undefined %eip
         call    *%ebx
         int     $USER_RETURN_VEC
+        .cfi_endproc
 
         .globl  user_return
 user_return:                            /* ring 0, called by the 0x81 handler */

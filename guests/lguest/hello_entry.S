@@ -5,10 +5,15 @@
  * takes over with main(boot_params) and never comes back. */
 #include "lguest.h"
 
+        /* Call frame information in .debug_frame, as for C: _start has no caller. */
+        .cfi_sections .debug_frame
+
         .section .text.entry, "ax"
         .globl  _start
         .type   _start, @function
 _start:
+        .cfi_startproc
+        .cfi_undefined %eip
         /* .bss first: fresh Guest memory is zero, but nothing promises
          * that a restarted Guest finds it so.  The flat data segments the
          * Host set up are all rep stos needs. */
@@ -30,6 +35,7 @@ _start:
 
         call    main
         ud2                             /* main powers off; it cannot get here */
+        .cfi_endproc
         .size   _start, . - _start
 
         /* Two pages, the most SET_STACK would accept, should hello grow

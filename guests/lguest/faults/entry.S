@@ -6,10 +6,15 @@
  * makes it itself.  A main() that returns has survived whatever it did. */
 #include "lguest.h"
 
+        /* Call frame information in .debug_frame, as for C: _start has no caller. */
+        .cfi_sections .debug_frame
+
         .section .text.entry, "ax"
         .globl  _start
         .type   _start, @function
 _start:
+        .cfi_startproc
+        .cfi_undefined %eip
         cld
         movl    $__bss_start, %edi
         movl    $__bss_end, %ecx
@@ -20,6 +25,7 @@ _start:
         xorl    %ebp, %ebp
         call    main
         jmp     survived
+        .cfi_endproc
         .size   _start, . - _start
 
 /* survived: power off with the message "survived".  The Guest got past the

@@ -1,11 +1,17 @@
 /* entry.S -- fpu's assembly: _start, the x87 code, the instructions that
  * trap on purpose, and the gates' entries. */
 #include "fpu.h"
+#include "trap_cfi.h"
+
+        /* Call frame information (see trap_cfi.h) in .debug_frame, as for C. */
+        .cfi_sections .debug_frame
 
         .section .text.entry, "ax"
         .globl  _start
         .type   _start, @function
 _start:
+        .cfi_startproc
+        .cfi_undefined %eip
         cld
         movl    $__bss_start, %edi
         movl    $__bss_end, %ecx
@@ -16,6 +22,7 @@ _start:
         xorl    %ebp, %ebp
         call    main
         ud2
+        .cfi_endproc
         .size   _start, . - _start
 
         .text
@@ -83,50 +90,78 @@ ud_probe:
         .globl  nm_entry, ud_entry, bp_entry, pf_entry, timer_entry
         .type   nm_entry, @function
 nm_entry:
+        TRAP_FRAME_CFI 12, LGUEST_GUEST_PL
         incl    nm_count
         pushl   %eax
+        .cfi_adjust_cfa_offset 4
+        .cfi_offset %eax, -16
         pushl   %ebx
+        .cfi_adjust_cfa_offset 4
+        .cfi_offset %ebx, -20
         LGUEST_HCALL_ARGS LHCALL_TS, $0
         popl    %ebx
+        .cfi_adjust_cfa_offset -4
+        .cfi_restore %ebx
         popl    %eax
+        .cfi_adjust_cfa_offset -4
+        .cfi_restore %eax
         jmp     irq_iret
+        .cfi_endproc
         .size   nm_entry, . - nm_entry
 
+        /* From its addl on, the frame's EIP is past the ud2. */
         .type   ud_entry, @function
 ud_entry:
+        TRAP_FRAME_CFI 12, LGUEST_GUEST_PL
         incl    ud_count
         addl    $2, (%esp)              /* over the ud2 */
         jmp     irq_iret
+        .cfi_endproc
         .size   ud_entry, . - ud_entry
 
 /* A direct trap: the CPU's own frame, whose IF is the real one, so a plain iret. */
         .type   bp_entry, @function
 bp_entry:
+        TRAP_FRAME_CFI 12, LGUEST_GUEST_PL
         incl    bp_count
         iret
+        .cfi_endproc
         .size   bp_entry, . - bp_entry
 
         .type   pf_entry, @function
 pf_entry:
+        TRAP_FRAME_CFI 16, LGUEST_GUEST_PL
         pushl   %eax
+        .cfi_adjust_cfa_offset 4
+        .cfi_offset %eax, -20
         movl    lguest_data + LGUEST_DATA_CR2, %eax
         movl    %eax, pf_cr2
         popl    %eax
+        .cfi_adjust_cfa_offset -4
+        .cfi_restore %eax
         incl    pf_count
         addl    $4, %esp                /* the error code */
+        .cfi_adjust_cfa_offset -4
         addl    $2, (%esp)              /* over the read */
         jmp     irq_iret
+        .cfi_endproc
         .size   pf_entry, . - pf_entry
 
         .type   timer_entry, @function
 timer_entry:
+        TRAP_FRAME_CFI 12, LGUEST_GUEST_PL
         incl    ticks
         jmp     irq_iret
+        .cfi_endproc
         .size   timer_entry, . - timer_entry
 
         .globl  noirq_iret
+        .type   irq_iret, @function
 irq_iret:
-        LGUEST_IRET lguest_data, noirq_iret
+        TRAP_FRAME_CFI 12, LGUEST_GUEST_PL
+        LGUEST_IRET lguest_data, noirq_iret, cfi=1
+        .cfi_endproc
+        .size   irq_iret, . - irq_iret
 
         .section .rodata
         .p2align 2

@@ -80,6 +80,24 @@ describe('the tour\'s trap frames', () => {
   });
 });
 
+describe('the bare kernels\' trap frames (rt_entry.S, ring 0)', () => {
+  it('go from trap_dispatch through isr_common into ring 3 and end at user_tramp, the user stack\'s first frame', () => {
+    const bare = new DebugInfo(loadElf(fixture('bare-hello')));
+    const b = (name: string) => bare.addressOf(name)!;
+    // isr_common pushed pushal then ds, es, fs, gs (struct trapframe of rt.h), at 0x9008; the CPU, the user's ESP.
+    const tf = 0x9008, fn = b('kmain'); // any C function, interrupted at its first byte: its return address at [esp]
+    const read32 = memory(bare.elf, {
+      0x9000: b('isr_common') + 0x1b, 0x9004: tf, // after its call to trap_dispatch, and its argument
+      [tf + 24]: 0x6100, // ebp
+      [tf + 56]: fn, [tf + 60]: 0x1b, [tf + 64]: 0x202, [tf + 68]: 0x6000, [tf + 72]: 0x23,
+      0x6000: b('user_tramp') + 2, // after its call *%ebx
+    });
+    const frames = bare.backtrace({ eip: b('trap_dispatch'), esp: 0x9000, ebp: 0x9100 }, read32);
+    expect(frames.map((f) => bare.symbolAt(f.regs.eip)?.name)).toEqual(['trap_dispatch', 'isr_common', 'kmain', 'user_tramp']);
+    expect(frames[2].regs).toMatchObject({ eip: fn, esp: 0x6000, ebp: 0x6100 });
+  });
+});
+
 describe('a hand-made signal frame', () => {
   const entry = (body: Bytes) => new Bytes().u32(body.length).bytes(body);
   it('reads a .debug_frame CIE with augmentation "S" and no "z", and marks the frame found as trapped', () => {
