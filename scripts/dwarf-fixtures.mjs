@@ -101,7 +101,8 @@ function scopes(elf) {
         if (s[2] !== 'multi-location:') cur.single = s[2].replace(/, length \d+\.$/, '');
         continue;
       }
-      const r = /^\s+Range (0x[0-9a-f]+)-(0x[0-9a-f]+): (.*)$/.exec(line);
+      // A list's first line may name its base address first: "Base address 0x...  Range 0x...-0x...: ...".
+      const r = /^\s+(?:Base address 0x[0-9a-f]+\s+)?Range (0x[0-9a-f]+)-(0x[0-9a-f]+): (.*)$/.exec(line);
       if (r && cur) { cur.ranges.push([Number(r[1]), Number(r[2]), r[3]]); continue; }
       const op = /^\s+\d+: (DW_OP_.*)$/.exec(line);
       if (op && cur) {

@@ -45,6 +45,6 @@ export const CAPABILITIES: DebugProtocol.Capabilities = {
   supportsEvaluateForHovers: true,
   supportsTerminateRequest: true,
   supportsDataBreakpoints: true,
-  supportsValueFormattingOptions: false,
+  supportsValueFormattingOptions: true,
   exceptionBreakpointFilters: FILTERS,
 };

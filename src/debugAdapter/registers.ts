@@ -11,8 +11,8 @@ import { trapName } from '../vm/lguest/describe';
 
 export const hex = (v: number, digits = 8) => `0x${(v >>> 0).toString(16).padStart(digits, '0')}`;
 
-/** A variable whose children come from `children` (0: none). */
-export type Child = () => DebugProtocol.Variable[];
+/** A variable's children (an array's: `count` of them from `start`, when the client pages through them). */
+export type Child = (start?: number, count?: number) => DebugProtocol.Variable[];
 
 const EFLAGS_BITS: [string, number][] = [
   ['cf', 0], ['pf', 2], ['af', 4], ['zf', 6], ['sf', 7], ['tf', 8], ['if', 9], ['df', 10], ['of', 11], ['nt', 14],

@@ -105,6 +105,8 @@ const CONDITIONS = { 'condition?': str, 'hitCondition?': str };
 const STEP = obj({ threadId: THREAD, 'granularity?': oneOf('statement', 'line', 'instruction') });
 const SOURCE = obj({ 'name?': str, 'path?': str, 'sourceReference?': ID });
 const breakpoints = (item: Record<string, Rule>) => list(obj(item), MAX_BREAKPOINTS);
+/** ValueFormat: VS Code's "hex" toggle. */
+const FORMAT = obj({ 'hex?': bool });
 
 /** When a request may come. */
 const SETUP: Phase[] = ['initialized', 'launched', 'ended'];
@@ -151,11 +153,15 @@ const REQUESTS: Record<string, { phases: Phase[]; args: Rule }> = {
   pause: { phases: RUNNING, args: obj({ threadId: THREAD }) },
   stackTrace: { phases: STOPPED_OR_ENDED, args: obj({ threadId: THREAD, 'startFrame?': ID, 'levels?': ID }) },
   scopes: { phases: STOPPED_OR_ENDED, args: obj({ frameId: ID }) },
-  variables: { phases: STOPPED_OR_ENDED, args: obj({ variablesReference: ID }) },
+  // start and count page through an array's elements (indexedVariables); format asks for hex.
+  variables: {
+    phases: STOPPED_OR_ENDED,
+    args: obj({ variablesReference: ID, 'filter?': oneOf('indexed', 'named'), 'start?': ID, 'count?': ID, 'format?': FORMAT }),
+  },
   setVariable: { phases: STOPPED_OR_ENDED, args: obj({ variablesReference: ID, name: str, value: str }) },
   source: { phases: STOPPED_OR_ENDED, args: obj({ 'source?': SOURCE, 'sourceReference?': ID }) },
   exceptionInfo: { phases: STOPPED_OR_ENDED, args: obj({ threadId: THREAD }) },
-  evaluate: { phases: STOPPED_OR_ENDED, args: obj({ expression: str, 'context?': str }) },
+  evaluate: { phases: STOPPED_OR_ENDED, args: obj({ expression: str, 'context?': str, 'frameId?': ID, 'format?': FORMAT }) },
   readMemory: {
     phases: STOPPED_OR_ENDED, args: obj({ memoryReference: str, 'offset?': OFFSET, count: int(0, MAX_MEMORY_BYTES) }),
   },

@@ -19,6 +19,10 @@ import { evaluate } from './expression';
 import { runMonitorCommand } from './monitor';
 import { disassemble } from './disassembly';
 import { Frames } from './frames';
+import { cFrameAt } from './frameAt';
+import { CScopes } from './cscopes';
+import { evaluateTyped, toUint32 } from './cexpr';
+import { isUntyped } from './cvalue';
 import { customRequest } from './custom';
 import { describeValue } from './requestChecks';
 import { CAPABILITIES } from './capabilities';
@@ -47,6 +51,8 @@ export class LguestDebugSession extends GuardedDebugSession {
   /** The references whose variables are set their own way (the FPU scope's), with how. */
   private readonly setters = new Map<number, Setter>();
   private nextHandle = 1000;
+  /** VS Code's hex toggle, as the request being answered asks (C values; registers are always hex). */
+  private hexValues = false;
   private readonly frames = new Frames();
 
   constructor() {
@@ -238,11 +244,15 @@ export class LguestDebugSession extends GuardedDebugSession {
     return id;
   }
 
-  protected scopesRequest(response: DebugProtocol.ScopesResponse): void {
+  protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     const m = this.machine(response);
     if (!m) return;
     this.handles.clear();
     this.setters.clear();
+    // The C scopes first (VS Code opens the first), the Globals of the unit last, closed (expensive).
+    const at = cFrameAt(this.debuggee, args.frameId);
+    const c = at ? new CScopes(at.frame, at.level, (ch, set) => this.ref(ch, set), (a) => m.programs.symbolize(a), () => this.hexValues).scopes() : [];
+    const cFirst = c.filter((x) => x.name !== 'Globals'), cLast = c.filter((x) => x.name === 'Globals');
     const view = new RegisterView(m.target, (c) => this.ref(c));
     const regs = new Scope('Registers', this.ref(() => view.registers()), false) as DebugProtocol.Scope;
     regs.presentationHint = 'registers';
@@ -250,9 +260,10 @@ export class LguestDebugSession extends GuardedDebugSession {
     const fpu = new FpuView(m.target.fpu, (c, set) => this.ref(c, set), (e) => evaluate(e, env));
     const fpuScope = new Scope('FPU', this.ref(() => fpu.variables(), (n, v) => fpu.set(n, v)), false) as DebugProtocol.Scope;
     fpuScope.presentationHint = 'registers';
-    const scopes: DebugProtocol.Scope[] = [regs, fpuScope];
+    const scopes: DebugProtocol.Scope[] = [...cFirst, regs, fpuScope];
     const lguest = () => view.lguest(this.debuggee.traps.lastTrapText());
     if (m.target.host) scopes.push(new Scope('lguest', this.ref(lguest), false));
+    scopes.push(...cLast);
     response.body = { scopes };
     this.sendResponse(response);
   }
@@ -261,7 +272,9 @@ export class LguestDebugSession extends GuardedDebugSession {
     const c = this.handles.get(args.variablesReference);
     const renew = '(a scopes request renews them)';
     if (!c) return this.fail(response, `no variables with reference ${args.variablesReference} ${renew}`);
-    response.body = { variables: c() };
+    // An array's elements come a page at a time (indexedVariables told the client how many).
+    this.hexValues = args.format?.hex === true;
+    response.body = { variables: c(args.start, args.count) };
     this.sendResponse(response);
   }
 
@@ -313,7 +326,21 @@ export class LguestDebugSession extends GuardedDebugSession {
       response.body = { result: float, variablesReference: 0 };
       return this.sendResponse(response);
     }
-    const r = evaluate(args.expression, env);
+    // In the frame asked about: its C variables first, then registers and symbols (cframe.ts).
+    const at = cFrameAt(this.debuggee, args.frameId);
+    this.hexValues = args.format?.hex === true;
+    const view = at && new CScopes(at.frame, at.level, (ch, set) => this.ref(ch, set), (a) => m.programs.symbolize(a), () => this.hexValues);
+    const cenv = at ? { ...at.frame.env(at.level), symbolize: (a: number) => m.programs.symbolize(a) } : undefined;
+    const typed = cenv ? evaluateTyped(args.expression, cenv) : null;
+    if (typed !== null && 'value' in typed && !isUntyped(typed.value)) {
+      const v = view!.variable(args.expression, typed.value, args.expression);
+      response.body = {
+        result: v.value, type: v.type, variablesReference: v.variablesReference, indexedVariables: v.indexedVariables,
+        memoryReference: v.memoryReference,
+      };
+      return this.sendResponse(response);
+    }
+    const r = typed !== null && 'value' in typed ? { value: toUint32(typed.value, cenv!) } : typed ?? evaluate(args.expression, env);
     if ('error' in r) return this.fail(response, r.error);
     const sym = m.programs.symbolize(r.value);
     const result = `${hex(r.value)} (${r.value}${sym ? `, ${sym}` : ''})`;

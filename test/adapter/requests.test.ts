@@ -38,13 +38,15 @@ describe('debug adapter requests', () => {
     expect((await topFrame(dc)).name).toBe('kernel_main');
     const st = await dc.stackTraceRequest({ threadId: 1 });
     const scopes = await dc.scopesRequest({ frameId: st.body.stackFrames[0].id });
-    const regsRef = scopes.body.scopes[0].variablesReference;
+    const regsRef = scopes.body.scopes.find((s) => s.name === 'Registers')!.variablesReference;
     const set = await dc.setVariableRequest({ variablesReference: regsRef, name: 'eax', value: '0x1234 + 1' });
     expect(set.body.value).toBe('0x00001235');
     expect((await dc.evaluateRequest({ expression: 'eax * 2', context: 'watch' })).body.result).toMatch(/^0x0000246a/);
-    // lguest_data's kernel_address, through its symbol.
-    const ka = await dc.evaluateRequest({ expression: '*(u32 *)(lguest_data + 1380)', context: 'watch' });
-    expect(ka.body.result).toMatch(/^0xc0000000/);
+    // lguest_data's kernel_address: as C names it, and by its offset from the variable's address.
+    const ka = await dc.evaluateRequest({ expression: 'lguest_data.kernel_address', context: 'watch', format: { hex: true } });
+    expect(ka.body.result).toBe('0xc0000000');
+    const byOffset = await dc.evaluateRequest({ expression: '*(u32 *)((char *)&lguest_data + 1380)', context: 'watch' });
+    expect(byOffset.body.result).toBe('3221225472');
     const mem = await dc.customRequest('readMemory', { memoryReference: '0xc0100000', count: 4 });
     expect([...Buffer.from(mem.body!.data!, 'base64')].slice(0, 2)).toEqual([0xfc, 0xbc]); // cld; mov $...,%esp
     const phys = await dc.customRequest('readMemory', { memoryReference: 'phys:0x100000', count: 1 });

@@ -12,8 +12,9 @@
  */
 import { Target } from './target';
 import type { Programs } from '../programs';
-import { evaluate, formatValue as hex } from '../expression';
+import { formatValue as hex } from '../expression';
 import { fpuExpressionText } from '../fpu';
+import { watchedObject, logText } from '../lvalue';
 import { parseTrapFunctionBreakpoint } from '../filters';
 import { Counted, Judge, hitStops } from './hits';
 import { TrapStops, NamedTrap } from './trapStops';
@@ -135,14 +136,19 @@ export class Breakpoints {
     return results;
   }
 
-  /** What can be watched: an address expression (a symbol, a number, *ptr...), 4 bytes, for writes. */
+  /**
+   * What can be watched, for writes: the variable a C lvalue names (`stat_ticks`, `procs[1].state`), at
+   * its address and for its size (4 KiB at most), or the 4 bytes at an untyped address (a number, a symbol
+   * without debug information).
+   */
   watchable(expression: string): { dataId: string; description: string } | { error: string } {
     if (!this.target || !this.programs) return { error: 'no program loaded yet' };
-    const r = evaluate(expression, this.judge.env());
-    if ('error' in r) return r;
-    const name = this.programs.symbolize(r.value);
-    const description = `writes to the 4 bytes at ${hex(r.value)}${name ? ` (${name})` : ''}`;
-    return { dataId: `${hex(r.value)}/4`, description };
+    const w = watchedObject(expression, this.judge.env());
+    if ('error' in w) return w;
+    const size = Math.max(1, Math.min(4096, w.size));
+    const name = this.programs.symbolize(w.address);
+    const description = `writes to the ${size === 1 ? 'byte' : `${size} bytes`} at ${hex(w.address)}${name ? ` (${name})` : ''}`;
+    return { dataId: `${hex(w.address)}/${size}`, description };
   }
 
   /** Watch the writes `dataId`s (from `watchable`) name; say which could be watched. */
@@ -235,8 +241,7 @@ export class Breakpoints {
       // An x87 register alone ({$st0}) in decimal, as the watch shows it.
       const float = this.target ? fpuExpressionText(expr, this.target.fpu) : null;
       if (float !== null) return float;
-      const r = evaluate(expr, this.judge.env());
-      return 'error' in r ? `<${r.error}>` : hex(r.value);
+      return logText(expr, this.judge.env());
     });
   }
 }

@@ -39,7 +39,8 @@ function tour() {
 describe('the debuggee, without the protocol', () => {
   it('stops at a function breakpoint only when its condition holds, on the hit its count says', async () => {
     const { d, told, value, where } = tour();
-    const asked = { name: 'timer_tick', condition: '*(u32 *)stat_ticks >= 5', hitCondition: '2' };
+    // The condition is C, in the frame where the Guest stands: stat_ticks is the variable.
+    const asked = { name: 'timer_tick', condition: 'stat_ticks >= 5', hitCondition: '2' };
     const [bp] = d.breakpoints.setFunctions([asked]);
     expect(bp).toMatchObject({ verified: true, address: value('timer_tick') });
     await d.start(false);

@@ -16,6 +16,8 @@ import type { LaunchArgs } from '../launch';
 import { Target, Outcome } from './target';
 import { Programs } from '../programs';
 import { EvalEnv, formatValue as hex } from '../expression';
+import { CFrame } from '../cframe';
+import type { CEnv } from '../cexpr';
 import { fpuRegister } from '../fpu';
 import { describeStop, StopStory } from '../stops';
 import { TrapLog } from '../custom';
@@ -75,7 +77,7 @@ export class Debuggee {
 
   constructor(private readonly events: DebuggeeEvents) {
     this.output = new Output((text, category) => events.output(text, category));
-    this.breakpoints = new Breakpoints({ env: () => this.env(), say: (text) => this.output.say(text) });
+    this.breakpoints = new Breakpoints({ env: () => this.cenv(), say: (text) => this.output.say(text) });
   }
 
   get loaded(): Loaded | null {
@@ -203,6 +205,18 @@ export class Debuggee {
       },
       fpu: (n) => fpuRegister(t.fpu, n),
     };
+  }
+
+  /**
+   * The innermost frame's C environment: breakpoint conditions, logpoints and data breakpoints name the C
+   * variables in scope where the Guest stands (cframe.ts), then registers and symbols as env() does.
+   */
+  cenv(): CEnv {
+    const { target: t, programs } = this.machine!;
+    const pc = t.guestEip;
+    const regs = { eip: pc, esp: t.reg('esp')!, ebp: t.reg('ebp')! };
+    const frame = new CFrame(t, programs.infoFor(pc), { regs, innermost: true, pc }, this.env());
+    return { ...frame.env(0), symbolize: (a) => programs.symbolize(a) };
   }
 
   /** The Guest's call stack, innermost first. */

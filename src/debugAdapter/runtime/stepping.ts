@@ -7,6 +7,7 @@
  * the stack back where it was, so a recursive call does not stop it early.
  * Out runs to the return address of the current frame.
  */
+import type { FrameRegisters } from '../../vm/debuginfo/debugInfo';
 import type { Outcome, Target } from './target';
 import type { Programs, Located } from '../programs';
 import { decode, NEED_MORE_BYTES, MAX_INSTR_LEN } from '../../vm/cpu/decoder';

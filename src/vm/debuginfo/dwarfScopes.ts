@@ -20,7 +20,17 @@ export interface CVariable {
   /** The entry that says where it is (the concrete one, for a variable of an inlined call). */
   die: Die;
   declLine?: number;
+  /** A global the unit only declares (`extern`): its address, from the ELF symbol table. */
+  address?: number;
 }
+
+/**
+ * A program bigger than this many units (Linux has 858) is not indexed whole for a name that its
+ * current unit does not know: decoding every unit takes seconds there. Its globals are found through
+ * the current unit's definitions and declarations (with the ELF symbol's address), its types in the
+ * current unit; anything else falls back to the untyped symbol.
+ */
+const INDEX_ALL_UNITS_UP_TO = 256;
 
 export interface ScopeLevel {
   /** The function this level is: the out-of-line one (last level) or an inlined call. */
@@ -51,7 +61,8 @@ export class DwarfScopes {
   private globalIndex?: Map<string, Die>;
   private typeIndex?: Map<string, Die>;
 
-  constructor(sections: DwarfSections) {
+  /** `symbolAddress` gives a declared-only global its address (the ELF symbol table). */
+  constructor(sections: DwarfSections, private readonly symbolAddress: (name: string) => number | undefined = () => undefined) {
     this.info = new DwarfInfo(sections);
   }
 
@@ -147,13 +158,19 @@ export class DwarfScopes {
       if (local !== undefined) return local;
     }
     const d = this.globals().get(name);
-    return d === undefined ? undefined : this.variable(d, 'global');
+    if (d !== undefined) return this.variable(d, 'global');
+    // Declared here, defined elsewhere (or by the linker): the declaration's type at the symbol's address.
+    const declared = prefer?.entries()[0]?.children.find((e) => e.tag === TAG.variable && e.num(AT.declaration) === 1 && e.name() === name);
+    const address = declared === undefined ? undefined : this.symbolAddress(name);
+    if (declared === undefined || address === undefined) return undefined;
+    const v = this.variable(declared, 'global');
+    return v && { ...v, address };
   }
 
   private globals(): Map<string, Die> {
     if (this.globalIndex === undefined) {
       const index = new Map<string, Die>();
-      for (const unit of this.info.units) {
+      for (const unit of this.info.units.length <= INDEX_ALL_UNITS_UP_TO ? this.info.units : []) {
         for (const d of unit.entries()[0]?.children ?? []) {
           if (d.tag !== TAG.variable || !d.has(AT.location)) continue;
           const name = d.inherited((e) => e.name());
@@ -179,7 +196,7 @@ export class DwarfScopes {
     }
     if (this.typeIndex === undefined) {
       const index = new Map<string, Die>();
-      for (const unit of this.info.units) {
+      for (const unit of this.info.units.length <= INDEX_ALL_UNITS_UP_TO ? this.info.units : []) {
         for (const [k, d] of typeEntries(unit)) {
           const known = index.get(k);
           if (known === undefined || (known.num(AT.declaration) === 1 && d.num(AT.declaration) !== 1)) index.set(k, d);
@@ -196,6 +213,7 @@ export class DwarfScopes {
    * expression or the location-list entry for pc), or its constant value.
    */
   locate(v: CVariable, pc: number, ctx: ExprContext): Where {
+    if (v.address !== undefined) return { kind: 'memory', addr: v.address };
     const at = locationAt(v.die, AT.location, pc);
     if (at === undefined) {
       const c = v.die.attrs.get(AT.const_value);
