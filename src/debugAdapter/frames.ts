@@ -7,21 +7,41 @@
  * The listings are served by the `source` request, by reference. A reference
  * stays valid for the session (a client may ask for it after the next stop),
  * and the same text keeps its reference.
+ *
+ * A function GCC inlined is a frame of its own, as in gdb: at a pc in an
+ * inlined call, the innermost frame is the inlined function at the pc's
+ * line, and each caller up to the real function stands at the line it
+ * called from (DW_AT_call_file/line/column). They share the machine frame:
+ * its registers and its eip. Which machine frame and which level a frame id
+ * means is kept for the scopes and evaluate requests (`at`).
  */
 import { StackFrame, Source } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Debuggee } from './runtime/debuggee';
 import { listingAround } from './disassembly';
 import { hex } from './registers';
+import type { Programs } from './programs';
+import type { ScopeLevel } from '../vm/debuginfo/dwarfScopes';
+import type { Unit } from '../vm/debuginfo/dwarfDies';
+
+/** What a protocol frame id stands for: a machine frame (backtrace index) and an inline level in it (0: innermost). */
+export interface FrameRef { index: number; level: number }
 
 export class Frames {
   private readonly generated = new Map<number, string>();
   private readonly refs = new Map<string, number>();
+  private readonly ids = new Map<number, FrameRef>();
+
+  /** The machine frame and level a frame id of the last stack trace means; undefined for the Host's or an unknown id. */
+  at(frameId: number): FrameRef | undefined {
+    return this.ids.get(frameId);
+  }
 
   /** The frames where the debuggee stands, innermost first. */
   of(debuggee: Debuggee, flavor: 'att' | 'intel'): StackFrame[] {
     const { target: t, programs } = debuggee.loaded!;
     const frames: StackFrame[] = [];
+    this.ids.clear();
     const hostFrame = debuggee.story?.hostFrame;
     if (t.inHostContext && hostFrame) {
       // The Host's frame is a label: no source, so clients focus the Guest's frame under it, where the trap is.
@@ -31,10 +51,40 @@ export class Frames {
     }
     const atBp = debuggee.breakpoints.sourceLineAt(t.guestEip);
     debuggee.backtrace().forEach((r, i) => {
-      const name = programs.symbolize(r.eip) ?? hex(r.eip);
       // A caller's eip is a return address, maybe past its function's end: its line is the call's. A trap's is exact.
-      let loc = programs.lineFor(i === 0 || r.trapped ? r.eip : (r.eip - 1) >>> 0);
-      if (i === 0 && atBp && loc) loc = { ...loc, ...atBp };
+      const pc = i === 0 || r.trapped ? r.eip : (r.eip - 1) >>> 0;
+      const scope = programs.scopeAt(pc);
+      const all = scope?.levels ?? [];
+      // Stopped by a function breakpoint on an inlined call's first instruction, the call has not begun
+      // (gdb's rule): a breakpoint on sys_newuname shows sys_newuname at its line, not the SYSC_newuname it
+      // inlines there. A line breakpoint in an inlined body shows that body. `skip` keeps the levels'
+      // numbers those of the scope (cframe.ts counts them from its innermost).
+      let skip = 0;
+      if (i === 0 && debuggee.story?.reason === 'function breakpoint') {
+        while (skip < all.length - 1 && all[skip].entry === programs.linked(pc)) skip++;
+      }
+      const levels = all.slice(skip);
+      // The frame the skipped calls are in stands where they are called from.
+      let callSite: { path?: string; line?: number; column?: number } | null = skip > 0 ? this.callSite(programs, pc, scope!.unit, all[skip - 1]) : null;
+      // The inlined calls first, innermost first: each named by its function, at the line where it stands.
+      for (let k = 0; k < levels.length - 1; k++) {
+        const l = levels[k];
+        let source: Source | undefined, line = 0, column = 1;
+        const here = k === 0 && skip === 0 ? programs.lineFor(pc) : null;
+        const at = k === 0 && skip === 0 ? (atBp && here ? { ...here, ...atBp } : here) : callSite;
+        if (at?.path) source = new Source(at.path.split('/').pop()!, at.path);
+        line = at?.line ?? 0;
+        column = Math.max(1, at?.column ?? 1);
+        const frame = new StackFrame(frames.length + 1, l.name, source, line, column) as DebugProtocol.StackFrame;
+        frame.instructionPointerReference = hex(r.eip);
+        this.ids.set(frame.id, { index: i, level: k + skip });
+        frames.push(frame);
+        callSite = this.callSite(programs, pc, scope!.unit, l);
+      }
+      const name = programs.symbolize(r.eip) ?? hex(r.eip);
+      let loc = callSite !== null ? null : programs.lineFor(pc);
+      if (callSite !== null) loc = { file: '', line: callSite.line ?? 0, column: callSite.column ?? 0, address: pc, isStmt: true, path: callSite.path };
+      if (i === 0 && callSite === null && atBp && loc) loc = { ...loc, ...atBp };
       let source: Source | undefined, line = loc?.line ?? 0;
       if (loc?.path) source = new Source(loc.path.split('/').pop()!, loc.path);
       else {
@@ -46,9 +96,18 @@ export class Frames {
       const column = Math.max(1, loc?.column ?? 1);
       const frame = new StackFrame(frames.length + 1, name, source, line, column) as DebugProtocol.StackFrame;
       frame.instructionPointerReference = hex(r.eip);
+      this.ids.set(frame.id, { index: i, level: Math.max(0, all.length - 1) });
       frames.push(frame);
     });
     return frames;
+  }
+
+  /** Where an inlined call was made from: its file (the unit's line table), line and column. */
+  private callSite(programs: Programs, pc: number, unit: Unit, level: ScopeLevel): { path?: string; line?: number; column?: number } | null {
+    const c = level.call;
+    if (c === undefined) return null;
+    const file = c.file !== undefined ? programs.unitFile(pc, unit, c.file) : null;
+    return { path: file?.path, line: c.line, column: c.column };
   }
 
   /** A listing's text by its reference. */

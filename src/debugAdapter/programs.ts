@@ -9,6 +9,8 @@ import type { Elf32 } from '../vm/elf';
 import { DebugInfo, SourceLocation, BreakpointLines } from '../vm/debuginfo/debugInfo';
 import { switcherImage } from '../vm/lguest/switcherImage';
 import { SWITCHER_ADDR, HOST_TEXT_VIRT } from '../vm/lguest/layout';
+import type { Scope } from '../vm/debuginfo/dwarfScopes';
+import type { Unit } from '../vm/debuginfo/dwarfDies';
 
 export interface Located extends SourceLocation {
   /** The file on disk, when it can be found. */
@@ -126,5 +128,23 @@ export class Programs {
 
   infoFor(addr: number): DebugInfo {
     return this.of(addr).info;
+  }
+
+  /** The address its program's debug information knows code at addr by (its link address, see linkedAddress). */
+  linked(addr: number): number {
+    return this.of(addr).linked(addr >>> 0);
+  }
+
+  /** The C scopes at addr: the function and the inlined calls holding it (dwarfScopes.ts), if there is DWARF for it. */
+  scopeAt(addr: number): Scope | undefined {
+    const p = this.of(addr);
+    return p.info.dwarf?.scopeAt(p.linked(addr >>> 0));
+  }
+
+  /** A file of a unit's line table (an inlined call's DW_AT_call_file), as a path on disk if found. */
+  unitFile(addr: number, unit: Unit, index: number): { file: string; path?: string } | null {
+    const p = this.of(addr);
+    const name = p.info.unitFileName(unit, index);
+    return name === undefined ? null : { file: name, path: this.resolve(p, name) };
   }
 }

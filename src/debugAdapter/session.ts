@@ -18,7 +18,7 @@ import { fpuExpressionText } from './fpu';
 import { evaluate } from './expression';
 import { runMonitorCommand } from './monitor';
 import { disassemble } from './disassembly';
-import { Frames } from './frames';
+import { Frames, type FrameRef } from './frames';
 import { cFrameAt } from './frameAt';
 import { CScopes } from './cscopes';
 import { evaluateTyped, toUint32 } from './cexpr';
@@ -237,6 +237,11 @@ export class LguestDebugSession extends GuardedDebugSession {
     this.sendResponse(response);
   }
 
+  /** A frame id as the last stack trace gave it (none: the innermost frame's innermost level). */
+  private frameRef(frameId: number | undefined): FrameRef | undefined {
+    return frameId === undefined ? { index: 0, level: 0 } : this.frames.at(frameId);
+  }
+
   private ref(c: Child, set?: Setter): number {
     const id = this.nextHandle++;
     this.handles.set(id, c);
@@ -250,7 +255,7 @@ export class LguestDebugSession extends GuardedDebugSession {
     this.handles.clear();
     this.setters.clear();
     // The C scopes first (VS Code opens the first), the Globals of the unit last, closed (expensive).
-    const at = cFrameAt(this.debuggee, args.frameId);
+    const at = cFrameAt(this.debuggee, this.frameRef(args.frameId));
     const c = at ? new CScopes(at.frame, at.level, (ch, set) => this.ref(ch, set), (a) => m.programs.symbolize(a), () => this.hexValues).scopes() : [];
     const cFirst = c.filter((x) => x.name !== 'Globals'), cLast = c.filter((x) => x.name === 'Globals');
     const view = new RegisterView(m.target, (c) => this.ref(c));
@@ -327,7 +332,7 @@ export class LguestDebugSession extends GuardedDebugSession {
       return this.sendResponse(response);
     }
     // In the frame asked about: its C variables first, then registers and symbols (cframe.ts).
-    const at = cFrameAt(this.debuggee, args.frameId);
+    const at = cFrameAt(this.debuggee, this.frameRef(args.frameId));
     this.hexValues = args.format?.hex === true;
     const view = at && new CScopes(at.frame, at.level, (ch, set) => this.ref(ch, set), (a) => m.programs.symbolize(a), () => this.hexValues);
     const cenv = at ? { ...at.frame.env(at.level), symbolize: (a: number) => m.programs.symbolize(a) } : undefined;

@@ -47,11 +47,13 @@ describe('the call stack across traps', () => {
     await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'proc_kill' }] });
     await continueToStop();
     const st = await frames();
-    expect(names(st)).toEqual(['proc_kill', 'trap_dispatch', 'trap_common', 'crasher_main', 'crasher_start']);
+    // do_page_fault is inlined into trap_dispatch: a frame of its own, standing where it calls proc_kill.
+    expect(names(st)).toEqual(['proc_kill', 'do_page_fault', 'trap_dispatch', 'trap_common', 'crasher_main', 'crasher_start']);
+    expect(st[1].instructionPointerReference).toBe(st[2].instructionPointerReference);
     // The user frame is at the faulting instruction itself (a trap's eip is exact), on the faulting line.
-    expect(st[3].instructionPointerReference).toBe(faultEip);
-    expect(st[3]).toMatchObject({ line: inHost[1].line, source: { path: join(TOUR_SRC, 'user/crasher.c') } });
-    expect(st[2].source?.path).toBe(join(TOUR_SRC, 'kernel/entry.S'));
+    expect(st[4].instructionPointerReference).toBe(faultEip);
+    expect(st[4]).toMatchObject({ line: inHost[1].line, source: { path: join(TOUR_SRC, 'user/crasher.c') } });
+    expect(st[3].source?.path).toBe(join(TOUR_SRC, 'kernel/entry.S'));
   });
 
   it('shows the trap frame at the handler\'s first instruction (the page_fault stub, error code pushed)', async () => {

@@ -7,7 +7,8 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { startClient, launchAndStop, registers, TOUR } from './client';
+import { join } from 'node:path';
+import { startClient, launchAndStop, registers, TOUR, TOUR_SRC } from './client';
 
 async function cont(dc: DebugClient): Promise<DebugProtocol.StoppedEvent> {
   const s = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
@@ -108,5 +109,61 @@ describe('C-level inspection through the adapter', () => {
     expect((await watch(dc, 'tf->ebx')).result).toBe('42');
     expect((await watch(dc, '*(uint32_t *)((char *)tf + 16)')).result).toBe('42');
     expect((await watch(dc, '[(unsigned)tf + 16]')).result).toMatch(/^0x0000002a \(42\)$/); // the untyped word
+  });
+});
+
+describe('inlined functions as frames', () => {
+  let dc: DebugClient;
+  afterEach(async () => { await dc?.stop(); });
+  const SYSCALLS = join(TOUR_SRC, 'kernel/syscalls.c');
+
+  it('a breakpoint in an inlined body binds to every copy, and each stop shows the inlined calls as frames', async () => {
+    dc = await startClient();
+    // syscalls.c:17 is user_range_ok's body, inlined into sys_write and into sys_nanosleep, both inlined into syscall_dispatch.
+    await launchAndStop(dc, { program: TOUR }, () => dc.setBreakpointsRequest({ source: { path: SYSCALLS }, breakpoints: [{ line: 17 }] }));
+    const callers = new Set<string>();
+    for (let stops = 0; stops < 400 && callers.size < 2; stops++) {
+      if (stops > 0) await cont(dc);
+      const frames = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+      expect(frames[0].name).toBe('user_range_ok');
+      expect([frames[0].source?.name, frames[0].line]).toEqual(['syscalls.c', 17]);
+      expect(['sys_write', 'sys_nanosleep']).toContain(frames[1].name);
+      // Each caller stands at the line of its call: sys_write's line 24, sys_nanosleep's 60; syscall_dispatch's 80 or 93.
+      expect(frames[1].line).toBe(frames[1].name === 'sys_write' ? 24 : 60);
+      expect(frames[2].name).toMatch(/^syscall_dispatch\+0x/);
+      expect(frames[2].line).toBe(frames[1].name === 'sys_write' ? 80 : 93);
+      // The inlined frame has its own arguments; they are the caller's values.
+      const scopes = await dc.scopesRequest({ frameId: frames[0].id });
+      const args = await variables(dc, scopes.body.scopes.find((s) => s.name === 'Arguments')!.variablesReference);
+      expect([...args.keys()]).toEqual(['addr', 'len']);
+      // Evaluated in the inlined frame, the names are its own: sys_nanosleep checks a struct timespec32.
+      expect((await watch(dc, 'len', frames[0].id)).result).toBe(args.get('len')!.value);
+      if (frames[1].name === 'sys_nanosleep') expect(args.get('len')!.value).toBe('8');
+      // A user address, below the kernel's 0xc0000000.
+      expect(Number(args.get('addr')!.value)).toBeLessThan(0xc0000000);
+      callers.add(frames[1].name);
+    }
+    expect([...callers].sort()).toEqual(['sys_nanosleep', 'sys_write']);
+  });
+
+  it('a step over an inlined call does not stop inside it; a step into stops in it', async () => {
+    dc = await startClient();
+    // syscall_dispatch's line 93 calls sys_nanosleep (inlined), which calls user_range_ok (inlined).
+    await launchAndStop(dc, { program: TOUR }, () => dc.setBreakpointsRequest({ source: { path: SYSCALLS }, breakpoints: [{ line: 93 }] }));
+    const step = async (kind: 'next' | 'stepIn') => {
+      const s = dc.waitForEvent('stopped');
+      if (kind === 'next') await dc.nextRequest({ threadId: 1 }); else await dc.stepInRequest({ threadId: 1 });
+      await s;
+      return (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+    };
+    const into = await step('stepIn');
+    expect(['sys_nanosleep', 'user_range_ok']).toContain(into[0].name);
+    expect(into.map((f) => f.name)).toContainEqual(expect.stringMatching(/^syscall_dispatch/));
+    // Back at line 93 (the next stop there), a step over lands on a line of syscall_dispatch itself.
+    await dc.setBreakpointsRequest({ source: { path: SYSCALLS }, breakpoints: [{ line: 93 }] });
+    await cont(dc);
+    const over = await step('next');
+    expect(over[0].name).toMatch(/^syscall_dispatch/);
+    expect(over[0].line).toBeGreaterThan(93);
   });
 });

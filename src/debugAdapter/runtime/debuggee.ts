@@ -215,7 +215,7 @@ export class Debuggee {
     const { target: t, programs } = this.machine!;
     const pc = t.guestEip;
     const regs = { eip: pc, esp: t.reg('esp')!, ebp: t.reg('ebp')! };
-    const frame = new CFrame(t, programs.infoFor(pc), { regs, innermost: true, pc }, this.env());
+    const frame = new CFrame(t, programs.infoFor(pc), { regs, innermost: true, pc: programs.linked(pc) }, this.env());
     return { ...frame.env(0), symbolize: (a) => programs.symbolize(a) };
   }
 

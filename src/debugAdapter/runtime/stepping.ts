@@ -6,6 +6,12 @@
  * from user code, a system call) it runs to the instruction after it, with
  * the stack back where it was, so a recursive call does not stop it early.
  * Out runs to the return address of the current frame.
+ *
+ * Inlined functions are frames too (frames.ts): a step over does not stop
+ * inside a call GCC inlined (it stops only where the inline depth is back to
+ * where it started, or shallower, within the same function), a step into
+ * stops at the inlined body's first line as at a real call's, and a step out
+ * of an inlined frame stops at the first instruction outside that call.
  */
 import type { FrameRegisters } from '../../vm/debuginfo/debugInfo';
 import type { Outcome, Target } from './target';
@@ -35,7 +41,13 @@ export async function runStep(r: Runner, programs: Programs, breakpoints: Breakp
   const atBp = breakpoints.sourceLineAt(start);
   const here = programs.statementAt(start) ?? programs.lineFor(start);
   const startLine = here && atBp ? { ...here, line: atBp.line } : here;
+  const depth = (pc: number) => inlineDepth(programs, pc);
+  const startDepth = depth(start);
+  if (step.kind === 'out' && !step.instruction && startDepth.depth > 0) return outOfInlined(r, programs, startDepth);
   if (step.kind === 'out') return r.runTo(returnAddress(t, programs), t.reg('esp')!);
+  // Where a line step may stop: on another line, and for a step over not deeper in inlined calls of this function.
+  const arrived = (eip: number) => lineChanged(programs, startLine, eip)
+    && (step.kind !== 'over' || !deeperInline(depth(eip), startDepth));
   let budget = LINE_STEP_LIMIT;
   // The instruction count when the event loop was last let in: a long line step must stay pausable.
   let lastTurn = t.cpu.instructions;
@@ -46,7 +58,7 @@ export async function runStep(r: Runner, programs: Programs, breakpoints: Breakp
       if (call !== null) {
         const o = await r.runTo(call, t.reg('esp')!);
         if (o.kind !== 'step') return o;
-        if (step.instruction || lineChanged(programs, startLine, t.guestEip)) return o;
+        if (step.instruction || arrived(t.guestEip)) return o;
         continue;
       }
     }
@@ -55,7 +67,7 @@ export async function runStep(r: Runner, programs: Programs, breakpoints: Breakp
     if (o.kind !== 'step') return o;
     if (step.instruction) return o;
     budget -= Math.max(1, t.cpu.instructions - before);
-    if (lineChanged(programs, startLine, t.guestEip) || budget <= 0 || r.pauseRequested) return o;
+    if (arrived(t.guestEip) || budget <= 0 || r.pauseRequested) return o;
     if (t.cpu.instructions - lastTurn >= STEP_TURN) {
       lastTurn = t.cpu.instructions;
       await nextTurn();
@@ -73,6 +85,34 @@ function lineChanged(programs: Programs, from: Located | null, eip: number): boo
   if (now === null) return false;
   if (from === null) return true;
   return now.file !== from.file || now.line !== from.line;
+}
+
+/** How many inlined calls hold pc, in which function (its DWARF entry's offset; -1 without DWARF). */
+interface InlineDepth { fn: number; depth: number; /** The innermost level's entry. */ ranges?: number }
+
+function inlineDepth(programs: Programs, pc: number): InlineDepth {
+  const s = programs.scopeAt(pc);
+  if (s === undefined) return { fn: -1, depth: 0 };
+  return { fn: s.function.offset, depth: s.levels.length - 1, ranges: s.levels[0].die.offset };
+}
+
+/** Inside an inlined call the start was not in (and in the same function): a step over goes on. */
+function deeperInline(now: InlineDepth, start: InlineDepth): boolean {
+  return now.fn === start.fn && now.depth > start.depth;
+}
+
+/** Step (over calls) until pc is no longer inside the inlined call the step started in. */
+async function outOfInlined(r: Runner, programs: Programs, start: InlineDepth): Promise<Outcome> {
+  const t = r.target;
+  let budget = LINE_STEP_LIMIT;
+  for (;;) {
+    const call = callAt(t, t.guestEip);
+    const o = call !== null ? await r.runTo(call, t.reg('esp')!) : r.stepInstruction();
+    if (o.kind !== 'step') return o;
+    const now = inlineDepth(programs, t.guestEip);
+    if (now.fn !== start.fn || now.depth < start.depth || now.ranges !== start.ranges) return o;
+    if (--budget <= 0 || r.pauseRequested) return o;
+  }
 }
 
 /** If the instruction at addr is a CALL (or INT from ring 3), the address after it. */

@@ -9,6 +9,7 @@ import type { Elf32 } from '../elf';
 import { CallFrameInfo, type CfiRow, type FrameSection } from './cfi';
 import { readFunctionDecls } from './dwarfInfo';
 import { DwarfScopes } from './dwarfScopes';
+import { AT, type Unit } from './dwarfDies';
 import { parseDebugLine, type LineSequence, type LineUnit } from './dwarfLines';
 import { LineIndex, type BreakpointLines, type SourceLocation } from './lineIndex';
 import { resolveSource } from './sources';
@@ -103,6 +104,17 @@ export class DebugInfo {
     return this.scopes;
   }
 
+  /**
+   * A file of a unit's line table by its index (DW_AT_call_file, DW_AT_decl_file), as the table names it;
+   * undefined if the unit or the index is unknown.
+   */
+  unitFileName(unit: Unit, index: number): string | undefined {
+    const at = unit.rootEntry().attrs.get(AT.stmt_list);
+    if (at === undefined || typeof at.value !== 'number') return undefined;
+    const offset = at.value;
+    return this.lineUnits.find((u) => u.offset === offset)?.files[index];
+  }
+
   /** The source line of an address, or null outside the line tables. */
   lineForAddress(addr: number): SourceLocation | null {
     return this.lines.lineForAddress(addr);
@@ -121,7 +133,9 @@ export class DebugInfo {
   addressesForLine(file: string, line: number): BreakpointLines {
     return this.lines.addressesForLine(file, line, (a) => {
       const fn = this.symbols.functionRange(a);
-      return fn && { ...fn, declLine: this.declLines().get(fn.start) };
+      // Each inlined copy of a function's body is a place of its own for a breakpoint on its lines.
+      const inlined = this.dwarf?.scopeAt(a)?.levels.find((l) => l.inlined);
+      return fn && { ...fn, declLine: this.declLines().get(fn.start), instance: inlined?.die.offset };
     });
   }
 

@@ -35,7 +35,11 @@ interface StmtRow {
 }
 
 /** The [start, end) of the function containing an address, when the symbols know it, and its declaration line if known. */
-export type FunctionRange = (addr: number) => { start: number; end: number; declLine?: number } | undefined;
+/**
+ * The function an address is in: its range, its declaration line, and which inlined copy of another
+ * function's body the address belongs to (`instance`: a line of an inlined function has code in each copy).
+ */
+export type FunctionRange = (addr: number) => { start: number; end: number; declLine?: number; instance?: number } | undefined;
 
 export class LineIndex {
   private readonly seqs: LineSequence[];
@@ -165,9 +169,10 @@ export class LineIndex {
     // asm, has no declaration lines and no such limit).
     if (actual !== line) hits = hits.filter((r) => (functionRange(r.address)?.declLine ?? -Infinity) <= line);
     if (hits.length === 0) return { line, addresses: [] };
-    const lowest = new Map<number, number>(); // function (or sequence) start -> lowest address
+    const lowest = new Map<string, number>(); // function (or sequence) start, inlined copy -> lowest address
     for (const r of hits) {
-      const key = functionRange(r.address)?.start ?? r.seq.start;
+      const f = functionRange(r.address);
+      const key = `${f?.start ?? r.seq.start}/${f?.instance ?? ''}`;
       const known = lowest.get(key);
       if (known === undefined || r.address < known) lowest.set(key, r.address);
     }
