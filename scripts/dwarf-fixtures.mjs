@@ -24,6 +24,9 @@ const check = process.argv.includes('--check');
 const GUESTS = [
   ['tour', 'guests/lguest/tour/build/tour.elf'],
   ['faults-crash', 'guests/lguest/faults/build/crash.elf'],
+  // DWARF 3 and 4 (.debug_loc, .debug_ranges, no DWARF 5 forms): debuginfo-fixtures.mjs's samples.
+  ['sample-dwarf3', 'test/fixtures/debuginfo/sample-dwarf3.elf'],
+  ['sample-dwarf4', 'test/fixtures/debuginfo/sample-dwarf4.elf'],
 ];
 
 /** Run GDB on an ELF with commands; its output. */
@@ -107,8 +110,9 @@ function scopes(elf) {
       const op = /^\s+\d+: (DW_OP_.*)$/.exec(line);
       if (op && cur) {
         const last = cur.ranges.at(-1);
-        if (last) last[2] += ` ${op[1].replace(/\s+\[\$\w+\]$/, '')}`;
-        else cur.single = `${cur.single ?? ''} ${op[1]}`.trim();
+        const text = op[1].replace(/\s+\[\$\w+\]$/, ''); // "DW_OP_breg4 16 [$esp]": the register's name is known
+        if (last) last[2] += ` ${text}`;
+        else cur.single = `${cur.single ?? ''} ${text}`.trim();
       }
     }
     if (symbols.length > 0) out[fn] = symbols;

@@ -48,13 +48,14 @@ function expected(desc: string): (w: Where) => boolean {
   return () => true; // another shape: counted as not compared
 }
 
-for (const guest of ['tour', 'faults-crash']) {
+for (const guest of ['tour', 'faults-crash', 'sample-dwarf3', 'sample-dwarf4']) {
   describe(`${guest}: as GDB reads it`, () => {
     const { fx, info } = load(guest);
     const dw = info.dwarf!;
 
     it('lays out every struct as GDB does: size, and each member\'s offset, size and declaration', () => {
-      expect(Object.keys(fx.types).length).toBeGreaterThan(0);
+      if (guest.startsWith('sample')) expect(Object.keys(fx.types)).toEqual([]); // the samples have no structs
+      else expect(Object.keys(fx.types).length).toBeGreaterThan(0);
       for (const [name, want] of Object.entries(fx.types)) {
         const t = dw.type(name);
         expect(t, name).toBeDefined();
@@ -66,7 +67,7 @@ for (const guest of ['tour', 'faults-crash']) {
     });
 
     it('declares every global variable as GDB does', () => {
-      expect(fx.variables.length).toBeGreaterThan(3);
+      expect(fx.variables.length).toBeGreaterThan(0);
       let compared = 0;
       for (const v of fx.variables) {
         const m = /\(\*(\w+)\)|(\w+)(\[\d+\])*$/.exec(v.decl)!; // `int a[2]`, `void (*f)(void)`
