@@ -9,7 +9,7 @@
  */
 import { Scope } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { typeName, resolved } from '../vm/debuginfo/ctypes';
+import { typeName, resolved, sizeOf } from '../vm/debuginfo/ctypes';
 import type { CVariable } from '../vm/debuginfo/dwarfScopes';
 import type { CFrame } from './cframe';
 import { children, hasChildren, arrayLength, ELEMENT_PAGE } from './cchildren';
@@ -21,6 +21,20 @@ import type { Setter } from './fpuScope';
 
 const address = (v: number) => '0x' + (v >>> 0).toString(16).padStart(8, '0');
 
+/** A variable of a Variables reference as a data breakpoint can watch it (dataBreakpointInfo), or why not. */
+export type Watcher = (name: string) => { dataId: string; description: string } | { error: string };
+
+/** The object a value is, for a data breakpoint: its address and size (4 KiB at most), if it is in memory. */
+function watchOf(name: string, v: CValue | undefined): ReturnType<Watcher> {
+  if (v === undefined) return { error: `no variable ${name} here` };
+  if (v.place.kind !== 'memory' || v.bitSize !== undefined) {
+    const where = v.place.kind === 'register' ? `in ${v.place.name}` : v.place.kind === 'unavailable' ? v.place.why : v.bitSize !== undefined ? 'a bitfield' : 'a computed value';
+    return { error: `${name} is not in memory by itself (${where}): it cannot be watched` };
+  }
+  const size = Math.max(1, Math.min(4096, sizeOf(v.type)));
+  return { dataId: `${address(v.place.addr)}/${size}`, description: `writes to ${name} (${size} bytes at ${address(v.place.addr)})` };
+}
+
 export class CScopes {
   private readonly env: CEnv;
 
@@ -28,7 +42,7 @@ export class CScopes {
     private readonly frame: CFrame,
     /** Which level of the frame (0: its innermost inlined call or the function itself). */
     private readonly level: number,
-    private readonly ref: (c: Child, set?: Setter) => number,
+    private readonly ref: (c: Child, set?: Setter, watch?: Watcher) => number,
     symbolize: (addr: number) => string | undefined,
     /** VS Code's hex toggle, as the request being answered asks. */
     private readonly hex: () => boolean = () => false,
@@ -60,7 +74,8 @@ export class CScopes {
       const v = vars.find((x) => x.name === n);
       return v === undefined ? { error: `no variable ${n} here` } : this.assign(this.frame.value(v), text);
     };
-    const s = new Scope(name, this.ref(() => values().map(({ name: n, value }) => this.variable(n, value, n)), set), expensive) as DebugProtocol.Scope;
+    const watch: Watcher = (n) => watchOf(n, values().find((x) => x.name === n)?.value);
+    const s = new Scope(name, this.ref(() => values().map(({ name: n, value }) => this.variable(n, value, n)), set, watch), expensive) as DebugProtocol.Scope;
     if (hint) s.presentationHint = hint;
     return s;
   }
@@ -81,7 +96,8 @@ export class CScopes {
         const child = kids().find((c) => c.name === n) ?? kids(0, arrayLength(value) ?? ELEMENT_PAGE).find((c) => c.name === n);
         return child === undefined ? { error: `no member ${n}` } : this.assign(child.value, text);
       };
-      out.variablesReference = this.ref((start, count) => kids(start, count).map((c) => this.variable(c.name, c.value, c.evaluateName)), set);
+      const watch: Watcher = (n) => watchOf(n, (kids().find((c) => c.name === n) ?? kids(0, arrayLength(value) ?? ELEMENT_PAGE).find((c) => c.name === n))?.value);
+      out.variablesReference = this.ref((start, count) => kids(start, count).map((c) => this.variable(c.name, c.value, c.evaluateName)), set, watch);
       const u = resolved(value.type);
       if (u.kind === 'array') out.indexedVariables = arrayLength(value);
     }

@@ -20,7 +20,7 @@ import { runMonitorCommand } from './monitor';
 import { disassemble } from './disassembly';
 import { Frames, type FrameRef } from './frames';
 import { cFrameAt } from './frameAt';
-import { CScopes } from './cscopes';
+import { CScopes, type Watcher } from './cscopes';
 import { evaluateTyped, toUint32 } from './cexpr';
 import { isUntyped } from './cvalue';
 import { customRequest } from './custom';
@@ -50,6 +50,8 @@ export class LguestDebugSession extends GuardedDebugSession {
   private readonly handles = new Map<number, Child>();
   /** The references whose variables are set their own way (the FPU scope's), with how. */
   private readonly setters = new Map<number, Setter>();
+  /** The references whose variables can be watched (C variables in memory), with where each one is. */
+  private readonly watchers = new Map<number, Watcher>();
   private nextHandle = 1000;
   /** VS Code's hex toggle, as the request being answered asks (C values; registers are always hex). */
   private hexValues = false;
@@ -177,9 +179,12 @@ export class LguestDebugSession extends GuardedDebugSession {
   protected dataBreakpointInfoRequest(
     response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments,
   ): void {
-    const w = !this.debuggee.loaded || (args.variablesReference !== undefined && args.variablesReference !== 0)
-      ? { error: 'registers cannot be watched; watch a memory address (a symbol or an expression)' }
-      : this.debuggee.breakpoints.watchable(args.name);
+    // From the Variables view: a C variable (or member) in memory can be watched where it is; a register cannot.
+    const ref = args.variablesReference ?? 0;
+    const inView = ref !== 0 ? this.watchers.get(ref)?.(args.name) : undefined;
+    const w = !this.debuggee.loaded ? { error: 'not running' }
+      : ref === 0 ? this.debuggee.breakpoints.watchable(args.name)
+        : inView ?? { error: 'registers cannot be watched; watch a memory address (a symbol or an expression)' };
     response.body = 'error' in w ? { dataId: null, description: w.error }
       : { dataId: w.dataId, description: w.description, accessTypes: ['write'], canPersist: true };
     this.sendResponse(response);
@@ -242,10 +247,11 @@ export class LguestDebugSession extends GuardedDebugSession {
     return frameId === undefined ? { index: 0, level: 0 } : this.frames.at(frameId);
   }
 
-  private ref(c: Child, set?: Setter): number {
+  private ref(c: Child, set?: Setter, watch?: Watcher): number {
     const id = this.nextHandle++;
     this.handles.set(id, c);
     if (set) this.setters.set(id, set);
+    if (watch) this.watchers.set(id, watch);
     return id;
   }
 
@@ -254,9 +260,10 @@ export class LguestDebugSession extends GuardedDebugSession {
     if (!m) return;
     this.handles.clear();
     this.setters.clear();
+    this.watchers.clear();
     // The C scopes first (VS Code opens the first), the Globals of the unit last, closed (expensive).
     const at = cFrameAt(this.debuggee, this.frameRef(args.frameId));
-    const c = at ? new CScopes(at.frame, at.level, (ch, set) => this.ref(ch, set), (a) => m.programs.symbolize(a), () => this.hexValues).scopes() : [];
+    const c = at ? new CScopes(at.frame, at.level, (ch, set, watch) => this.ref(ch, set, watch), (a) => m.programs.symbolize(a), () => this.hexValues).scopes() : [];
     const cFirst = c.filter((x) => x.name !== 'Globals'), cLast = c.filter((x) => x.name === 'Globals');
     const view = new RegisterView(m.target, (c) => this.ref(c));
     const regs = new Scope('Registers', this.ref(() => view.registers()), false) as DebugProtocol.Scope;
@@ -334,7 +341,7 @@ export class LguestDebugSession extends GuardedDebugSession {
     // In the frame asked about: its C variables first, then registers and symbols (cframe.ts).
     const at = cFrameAt(this.debuggee, this.frameRef(args.frameId));
     this.hexValues = args.format?.hex === true;
-    const view = at && new CScopes(at.frame, at.level, (ch, set) => this.ref(ch, set), (a) => m.programs.symbolize(a), () => this.hexValues);
+    const view = at && new CScopes(at.frame, at.level, (ch, set, watch) => this.ref(ch, set, watch), (a) => m.programs.symbolize(a), () => this.hexValues);
     const cenv = at ? { ...at.frame.env(at.level), symbolize: (a: number) => m.programs.symbolize(a) } : undefined;
     const typed = cenv ? evaluateTyped(args.expression, cenv) : null;
     if (typed !== null && 'value' in typed && !isUntyped(typed.value)) {

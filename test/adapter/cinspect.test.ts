@@ -112,6 +112,33 @@ describe('C-level inspection through the adapter', () => {
   });
 });
 
+describe('data breakpoints from the Variables view', () => {
+  let dc: DebugClient;
+  afterEach(async () => { await dc?.stop(); });
+
+  it('watches a struct member where it is in memory; a variable in a register cannot be watched', async () => {
+    dc = await startClient();
+    await launchAndStop(dc, { program: TOUR }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'syscall_dispatch' }] }));
+    const scopes = await scopesOf(dc);
+    const tf = (await variables(dc, scopes.get('Arguments')!.variablesReference)).get('tf')!;
+    const addr = Number((await watch(dc, '&tf->eax')).result.split(' ')[0]);
+    const info = await dc.dataBreakpointInfoRequest({ variablesReference: tf.variablesReference, name: 'eax' });
+    expect(info.body.dataId).toBe(`0x${addr.toString(16).padStart(8, '0')}/4`);
+    // The system call's result goes into tf->eax at syscall_dispatch's end (syscalls.c:98).
+    await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+    const ev = await cont(dc);
+    expect(ev.body.reason).toBe('data breakpoint');
+    const top = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+    expect(top.name).toMatch(/^syscall_dispatch/);
+    expect(top.line).toBe(99); // the closing brace, after tf->eax = ret
+    // nr lives in a register here: the answer says so, with no dataId.
+    const locals = (await scopesOf(dc)).get('Locals')!;
+    const nr = await dc.dataBreakpointInfoRequest({ variablesReference: locals.variablesReference, name: 'nr' });
+    expect(nr.body.dataId).toBeNull();
+  });
+});
+
 describe('inlined functions as frames', () => {
   let dc: DebugClient;
   afterEach(async () => { await dc?.stop(); });
