@@ -72,3 +72,6 @@ if (!existsSync(join(linux, 'vmlinux'))) {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+// The same kernel under the debugger: launch to the entry, and the first C inspection inside a Linux function.
+await import('./linuxAdapter.mjs');
