@@ -108,13 +108,21 @@ describe.skipIf(!HERE)(linuxTitle('C inspection on Linux', HERE), () => {
 
     await runTo('sys_newuname');
     let st = await frames();
-    // SYSC_newuname is inlined into SyS_newuname (sys_newuname): its own `name` has no location in the DWARF (gdb
-    // says "optimized out" too), while the out-of-line function's `name` (a long) is the stacked argument.
-    expect(st.slice(0, 2).map((f) => f.name)).toEqual(['SYSC_newuname', 'sys_newuname']);
+    // Stopped at the first instruction of SyS_newuname (sys_newuname), SYSC_newuname's inlined call has not begun
+    // (gdb's rule): the frame is the out-of-line function, whose `name` (a long) is the stacked argument.
+    expect(st.slice(0, 2).map((f) => f.name.split('+')[0])).toEqual(['sys_newuname', 'do_syscall_32_irqs_on']);
+    const outer = (await scope(st[0].id, 'Arguments')).get('name')!;
+    expect([outer.type, outer.value]).toEqual(['long int', String(buffer | 0)]);
+    // One instruction on, inside the inlined SYSC_newuname: its own `name` has no location in the DWARF (gdb says
+    // "optimized out" too); the caller's frame, sharing the machine frame, still has the long.
+    const stepped = dc.waitForEvent('stopped');
+    await dc.stepInRequest({ threadId: 1, granularity: 'instruction' });
+    await stepped;
+    st = await frames();
+    expect(st.slice(0, 2).map((f) => f.name.split('+')[0])).toEqual(['SYSC_newuname', 'sys_newuname']);
     const inlined = (await scope(st[0].id, 'Arguments')).get('name')!;
     expect([inlined.type, inlined.value]).toEqual(['struct new_utsname *', '<optimized out>']);
-    const outer = (await scope(st[1].id, 'Arguments')).get('name')!;
-    expect([outer.type, outer.value]).toEqual(['long int', String(buffer | 0)]);
+    expect((await scope(st[1].id, 'Arguments')).get('name')!.value).toBe(String(buffer | 0));
     const cast = await watch('(struct new_utsname *)name', st[1].id);
     expect([cast.type, cast.result]).toEqual(['struct new_utsname *', hex8(buffer)]);
     // do_int80_syscall_32's frame, further out: the same value is its pt_regs' bx, and orig_ax the call's number.
