@@ -193,4 +193,20 @@ describe('inlined functions as frames', () => {
     expect(over[0].name).toMatch(/^syscall_dispatch/);
     expect(over[0].line).toBeGreaterThan(93);
   });
+
+  it('a step out of an inlined frame stops in its caller, right after the inlined call\'s code', async () => {
+    dc = await startClient();
+    await launchAndStop(dc, { program: TOUR }, () => dc.setBreakpointsRequest({ source: { path: SYSCALLS }, breakpoints: [{ line: 17 }] }));
+    let frames = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+    // The first stop is in the copy sys_write inlines (a process's first system call is a write).
+    expect(frames.slice(0, 2).map((f) => f.name)).toEqual(['user_range_ok', 'sys_write']);
+    await dc.setBreakpointsRequest({ source: { path: SYSCALLS }, breakpoints: [] });
+    const s = dc.waitForEvent('stopped');
+    await dc.stepOutRequest({ threadId: 1 });
+    await s;
+    frames = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+    expect(frames[0].name).toBe('sys_write');
+    expect(frames[0].line).toBeGreaterThan(17);
+    expect(frames[0].line).toBeLessThan(31); // sys_write's body
+  });
 });

@@ -87,13 +87,13 @@ function lineChanged(programs: Programs, from: Located | null, eip: number): boo
   return now.file !== from.file || now.line !== from.line;
 }
 
-/** How many inlined calls hold pc, in which function (its DWARF entry's offset; -1 without DWARF). */
-interface InlineDepth { fn: number; depth: number; /** The innermost level's entry. */ ranges?: number }
+/** How many inlined calls hold pc, in which function (its DWARF entry's offset; -1 without DWARF), and which calls. */
+interface InlineDepth { fn: number; depth: number; /** The DWARF entries of the levels, innermost first. */ calls: number[] }
 
 function inlineDepth(programs: Programs, pc: number): InlineDepth {
   const s = programs.scopeAt(pc);
-  if (s === undefined) return { fn: -1, depth: 0 };
-  return { fn: s.function.offset, depth: s.levels.length - 1, ranges: s.levels[0].die.offset };
+  if (s === undefined) return { fn: -1, depth: 0, calls: [] };
+  return { fn: s.function.offset, depth: s.levels.length - 1, calls: s.levels.map((l) => l.die.offset) };
 }
 
 /** Inside an inlined call the start was not in (and in the same function): a step over goes on. */
@@ -101,7 +101,7 @@ function deeperInline(now: InlineDepth, start: InlineDepth): boolean {
   return now.fn === start.fn && now.depth > start.depth;
 }
 
-/** Step (over calls) until pc is no longer inside the inlined call the step started in. */
+/** Step (over calls) until pc is no longer inside the inlined call the step started in (a call it makes is still inside). */
 async function outOfInlined(r: Runner, programs: Programs, start: InlineDepth): Promise<Outcome> {
   const t = r.target;
   let budget = LINE_STEP_LIMIT;
@@ -110,7 +110,7 @@ async function outOfInlined(r: Runner, programs: Programs, start: InlineDepth): 
     const o = call !== null ? await r.runTo(call, t.reg('esp')!) : r.stepInstruction();
     if (o.kind !== 'step') return o;
     const now = inlineDepth(programs, t.guestEip);
-    if (now.fn !== start.fn || now.depth < start.depth || now.ranges !== start.ranges) return o;
+    if (now.fn !== start.fn || !now.calls.includes(start.calls[0])) return o;
     if (--budget <= 0 || r.pauseRequested) return o;
   }
 }

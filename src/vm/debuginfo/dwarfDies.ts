@@ -99,14 +99,27 @@ export class Unit {
 }
 
 export class Die {
-  readonly children: Die[] = [];
+  /** Its children in order (one shared empty list for the many entries that have none). */
+  children: Die[] = NO_CHILDREN;
+  private decoded?: Map<number, Attr>;
   constructor(
     readonly unit: Unit,
     readonly offset: number,
-    readonly tag: number,
-    readonly attrs: Map<number, Attr>,
+    private readonly abbrev: Abbrev,
+    /** Where its attribute values start in .debug_info: they are read when first asked for. */
+    private readonly attrAt: number,
     readonly parent: Die | null,
   ) {}
+
+  get tag(): number {
+    return this.abbrev.tag;
+  }
+
+  /** The attributes, read on first use: a unit's tree is built by stepping over them (Linux has two million entries). */
+  get attrs(): Map<number, Attr> {
+    if (this.decoded === undefined) this.decoded = this.unit.info.readAttrs(this.unit, this.abbrev, this.attrAt);
+    return this.decoded;
+  }
 
   has(at: number): boolean {
     return this.attrs.has(at);
@@ -196,6 +209,7 @@ export class Die {
   }
 }
 
+const NO_CHILDREN: Die[] = [];
 const isStrx = (f: number) => f === F.strx || (f >= F.strx1 && f <= F.strx4) || f === 0x1f02;
 const isAddrx = (f: number) => f === F.addrx || (f >= F.addrx1 && f <= F.addrx4) || f === 0x1f01;
 const isRef = (f: number) => f === F.ref_addr || (f >= F.ref1 && f <= F.ref_udata);
@@ -207,7 +221,6 @@ const isConstant = (f: number) =>
 export class DwarfInfo {
   readonly units: Unit[] = [];
   readonly errors: string[] = [];
-  private readonly byOffset = new Map<number, Die>();
   private readonly abbrevCache = new Map<number, Map<number, Abbrev>>();
 
   constructor(readonly s: DwarfSections) {
@@ -255,14 +268,18 @@ export class DwarfInfo {
     return undefined;
   }
 
-  /** The entry at a section offset, decoding its unit if needed. */
+  /** The entry at a section offset, decoding its unit if needed (a unit's entries are in offset order). */
   dieAt(offset: number): Die | undefined {
-    const known = this.byOffset.get(offset);
-    if (known !== undefined) return known;
     const u = this.unitAt(offset);
     if (u === undefined) return undefined;
-    u.entries();
-    return this.byOffset.get(offset);
+    const dies = u.entries();
+    let lo = 0, hi = dies.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1, d = dies[mid];
+      if (d.offset === offset) return d;
+      if (d.offset < offset) lo = mid + 1; else hi = mid - 1;
+    }
+    return undefined;
   }
 
   private abbrevs(u: Unit): Map<number, Abbrev> {
@@ -281,7 +298,7 @@ export class DwarfInfo {
     } catch (e) {
       if (!(e instanceof DwarfError)) throw e;
       this.errors.push(`.debug_info unit at 0x${u.offset.toString(16)}: ${e.message}`);
-      u.root = new Die(u, u.firstDie, TAG.compile_unit, new Map(), null);
+      u.root = new Die(u, u.firstDie, { tag: TAG.compile_unit, children: false, attrs: [] }, u.firstDie, null);
     }
   }
 
@@ -314,8 +331,10 @@ export class DwarfInfo {
         const { die, children } = read;
         if (out.length === 0) this.setRoot(u, die);
         out.push(die);
-        this.byOffset.set(die.offset, die);
-        if (parent !== null) parent.children.push(die);
+        if (parent !== null) {
+          if (parent.children === NO_CHILDREN) parent.children = [];
+          parent.children.push(die);
+        }
         if (children) parent = die;
       }
     } catch (e) {
@@ -331,9 +350,22 @@ export class DwarfInfo {
     if (code === 0) return null;
     const a = abbrevs.get(code);
     if (a === undefined) throw new DwarfError(`unknown abbreviation ${code} at 0x${at.toString(16)}`);
+    const attrAt = r.pos;
+    for (const { form } of a.attrs) skipForm(r, form, u);
+    return { die: new Die(u, at, a, attrAt, parent), children: a.children };
+  }
+
+  /** An entry's attribute values, read from where they start. */
+  readAttrs(u: Unit, a: Abbrev, at: number): Map<number, Attr> {
+    const r = new Reader(this.s.info, at, u.end);
     const attrs = new Map<number, Attr>();
-    for (const { name, form, implicit } of a.attrs) attrs.set(name, this.readForm(r, form, u, implicit));
-    return { die: new Die(u, at, a.tag, attrs, parent), children: a.children };
+    try {
+      for (const { name, form, implicit } of a.attrs) attrs.set(name, this.readForm(r, form, u, implicit));
+    } catch (e) {
+      if (!(e instanceof DwarfError)) throw e;
+      this.errors.push(`.debug_info entry at 0x${at.toString(16)}: ${e.message}`);
+    }
+    return attrs;
   }
 
   private readForm(r: Reader, form: number, u: Unit, implicit: number): Attr {
@@ -417,6 +449,31 @@ export class DwarfInfo {
       if (e instanceof DwarfError) return undefined;
       throw e;
     }
+  }
+}
+
+/** Step over an attribute's value: the tree of a unit is built without reading them. */
+function skipForm(r: Reader, form: number, u: Unit): void {
+  switch (form) {
+    case F.addr: r.skip(u.addressSize); return;
+    case F.block2: r.skip(r.u16()); return;
+    case F.block4: r.skip(r.u32()); return;
+    case F.data2: case F.ref2: case F.strx2: case F.addrx2: r.skip(2); return;
+    case F.data4: case F.ref4: case F.strx4: case F.addrx4: r.skip(4); return;
+    case F.data8: case F.ref8: case F.ref_sig8: case F.ref_sup8: r.skip(8); return;
+    case F.string: r.cstring(); return;
+    case F.block: case F.exprloc: r.skip(r.uleb()); return;
+    case F.block1: r.skip(r.u8()); return;
+    case F.data1: case F.flag: case F.ref1: case F.strx1: case F.addrx1: r.skip(1); return;
+    case F.sdata: r.sleb(); return;
+    case F.udata: case F.ref_udata: case F.strx: case F.addrx: case F.loclistx: case F.rnglistx: case 0x1f01: case 0x1f02: r.uleb(); return;
+    case F.strp: case F.line_strp: case F.sec_offset: case F.ref_sup4: case F.strp_sup: case 0x1f20: case 0x1f21: r.skip(u.offsetSize); return;
+    case F.ref_addr: r.skip(u.version <= 2 ? u.addressSize : u.offsetSize); return;
+    case F.indirect: skipForm(r, r.uleb(), u); return;
+    case F.flag_present: case F.implicit_const: return;
+    case F.data16: r.skip(16); return;
+    case F.strx3: case F.addrx3: r.skip(3); return;
+    default: throw new DwarfError(`unknown form 0x${form.toString(16)}`);
   }
 }
 
