@@ -56,7 +56,7 @@ const F = {
 } as const;
 
 interface AbbrevAttr { name: number; form: number; implicit: number }
-interface Abbrev { tag: number; children: boolean; attrs: AbbrevAttr[] }
+export interface Abbrev { tag: number; children: boolean; attrs: AbbrevAttr[] }
 
 /** An attribute as read: its form and the raw value (a number, a string, or a block's bytes). */
 export interface Attr { form: number; value: number | string | Uint8Array }
@@ -282,7 +282,8 @@ export class DwarfInfo {
     return undefined;
   }
 
-  private abbrevs(u: Unit): Map<number, Abbrev> {
+  /** The abbreviations a unit's entries are written with. */
+  abbrevs(u: Unit): Map<number, Abbrev> {
     let a = this.abbrevCache.get(u.abbrevOffset);
     if (a === undefined) this.abbrevCache.set(u.abbrevOffset, (a = parseAbbrevs(this.s.abbrev, u.abbrevOffset)));
     return a;
@@ -453,7 +454,7 @@ export class DwarfInfo {
 }
 
 /** Step over an attribute's value: the tree of a unit is built without reading them. */
-function skipForm(r: Reader, form: number, u: Unit): void {
+export function skipForm(r: Reader, form: number, u: Unit): void {
   switch (form) {
     case F.addr: r.skip(u.addressSize); return;
     case F.block2: r.skip(r.u16()); return;
