@@ -98,7 +98,7 @@ export class DebugInfo {
       this.scopes = info && abbrev ? new DwarfScopes({
         info, abbrev, str: s('.debug_str'), lineStr: s('.debug_line_str'), strOffsets: s('.debug_str_offsets'),
         addr: s('.debug_addr'), loclists: s('.debug_loclists'), loc: s('.debug_loc'), rnglists: s('.debug_rnglists'),
-        ranges: s('.debug_ranges'),
+        ranges: s('.debug_ranges'), aranges: s('.debug_aranges'),
       }, (name) => this.symbols.addressOf(name)) : null;
     }
     return this.scopes;

@@ -25,6 +25,7 @@ export interface DwarfSections {
   loc?: Uint8Array;
   rnglists?: Uint8Array;
   ranges?: Uint8Array;
+  aranges?: Uint8Array;
 }
 
 // The tags and attributes used here and by the modules above (dwarfTypes, dwarfScopes).

@@ -144,3 +144,35 @@ function debugLoc(u: Unit, offset: number, pc: number): Uint8Array | null {
   }
   return null;
 }
+
+/**
+ * .debug_aranges: which unit (its .debug_info offset) holds each address range, sorted by address; a
+ * small table that finds a pc's unit without reading every unit's root entry. Units it lacks (or a
+ * damaged table) are looked for through their roots.
+ */
+export function readAranges(bytes: Uint8Array): { lo: number; hi: number; unit: number }[] {
+  const out: { lo: number; hi: number; unit: number }[] = [];
+  const r = new Reader(bytes);
+  try {
+    while (r.pos + 4 <= bytes.length) {
+      const { length, offsetSize } = r.initialLength();
+      const end = r.pos + length;
+      const version = r.u16();
+      const unit = r.uint(offsetSize);
+      const addressSize = r.u8(), segmentSize = r.u8();
+      if (version !== 2 || (addressSize !== 4 && addressSize !== 8) || segmentSize !== 0) { r.pos = end; continue; }
+      // The tuples start at a multiple of twice the address size from the header's start.
+      const tuple = 2 * addressSize, start = r.pos - (4 + (offsetSize === 8 ? 8 : 0) + 2 + offsetSize + 2);
+      r.pos = start + Math.ceil((r.pos - start) / tuple) * tuple;
+      while (r.pos + tuple <= end) {
+        const lo = r.uint(addressSize), len = r.uint(addressSize);
+        if (lo === 0 && len === 0) break;
+        if (len > 0) out.push({ lo, hi: lo + len, unit });
+      }
+      r.pos = end;
+    }
+  } catch (e) {
+    if (!(e instanceof DwarfError)) throw e;
+  }
+  return out.sort((a, b) => a.lo - b.lo);
+}

@@ -14,6 +14,7 @@ import { declaration, resolved, sizeOf, typeName, type CType } from './ctypes';
 import type { ExprContext } from './dwarfExpr';
 import type { Where } from './dwarfLocation';
 import type { CVariable } from './dwarfScopes';
+import { inRanges, rangesOf, readAranges } from './dwarfLists';
 
 const ROOT = join(__dirname, '../../..');
 
@@ -126,6 +127,24 @@ for (const guest of ['tour', 'faults-crash', 'sample-dwarf3', 'sample-dwarf4']) 
     });
   });
 }
+
+describe('the unit of a pc', () => {
+  it('.debug_aranges names the same unit as the units\' own ranges, for every function', () => {
+    const { fx, info } = load('tour');
+    const dw = info.dwarf!;
+    const aranges = readAranges(info.elf.sectionBytes(info.elf.section('.debug_aranges')!));
+    let n = 0;
+    for (const fn of Object.keys(fx.scopes)) {
+      const pc = info.addressOf(fn)!;
+      const byRoots = dw.info.units.find((u) => inRanges(rangesOf(u.rootEntry()), pc));
+      expect(byRoots, fn).toBeDefined();
+      expect(aranges.find((a) => pc >= a.lo && pc < a.hi)?.unit, fn).toBe(byRoots!.offset);
+      expect(dw.unitFor(pc), fn).toBe(byRoots);
+      n++;
+    }
+    expect(n).toBeGreaterThan(20);
+  });
+});
 
 describe('inlined calls', () => {
   const { info } = load('tour');

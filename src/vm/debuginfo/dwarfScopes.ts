@@ -8,7 +8,7 @@
  */
 import type { CType } from './ctypes';
 import { AT, DwarfInfo, TAG, type Die, type DwarfSections, type Unit } from './dwarfDies';
-import { inRanges, locationAt, rangesOf, type Range } from './dwarfLists';
+import { inRanges, locationAt, rangesOf, readAranges, type Range } from './dwarfLists';
 import { evaluateLocation, OPTIMIZED_OUT, type Where } from './dwarfLocation';
 import { TypeBuilder } from './dwarfTypes';
 import type { ExprContext } from './dwarfExpr';
@@ -58,6 +58,7 @@ export class DwarfScopes {
   readonly info: DwarfInfo;
   readonly types = new TypeBuilder();
   private unitRanges?: { unit: Unit; ranges: Range[] }[];
+  private aranges?: { lo: number; hi: number; unit: number }[];
   private globalIndex?: Map<string, Die>;
   private typeIndex?: Map<string, Die>;
 
@@ -70,8 +71,17 @@ export class DwarfScopes {
     return this.info.errors;
   }
 
-  /** The unit whose code holds pc (from each unit's root entry alone). */
+  /** The unit whose code holds pc: by .debug_aranges, else from each unit's root entry alone. */
   unitFor(pc: number): Unit | undefined {
+    if (this.aranges === undefined) this.aranges = this.info.s.aranges ? readAranges(this.info.s.aranges) : [];
+    const a = this.aranges;
+    let lo = 0, hi = a.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (pc < a[mid].lo) hi = mid - 1;
+      else if (pc >= a[mid].hi) lo = mid + 1;
+      else return this.info.unitAt(a[mid].unit);
+    }
     if (this.unitRanges === undefined) {
       this.unitRanges = this.info.units.map((unit) => ({ unit, ranges: rangesOf(unit.rootEntry()) }));
     }
