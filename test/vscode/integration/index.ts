@@ -6,7 +6,8 @@
  * The steps share one debug session, in order: launch "lguest: tour" from launch.json, stop on
  * entry, a trap breakpoint on 14 (the first page fault, in linear boot mode), a function breakpoint
  * on timer_tick (the kernel is up), trap 14 again (a page fault with the Guest's page tables, its
- * IDT and a trap log), the views, the commands, custom requests, evaluate, terminate. Then F5
+ * IDT and a trap log), the views, the commands, custom requests, evaluate, a function breakpoint on
+ * syscall_dispatch (the C scopes, C expressions in the focused frame), terminate. Then F5
  * without a configuration (the configuration provider). After a failed step the rest are skipped.
  */
 import * as assert from 'node:assert/strict';
@@ -136,10 +137,13 @@ step('"lguest: tour" from launch.json stops on entry', async () => {
   assert.equal(session?.type, 'lguest');
   assert.equal(session?.name, 'lguest: tour');
   assert.equal(session?.configuration.program, path.join(folder.uri.fsPath, 'build/tour.elf'));
-  // The workbench focuses the stopped thread (and a frame only if it has a source: this one has not).
+  // The workbench focuses the stopped thread (and its top frame, which has a source).
   const item = await until('the stopped thread in activeStackItem', () => vscode.debug.activeStackItem);
   assert.equal(item.session.id, session!.id);
-  assert.equal((await topFrame()).name, '0x00100000');
+  // Linear boot mode: the Guest runs _start at its load address, named and placed by its link address.
+  const top = await topFrame();
+  assert.equal(top.name, '_start');
+  assert.match(top.source?.path ?? '', /kernel\/entry\.S$/);
 });
 
 step('at entry: the GDT view has the Host\'s slots 10 and 11, lguest/state and evaluate answer', async () => {
@@ -298,6 +302,50 @@ step('lguest/state, evaluate and the Guest console', async () => {
   await asked;
   const response = await answered;
   assert.equal(response.success, true, JSON.stringify(response));
+});
+
+step('syscall_dispatch: Arguments and Locals first, Globals last; C expressions in the frame the workbench focused', async () => {
+  const [trap] = vscode.debug.breakpoints;
+  const r = await setFunctionBreakpoints(() => {
+    vscode.debug.removeBreakpoints([trap]);
+    vscode.debug.addBreakpoints([new vscode.FunctionBreakpoint('syscall_dispatch')]);
+  }, ['syscall_dispatch']);
+  assert.deepEqual(r.map((b) => b.verified), [true], JSON.stringify(r));
+  // A scopes request renews every variables reference the adapter gave (evaluate's too): let the
+  // workbench's own, for its Variables view, come first, or it would end the references asked for here.
+  const workbenchScopes = traffic.next('the workbench\'s scopes request (its Variables view)', (m) => m.type === 'response' && m.command === 'scopes');
+  assert.equal((await continueTo()).body.reason, 'function breakpoint');
+  await workbenchScopes;
+  const top = await topFrame();
+  assert.match(top.name, /^syscall_dispatch/);
+  assert.match(top.source?.path ?? '', /kernel\/syscalls\.c$/);
+  // The frame watches and hovers are evaluated in: the one the workbench focuses, the kernel's C (the
+  // focus moves there from the last stop's Guest frame, under the Host's, on its own time).
+  const item = await until('the workbench to focus syscall_dispatch\'s frame', () => {
+    const x = vscode.debug.activeStackItem;
+    return x instanceof vscode.DebugStackFrame && x.frameId === top.id ? x : undefined;
+  });
+
+  const { scopes } = await session!.customRequest('scopes', { frameId: item.frameId });
+  const names: string[] = scopes.map((s: { name: string }) => s.name);
+  assert.deepEqual(names.slice(0, 2), ['Arguments', 'Locals'], names.join(', '));
+  assert.ok(names.indexOf('Registers') > 1 && names.at(-1) === 'Globals', names.join(', '));
+  assert.equal(scopes.at(-1).expensive, true, 'Globals starts closed');
+  const children = async (ref: number) =>
+    new Map<string, any>((await session!.customRequest('variables', { variablesReference: ref })).variables.map((v: any) => [v.name, v]));
+  const tf = (await children(scopes[0].variablesReference)).get('tf');
+  assert.equal(tf?.type, 'struct trapframe *');
+  assert.match(tf.value, /^0x[0-9a-f]{8}\b/);
+  // The pointer expands straight to the trap frame's members, each with the expression that names it.
+  const eax = (await children(tf.variablesReference)).get('eax');
+  assert.match(eax?.value, /^\d+$/);
+  assert.equal(eax.evaluateName, 'tf->eax');
+  const watch = async (expression: string) =>
+    String((await session!.customRequest('evaluate', { expression, context: 'watch', frameId: item.frameId })).result);
+  assert.equal(await watch(eax.evaluateName), eax.value);
+  // procs[0] is the idle process (pid 0); the first spawn took the next free slot with pid 1.
+  assert.equal(await watch('procs[1].pid'), '1');
+  assert.equal(await watch('current->pid'), await watch('(*current).pid'));
 });
 
 step('terminating ends the session, and the views empty', async () => {
