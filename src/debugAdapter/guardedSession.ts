@@ -72,7 +72,8 @@ export class GuardedDebugSession extends DebugSession {
       ? `internal error in '${response.command}': ${variables?._exception ?? 'unknown'}` : error.format;
     response.success = false;
     response.message = message;
-    response.body = { error: { id: error.id, format: message, showUser: true } };
+    // showUser as the handler says (default yes): a failed hover or watch is not a pop-up.
+    response.body = { error: { id: error.id, format: message, showUser: error.showUser ?? true } };
     this.sendResponse(response);
   }
 

@@ -75,7 +75,18 @@ export class LguestDebugSession extends GuardedDebugSession {
     return m;
   }
 
+  /**
+   * Variables references last while the Guest stays stopped (as the protocol has them): the Variables
+   * view's, a watch's and a hover's alike, whatever scopes requests come in between.
+   */
+  private forgetVariables(): void {
+    this.handles.clear();
+    this.setters.clear();
+    this.watchers.clear();
+  }
+
   private stopped(s: Stopped): void {
+    this.forgetVariables();
     const ev = new StoppedEvent(s.reason, THREAD, s.text) as DebugProtocol.StoppedEvent;
     if (s.reason === 'exception') ev.body.description = s.text;
     if (s.hitBreakpointIds) ev.body.hitBreakpointIds = s.hitBreakpointIds;
@@ -258,9 +269,6 @@ export class LguestDebugSession extends GuardedDebugSession {
   protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     const m = this.machine(response);
     if (!m) return;
-    this.handles.clear();
-    this.setters.clear();
-    this.watchers.clear();
     // The C scopes first (VS Code opens the first), the Globals of the unit last, closed (expensive).
     const at = cFrameAt(this.debuggee, this.frameRef(args.frameId));
     const c = at ? new CScopes(at.frame, at.level, (ch, set, watch) => this.ref(ch, set, watch), (a) => m.programs.symbolize(a), () => this.hexValues).scopes() : [];
@@ -282,7 +290,7 @@ export class LguestDebugSession extends GuardedDebugSession {
 
   protected variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
     const c = this.handles.get(args.variablesReference);
-    const renew = '(a scopes request renews them)';
+    const renew = '(references last until the Guest runs again)';
     if (!c) return this.fail(response, `no variables with reference ${args.variablesReference} ${renew}`);
     // An array's elements come a page at a time (indexedVariables told the client how many).
     this.hexValues = args.format?.hex === true;
@@ -353,7 +361,8 @@ export class LguestDebugSession extends GuardedDebugSession {
       return this.sendResponse(response);
     }
     const r = typed !== null && 'value' in typed ? { value: toUint32(typed.value, cenv!) } : typed ?? evaluate(args.expression, env);
-    if ('error' in r) return this.fail(response, r.error);
+    // What the user typed in the debug console says its error there; a hover or a watch shows it in place.
+    if ('error' in r) return this.fail(response, r.error, args.context === 'repl');
     const sym = m.programs.symbolize(r.value);
     const result = `${hex(r.value)} (${r.value}${sym ? `, ${sym}` : ''})`;
     response.body = { result, variablesReference: 0, memoryReference: hex(r.value) };

@@ -27,6 +27,12 @@ async function variables(dc: DebugClient, ref: number): Promise<Map<string, Debu
   return new Map(vars.body.variables.map((v) => [v.name, v]));
 }
 
+/** A response as it came, failed or not (the client's promise keeps only a failure's message). */
+function response(dc: DebugClient, command: string, args: object): Promise<DebugProtocol.Response> {
+  const raw = dc as unknown as { doSend(c: string, a: object, done: (r: DebugProtocol.Response) => void): void };
+  return new Promise((resolve) => raw.doSend(command, args, resolve));
+}
+
 const watch = async (dc: DebugClient, expression: string, frameId?: number) =>
   (await dc.evaluateRequest({ expression, context: 'watch', frameId })).body;
 
@@ -109,6 +115,33 @@ describe('C-level inspection through the adapter', () => {
     expect((await watch(dc, 'tf->ebx')).result).toBe('42');
     expect((await watch(dc, '*(uint32_t *)((char *)tf + 16)')).result).toBe('42');
     expect((await watch(dc, '[(unsigned)tf + 16]')).result).toMatch(/^0x0000002a \(42\)$/); // the untyped word
+  });
+});
+
+describe('what the editor asks by itself', () => {
+  let dc: DebugClient;
+  afterEach(async () => { await dc?.stop(); });
+
+  it('a hover or a watch that fails is no pop-up; what the user typed in the debug console is', async () => {
+    dc = await startClient();
+    await launchAndStop(dc, { program: TOUR }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'syscall_dispatch' }] }));
+    for (const context of ['hover', 'watch', 'repl']) {
+      const r = await response(dc, 'evaluate', { expression: 'SYS_exit', context });
+      expect(r.success, context).toBe(false);
+      expect((r.body as { error: DebugProtocol.Message }).error.showUser, context).toBe(context === 'repl');
+    }
+  });
+
+  it('a watch\'s and a hover\'s children outlive the Variables view\'s scopes requests, until the Guest runs', async () => {
+    dc = await startClient();
+    await launchAndStop(dc, { program: TOUR }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'syscall_dispatch' }] }));
+    const procs = await watch(dc, 'procs');
+    await scopesOf(dc);
+    await scopesOf(dc);
+    const page = await dc.variablesRequest({ variablesReference: procs.variablesReference, filter: 'indexed', start: 1, count: 1 });
+    expect(page.body.variables.map((v) => v.name)).toEqual(['[1]']);
+    await cont(dc);
+    await expect(dc.variablesRequest({ variablesReference: procs.variablesReference })).rejects.toThrow(/until the Guest runs again/);
   });
 });
 

@@ -311,8 +311,8 @@ step('syscall_dispatch: Arguments and Locals first, Globals last; C expressions 
     vscode.debug.addBreakpoints([new vscode.FunctionBreakpoint('syscall_dispatch')]);
   }, ['syscall_dispatch']);
   assert.deepEqual(r.map((b) => b.verified), [true], JSON.stringify(r));
-  // A scopes request renews every variables reference the adapter gave (evaluate's too): let the
-  // workbench's own, for its Variables view, come first, or it would end the references asked for here.
+  // Let the workbench's own scopes request (its Variables view) come first, so that what follows runs
+  // at the stop as the user sees it (references now last until the Guest runs again, whatever comes).
   const workbenchScopes = traffic.next('the workbench\'s scopes request (its Variables view)', (m) => m.type === 'response' && m.command === 'scopes');
   assert.equal((await continueTo()).body.reason, 'function breakpoint');
   await workbenchScopes;
