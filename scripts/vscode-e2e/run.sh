@@ -10,6 +10,8 @@
 # Screenshots and logs: test-artifacts/vscode-e2e/. Scratch: $LGUEST_E2E_HOME/run.
 #   LGUEST_E2E_HOME  as for setup.sh (default ~/.cache/lguest-e2e)
 #   LGUEST_E2E_PORT  code-server's port (default: a free one)
+#   LGUEST_E2E_RUN   the scratch directory (default: $LGUEST_E2E_HOME/run; two runs at once need two)
+#   LGUEST_E2E_ARTIFACTS  where screenshots and logs go (default: test-artifacts/vscode-e2e)
 #   LGUEST_E2E_ONLY  integration | ui: run one layer
 set -euo pipefail
 
@@ -17,8 +19,8 @@ REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 E2E_HOME="${LGUEST_E2E_HOME:-$HOME/.cache/lguest-e2e}"
 CS_BIN="$E2E_HOME/code-server-4.100.3/node_modules/.bin/code-server"
 TOOLS="$E2E_HOME/tools/node_modules"
-RUN="$E2E_HOME/run"
-ART="$REPO/test-artifacts/vscode-e2e"
+RUN="${LGUEST_E2E_RUN:-$E2E_HOME/run}"
+ART="${LGUEST_E2E_ARTIFACTS:-$REPO/test-artifacts/vscode-e2e}"
 
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 T_ALL=$(date +%s%N)
