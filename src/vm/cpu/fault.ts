@@ -16,6 +16,11 @@ export const EXCEPTION_NAMES: readonly string[] = [
   'invalid opcode (#UD)', 'device not available (#NM)', 'double fault (#DF)', 'coprocessor segment overrun',
   'invalid TSS (#TS)', 'segment not present (#NP)', 'stack-segment fault (#SS)', 'general protection (#GP)',
   'page fault (#PF)', 'reserved 15', 'x87 floating-point error (#MF)', 'alignment check (#AC)', 'machine check (#MC)',
+  // The vectors later processors define (SDM Vol. 3 Table 6-1): a P6 raises none of them, but a Guest's IDT
+  // names them and a debugger user looks them up by number.
+  'SIMD floating-point exception (#XM)', 'virtualization exception (#VE)', 'control protection exception (#CP)',
+  'reserved 22', 'reserved 23', 'reserved 24', 'reserved 25', 'reserved 26', 'reserved 27',
+  'hypervisor injection exception (#HV)', 'VMM communication exception (#VC)', 'security exception (#SX)', 'reserved 31',
 ];
 
 /** Vectors that push an error code. */

@@ -198,6 +198,21 @@ describe('symbols', () => {
     expect(di.symbolAt(0xc0105000 + 0x10)).toMatchObject({ name: 'boot_ptes', offset: 0x10 });
   });
 
+  it('a sized symbol names its own bytes only: the Switcher\'s trap stubs are theirs, not handle_nmi+0x6e', () => {
+    const sw = info('switcher');
+    const nmi = sw.symbols.lookup('handle_nmi')!;
+    expect(nmi.size).toBeGreaterThan(0);
+    // The byte after handle_nmi is the first stub's, vector 0; the page fault's is vector 14's.
+    expect(sw.symbolAt(nmi.address + nmi.size)).toMatchObject({ name: 'trap_stub_0', offset: 0 });
+    const pf = sw.addressOf('trap_stub_14')!;
+    expect(sw.symbolAt(pf + 2)).toMatchObject({ name: 'trap_stub_14', offset: 2, kind: 'function' });
+    // Past the end of a sized symbol with nothing after it: no name.
+    const tour = info('tour');
+    const last = tour.functions().filter((f) => f.size > 0 && f.address >= 0xc0100000).reduce((a, b) => (b.address > a.address ? b : a));
+    const after = tour.symbolAt(last.address + last.size);
+    expect(after === null || after.name !== last.name).toBe(true);
+  });
+
   it('finds addresses by name', () => {
     const di = info('tour');
     expect(di.addressOf('vformat')).toBe(0xc0101920); // in the kernel and in libtour: the global one

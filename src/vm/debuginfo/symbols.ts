@@ -2,8 +2,9 @@
  * The ELF symbol table as a debugger wants it: which function (or object)
  * an address is in, and where a name is. Sized symbols (C functions and
  * variables, and asm code declared with .type/.size) cover their range;
- * where none covers an address, the nearest symbol before it in the same
- * section names it (asm labels have size 0: "lguest_noirq_iret+0x4").
+ * where none covers an address, the nearest label before it in the same
+ * section names it (asm labels have size 0: "lguest_noirq_iret+0x4"), and a
+ * sized symbol there names nothing past its end.
  * Lookups are binary searches over arrays sorted once.
  */
 import type { ElfSymbol, SectionHeader } from '../elf';
@@ -126,6 +127,9 @@ export class SymbolIndex {
     const a = lastAtOrBelow(this.anchorAddr, addr);
     if (a < 0) return null;
     const { sym, section } = this.anchors[a];
+    // A sized symbol names its own bytes only (what follows a function is not "function+0x6e"); a label names
+    // what comes after it, in its section.
+    if (sym.size > 0 && addr >= sym.address + sym.size) return null;
     return this.sectionOf(addr) === section ? hit(sym, addr) : null;
   }
 

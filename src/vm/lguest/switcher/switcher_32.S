@@ -164,14 +164,17 @@ handle_nmi:
  * default_idt_entries, which the Host copies into the Guest's IDT. */
 .macro IRQ_STUB n, target
         .section .switcher_stubs, "a"
-        .long   1f
+        .long   trap_stub_\n
         .section .text.switcher, "ax"
-1:
+        /* A sized symbol each, so a debugger names a stub by its vector, not as the function before it. */
+        .type   trap_stub_\n, @function
+trap_stub_\n:
         .if (\n != 8) && (\n < 10 || \n > 14) && (\n != 17)
         pushl   $0
         .endif
         pushl   $\n
         jmp     \target
+        .size   trap_stub_\n, . - trap_stub_\n
 .endm
 
 /* The stubs from `first` to `last`; altmacro mode turns %vector into its
