@@ -24,6 +24,17 @@ import type { Programs } from './programs';
 import type { ScopeLevel } from '../vm/debuginfo/dwarfScopes';
 import type { Unit } from '../vm/debuginfo/dwarfDies';
 
+/** The longest a Host frame's name gets in the Call Stack view (the rest is in its source). */
+const HOST_FRAME_NAME = 60;
+
+/** Text cut at a word boundary to `max` characters, ending in an ellipsis when cut. */
+function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s:,(]+$/, '')}…`;
+}
+
 /** What a protocol frame id stands for: a machine frame (backtrace index) and an inline level in it (0: innermost). */
 export interface FrameRef { index: number; level: number }
 
@@ -44,8 +55,12 @@ export class Frames {
     this.ids.clear();
     const hostFrame = debuggee.story?.hostFrame;
     if (t.inHostContext && hostFrame) {
-      // The Host's frame is a label: no source, so clients focus the Guest's frame under it, where the trap is.
-      const f = new StackFrame(1, `[Host] ${hostFrame}`) as DebugProtocol.StackFrame;
+      // The Host's frame is a label with a short name; its whole prediction is its source, deemphasized so
+      // that clients focus the Guest's frame under it, where the trap is (the exception widget says it too).
+      const name = shorten(`[Host] ${hostFrame}`, HOST_FRAME_NAME);
+      const source = this.generatedSource('Host.txt', `${hostFrame}\n`);
+      (source as DebugProtocol.Source).presentationHint = 'deemphasize';
+      const f = new StackFrame(1, name, source, 1, 1) as DebugProtocol.StackFrame;
       f.presentationHint = 'label';
       frames.push(f);
     }
