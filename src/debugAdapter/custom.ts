@@ -8,6 +8,7 @@
  *   lguest/translate   one address ({address}) through the Guest's tables and the shadow
  *   lguest/traps       the recent trap log ({count}), newest last, with what the Host did
  *   lguest/location    the source file and line of an address ({address}), or nulls
+ * On the bare machine the GDT, IDT and page tables are the CPU's own (no Host, no shadows).
  * Their shapes are documented in docs/debug-adapter.md.
  */
 import type { Target } from './runtime/target';
@@ -20,7 +21,7 @@ import type { HostEvent } from '../vm/lguest/events';
 import { describeDescriptor, hex } from './registers';
 import { describeValue } from './requestChecks';
 import type {
-  GdtBody, IdtBody, PageTablesBody, DirectoryEntryJson, PageEntryJson, TranslateBody, LocationBody, TrapsBody, WalkJson,
+  GdtBody, IdtBody, IdtGateJson, PageTablesBody, DirectoryEntryJson, PageEntryJson, TranslateBody, LocationBody, TrapsBody, WalkJson,
 } from './lguestRequests';
 
 const LOG_SIZE = 1000;
@@ -82,9 +83,6 @@ type Result = { body: unknown } | { error: string } | null;
 export function customRequest(command: string, args: unknown, t: Target, programs: Programs, log: TrapLog): Result {
   const a = (typeof args === 'object' && args !== null ? args : {}) as Record<string, unknown>;
   const host = t.host;
-  const needHost = (): { error: string } | null => (
-    host ? null : { error: `${command} is for lguest Guests (this session is mode "bare")` }
-  );
   switch (command) {
     case 'lguest/state': {
       const c = t.cpu;
@@ -109,14 +107,14 @@ export function customRequest(command: string, args: unknown, t: Target, program
       };
     }
     case 'lguest/gdt': {
-      const err = needHost();
-      if (err) return err;
+      // The bare machine's is the CPU's own (GDTR): every slot is the program's.
+      const table = host ? realGdt(host.lg) : bareTable(t, t.cpu.gdtr, GDT_MAX);
       return {
         body: {
-          entries: realGdt(host!.lg).map((e) => {
+          entries: table.map((e) => {
             const d = describeDescriptor(e.lo, e.hi);
             return {
-              index: e.index, selector: hex(e.index * 8, 4), owner: ignoredGdt(e.index) ? 'host' : 'guest',
+              index: e.index, selector: hex(e.index * 8, 4), owner: host && ignoredGdt(e.index) ? 'host' : 'guest',
               raw: [hex(e.lo), hex(e.hi)], present: d.present, base: hex(d.base), limit: hex(d.limit), type: d.type,
               dpl: d.dpl, granularity: d.g ? '4k' : 'byte', db: d.db, accessed: d.accessed, system: d.system,
             } as const;
@@ -125,8 +123,7 @@ export function customRequest(command: string, args: unknown, t: Target, program
       };
     }
     case 'lguest/idt': {
-      const err = needHost();
-      if (err) return err;
+      if (!host) return { body: { gates: bareIdt(t, programs) } satisfies IdtBody };
       const mine = guestIdt(host!.lg);
       return {
         body: {
@@ -144,9 +141,8 @@ export function customRequest(command: string, args: unknown, t: Target, program
       };
     }
     case 'lguest/pagetables': {
-      const err = needHost();
-      if (err) return err;
-      const lg = host!.lg;
+      if (!host) return barePageTables(t, a);
+      const lg = host.lg;
       const slots = shadowSlots(lg).map((s) => ({
         slot: s.slot, gpgdir: hex(s.gpgdir), shadow: hex(s.pgdir), active: s.active, used: s.pgdir !== 0,
         switcherMapped: s.switcherMapped, presentEntries: s.presentEntries,
@@ -155,6 +151,9 @@ export function customRequest(command: string, args: unknown, t: Target, program
       if (!Number.isInteger(slot) || slot < 0 || slot > 3) return { error: `slot must be 0 to 3, not ${slot}` };
       const sp = lg.pageTables.pgdirs[slot];
       const body: PageTablesBody = { linearMode: lg.pageTables.linearPages, slots };
+      // Linear boot mode's slot, left behind by the Guest's first NEW_PGTABLE (its gpgdir is the 0 that mode
+      // put there): it shadows no Guest directory, so there is no Guest side to read (physical page 0 is not one).
+      const bootLeftover = !lg.pageTables.linearPages && sp.gpgdir === 0;
       if (sp.pgdir === 0) return { body };
       if (typeof a.directoryIndex === 'number') {
         // One directory entry's page table: each page, the Guest's entry beside the shadow's.
@@ -163,7 +162,7 @@ export function customRequest(command: string, args: unknown, t: Target, program
         const entries: PageEntryJson[] = [];
         for (let j = 0; j < 1024; j++) {
           const va = ((i << 22) | (j << 12)) >>> 0;
-          const g = guestWalk(
+          const g = bootLeftover ? { pte: null } : guestWalk(
             lg, va, lg.pageTables.linearPages && slot === lg.pageTables.cpuPgd ? undefined : sp.gpgdir,
           );
           const s = shadowWalk(lg, va, slot);
@@ -183,7 +182,7 @@ export function customRequest(command: string, args: unknown, t: Target, program
       const dir: DirectoryEntryJson[] = [];
       for (let i = 0; i < 1024; i++) {
         const va = (i << 22) >>> 0;
-        const g = lg.pageTables.linearPages ? null : guestWalk(lg, va, sp.gpgdir).pde;
+        const g = lg.pageTables.linearPages || bootLeftover ? null : guestWalk(lg, va, sp.gpgdir).pde;
         const s = shadowWalk(lg, va, slot).pde;
         if ((g === null || (g.value & 1) === 0) && (s === null || (s.value & 1) === 0)) continue;
         dir.push({
@@ -201,9 +200,13 @@ export function customRequest(command: string, args: unknown, t: Target, program
         return { error: `address must be a number or a hex string, not ${describeValue(a.address)}` };
       }
       if (!host) {
+        // The bare machine: the CPU's own walk (none with paging off), and no shadow.
+        const p = t.translate(addr), w = bareWalk(t, addr);
         return {
           body: {
-            address: hex(addr), physical: t.translate(addr) === null ? null : hex(t.translate(addr)!),
+            address: hex(addr), physical: p === null ? null : hex(p), symbol: programs.symbolize(addr) ?? null,
+            ...(w ? { guest: w } : {}),
+            note: w ? 'bare machine: no shadow' : 'bare machine, paging off: linear is physical',
           } satisfies TranslateBody,
         };
       }
@@ -241,6 +244,90 @@ export function customRequest(command: string, args: unknown, t: Target, program
     }
   }
   return null;
+}
+
+// ---- The bare machine: its tables are the CPU's own, read through its registers (no Host, no shadows) ----
+
+const GDT_MAX = 8192;
+const PG = 0x80000000;
+
+/** The 8-byte descriptors of a table at a linear base (GDTR, IDTR), as far as its limit and memory go. */
+function bareTable(t: Target, r: { base: number; limit: number }, max: number): { index: number; lo: number; hi: number }[] {
+  const out: { index: number; lo: number; hi: number }[] = [];
+  for (let i = 0; i < Math.min(max, Math.floor((r.limit + 1) / 8)); i++) {
+    const lo = t.read32(r.base + i * 8), hi = t.read32(r.base + i * 8 + 4);
+    if (lo === undefined || hi === undefined) break;
+    out.push({ index: i, lo, hi });
+  }
+  return out;
+}
+
+/** The CPU's IDT, in lguest/idt's shape: each gate leads straight to the program's own handler. */
+function bareIdt(t: Target, programs: Programs): IdtGateJson[] {
+  return bareTable(t, t.cpu.idtr, 256).map(({ index: v, lo, hi }) => {
+    const present = (hi & 0x8000) !== 0, type = (hi >>> 8) & 0xf, dpl = (hi >>> 13) & 3;
+    const target = ((lo & 0xffff) | (hi & 0xffff0000)) >>> 0;
+    const kind = type === 0xe ? 'interrupt' : type === 0xf ? 'trap' : `type ${type}`;
+    return {
+      // 0x1f is lguest's hypercall, not the bare machine's.
+      vector: v, name: v === 0x1f ? 'vector 31' : trapName(v), present, type: kind, dpl, selector: hex(lo >>> 16, 4),
+      target: hex(target), direct: true, route: present ? 'the CPU enters the handler (a bare machine: no Host)'
+        : 'not present: the CPU raises #GP (a bare machine: no Host)',
+      guestHandler: present ? { target: hex(target), symbol: programs.symbolize(target) ?? null, type: kind, dpl } : null,
+    };
+  });
+}
+
+/** An entry of the CPU's tables, by its physical address; null outside memory. */
+function barePhys(t: Target, p: number): number | null {
+  return p + 4 <= t.mem.size ? t.mem.read32(p) >>> 0 : null;
+}
+
+/** The CPU's walk of a linear address through CR3's tables; null with paging off. */
+function bareWalk(t: Target, addr: number): WalkJson | null {
+  const c = t.cpu;
+  if ((c.cr0 & PG) === 0) return null;
+  const step = (at: number) => {
+    const v = barePhys(t, at);
+    return v === null ? null : { address: hex(at), value: hex(v), flags: entryFlags(v) };
+  };
+  const pdeAt = ((c.cr3 & ~0xfff) + (addr >>> 22) * 4) >>> 0, pde = barePhys(t, pdeAt);
+  const big = pde !== null && (pde & 0x81) === 0x81 && (c.cr4 & 0x10) !== 0;
+  const pteAt = pde !== null && (pde & 1) && !big ? (((pde & ~0xfff) + ((addr >>> 12) & 0x3ff) * 4) >>> 0) : null;
+  const p = t.translate(addr);
+  return { pde: step(pdeAt), pte: pteAt === null ? null : step(pteAt), physical: p === null ? null : hex(p) };
+}
+
+/**
+ * lguest/pagetables on the bare machine: no slots (no shadows); the directory and page tables are the CPU's, at
+ * CR3, as the `guest` side, and `linearMode` says paging is off (linear is physical, as in lguest's boot mode).
+ */
+function barePageTables(t: Target, a: Record<string, unknown>): Result {
+  const c = t.cpu, paging = (c.cr0 & PG) !== 0, dir = (c.cr3 & ~0xfff) >>> 0;
+  const body: PageTablesBody = { linearMode: !paging, slots: [] };
+  if (!paging) return { body };
+  if (typeof a.directoryIndex === 'number') {
+    const i = a.directoryIndex;
+    if (!Number.isInteger(i) || i < 0 || i > 1023) return { error: `directoryIndex must be 0 to 1023, not ${i}` };
+    const pde = barePhys(t, dir + i * 4) ?? 0;
+    const entries: PageEntryJson[] = [];
+    for (let j = 0; j < 1024 && (pde & 0x81) === 1; j++) {
+      const v = barePhys(t, ((pde & ~0xfff) + j * 4) >>> 0);
+      if (v === null || (v & 1) === 0) continue;
+      entries.push({
+        virtual: hex(((i << 22) | (j << 12)) >>> 0), guest: { value: hex(v), frame: hex(v & ~0xfff), flags: entryFlags(v) },
+        shadow: null, note: 'the CPU\'s (no shadow)',
+      });
+    }
+    return { body: { ...body, directoryIndex: i, entries } };
+  }
+  const directory: DirectoryEntryJson[] = [];
+  for (let i = 0; i < 1024; i++) {
+    const v = barePhys(t, dir + i * 4);
+    if (v === null || (v & 1) === 0) continue;
+    directory.push({ index: i, virtual: hex((i << 22) >>> 0), guest: { value: hex(v), flags: entryFlags(v) }, shadow: null, switcher: false });
+  }
+  return { body: { ...body, directory } };
 }
 
 /** What differs between a Guest entry and its shadow, in words. */
