@@ -26,8 +26,11 @@ const CR4_BITS: [string, number][] = [
   ['vme', 0], ['pvi', 1], ['tsd', 2], ['de', 3], ['pse', 4], ['pae', 5], ['mce', 6], ['pge', 7], ['pce', 8],
 ];
 
+/** What VS Code offers no Set Value for: everything here but the general registers, eip and eflags. */
+const READ_ONLY: DebugProtocol.VariablePresentationHint = { attributes: ['readOnly'] };
+
 function bits(v: number, names: [string, number][]): DebugProtocol.Variable[] {
-  return names.map(([n, b]) => ({ name: n, value: String((v >>> b) & 1), variablesReference: 0 }));
+  return names.map(([n, b]) => ({ name: n, value: String((v >>> b) & 1), variablesReference: 0, presentationHint: READ_ONLY }));
 }
 
 /** A descriptor's fields, decoded (lo, hi: its two words). */
@@ -56,7 +59,7 @@ export function describeDescriptor(lo: number, hi: number): {
 }
 
 function descriptorChildren(d: ReturnType<typeof describeDescriptor>): DebugProtocol.Variable[] {
-  const v = (name: string, value: string) => ({ name, value, variablesReference: 0 });
+  const v = (name: string, value: string) => ({ name, value, variablesReference: 0, presentationHint: READ_ONLY });
   return [v('base', hex(d.base)), v('limit', hex(d.limit)), v('type', d.type), v('dpl', String(d.dpl)),
     v('present', String(d.present)), v('32-bit', String(d.db)), v('granularity', d.g ? '4 KiB' : 'byte'),
     v('accessed', String(d.accessed))];
@@ -66,9 +69,11 @@ export class RegisterView {
   constructor(private readonly t: Target, private readonly ref: (c: Child) => number) {}
 
   private v(name: string, value: number, children?: Child, memory = false): DebugProtocol.Variable {
+    const settable = (GPR_NAMES as readonly string[]).includes(name) || name === 'eip' || name === 'eflags';
     return {
       name, value: hex(value), variablesReference: children ? this.ref(children) : 0,
       memoryReference: memory ? hex(value) : undefined,
+      ...(settable ? {} : { presentationHint: READ_ONLY }),
     };
   }
 
@@ -80,12 +85,12 @@ export class RegisterView {
     out.push(this.v('eip', r('eip'), undefined, true));
     out.push(this.v('eflags', r('eflags'), () => [
       ...bits(r('eflags'), EFLAGS_BITS),
-      { name: 'iopl', value: String((r('eflags') >>> 12) & 3), variablesReference: 0 },
+      { name: 'iopl', value: String((r('eflags') >>> 12) & 3), variablesReference: 0, presentationHint: READ_ONLY },
     ]));
     const segs = [ES, CS, SS, DS, FS, GS];
     SEG_NAMES.forEach((n, i) => {
       const sel = r(n);
-      out.push({ name: n, value: hex(sel, 4), variablesReference: this.ref(() => this.segmentChildren(segs[i], sel)) });
+      out.push({ name: n, value: hex(sel, 4), variablesReference: this.ref(() => this.segmentChildren(segs[i], sel)), presentationHint: READ_ONLY });
     });
     out.push(this.v('cr0', r('cr0'), () => bits(r('cr0'), CR0_BITS)));
     out.push(this.v('cr2', r('cr2'), undefined, true));
@@ -94,14 +99,14 @@ export class RegisterView {
     const table = (
       name: string, s: { base: number; limit: number; sel: number }, withSel: boolean,
     ): DebugProtocol.Variable => ({
-      name,
+      name, presentationHint: READ_ONLY,
       value: withSel
         ? `${hex(s.sel, 4)} base ${hex(s.base)} limit ${hex(s.limit, 4)}`
         : `base ${hex(s.base)} limit ${hex(s.limit, 4)}`,
       variablesReference: this.ref(() => [
-        ...(withSel ? [{ name: 'selector', value: hex(s.sel, 4), variablesReference: 0 }] : []),
-        { name: 'base', value: hex(s.base), variablesReference: 0, memoryReference: hex(s.base) },
-        { name: 'limit', value: hex(s.limit), variablesReference: 0 },
+        ...(withSel ? [{ name: 'selector', value: hex(s.sel, 4), variablesReference: 0, presentationHint: READ_ONLY }] : []),
+        { name: 'base', value: hex(s.base), variablesReference: 0, memoryReference: hex(s.base), presentationHint: READ_ONLY },
+        { name: 'limit', value: hex(s.limit), variablesReference: 0, presentationHint: READ_ONLY },
       ]),
     });
     const sys = this.systemTables();
@@ -134,16 +139,16 @@ export class RegisterView {
       const hi = (attr << 8) >>> 0, lo = 0;
       const d = describeDescriptor(lo, hi);
       return [
-        { name: 'selector', value: hex(sel, 4), variablesReference: 0 },
+        { name: 'selector', value: hex(sel, 4), variablesReference: 0, presentationHint: READ_ONLY },
         ...descriptorChildren({ ...d, base: c.segBase[seg] >>> 0, limit: c.segLimit[seg] >>> 0 }),
       ];
     }
     // In the Host's context the Guest's segments are selectors saved in the register page: decode them from its GDT.
     const w = t.host!.world, i = sel >>> 3;
-    if ((sel & 4) !== 0 || i >= 32 || i === 0) return [{ name: 'selector', value: hex(sel, 4), variablesReference: 0 }];
+    if ((sel & 4) !== 0 || i >= 32 || i === 0) return [{ name: 'selector', value: hex(sel, 4), variablesReference: 0, presentationHint: READ_ONLY }];
     const lo = t.mem.read32(w.guestGdt + i * 8) >>> 0, hi = t.mem.read32(w.guestGdt + i * 8 + 4) >>> 0;
     return [
-      { name: 'selector', value: hex(sel, 4), variablesReference: 0 },
+      { name: 'selector', value: hex(sel, 4), variablesReference: 0, presentationHint: READ_ONLY },
       ...descriptorChildren(describeDescriptor(lo, hi)),
     ];
   }
@@ -151,8 +156,9 @@ export class RegisterView {
   /** The lguest scope: what the Host knows. */
   lguest(lastTrap: string): DebugProtocol.Variable[] {
     const t = this.t, h = t.host!, lg = h.lg;
+    // What the Host knows is shown, not set.
     const v = (name: string, value: string, children?: Child): DebugProtocol.Variable => ({
-      name, value, variablesReference: children ? this.ref(children) : 0,
+      name, value, variablesReference: children ? this.ref(children) : 0, presentationHint: READ_ONLY,
     });
     const pt = lg.pageTables;
     const out = [

@@ -58,6 +58,24 @@ describe('debug adapter requests', () => {
     expect(Buffer.from(again.body!.data!, 'base64')[0]).toBe(0x90);
   });
 
+  it('offers Set Value on exactly the registers a setVariable changes (the others are readOnly)', async () => {
+    dc = await startClient();
+    await launchAndStop(dc, { program: TOUR }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'kernel_main' }] }));
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    const scopes = await dc.scopesRequest({ frameId: st.body.stackFrames[0].id });
+    const ref = scopes.body.scopes.find((s) => s.name === 'Registers')!.variablesReference;
+    const vars = (await dc.variablesRequest({ variablesReference: ref })).body.variables;
+    const settable: string[] = [];
+    for (const v of vars) {
+      const readOnly = v.presentationHint?.attributes?.includes('readOnly') === true;
+      // Setting a register to the value it has changes nothing, and says whether it can be set at all.
+      const ok = await dc.setVariableRequest({ variablesReference: ref, name: v.name, value: v.value.split(' ')[0] }).then(() => true, () => false);
+      expect(ok, v.name).toBe(!readOnly);
+      if (ok) settable.push(v.name);
+    }
+    expect(settable).toEqual(['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'eip', 'eflags']);
+  });
+
   it('disassembles around EIP with symbols and source lines, in both syntaxes', async () => {
     dc = await startClient();
     await launchAndStop(dc, { program: TOUR, disassemblyFlavor: 'intel' }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'timer_tick' }] }));
