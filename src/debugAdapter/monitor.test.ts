@@ -164,7 +164,8 @@ describe('monitor commands on tour, stopped in the Guest', () => {
     }
     expect(lazy).toBeGreaterThan(0);
     const out = run(ctx, `page ${lazy}`);
-    expect(out).toContain('note: not yet faulted in');
+    // Each note is a whole sentence (it once ended at "copies the Guest's").
+    expect(out).toContain("note: not yet faulted in: the shadow has no entry here yet; the first access faults to the Host, which copies the Guest's entry into it (demand_page)\n");
     expect(out).toMatch(/-> not mapped \((PDE|PTE) not present\)/);
     expect(run(ctx, 'page 0xffc00000')).toContain("note: the Switcher's page");
     expect(run(ctx, 'page 0')).toContain("note: not mapped: an access is the Guest's own page fault");

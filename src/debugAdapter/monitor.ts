@@ -529,7 +529,7 @@ function shadowNotes(addr: number, g: Walk, s: Walk): string[] {
   const notes: string[] = [];
   if (g.phys !== null && s.phys === null) {
     notes.push('not yet faulted in: the shadow has no entry here yet; the first access faults to the Host, '
-      + 'which copies the Guest\'s');
+      + 'which copies the Guest\'s entry into it (demand_page)');
   } else if (g.phys === null && s.phys !== null) {
     notes.push(addr >= SWITCHER_ADDR
       ? "the Switcher's page: the Host maps it in every shadow, the Guest never sees it"

@@ -12,7 +12,10 @@ describe('trapName', () => {
     expect(names[20]).toMatch(/#VE/);
     expect(names[21]).toMatch(/#CP/);
     expect(names[15]).toBe('reserved 15');
-    expect(names[31]).toBe('reserved 31');
+    expect(names[27]).toBe('reserved 27');
+  });
+  it('vector 31, which the manual reserves, is lguest\'s hypercall trap', () => {
+    expect(trapName(31)).toBe('hypercall');
   });
   it('then the IRQs from FIRST_EXTERNAL_VECTOR, and the system call', () => {
     expect(trapName(FIRST_EXTERNAL_VECTOR)).toBe('IRQ 0');

@@ -10,8 +10,9 @@ import type { HostEvent, HostStats } from './events';
 
 /** What a trap number means in an lguest Guest. */
 export function trapName(n: number): string {
-  if (n < EXCEPTION_NAMES.length) return EXCEPTION_NAMES[n];
+  // lguest's hypercall trap is vector 31, one the manual reserves: lguest's name first.
   if (n === LGUEST_TRAP_ENTRY) return 'hypercall';
+  if (n < EXCEPTION_NAMES.length) return EXCEPTION_NAMES[n];
   if (n === SYSCALL_VECTOR) return 'system call';
   if (n === HOST_TIMER_VECTOR) return "the Host's timer";
   if (n === IMPOSSIBLE_TRAP) return 'no trap: the Switcher failed to enter the Guest';
