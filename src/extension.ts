@@ -14,6 +14,7 @@ import { PageTablesView } from './views/pageTablesView';
 import { TrapsView } from './views/trapsView';
 import { GuestConsole, AdapterMessage } from './views/console';
 import { activeLguestSession, LguestView } from './views/common';
+import { registerMemoryView } from './views/memoryView';
 import type { TranslateBody, LocationBody, AddressArgs, WalkJson } from './debugAdapter/lguestRequests';
 
 /** What the extension hands to other extensions (and to its tests inside VS Code): its views' data. */
@@ -118,6 +119,7 @@ export function activate(context: vscode.ExtensionContext): LguestApi {
       return loc;
     }),
   );
+  registerMemoryView(context);
   return { views: { gdt, idt, pagetables, traps } };
 }
 

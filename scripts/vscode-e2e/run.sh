@@ -5,14 +5,15 @@
 #   2. starts code-server on 127.0.0.1 with a fresh user-data-dir and a fresh copy of the tour
 #      workspace (breakpoints and view state live there; nothing carries over between runs);
 #   3. integration tests inside the extension host (test/vscode/integration/, driven by
-#      test/vscode/integration.cjs), then the UI test with the keyboard (test/vscode/e2e-ui.cjs);
+#      test/vscode/integration.cjs), then the UI test with the keyboard (test/vscode/e2e-ui.cjs), then
+#      the memory view's (test/vscode/e2e-memory.cjs);
 #   4. stops everything. The exit status is the tests'.
 # Screenshots and logs: test-artifacts/vscode-e2e/. Scratch: $LGUEST_E2E_HOME/run.
 #   LGUEST_E2E_HOME  as for setup.sh (default ~/.cache/lguest-e2e)
 #   LGUEST_E2E_PORT  code-server's port (default: a free one)
 #   LGUEST_E2E_RUN   the scratch directory (default: $LGUEST_E2E_HOME/run; two runs at once need two)
 #   LGUEST_E2E_ARTIFACTS  where screenshots and logs go (default: test-artifacts/vscode-e2e)
-#   LGUEST_E2E_ONLY  integration | ui: run one layer
+#   LGUEST_E2E_ONLY  integration | ui | memory: run one layer
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -47,7 +48,7 @@ EXT_DIR="$(ls -d "$RUN"/exts/lguest-debug.lguest-debug-*/ 2>/dev/null | head -1 
 echo "== vscode-e2e: built and installed in $(ms_since "$t") ms"
 
 # Copies of the tour workspace (its launch.json, the ELF and the sources it was built from).
-for ws in ws-integration ws-ui; do
+for ws in ws-integration ws-ui ws-memory; do
   mkdir -p "$RUN/$ws" && cp -r "$REPO/guests/lguest/tour" "$RUN/$ws/tour" && rm -rf "$RUN/$ws/tour/obj"
 done
 cat >"$RUN/udd/User/settings.json" <<'EOF'
@@ -114,6 +115,9 @@ if [ -z "$only" ] || [ "$only" = integration ]; then
 fi
 if [ -z "$only" ] || [ "$only" = ui ]; then
   layer "UI end-to-end (keyboard)" env WS_DIR="$RUN/ws-ui/tour" node "$REPO/test/vscode/e2e-ui.cjs"
+fi
+if [ -z "$only" ] || [ "$only" = memory ]; then
+  layer "memory view end-to-end" env WS_DIR="$RUN/ws-memory/tour" node "$REPO/test/vscode/e2e-memory.cjs"
 fi
 echo "== vscode-e2e: layers: $passed passed, $failed failed in $(ms_since "$T_ALL") ms (screenshots and logs: ${ART#$REPO/}/)"
 [ "$failed" = 0 ]

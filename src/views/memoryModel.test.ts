@@ -89,6 +89,9 @@ describe('hex rows', () => {
     const [row] = layoutRows(0x1000, 1, now, before, false);
     expect(row.cells.slice(0, 6).map((c) => c.changed)).toEqual([false, true, false, true, false, false]);
     expect(changedByte(undefined, 5)).toBe(false);
+    // Written through the view since the stop: changed, even where the last stop read nothing.
+    const [after] = layoutRows(0x1000, 1, now, () => undefined, false, undefined, (a) => a === 0x1004);
+    expect(after.cells.slice(0, 6).map((c) => c.changed)).toEqual([false, false, false, false, true, false]);
     expect(changedByte(7, null)).toBe(true);
   });
 

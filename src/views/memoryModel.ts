@@ -129,10 +129,11 @@ export function asciiOf(b: number | null | undefined): string {
 
 /**
  * The rows from `top`: each byte from `now`, compared with `before` (the last stop's reads), the
- * followed range marked.
+ * followed range marked. A byte `written` through the view since the stop is changed too.
  */
 export function layoutRows(
   top: number, rows: number, now: ByteAt, before: ByteAt, physical: boolean, target?: { address: number; size: number },
+  written: (address: number) => boolean = () => false,
 ): Row[] {
   const out: Row[] = [];
   for (let r = 0; r < rows; r++) {
@@ -146,7 +147,7 @@ export function layoutRows(
         text: b === undefined ? '  ' : b === null ? '??' : b.toString(16).padStart(2, '0'),
         address,
         unreadable: b === null,
-        changed: changedByte(before(address), b),
+        changed: changedByte(before(address), b) || written(address),
         target: target !== undefined && address >= target.address && address < target.address + target.size,
       });
       ascii += asciiOf(b);
