@@ -14,8 +14,8 @@ import type { CVariable } from '../vm/debuginfo/dwarfScopes';
 import type { CFrame } from './cframe';
 import { children, hasChildren, arrayLength, ELEMENT_PAGE } from './cchildren';
 import { formatCValue } from './cformat';
-import { setValue, type CEnv } from './cexpr';
-import type { CValue } from './cvalue';
+import { setValue, toUint32, type CEnv } from './cexpr';
+import { ValueError, type CValue } from './cvalue';
 import type { Child } from './registers';
 import type { Setter } from './fpuScope';
 
@@ -23,6 +23,16 @@ const address = (v: number) => '0x' + (v >>> 0).toString(16).padStart(8, '0');
 
 /** A variable of a Variables reference as a data breakpoint can watch it (dataBreakpointInfo), or why not. */
 export type Watcher = (name: string) => { dataId: string; description: string } | { error: string };
+
+/** The address a pointer holds, or undefined where it cannot be read. */
+function pointerValue(v: CValue, env: CEnv): number | undefined {
+  try {
+    return toUint32(v, env);
+  } catch (e) {
+    if (e instanceof ValueError) return undefined;
+    throw e;
+  }
+}
 
 /** The object a value is, for a data breakpoint: its address and size (4 KiB at most), if it is in memory. */
 function watchOf(name: string, v: CValue | undefined): ReturnType<Watcher> {
@@ -89,7 +99,10 @@ export class CScopes {
       variablesReference: 0,
       evaluateName,
     };
-    if (value.place.kind === 'memory') out.memoryReference = address(value.place.addr);
+    // As the protocol has it: a pointer's memory is what it points to; any other value's, where it is.
+    const target = resolved(value.type).kind === 'pointer' ? pointerValue(value, this.env) : undefined;
+    if (target !== undefined) out.memoryReference = address(target);
+    else if (value.place.kind === 'memory') out.memoryReference = address(value.place.addr);
     if (hasChildren(value, this.env)) {
       const kids = (start?: number, count?: number) => children(value, this.env, { evaluateName, start, count });
       const set: Setter = (n, text) => {

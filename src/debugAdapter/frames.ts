@@ -55,12 +55,11 @@ export class Frames {
     this.ids.clear();
     const hostFrame = debuggee.story?.hostFrame;
     if (t.inHostContext && hostFrame) {
-      // The Host's frame is a label with a short name; its whole prediction is its source, deemphasized so
-      // that clients focus the Guest's frame under it, where the trap is (the exception widget says it too).
+      // The Host's frame is a label with a short name and no source, so that clients focus the Guest's frame
+      // under it, where the trap is, and put the exception widget there: the widget has the whole prediction.
+      // (A source, even deemphasized, takes VS Code 1.100's focus and the widget with it.)
       const name = shorten(`[Host] ${hostFrame}`, HOST_FRAME_NAME);
-      const source = this.generatedSource('Host.txt', `${hostFrame}\n`);
-      (source as DebugProtocol.Source).presentationHint = 'deemphasize';
-      const f = new StackFrame(1, name, source, 1, 1) as DebugProtocol.StackFrame;
+      const f = new StackFrame(1, name) as DebugProtocol.StackFrame;
       f.presentationHint = 'label';
       frames.push(f);
     }

@@ -376,7 +376,8 @@ export class LguestDebugSession extends GuardedDebugSession {
     if (!m) return;
     const ref = Target.parseReference(args.memoryReference);
     const use = 'use a hex address such as 0x0010a3c0, or phys:0x...';
-    if (!ref) return this.fail(response, `bad memory reference '${args.memoryReference}': ${use}`);
+    // Memory views ask by themselves and show a refusal where it happened: no pop-up (nor below).
+    if (!ref) return this.fail(response, `bad memory reference '${args.memoryReference}': ${use}`, false);
     const address = (ref.address + (args.offset ?? 0)) >>> 0;
     const bytes = m.target.read(address, args.count, ref.physical);
     let n = 0;
@@ -395,11 +396,11 @@ export class LguestDebugSession extends GuardedDebugSession {
     const m = this.machine(response);
     if (!m) return;
     const ref = Target.parseReference(args.memoryReference);
-    if (!ref) return this.fail(response, `bad memory reference '${args.memoryReference}'`);
+    if (!ref) return this.fail(response, `bad memory reference '${args.memoryReference}'`, false);
     const address = (ref.address + (args.offset ?? 0)) >>> 0;
     const data = Uint8Array.from(Buffer.from(args.data, 'base64'));
     const { written, refused } = m.target.write(address, data, ref.physical, args.allowPartial ?? false);
-    if (refused !== null && !args.allowPartial) return this.fail(response, refused);
+    if (refused !== null && !args.allowPartial) return this.fail(response, refused, false);
     response.body = { bytesWritten: written };
     this.sendResponse(response);
     this.sendEvent(new MemoryEvent(args.memoryReference, args.offset ?? 0, written));

@@ -130,6 +130,19 @@ describe('what the editor asks by itself', () => {
       expect(r.success, context).toBe(false);
       expect((r.body as { error: DebugProtocol.Message }).error.showUser, context).toBe(context === 'repl');
     }
+    // A memory view's refused write says so in the view, not in a pop-up.
+    const w = await response(dc, 'writeMemory', { memoryReference: '0xffc00000', data: Buffer.from([0x90]).toString('base64') });
+    expect(w.success).toBe(false);
+    expect((w.body as { error: DebugProtocol.Message }).error.showUser).toBe(false);
+  });
+
+  it('a pointer\'s memory reference is what it points to; another variable\'s, where it is', async () => {
+    dc = await startClient();
+    await launchAndStop(dc, { program: TOUR }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'syscall_dispatch' }] }));
+    const current = await watch(dc, 'current');
+    expect(current.memoryReference).toBe(current.result.split(' ')[0]);
+    const pid = await watch(dc, 'procs[1].pid');
+    expect(pid.memoryReference).toBe((await watch(dc, '&procs[1].pid')).result.split(' ')[0]);
   });
 
   it('a watch\'s and a hover\'s children outlive the Variables view\'s scopes requests, until the Guest runs', async () => {
