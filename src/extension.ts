@@ -13,9 +13,9 @@ import { IdtView } from './views/idtView';
 import { PageTablesView } from './views/pageTablesView';
 import { TrapsView } from './views/trapsView';
 import { GuestConsole, AdapterMessage } from './views/console';
-import { activeLguestSession, LguestView } from './views/common';
+import { LguestView } from './views/common';
 import { registerMemoryView } from './views/memoryView';
-import type { TranslateBody, LocationBody, AddressArgs, WalkJson } from './debugAdapter/lguestRequests';
+import { addTrapBreakpoint, translate, revealCode, filterTraps } from './views/commands';
 
 /** What the extension hands to other extensions (and to its tests inside VS Code): its views' data. */
 export interface LguestApi {
@@ -38,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): LguestApi {
     treeDataProvider: v, showCollapseAll: true,
   }));
   context.subscriptions.push(...treeViews);
-  pagetables.treeView = treeViews[2];
+  views.forEach((v, i) => { v.treeView = treeViews[i]; });
   const refresh = () => views.forEach((v) => v.refresh());
   const console = new GuestConsole();
   context.subscriptions.push(console);
@@ -63,61 +63,11 @@ export function activate(context: vscode.ExtensionContext): LguestApi {
   context.subscriptions.push(
     vscode.commands.registerCommand('lguest.refresh', refresh),
     vscode.commands.registerCommand('lguest.openConsole', () => console.show()),
-    vscode.commands.registerCommand('lguest.addTrapBreakpoint', async (arg?: number | string) => {
-      const value = arg !== undefined ? String(arg) : await vscode.window.showInputBox({
-        title: 'Add a trap breakpoint',
-        prompt: 'Trap vectors: numbers or ranges, decimal or 0x-hex (14 = page fault, 13 = #GP, 0x80 = system call)',
-        placeHolder: '14',
-        validateInput: (s) => (
-          /^\s*(0x[0-9a-f]+|\d+)(\s*-\s*(0x[0-9a-f]+|\d+))?(\s*,\s*(0x[0-9a-f]+|\d+)(\s*-\s*(0x[0-9a-f]+|\d+))?)*\s*$/i
-            .test(s) ? undefined : 'numbers or ranges, such as 14 or 13,14,0x20-0x2f'
-        ),
-      });
-      if (!value) return;
-      const bp = new vscode.FunctionBreakpoint(`trap ${value.trim()}`);
-      vscode.debug.addBreakpoints([bp]);
-      return bp;
-    }),
-    vscode.commands.registerCommand('lguest.translate', async (arg?: string) => {
-      const session = activeLguestSession();
-      if (!session) return vscode.window.showWarningMessage('No lguest debug session is stopped.');
-      const address = arg ?? await vscode.window.showInputBox({
-        title: 'Translate an address', prompt: 'A Guest-virtual address (hex)', placeHolder: '0xc0100000',
-      });
-      if (!address) return;
-      try {
-        const r: TranslateBody = await session.customRequest(
-          'lguest/translate', { address: address.trim() } satisfies AddressArgs,
-        );
-        const step = (w: WalkJson | undefined) => (
-          `PDE ${w?.pde?.value ?? '-'}, PTE ${w?.pte?.value ?? '-'} -> ${w?.physical ?? 'not mapped'}`
-        );
-        const text = `${r.address}${r.symbol ? ` <${r.symbol}>` : ''}: `
-          + `Guest: ${step(r.guest)}; shadow: ${step(r.shadow)} (${r.note})`;
-        await pagetables.reveal(Number(r.address));
-        vscode.window.showInformationMessage(text);
-        return r;
-      } catch (e) {
-        vscode.window.showErrorMessage(`Cannot translate ${address}: ${(e as Error).message}`);
-        return undefined;
-      }
-    }),
-    vscode.commands.registerCommand('lguest.revealTrap', async (eip: string) => {
-      const session = activeLguestSession();
-      if (!session) return;
-      // Its source line when the program has one; else the Disassembly view.
-      const ask = session.customRequest('lguest/location', { address: eip } satisfies AddressArgs);
-      const loc: LocationBody | null = await Promise.resolve(ask).catch(() => null);
-      if (loc?.path) {
-        const line = Math.max(0, (loc.line ?? 1) - 1);
-        await vscode.window.showTextDocument(vscode.Uri.file(loc.path), {
-          selection: new vscode.Range(line, 0, line, 0), preview: true,
-        });
-      } else {
-        await vscode.commands.executeCommand('debug.action.openDisassemblyView');
-      }
-      return loc;
-    }),
+    // The views' commands take whatever the place they are run from passes (views/commands.ts).
+    vscode.commands.registerCommand('lguest.addTrapBreakpoint', (arg?: unknown) => addTrapBreakpoint(arg)),
+    vscode.commands.registerCommand('lguest.translate', (arg?: unknown) => translate(arg, pagetables)),
+    vscode.commands.registerCommand('lguest.revealTrap', (arg?: unknown) => revealCode(arg)),
+    vscode.commands.registerCommand('lguest.filterTraps', (arg?: unknown) => filterTraps(arg, traps)),
   );
   registerMemoryView(context);
   return { views: { gdt, idt, pagetables, traps } };
