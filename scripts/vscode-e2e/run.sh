@@ -13,7 +13,7 @@
 #   LGUEST_E2E_PORT  code-server's port (default: a free one)
 #   LGUEST_E2E_RUN   the scratch directory (default: $LGUEST_E2E_HOME/run; two runs at once need two)
 #   LGUEST_E2E_ARTIFACTS  where screenshots and logs go (default: test-artifacts/vscode-e2e)
-#   LGUEST_E2E_ONLY  integration | ui | memory: run one layer
+#   LGUEST_E2E_ONLY  integration | ui | commands | memory: run one layer
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -48,7 +48,7 @@ EXT_DIR="$(ls -d "$RUN"/exts/lguest-debug.lguest-debug-*/ 2>/dev/null | head -1 
 echo "== vscode-e2e: built and installed in $(ms_since "$t") ms"
 
 # Copies of the tour workspace (its launch.json, the ELF and the sources it was built from).
-for ws in ws-integration ws-ui ws-memory; do
+for ws in ws-integration ws-ui ws-commands ws-memory; do
   mkdir -p "$RUN/$ws" && cp -r "$REPO/guests/lguest/tour" "$RUN/$ws/tour" && rm -rf "$RUN/$ws/tour/obj"
 done
 cat >"$RUN/udd/User/settings.json" <<'EOF'
@@ -115,6 +115,9 @@ if [ -z "$only" ] || [ "$only" = integration ]; then
 fi
 if [ -z "$only" ] || [ "$only" = ui ]; then
   layer "UI end-to-end (keyboard)" env WS_DIR="$RUN/ws-ui/tour" node "$REPO/test/vscode/e2e-ui.cjs"
+fi
+if [ -z "$only" ] || [ "$only" = commands ]; then
+  layer "the views' menus, clicked (and the bare machine)" env WS_DIR="$RUN/ws-commands/tour" node "$REPO/test/vscode/e2e-commands.cjs"
 fi
 if [ -z "$only" ] || [ "$only" = memory ]; then
   layer "memory view end-to-end" env WS_DIR="$RUN/ws-memory/tour" node "$REPO/test/vscode/e2e-memory.cjs"
