@@ -10,6 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const {
   OUT, log, launchBrowser, openWorkbench, widenSideBar, runCommand, pane, expandPane, collapsePane, waitForText, waitForRow, waitForNoRow, screenshot,
+  waitPaused, pressF5UntilLaunched,
 } = require('./lib.cjs');
 
 const WS = process.env.WS_DIR;
@@ -57,11 +58,6 @@ function contributed() {
 
 const clicked = new Set();
 const viewName = (id) => VIEWS.find((v) => v.id === id).name;
-
-async function waitPaused(page, what) {
-  await pane(page, 'Call Stack').locator('.pane-header', { hasText: what }).waitFor();
-  log(`Call Stack: ${what}`);
-}
 
 /** Only `keep` open among the lguest views (they share the side bar with Variables, Watch...). */
 async function showOnly(page, keep) {
@@ -143,14 +139,7 @@ let page;
   await widenSideBar(page, 260);
 
   // ---- The tour, at timer_tick: traps in the log, the Guest's own page tables, linear boot mode's slot left over.
-  for (let attempt = 1; ; attempt++) {
-    await page.locator('.monaco-workbench .part.editor').click({ position: { x: 300, y: 200 } });
-    await page.keyboard.press('F5');
-    if (attempt === 3) break;
-    if (await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false)) break;
-    log(`F5 #${attempt} started no launch: F5 again`);
-  }
-  await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 120_000 });
+  await pressF5UntilLaunched(page);
   await waitPaused(page, 'Paused on entry');
   await collapsePane(page, 'Watch');
   await collapsePane(page, 'Variables');

@@ -11,14 +11,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 const {
   OUT, log, launchBrowser, openWorkbench, widenSideBar, runCommand, pane, expandPane, collapsePane, waitForText, waitForRow, screenshot,
+  waitPaused, pressF5UntilLaunched, nameValue,
 } = require('./lib.cjs');
 
 const WS = process.env.WS_DIR;
-
-async function waitPaused(page, what) {
-  await pane(page, 'Call Stack').locator('.pane-header', { hasText: what }).waitFor();
-  log(`Call Stack: ${what}`);
-}
 
 /** The memory view's page: a webview is an iframe holding the page's iframe. */
 function memoryFrame(page) {
@@ -48,10 +44,6 @@ async function rows(view) {
   })));
 }
 
-function nameValue(name, value) {
-  return new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*[=:]\\s*${value}$`);
-}
-
 let page;
 (async () => {
   if (!WS) throw new Error('WS_DIR is not set');
@@ -69,16 +61,7 @@ let page;
       () => page.locator('.start-debug-action-item select').evaluateAll((ss) => ss.map((s) => s.options[s.selectedIndex]?.text ?? '')),
       /^lguest: tour$/);
     await widenSideBar(page, 100);
-    // F5 again if the first did nothing (as in e2e-ui.cjs: before the workbench knows the debugger).
-    for (let attempt = 1; ; attempt++) {
-      await page.locator('.monaco-workbench .part.editor').click({ position: { x: 300, y: 200 } });
-      await page.keyboard.press('F5');
-      if (attempt === 3) break;
-      const began = await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false);
-      if (began) break;
-      log(`F5 #${attempt} started no launch: F5 again`);
-    }
-    await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 120_000 });
+    await pressF5UntilLaunched(page);
     if (!(await pane(page, 'Call Stack').isVisible())) await runCommand(page, 'View: Show Run and Debug');
     await waitPaused(page, 'Paused on entry');
     await collapsePane(page, 'Watch');

@@ -9,18 +9,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 const {
   OUT, log, launchBrowser, openWorkbench, widenSideBar, runCommand, pane, expandPane, collapsePane, waitForText, waitForRow, waitForNoRow, screenshot,
+  waitPaused, pressF5UntilLaunched, nameValue,
 } = require('./lib.cjs');
 
 const WS = process.env.WS_DIR;
-
-/**
- * The Call Stack pane's header says why the session stopped: "Paused on entry", "Paused on
- * function breakpoint", or for an exception stop its description ("trap 14: page fault at ...").
- */
-async function waitPaused(page, what) {
-  await pane(page, 'Call Stack').locator('.pane-header', { hasText: what }).waitFor();
-  log(`Call Stack: ${what}`);
-}
 
 /** An input box opened by a command: wait for its title, type, Enter. */
 async function answerInputBox(page, title, text) {
@@ -37,10 +29,6 @@ async function terminalText(page) {
 }
 
 /** A row of Variables, Watch or a hover: `name = value` (or `name: value`), the value a regex source. */
-function nameValue(name, value) {
-  return new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*[=:]\\s*${value}$`);
-}
-
 let page;
 (async () => {
   if (!WS) throw new Error('WS_DIR is not set');
@@ -64,22 +52,8 @@ let page;
   });
 
   await timed('F5 to stopped on entry', async () => {
-    // Focus back in the editor area: after widening the side bar it can be left on the picker's Start button,
-    // where F5 was seen to do nothing (about one run in two).
-    // F5 was also seen to do nothing when pressed before the workbench knew the extension's debugger
-    // (it opens Run and Debug then, already open). A user presses it again: the toolbar comes up at
-    // once when a launch begins (before the extension activates), and F5 starts nothing while one is
-    // under way (its keybinding wants the debug state inactive), so a second press cannot launch twice.
-    for (let attempt = 1; ; attempt++) {
-      await page.locator('.monaco-workbench .part.editor').click({ position: { x: 300, y: 200 } });
-      await page.keyboard.press('F5');
-      if (attempt === 3) break;
-      const began = await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false);
-      if (began) break;
-      log(`F5 #${attempt} started no launch: F5 again`);
-    }
-    // The first launch starts the extension and the adapter's process: on a loaded machine that can take a while.
-    await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 120_000 });
+    // From the editor area, again if a press started nothing (lib.cjs says when that was seen).
+    await pressF5UntilLaunched(page);
     if (!(await pane(page, 'Call Stack').isVisible())) await runCommand(page, 'View: Show Run and Debug');
     await waitPaused(page, 'Paused on entry');
     // The Guest runs _start at its load address (linear boot mode): shown by its link address's name and line.
@@ -166,9 +140,15 @@ let page;
     await waitPaused(page, /trap 14: page fault at 0x/);
     await waitForRow(page, 'Call Stack', /\[Host\] trap 14 \(page fault/);
     // The Host's frame has no source; the workbench shows the first frame that has one, the
-    // Guest's, in the editor with the exception widget.
+    // Guest's, in the editor with the exception widget. When the stop stays in the document of the
+    // last one (sched.c both times), VS Code 1.100 sometimes leaves the widget out (issue 17, open): a
+    // user then clicks the frame, which brings it; the log says when that was needed.
     const widget = page.locator('.exception-widget').first();
-    await widget.waitFor();
+    if (!(await widget.waitFor({ timeout: 10_000 }).then(() => true, () => false))) {
+      log('KNOWN (issue 17): no exception widget at the stop; clicking the Guest\'s top frame');
+      await pane(page, 'Call Stack').locator('.monaco-list-row').nth(1).click();
+      await widget.waitFor();
+    }
     fault = /trap 14: page fault at (0x[0-9a-f]{8})/.exec(await widget.innerText())?.[1];
     if (!fault) throw new Error(`no faulting address in the exception widget: ${await widget.innerText()}`);
     log(`page fault at ${fault}`);

@@ -118,4 +118,39 @@ async function screenshot(page, name) {
   log(`screenshot ${path.relative(process.cwd(), file)}`);
 }
 
-module.exports = { BASE, OUT, TIMEOUT, log, launchBrowser, openWorkbench, widenSideBar, runCommand, pane, expandPane, collapsePane, waitForText, waitForRow, waitForNoRow, screenshot };
+/**
+ * The Call Stack pane's header says why the session stopped: "Paused on entry", "Paused on
+ * function breakpoint", or for an exception stop its description ("trap 14: page fault at ...").
+ */
+async function waitPaused(page, what) {
+  await pane(page, 'Call Stack').locator('.pane-header', { hasText: what }).waitFor();
+  log(`Call Stack: ${what}`);
+}
+
+/** A tree row's text as `name = value` (or `name: value`), the value a regular expression. */
+function nameValue(name, value) {
+  return new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*[=:]\\s*${value}$`);
+}
+
+/**
+ * F5 in the editor area until a launch begins (the debug toolbar shows), three presses at most, then wait for
+ * the toolbar. F5 was seen to do nothing when pressed before the workbench knew the extension's debugger, or
+ * with the focus left on the picker's Start button; a user presses it again. A second press cannot launch twice:
+ * F5's keybinding wants the debug state inactive, and the toolbar comes up as soon as a launch begins.
+ */
+async function pressF5UntilLaunched(page) {
+  for (let attempt = 1; ; attempt++) {
+    await page.locator('.monaco-workbench .part.editor').click({ position: { x: 300, y: 200 } });
+    await page.keyboard.press('F5');
+    if (attempt === 3) break;
+    if (await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false)) break;
+    log(`F5 #${attempt} started no launch: F5 again`);
+  }
+  // The first launch starts the extension and the adapter's process: on a loaded machine that can take a while.
+  await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 120_000 });
+}
+
+module.exports = {
+  BASE, OUT, TIMEOUT, log, launchBrowser, openWorkbench, widenSideBar, runCommand, pane, expandPane, collapsePane, waitForText,
+  waitForRow, waitForNoRow, screenshot, nameValue, pressF5UntilLaunched, waitPaused,
+};
