@@ -9,8 +9,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const {
-  OUT, log, launchBrowser, openWorkbench, widenSideBar, runCommand, pane, expandPane, collapsePane, waitForText, waitForRow, waitForNoRow, screenshot,
-  waitPaused, pressF5UntilLaunched,
+  OUT, log, launchBrowser, runCommand, pane, expandPane, collapsePane, waitForRow, waitForNoRow, screenshot,
+  waitPaused, pressF5UntilLaunched, openTourWorkbench,
 } = require('./lib.cjs');
 
 const WS = process.env.WS_DIR;
@@ -131,12 +131,7 @@ let page;
   }, null, 2));
   let browser;
   ({ browser, page } = await launchBrowser());
-  await openWorkbench(page, WS);
-  await page.locator('.monaco-workbench .part.editor').click({ position: { x: 300, y: 200 } });
-  await runCommand(page, 'View: Show Run and Debug');
-  const picker = page.locator('.start-debug-action-item select');
-  await waitForText('the launch configuration picker', () => picker.evaluateAll((ss) => ss.map((s) => s.options[s.selectedIndex]?.text ?? '')), /^lguest: tour$/);
-  await widenSideBar(page, 260);
+  await openTourWorkbench(page, WS, 260);
 
   // ---- The tour, at timer_tick: traps in the log, the Guest's own page tables, linear boot mode's slot left over.
   await pressF5UntilLaunched(page);
@@ -254,7 +249,7 @@ let page;
   await page.keyboard.press('Shift+F5');
   await page.locator('.debug-toolbar').waitFor({ state: 'hidden' });
   await runCommand(page, 'Remove All Breakpoints');
-  await picker.selectOption({ label: 'bare: paging' });
+  await page.locator('.start-debug-action-item select').selectOption({ label: 'bare: paging' });
   await expandPane(page, 'Breakpoints');
   await runCommand(page, 'Add Function Breakpoint');
   await pane(page, 'Breakpoints').locator('.monaco-list-row input, .monaco-list-row textarea').first().waitFor({ state: 'visible' });

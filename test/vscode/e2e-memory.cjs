@@ -8,10 +8,9 @@
 // Variables opens the view at that variable. A screenshot after each step in OUT_DIR.
 //   env: CS_URL, WS_DIR (a copy of guests/lguest/tour), OUT_DIR; playwright-core through NODE_PATH
 const fs = require('node:fs');
-const path = require('node:path');
 const {
-  OUT, log, launchBrowser, openWorkbench, widenSideBar, runCommand, pane, expandPane, collapsePane, waitForText, waitForRow, screenshot,
-  waitPaused, pressF5UntilLaunched, nameValue,
+  OUT, log, launchBrowser, runCommand, pane, expandPane, collapsePane, waitForText, waitForRow, screenshot,
+  waitPaused, pressF5UntilLaunched, nameValue, openTourWorkbench, step,
 } = require('./lib.cjs');
 
 const WS = process.env.WS_DIR;
@@ -48,19 +47,11 @@ let page;
 (async () => {
   if (!WS) throw new Error('WS_DIR is not set');
   fs.mkdirSync(OUT, { recursive: true });
-  const timings = {};
-  const timed = async (name, fn) => { const t = Date.now(); await fn(); timings[name] = Date.now() - t; };
   let browser;
   ({ browser, page } = await launchBrowser());
 
-  await timed('F5 to syscall_dispatch', async () => {
-    await openWorkbench(page, WS);
-    await page.locator('.monaco-workbench .part.editor').click({ position: { x: 300, y: 200 } });
-    await runCommand(page, 'View: Show Run and Debug');
-    await waitForText('the launch configuration picker',
-      () => page.locator('.start-debug-action-item select').evaluateAll((ss) => ss.map((s) => s.options[s.selectedIndex]?.text ?? '')),
-      /^lguest: tour$/);
-    await widenSideBar(page, 100);
+  await step('F5 to syscall_dispatch', async () => {
+    await openTourWorkbench(page, WS, 100);
     await pressF5UntilLaunched(page);
     if (!(await pane(page, 'Call Stack').isVisible())) await runCommand(page, 'View: Show Run and Debug');
     await waitPaused(page, 'Paused on entry');
@@ -78,7 +69,7 @@ let page;
   });
 
   let view;
-  await timed('the palette opens the memory view; $esp shows the stack', async () => {
+  await step('the palette opens the memory view; $esp shows the stack', async () => {
     await runCommand(page, 'lguest: Open Memory View');
     view = memoryFrame(page);
     await view.locator('#expression').waitFor();
@@ -100,7 +91,7 @@ let page;
     await screenshot(page, 'm1-memory-esp');
   });
 
-  await timed('&stat_syscalls across a stop: the counter bumped is marked changed', async () => {
+  await step('&stat_syscalls across a stop: the counter bumped is marked changed', async () => {
     await follow(page, view, '&stat_syscalls');
     const before = await view.locator('.byte.changed').count();
     if (before !== 0) throw new Error(`${before} bytes marked changed before any stop`);
@@ -112,7 +103,7 @@ let page;
     await screenshot(page, 'm2-memory-changed-since-last-stop');
   });
 
-  await timed('a byte typed over hello\'s text comes out of the Guest', async () => {
+  await step('a byte typed over hello\'s text comes out of the Guest', async () => {
     // This stop is hello's write: tf->ecx is its buffer, "[hello] hello, world: ...".
     const where = await follow(page, view, 'tf->ecx');
     const buf = Number(/= (\d+|0x[0-9a-f]+)/.exec(where)?.[1]);
@@ -133,7 +124,7 @@ let page;
     await screenshot(page, 'm4-guest-printed-the-edit');
   });
 
-  await timed('a write to the Host\'s memory is refused in the view; an unmapped page is ??', async () => {
+  await step('a write to the Host\'s memory is refused in the view; an unmapped page is ??', async () => {
     await follow(page, view, '0xffc00000');
     const first = view.locator('.byte[data-address="4290772992"]');
     const was = await first.innerText();
@@ -153,7 +144,7 @@ let page;
     if (toasts.length > 0) throw new Error(`notifications: ${JSON.stringify(toasts)}`);
   });
 
-  await timed('View Memory from a variable\'s context menu', async () => {
+  await step('View Memory from a variable\'s context menu', async () => {
     await collapsePane(page, 'Call Stack');
     await expandPane(page, 'Variables');
     await waitForRow(page, 'Variables', nameValue('tf', '0x[0-9a-f]{8} <.*>'));
@@ -177,7 +168,7 @@ let page;
     await screenshot(page, 'm8-memory-from-variables');
   });
 
-  await timed('Shift+F5: the view says the session ended', async () => {
+  await step('Shift+F5: the view says the session ended', async () => {
     await runCommand(page, 'Debug: Stop');
     await page.locator('.debug-toolbar').waitFor({ state: 'hidden' });
     await waitForText('the view after the end', async () => [await view.locator('#where').innerText()], /the session has ended/);
@@ -185,8 +176,6 @@ let page;
   });
 
   await browser.close();
-  fs.writeFileSync(path.join(OUT, 'timings-memory.json'), JSON.stringify(timings, null, 2));
-  log(`steps (ms): ${JSON.stringify(timings)}`);
   console.log('1 passed, 0 failed');
 })().catch(async (e) => {
   console.error(e);

@@ -8,8 +8,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const {
-  OUT, log, launchBrowser, openWorkbench, widenSideBar, runCommand, pane, expandPane, collapsePane, waitForText, waitForRow, waitForNoRow, screenshot,
-  waitPaused, pressF5UntilLaunched, nameValue,
+  OUT, log, launchBrowser, runCommand, pane, expandPane, collapsePane, waitForText, waitForRow, waitForNoRow, screenshot,
+  waitPaused, pressF5UntilLaunched, nameValue, openTourWorkbench,
 } = require('./lib.cjs');
 
 const WS = process.env.WS_DIR;
@@ -39,16 +39,7 @@ let page;
   ({ browser, page } = await launchBrowser());
 
   await timed('open workbench', async () => {
-    await openWorkbench(page, WS);
-    // Keyboard focus into the workbench (the editor area), so that keys go to VS Code.
-    await page.locator('.monaco-workbench .part.editor').click({ position: { x: 300, y: 200 } });
-    // F5 before the workbench has read launch.json only opens Run and Debug: wait until its
-    // configuration picker shows the tour's configuration.
-    await runCommand(page, 'View: Show Run and Debug');
-    await waitForText('the launch configuration picker',
-      () => page.locator('.start-debug-action-item select').evaluateAll((ss) => ss.map((s) => s.options[s.selectedIndex]?.text ?? '')),
-      /^lguest: tour$/);
-    await widenSideBar(page, 260);
+    await openTourWorkbench(page, WS, 260);
   });
 
   await timed('F5 to stopped on entry', async () => {

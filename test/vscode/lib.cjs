@@ -127,6 +127,27 @@ async function waitPaused(page, what) {
   log(`Call Stack: ${what}`);
 }
 
+/**
+ * The workbench on the tour workspace, ready for F5: keyboard focus in the editor area, Run and Debug
+ * open with its configuration picker on "lguest: tour" (F5 before the workbench has read launch.json
+ * only opens Run and Debug), the side bar widened by `widen` pixels.
+ */
+async function openTourWorkbench(page, ws, widen) {
+  await openWorkbench(page, ws);
+  await page.locator('.monaco-workbench .part.editor').click({ position: { x: 300, y: 200 } });
+  await runCommand(page, 'View: Show Run and Debug');
+  await waitForText('the launch configuration picker',
+    () => page.locator('.start-debug-action-item select').evaluateAll((ss) => ss.map((s) => s.options[s.selectedIndex]?.text ?? '')),
+    /^lguest: tour$/);
+  await widenSideBar(page, widen);
+}
+
+/** One named step of a test, said in the log before it runs (what failed is the last step named). */
+async function step(name, fn) {
+  log(`step: ${name}`);
+  await fn();
+}
+
 /** A tree row's text as `name = value` (or `name: value`), the value a regular expression. */
 function nameValue(name, value) {
   return new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*[=:]\\s*${value}$`);
@@ -152,5 +173,5 @@ async function pressF5UntilLaunched(page) {
 
 module.exports = {
   BASE, OUT, TIMEOUT, log, launchBrowser, openWorkbench, widenSideBar, runCommand, pane, expandPane, collapsePane, waitForText,
-  waitForRow, waitForNoRow, screenshot, nameValue, pressF5UntilLaunched, waitPaused,
+  waitForRow, waitForNoRow, screenshot, nameValue, pressF5UntilLaunched, waitPaused, openTourWorkbench, step,
 };
