@@ -213,7 +213,7 @@ function inlineBranch(i: Instr, ctx: Ctx, mask: number): string | null {
 export function compileBlock(block: Block): (c: Cpu) => number {
   const instrs = block.instrs, n = instrs.length, mask = block.eipMask;
   const last = instrs[n - 1];
-  const loops = (last.flags & Op.BRANCH) !== 0 && (last.flags & Op.ENDS_BLOCK) === 0;
+  const loops = (last.flags & Op.BRANCH) !== 0 && (last.flags & (Op.ENDS_BLOCK | Op.FAR)) === 0;
   const ctx: Ctx = { known: Known.NONE };
   const body: string[] = [];
   for (let k = 0; k < n - 1; k++) {

@@ -85,6 +85,8 @@ export function decode(bytes: Uint8Array, pos: number, end: number, code32: bool
   }
   out.def = row;
   out.flags = row.flags;
+  // MOV to DS, ES, FS or GS changes nothing about the code that follows; only MOV SS holds interrupts off.
+  if (out.opcode === 0x8e && out.reg !== SS) out.flags &= ~Op.ENDS_BLOCK;
   out.size = row.byteOp ? 1 : o32 ? 4 : 2;
   out.fn = o32 ? row.fn32 : row.fn16;
 

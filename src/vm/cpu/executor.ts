@@ -8,7 +8,14 @@
  * decoded or whether interrupts are taken, or at the page's end. Blocks are
  * keyed by physical address (and the code size), so a page mapped at two
  * addresses or in two address spaces is decoded once; writing to a page
- * drops its blocks (PhysicalMemory.codePages).
+ * drops its blocks (PhysicalMemory.codePages). Only code run through a flat
+ * CS is cached (Cpu.codeMode): elsewhere a limit could cut a block short.
+ *
+ * A block remembers the blocks that followed it, by EIP. Such a link is
+ * taken when the TLB still maps EIP's page to the next block's frame with
+ * the right to fetch it, and the code mode is the block's: so a CS load
+ * (INT, IRET, a far jump) to the same kind of segment keeps the links, and
+ * a TLB flush or a change of address space drops them as the TLB forgets.
  */
 import { Cpu, CS, SS } from './state';
 import { Instr, Op } from './instr';
@@ -35,13 +42,15 @@ export class Block {
   readonly eipMask: number;
   /** The last instruction needs the run loop's attention afterwards (mode change, STI, HLT...). */
   readonly endsHard: boolean;
+  /** Cpu.codeMode when it was decoded (1 16-bit, 2 32-bit): a link to it holds only in that mode. */
+  readonly mode: number;
+  /** The physical frame, as the TLB keeps it (an int32). */
+  readonly frame: number;
   // The two most recent successors, for going from block to block without a lookup.
   succA: Block | null = null;
   succAEip = 0;
-  succAEpoch = -1;
   succB: Block | null = null;
   succBEip = 0;
-  succBEpoch = -1;
   /** Executions so far; a block run often enough is compiled (see compileBlock). */
   hits = 0;
   /** The compiled form: runs the whole block, returns how many instructions ran (fewer if one asked to leave). */
@@ -49,6 +58,8 @@ export class Block {
 
   constructor(readonly phys: number, readonly code32: boolean, readonly instrs: Instr[]) {
     this.eipMask = code32 ? -1 : 0xffff;
+    this.mode = code32 ? 2 : 1;
+    this.frame = (phys - (phys & 0xfff)) | 0;
     this.endsHard = instrs.length > 0 && (instrs[instrs.length - 1].flags & Op.ENDS_BLOCK) !== 0;
   }
 
@@ -81,6 +92,8 @@ export class Executor {
   /** Set by `requestStop` (devices, the debugger); `run` returns STOPPED at the next instruction boundary. */
   stopRequested = false;
   blocksCompiled = 0;
+  /** Full look-ups of the block at CS:EIP (not through a link): what links save. For tests and profiles. */
+  blockLookups = 0;
   /**
    * The debugger's breakpoints, by linear address. They are checked when a
    * block starts, and blocks are cut so that every breakpoint starts one;
@@ -274,17 +287,24 @@ export class Executor {
     }
   }
 
-  /** The block after `prev`: one of its remembered successors if still valid, else a lookup. */
+  /**
+   * The block after `prev`: one of its remembered successors if the TLB still maps EIP to it and
+   * the code mode is its own (CS flat, so EIP is the linear address), else a lookup.
+   */
   private nextBlock(prev: Block): Block {
-    const c = this.cpu, eip = c.eip, epoch = c.mappingEpoch;
-    let b = prev.succA;
-    if (b !== null && prev.succAEip === eip && prev.succAEpoch === epoch && b.valid) return b;
-    b = prev.succB;
-    if (b !== null && prev.succBEip === eip && prev.succBEpoch === epoch && b.valid) return b;
-    b = this.blockAt();
+    const c = this.cpu, eip = c.eip, mode = c.codeMode;
+    const page = eip >>> 12, t = page & TLB_MASK;
+    if (mode !== 0 && c.tlbTag[t] === page && (c.tlbRights[t] & c.accR) !== 0) {
+      const frame = c.tlbPhys[t];
+      let b = prev.succA;
+      if (b !== null && prev.succAEip === eip && b.frame === frame && b.mode === mode && b.valid) return b;
+      b = prev.succB;
+      if (b !== null && prev.succBEip === eip && b.frame === frame && b.mode === mode && b.valid) return b;
+    }
+    const b = this.blockAt();
     if (b.valid) {
-      prev.succB = prev.succA; prev.succBEip = prev.succAEip; prev.succBEpoch = prev.succAEpoch;
-      prev.succA = b; prev.succAEip = eip; prev.succAEpoch = epoch;
+      prev.succB = prev.succA; prev.succBEip = prev.succAEip;
+      prev.succA = b; prev.succAEip = eip;
     }
     return b;
   }
@@ -388,6 +408,7 @@ export class Executor {
   /** The block at CS:EIP, decoding it if needed. May fault (#GP beyond CS's limit, #PF on the fetch). */
   blockAt(): Block {
     const c = this.cpu;
+    this.blockLookups++;
     const eip = c.eip >>> 0;
     if (eip > c.segLimit[CS]) raise(c, Vec.GP, 0);
     const lin = (c.segBase[CS] + c.eip) | 0;
@@ -395,12 +416,15 @@ export class Executor {
     const hit = c.tlbTag[t] === page && (c.tlbRights[t] & c.accR) !== 0;
     const phys = hit ? (c.tlbPhys[t] | (lin & 0xfff)) >>> 0 : translate(c, lin, c.accR);
     const slot = (Math.imul(phys, 0x9e3779b1) >>> (32 - CACHE_BITS));
-    const cached = this.cache[slot];
-    if (cached !== undefined && cached.phys === phys && cached.code32 === c.code32 && cached.valid) return cached;
-    const known = this.byPage.get(phys >>> 12)?.get((phys & 0xfff) | (c.code32 ? 0x1000 : 0));
-    if (known !== undefined) {
-      this.cache[slot] = known;
-      return known;
+    const mode = c.codeMode;
+    if (mode !== 0) {
+      const cached = this.cache[slot];
+      if (cached !== undefined && cached.phys === phys && cached.mode === mode && cached.valid) return cached;
+      const known = this.byPage.get(phys >>> 12)?.get((phys & 0xfff) | (mode === 2 ? 0x1000 : 0));
+      if (known !== undefined) {
+        this.cache[slot] = known;
+        return known;
+      }
     }
     const block = this.compile(lin, phys);
     if (block.valid) this.cache[slot] = block;
@@ -410,7 +434,7 @@ export class Executor {
   private compile(lin: number, phys: number): Block {
     const c = this.cpu, mem = c.mem, code32 = c.code32;
     const instrs: Instr[] = [];
-    const flatCs = c.segBase[CS] === 0 && c.segLimit[CS] === 0xffffffff;
+    const flatCs = c.codeMode !== 0;
     const pageEnd = phys - (phys & 0xfff) + 0x1000; // not (phys & ~0xfff): negative at or above 2 GiB
     // Every byte fetched must be within CS's limit (SDM Vol. 3 §5.3): the bytes are read only up to it.
     const fetchEnd = Math.min(pageEnd, phys + (c.segLimit[CS] - (c.eip >>> 0)) + 1);

@@ -18,6 +18,12 @@ export const enum Op {
   STRING = 8,
   /** x87 escape (D8-DF, WAIT): #NM / #UD per CR0.EM, MP, TS. */
   X87 = 16,
+  /**
+   * Loads CS (INT, IRET, far jumps, calls and returns): a compiled block never loops over it, and the
+   * run loop goes on to the next block in the new code mode. It sets `exitBlock` when the run loop
+   * must look (IRET that sets TF or RF, or opens interrupts with one waiting).
+   */
+  FAR = 32,
 }
 
 /**

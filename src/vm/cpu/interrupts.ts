@@ -139,7 +139,6 @@ function deliver(c: Cpu, vector: number, soft: boolean, ext: boolean, hasCode: b
   c.flagsRaw = nf;
   c.lazyMask = 0;
   c.halted = false;
-  c.exitBlock = true;
 }
 
 /**
@@ -212,4 +211,7 @@ export function iret(c: Cpu, o32: boolean): void {
   setFlagsMasked(c, newFlags, flagMask);
   c.eipNext = eip;
   if (rpl !== oldCpl) dropInnerSegments(c);
+  // The run loop goes on to the next block unless it must look: a trap or RF for the next
+  // instruction, or interrupts opened with one waiting.
+  if ((c.flagsRaw & (TF | RF)) !== 0 || (c.intrLine && (c.flagsRaw & IF) !== 0)) c.exitBlock = true;
 }

@@ -132,10 +132,11 @@ export class Cpu implements FaultState {
   intrLine = false;
   ackInterrupt: () => number = () => -1;
   /**
-   * Bumped whenever what a linear code address means may have changed (TLB
-   * flushes, CS loads), so remembered links between blocks are re-checked.
+   * What decides how code at a linear address is decoded and whether decoded blocks may be
+   * cached and linked (executor.ts): 0 while CS is not flat (base 0, 4 GiB), else 1 for 16-bit
+   * code, 2 for 32-bit. A CS load to the same kind of segment leaves it as it was.
    */
-  mappingEpoch = 0;
+  codeMode = 0;
   /** Set when something outside the current block must be looked at (code written, mode changed, stop asked). */
   exitBlock = false;
   /** Why the machine stopped for good (triple fault, unsupported mode), or null. */
@@ -212,7 +213,7 @@ export class Cpu implements FaultState {
     this.segFlatW[seg] = flat && !isCode && (attr & 0x2) !== 0 ? 1 : 0;
     if (seg === CS) {
       this.code32 = (attr & ATTR_DB) !== 0;
-      this.mappingEpoch++;
+      this.codeMode = base === 0 && limit >>> 0 === 0xffffffff ? (this.code32 ? 2 : 1) : 0;
     }
     if (seg === SS) this.stack32 = (attr & ATTR_DB) !== 0;
   }
@@ -449,7 +450,6 @@ export class Cpu implements FaultState {
 
   /** Flush the TLB: all of it, or everything but global pages (a CR3 load with CR4.PGE). */
   flushTlb(keepGlobal: boolean): void {
-    this.mappingEpoch++;
     const n = this.tlbUsedCount;
     let kept = 0;
     if (n >= TLB_SIZE) {
@@ -469,7 +469,6 @@ export class Cpu implements FaultState {
     this.tlbUsedCount = kept;
   }
   invlpg(lin: number): void {
-    this.mappingEpoch++;
     const page = lin >>> 12, i = page & TLB_MASK;
     if (this.tlbTag[i] === page) this.tlbTag[i] = -1;
     // A 4 MiB page is one translation to the CPU, however many slices of it we cached.
