@@ -14,7 +14,9 @@ const HANDLER = 0x3000;
 
 /** The test machine with an executor that compiles after `compileAfter` runs. */
 function withTier(t: TestCpu, compileAfter: number): TestCpu {
-  t.exec = new Executor(t.cpu, { compileAfter });
+  const exec = new Executor(t.cpu, { compileAfter });
+  t.exec = exec;
+  t.run = (n = 10_000) => { exec.run(n); };
   return t;
 }
 
@@ -109,8 +111,9 @@ describe.each([['compiled at once', 1], ['never compiled', Infinity]])('block li
   });
 
   it('after a TLB flush a link follows the page tables as they are now', () => {
-    // jmp *%ebx to 0x3000, whose page is then remapped to the frame at 0x4000 (a different inc).
-    const t = withTier(makeCpu('ff e3', (c) => {
+    // mov (%ebx),%edx; jmp *%ebx to 0x3000, whose page is then remapped to the frame at 0x4000 (a
+    // different inc). The load puts the new translation in the TLB before the link is looked at.
+    const t = withTier(makeCpu('8b 13 ff e3', (c) => {
       enablePaging(c);
       c.mem.load(HANDLER, Uint8Array.of(0x40, 0xf4));        // inc %eax; hlt
       c.mem.load(0x4000, Uint8Array.of(0x43, 0xf4));         // inc %ebx; hlt
@@ -129,9 +132,22 @@ describe.each([['compiled at once', 1], ['never compiled', Infinity]])('block li
 });
 
 describe('IRET and the run loop', () => {
+  it('IRET that sets TF traps after the next instruction, not after the next block', () => {
+    // push $0x102; push %cs; push $next; iret; next: inc %eax; inc %ebx; hlt
+    const next = CODE + 12;
+    const le = [next & 0xff, (next >> 8) & 0xff, 0, 0].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    for (const compileAfter of [1, Infinity]) {
+      const t = withTier(makeCpu(`68 02 01 00 00 0e 68 ${le} cf 40 43`), compileAfter);
+      t.run();
+      expect(t.history).toEqual([{ vector: 1, code: -1, eip: next + 1 }]);
+      expect(t.cpu.r32[0]).toBe(1);
+      expect(t.cpu.r32[3]).toBe(0);
+    }
+  });
+
   it('IRET that sets IF with an interrupt waiting takes it before the next instruction', () => {
     // pushf; pop %eax; or $0x200,%eax; push %eax; push %cs; push $next; iret; next: inc %ebx
-    const next = CODE + 17;
+    const next = CODE + 15;
     const le = [next & 0xff, (next >> 8) & 0xff, 0, 0].map((b) => b.toString(16).padStart(2, '0')).join(' ');
     for (const compileAfter of [1, Infinity]) {
       const t = withTier(makeCpu(`9c 58 0d 00 02 00 00 50 0e 68 ${le} cf 43`, (c) => {
