@@ -16,7 +16,8 @@
  * Conventions shared with the run loop (executor.ts): on entry `c.eip` is
  * the block's first instruction; the function returns how many instructions
  * ran (fewer than all when one set `c.exitBlock`); a fault records the
- * faulting instruction's index in `c.faultIndex`. A block ending in a jump
+ * faulting instruction's index in `c.faultIndex` and returns -1 (the run
+ * loop delivers it: a second throw would cost a microsecond more). A block ending in a jump
  * back to its own start loops inside the function while the budget lasts.
  */
 import type { Cpu } from './state';
@@ -24,7 +25,7 @@ import type { Instr } from './instr';
 import { Op } from './instr';
 import type { Block } from './executor';
 import { condition, getCF, parity, ARITH, CF, ZF, SF } from './flags';
-import { raise } from './fault';
+import { raise, FAULT } from './fault';
 import { CC_NAMES } from './ops/conditions';
 
 /**
@@ -243,8 +244,8 @@ export function compileBlock(block: Block): (c: Cpu) => number {
   } else {
     lines.push(...body, `return ${n};`);
   }
-  lines.push('} catch (e) { c.faultIndex = k; throw e; }');
-  const names = ['condition', 'getCF', 'parity', 'raise'], values: unknown[] = [condition, getCF, parity, raise];
+  lines.push('} catch (e) { c.faultIndex = k; if (e !== FAULT) throw e; return -1; }');
+  const names = ['condition', 'getCF', 'parity', 'raise', 'FAULT'], values: unknown[] = [condition, getCF, parity, raise, FAULT];
   instrs.forEach((ins, k) => {
     names.push(`h${k}`, `i${k}`);
     values.push(ins.fn, ins);

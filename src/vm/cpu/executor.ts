@@ -231,6 +231,11 @@ export class Executor {
         if (block.run !== null) {
           k = -2;
           const done = block.run(c);
+          if (done < 0) {
+            // It faulted (caught inside, so nothing is thrown twice).
+            this.deliverFault(block, c.faultIndex, blockEip, n);
+            return;
+          }
           if (done < n) {
             c.eip = (blockEip + instrs[done].off) & mask;
             c.instructions -= n - done;
@@ -264,14 +269,24 @@ export class Executor {
     } catch (e) {
       if (e !== FAULT) throw e;
       if (k === -2) k = c.faultIndex;
-      if (k >= 0 && block !== null) {
-        c.eip = (blockEip + block.instrs[k].off) & block.eipMask;
-        c.instructions -= n - k - 1;
-      } else if (k === -1) {
-        c.instructions++; // the fetch itself faulted
-      } // k === -3: runPartial left EIP and the count exact
-      deliverException(c, c.faultVector, c.faultCode, c.eip, c.faultRf);
+      this.deliverFault(block, k, blockEip, n);
     }
+  }
+
+  /**
+   * The fault raised (FaultState on the CPU) by instruction `k` of `block`, which started at
+   * `blockEip` and was counted whole (`n`): EIP and the count as at that instruction, then the
+   * delivery. k = -1: the next block's fetch faulted; -3: runPartial kept EIP and the count exact.
+   */
+  private deliverFault(block: Block | null, k: number, blockEip: number, n: number): void {
+    const c = this.cpu;
+    if (k >= 0 && block !== null) {
+      c.eip = (blockEip + block.instrs[k].off) & block.eipMask;
+      c.instructions -= n - k - 1;
+    } else if (k === -1) {
+      c.instructions++; // the fetch itself faulted
+    }
+    deliverException(c, c.faultVector, c.faultCode, c.eip, c.faultRf);
   }
 
   /** The end of the budget falls inside this block: run it instruction by instruction. */
