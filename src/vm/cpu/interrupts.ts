@@ -12,7 +12,7 @@ import type { Cpu } from './state';
 import { CS, SS, ESP, ATTR_P } from './state';
 import { raise, Vec, FAULT, hasErrorCode, EXCEPTION_NAMES } from './fault';
 import { getFlags, materialize, TF, NT, RF, VM, IF, IOPL, AC, ID, VIF, VIP, ARITH, DF } from './flags';
-import { switchToInnerRing } from './stackswitch';
+import { switchToInnerRing, FRAME } from './stackswitch';
 import { readDescriptor, desc, descAttr, attrDpl, isCodeAttr, isConforming, checkStackSegment, markAccessed, loadCacheFromDesc, descLimit, dropInnerSegments } from './segments';
 
 const GATE_TASK = 5, GATE_INT16 = 6, GATE_TRAP16 = 7, GATE_INT32 = 14, GATE_TRAP32 = 15;
@@ -108,21 +108,17 @@ function deliver(c: Cpu, vector: number, soft: boolean, ext: boolean, hasCode: b
   const n = gate32 ? 4 : 2;
   const oldCs = c.segSel[CS];
 
+  FRAME[0] = flags; FRAME[1] = oldCs; FRAME[2] = returnEip; FRAME[3] = code;
+  const count = hasCode ? 4 : 3;
   if (!isConforming(attr) && dpl < c.cpl) {
     // Inner privilege: the frame goes on the new ring's stack, from the TSS.
-    switchToInnerRing(c, dpl, { lo: csLo, hi: csHi, addr: csAddr, sel }, n, (oldSs, oldEsp) => {
-      const frame = [oldSs, oldEsp, flags, oldCs, returnEip];
-      if (hasCode) frame.push(code);
-      return frame;
-    }, extBit);
+    switchToInnerRing(c, dpl, csLo, csHi, csAddr, sel, n, count, extBit);
   } else if (isConforming(attr) || dpl === c.cpl) {
     // Same privilege: the frame goes on the current stack.
-    const frame = [flags, oldCs, returnEip];
-    if (hasCode) frame.push(code);
     let sp = c.getSP();
-    for (const v of frame) {
+    for (let k = 0; k < count; k++) {
       sp = c.stack32 ? (sp - n) | 0 : (sp - n) & 0xffff;
-      if (n === 4) c.wr32(SS, sp, v); else c.wr16(SS, sp, v);
+      if (n === 4) c.wr32(SS, sp, FRAME[k]); else c.wr16(SS, sp, FRAME[k]);
     }
     if (c.stack32) c.r32[ESP] = sp; else c.r16[ESP << 1] = sp;
     markAccessed(c);
@@ -168,6 +164,11 @@ export function setFlagsMasked(c: Cpu, value: number, mask: number): void {
   c.flagsRaw = ((c.flagsRaw & ~mask) | (value & mask) | 2) & ~(0x8 | 0x20 | 0x8000);
 }
 
+/** Word k of an IRET frame (dwords with o32). */
+function peekFrame(c: Cpu, o32: boolean, k: number): number {
+  return o32 ? c.peek32(k * 4) : c.peek16(k * 2);
+}
+
 /** IRET / IRETD in protected mode. */
 export function iret(c: Cpu, o32: boolean): void {
   if ((c.flagsRaw & NT) !== 0) {
@@ -176,8 +177,7 @@ export function iret(c: Cpu, o32: boolean): void {
     raise(c, Vec.GP, 0);
   }
   const n = o32 ? 4 : 2;
-  const peek = (k: number) => (o32 ? c.peek32(k * n) : c.peek16(k * n));
-  const newEip = peek(0), newCs = peek(1) & 0xffff, newFlags = peek(2);
+  const newEip = peekFrame(c, o32, 0), newCs = peekFrame(c, o32, 1) & 0xffff, newFlags = peekFrame(c, o32, 2);
   const rpl = newCs & 3;
   if ((newCs & 0xfffc) === 0) raise(c, Vec.GP, 0);
   if (rpl < c.cpl) raise(c, Vec.GP, newCs & 0xfffc);
@@ -198,7 +198,7 @@ export function iret(c: Cpu, o32: boolean): void {
     loadCacheFromDesc(c, CS, newCs);
   } else {
     // Return to an outer ring: its stack comes off this one.
-    const newEsp = peek(3), newSs = peek(4) & 0xffff;
+    const newEsp = peekFrame(c, o32, 3), newSs = peekFrame(c, o32, 4) & 0xffff;
     checkStackSegment(c, newSs, rpl);
     markAccessed(c);
     loadCacheFromDesc(c, SS, newSs);

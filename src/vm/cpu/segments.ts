@@ -118,14 +118,15 @@ export function loadSegment(c: Cpu, seg: number, sel: number): void {
  * an inner ring's data.
  */
 export function dropInnerSegments(c: Cpu): void {
-  for (const seg of [0, 3, 4, 5]) {
-    const attr = c.segAttr[seg];
-    if ((c.segSel[seg] & 0xfffc) === 0) {
-      // A null selector counts as ring-0 data: DS and ES are cleared to 0 (whatever their RPL
-      // was), as QEMU and Bochs do; FS and GS keep theirs, as QEMU does (Bochs clears them too).
-      if (seg === 0 || seg === 3) c.setSegmentCache(seg, 0, 0, 0, 0);
-      continue;
-    }
-    if ((isDataAttr(attr) || !isConforming(attr)) && attrDpl(attr) < c.cpl) c.setSegmentCache(seg, 0, 0, 0, 0);
+  dropIfInner(c, 0); dropIfInner(c, 3); dropIfInner(c, 4); dropIfInner(c, 5);
+}
+function dropIfInner(c: Cpu, seg: number): void {
+  const attr = c.segAttr[seg];
+  if ((c.segSel[seg] & 0xfffc) === 0) {
+    // A null selector counts as ring-0 data: DS and ES are cleared to 0 (whatever their RPL
+    // was), as QEMU and Bochs do; FS and GS keep theirs, as QEMU does (Bochs clears them too).
+    if (seg === 0 || seg === 3) c.setSegmentCache(seg, 0, 0, 0, 0);
+    return;
   }
+  if ((isDataAttr(attr) || !isConforming(attr)) && attrDpl(attr) < c.cpl) c.setSegmentCache(seg, 0, 0, 0, 0);
 }

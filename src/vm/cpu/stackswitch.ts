@@ -11,16 +11,21 @@ import { CS, SS, ESP } from './state';
 import { raise, Vec } from './fault';
 import { desc, descAttr, descBase, descLimit, checkStackSegment, markAccessed, loadCacheFromDesc } from './segments';
 
-/** Where a gate's target code segment is: the descriptor read by `readDescriptor`, and its selector. */
-export interface Target { lo: number; hi: number; addr: number; sel: number }
+/**
+ * What goes on the new stack after the old SS:ESP, first pushed first: the caller fills
+ * FRAME[0..count) (EFLAGS, CS, EIP, an error code; or a call gate's parameters), so an
+ * interrupt allocates nothing.
+ */
+export const FRAME = new Int32Array(40);
 
 /**
- * Switch to ring `newCpl` (numerically below the current CPL) for `target`,
- * pushing `frame(oldSs, oldEsp)` (values, first pushed first) in units of
- * `n` bytes on the stack the TSS gives for that ring. `ext` is the EXT bit
- * of the error codes this can raise.
+ * Switch to ring `newCpl` (numerically below the current CPL) for the code
+ * segment whose descriptor (read by `readDescriptor`) is csLo, csHi at csAddr,
+ * selector `sel`, pushing the old SS:ESP and FRAME[0..count) in units of `n`
+ * bytes on the stack the TSS gives for that ring. `ext` is the EXT bit of the
+ * error codes this can raise.
  */
-export function switchToInnerRing(c: Cpu, newCpl: number, target: Target, n: number, frame: (oldSs: number, oldEsp: number) => number[], ext: number): void {
+export function switchToInnerRing(c: Cpu, newCpl: number, csLo: number, csHi: number, csAddr: number, sel: number, n: number, count: number, ext: number): void {
   // The new stack: ssN:espN in a 32-bit TSS, ssN:spN in a 16-bit one.
   const tss32 = (c.tr.attr & 0x8) !== 0;
   const spOff = tss32 ? 4 + newCpl * 8 : 2 + newCpl * 4;
@@ -34,7 +39,9 @@ export function switchToInnerRing(c: Cpu, newCpl: number, target: Target, n: num
 
   // The inner ring is supervisor (ring 0, 1 or 2): its stack is written as such.
   let sp = ss32 ? newEsp : newEsp & 0xffff;
-  for (const v of frame(c.segSel[SS], c.r32[ESP])) {
+  const oldSs = c.segSel[SS], oldEsp = c.r32[ESP];
+  for (let k = -2; k < count; k++) {
+    const v = k === -2 ? oldSs : k === -1 ? oldEsp : FRAME[k];
     sp = ss32 ? (sp - n) | 0 : (sp - n) & 0xffff;
     if (!stackFits(sp >>> 0, n, ssLimit, ssAttr)) raise(c, Vec.SS, (newSs & 0xfffc) | ext);
     if (n === 4) c.wrSys32((ssBase + sp) | 0, v); else c.wrSys16((ssBase + sp) | 0, v);
@@ -45,9 +52,9 @@ export function switchToInnerRing(c: Cpu, newCpl: number, target: Target, n: num
   markAccessed(c);
   loadCacheFromDesc(c, SS, (newSs & 0xfffc) | newCpl);
   if (ss32) c.r32[ESP] = sp; else c.r16[ESP << 1] = sp;
-  desc.lo = target.lo; desc.hi = target.hi; desc.addr = target.addr;
+  desc.lo = csLo; desc.hi = csHi; desc.addr = csAddr;
   markAccessed(c);
-  loadCacheFromDesc(c, CS, (target.sel & 0xfffc) | newCpl);
+  loadCacheFromDesc(c, CS, (sel & 0xfffc) | newCpl);
   c.setCpl(newCpl);
 }
 

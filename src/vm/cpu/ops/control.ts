@@ -12,7 +12,7 @@ import { condition, getOF } from '../flags';
 import { getRm, sext } from './operands';
 import { CC_NAMES } from './conditions';
 import { softwareInterrupt, iret } from '../interrupts';
-import { switchToInnerRing } from '../stackswitch';
+import { switchToInnerRing, FRAME } from '../stackswitch';
 import { readDescriptor, desc, descAttr, attrDpl, isCodeAttr, isConforming, markAccessed, loadCacheFromDesc, descLimit, checkStackSegment, dropInnerSegments } from '../segments';
 
 /** Jump to a near target (an EIP value), checking it against CS's limit. */
@@ -118,10 +118,10 @@ function throughCallGate(c: Cpu, i: Instr, gateSel: number, call: boolean): void
 
   if (call && !isConforming(attr) && dpl < c.cpl) {
     // A call to an inner ring: new stack from the TSS, the gate's parameters copied across.
-    const args: number[] = [];
-    for (let k = params - 1; k >= 0; k--) args.push(n === 4 ? c.peek32(k * 4) : c.peek16(k * 2));
-    const returnCs = c.segSel[CS], returnEip = c.eipNext;
-    switchToInnerRing(c, dpl, { lo: csLo, hi: csHi, addr: csAddr, sel }, n, (oldSs, oldEsp) => [oldSs, oldEsp, ...args, returnCs, returnEip], 0);
+    for (let k = params - 1; k >= 0; k--) FRAME[params - 1 - k] = n === 4 ? c.peek32(k * 4) : c.peek16(k * 2);
+    FRAME[params] = c.segSel[CS];
+    FRAME[params + 1] = c.eipNext;
+    switchToInnerRing(c, dpl, csLo, csHi, csAddr, sel, n, params + 2, 0);
   } else {
     if (call) pushReturn(c, gate32);
     desc.lo = csLo; desc.hi = csHi; desc.addr = csAddr;
