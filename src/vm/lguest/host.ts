@@ -165,7 +165,7 @@ export class Host {
       // A gate into the Guest's kernel code, not a Switcher stub: the CPU went straight to the Guest.
       if (this.cpu.segSel[CS] !== GUEST_KERNEL_CS || !this.inGuest) return;
       this.lg.stats.direct[vector]++;
-      this.lg.emit({ kind: 'direct', vector, eip: eip >>> 0, time: this.cpu.instructions });
+      if (this.lg.onEvent !== null) this.lg.emit({ kind: 'direct', vector, eip: eip >>> 0, time: this.cpu.instructions });
       if (this.observer !== null) {
         const point = directTrapPoint(this.cpu, vector, code, eip);
         if (this.observer.stopAt(point)) {

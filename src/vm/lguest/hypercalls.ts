@@ -27,7 +27,7 @@ type Args = [number, number, number, number, number];
 function doHcall(lg: Lguest, a: Args, fromRing: boolean): void {
   const [nr, a1, a2, a3] = a;
   lg.stats.countHypercall(nr);
-  lg.emit({ kind: 'hypercall', nr, args: [a1, a2, a3, a[4]], async: fromRing, time: lg.now });
+  if (lg.onEvent !== null) lg.emit({ kind: 'hypercall', nr, args: [a1, a2, a3, a[4]], async: fromRing, time: lg.now });
   const pt = lg.pageTables;
   switch (nr) {
     case LHCALL.FLUSH_ASYNC:
@@ -119,9 +119,9 @@ function initialize(lg: Lguest, nr: number, arg1: number): void {
     return;
   }
   lg.stats.countHypercall(nr);
-  lg.emit({
-    kind: 'hypercall', nr, args: [arg1, lg.reg('ecx'), lg.reg('edx'), lg.reg('esi')], async: false, time: lg.now,
-  });
+  if (lg.onEvent !== null) {
+    lg.emit({ kind: 'hypercall', nr, args: [arg1, lg.reg('ecx'), lg.reg('edx'), lg.reg('esi')], async: false, time: lg.now });
+  }
   if (!lg.addressOk(arg1, LGUEST_DATA_SIZE)) {
     lg.kill(`bad guest page ${hexC(arg1)}`);
     return;

@@ -51,10 +51,13 @@ export class ShadowPageTables {
   private get mem() { return this.lg.mem; }
   private get pool() { return this.lg.world.pool; }
 
+  /** Someone listens for events: only then are their words put together. */
+  private get watched(): boolean {
+    return this.lg.onEvent !== null;
+  }
+
   private note(op: PageTableOp, vaddr: number, detail: string): void {
-    if (this.lg.onEvent !== null) {
-      this.lg.emit({ kind: 'pagetable', op, vaddr: vaddr >>> 0, detail, time: this.lg.now });
-    }
+    this.lg.emit({ kind: 'pagetable', op, vaddr: vaddr >>> 0, detail, time: this.lg.now });
   }
 
   /** init_guest_pagetable: one empty shadow, linear mode, the Switcher mapped. */
@@ -134,7 +137,7 @@ export class ShadowPageTables {
     if (spte === 0) return;
     this.mem.write32(spte, fix.spte);
     if (fix.gpteAddr !== null) this.mem.write32(fix.gpteAddr, fix.gpte);
-    this.note('demand', fix.vaddr, `${fix.write ? 'write' : 'read'} -> frame ${hexC(fix.gpte & ~FLAGS)} `
+    if (this.watched) this.note('demand', fix.vaddr, `${fix.write ? 'write' : 'read'} -> frame ${hexC(fix.gpte & ~FLAGS)} `
       + `${fix.writable ? 'writable' : 'read-only until dirty'}`);
   }
 
@@ -202,7 +205,7 @@ export class ShadowPageTables {
   /** guest_pagetable_clear_all: FLUSH_TLB(1), LGUEST_INIT: every shadow, emptied. */
   clearAll(): void {
     this.releaseAllPagetables();
-    this.note('flush_all', 0, 'every shadow page table dropped');
+    if (this.watched) this.note('flush_all', 0, 'every shadow page table dropped');
     this.pinStackPages();
     this.allocateSwitcherMapping();
   }
@@ -210,7 +213,7 @@ export class ShadowPageTables {
   /** guest_pagetable_flush_user: FLUSH_TLB(0). */
   flushUser(): void {
     this.flushUserMappings(this.cpuPgd);
-    this.note('flush_user', 0, `user half of slot ${this.cpuPgd} dropped`);
+    if (this.watched) this.note('flush_user', 0, `user half of slot ${this.cpuPgd} dropped`);
   }
 
   private findPgdir(gpgdir: number): number {
@@ -252,7 +255,7 @@ export class ShadowPageTables {
     const hit = idx !== PGDIR_CACHE;
     if (!hit) ({ idx, blank: repin } = this.newPgdir(gpgdir));
     this.cpuPgd = idx;
-    this.note('new_pgtable', 0, `${hexC(gpgdir)} -> slot ${idx}${hit ? ' (cached)' : ''}`);
+    if (this.watched) this.note('new_pgtable', 0, `${hexC(gpgdir)} -> slot ${idx}${hit ? ' (cached)' : ''}`);
     if (repin) this.pinStackPages();
     if (!this.pgdirs[idx].switcherMapped) this.allocateSwitcherMapping();
   }
@@ -290,7 +293,7 @@ export class ShadowPageTables {
       const idx = this.findPgdir(gpgdir >>> 0);
       if (idx !== PGDIR_CACHE) this.setPteIn(idx, vaddr, gpte);
     }
-    this.note('set_pte', vaddr, `${hexC(gpte)} in ${hexC(gpgdir)}`);
+    if (this.watched) this.note('set_pte', vaddr, `${hexC(gpte)} in ${hexC(gpgdir)}`);
   }
 
   /**
@@ -310,6 +313,6 @@ export class ShadowPageTables {
       if (idx === SWITCHER_PGD_INDEX) this.pgdirs[slot].switcherMapped = false;
       if (slot === this.cpuPgd && !this.pgdirs[slot].switcherMapped) this.allocateSwitcherMapping();
     }
-    this.note('set_pgd', (idx << 22) >>> 0, `entry ${idx} of ${hexC(gpgdir)}`);
+    if (this.watched) this.note('set_pgd', (idx << 22) >>> 0, `entry ${idx} of ${hexC(gpgdir)}`);
   }
 }

@@ -91,7 +91,7 @@ export function tryDeliverInterrupt(lg: Lguest, irq: number, more: boolean): voi
     if (r.kind === 'kill') lg.kill(r.reason);
     else applyReflection(lg, r);
     lg.stats.interrupts[irq]++;
-    lg.emit({ kind: 'interrupt', irq, eip, time: lg.now });
+    if (lg.onEvent !== null) lg.emit({ kind: 'interrupt', irq, eip, time: lg.now });
   }
   lg.writeTimestamp();
   if (!more) lg.mem.write32(lg.lguestData! + LGUEST_DATA.irq_pending, 0);

@@ -116,7 +116,7 @@ export function handleTrap(lg: Lguest, cr2: number, d: TrapDecision): void {
       lg.kill(d.reason);
       break;
   }
-  lg.emit({ kind: 'trap', trap, errcode, eip, cr2, action: d.action, time: lg.now });
+  if (lg.onEvent !== null) lg.emit({ kind: 'trap', trap, errcode, eip, cr2, action: d.action, time: lg.now });
 }
 
 /**
