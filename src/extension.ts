@@ -6,7 +6,7 @@
  * commands. Nothing here runs the Guest: the adapter does.
  */
 import * as vscode from 'vscode';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { GdtView } from './views/gdtView';
 import { IdtView } from './views/idtView';
@@ -48,8 +48,14 @@ export function activate(context: vscode.ExtensionContext): LguestApi {
   context.subscriptions.push(vscode.debug.registerDebugAdapterTrackerFactory('lguest', {
     createDebugAdapterTracker: (session) => {
       const guest = console.attach(session);
+      // LGUEST_DAP_LOG=<file> in VS Code's environment: every message both ways, a line each (how issue 17's
+      // missing exception widget was found: VS Code fetched the stack twice).
+      const log = process.env.LGUEST_DAP_LOG;
+      const trace = (dir: string, m: unknown) => { if (log) appendFileSync(log, `${Date.now()} ${dir} ${JSON.stringify(m)}\n`); };
       return {
+        onWillReceiveMessage: (m: unknown) => trace('->', m),
         onDidSendMessage: (m: AdapterMessage) => {
+          trace('<-', m);
           if (m.type === 'event' && (m.event === 'stopped' || m.event === 'invalidated')) refresh();
           guest.message(m);
         },

@@ -13,7 +13,8 @@
 #   LGUEST_E2E_PORT  code-server's port (default: a free one)
 #   LGUEST_E2E_RUN   the scratch directory (default: $LGUEST_E2E_HOME/run; two runs at once need two)
 #   LGUEST_E2E_ARTIFACTS  where screenshots and logs go (default: test-artifacts/vscode-e2e)
-#   LGUEST_E2E_ONLY  integration | ui | commands | memory: run one layer
+#   LGUEST_DAP_LOG   a file: the extension appends every DAP message to it, both ways (for a failure's story)
+#   LGUEST_E2E_ONLY  integration | ui | commands | memory | stops: run one layer
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -48,7 +49,7 @@ EXT_DIR="$(ls -d "$RUN"/exts/lguest-debug.lguest-debug-*/ 2>/dev/null | head -1 
 echo "== vscode-e2e: built and installed in $(ms_since "$t") ms"
 
 # Copies of the tour workspace (its launch.json, the ELF and the sources it was built from).
-for ws in ws-integration ws-ui ws-commands ws-memory; do
+for ws in ws-integration ws-ui ws-commands ws-memory ws-stops; do
   mkdir -p "$RUN/$ws" && cp -r "$REPO/guests/lguest/tour" "$RUN/$ws/tour" && rm -rf "$RUN/$ws/tour/obj"
 done
 cat >"$RUN/udd/User/settings.json" <<'EOF'
@@ -121,6 +122,9 @@ if [ -z "$only" ] || [ "$only" = commands ]; then
 fi
 if [ -z "$only" ] || [ "$only" = memory ]; then
   layer "memory view end-to-end" env WS_DIR="$RUN/ws-memory/tour" node "$REPO/test/vscode/e2e-memory.cjs"
+fi
+if [ -z "$only" ] || [ "$only" = stops ]; then
+  layer "stops across documents and runs (exception widget, Disassembly view, restarts)" env WS_DIR="$RUN/ws-stops/tour" node "$REPO/test/vscode/e2e-stops.cjs"
 fi
 echo "== vscode-e2e: layers: $passed passed, $failed failed in $(ms_since "$T_ALL") ms (screenshots and logs: ${ART#$REPO/}/)"
 [ "$failed" = 0 ]

@@ -46,5 +46,11 @@ export const CAPABILITIES: DebugProtocol.Capabilities = {
   supportsTerminateRequest: true,
   supportsDataBreakpoints: true,
   supportsValueFormattingOptions: true,
+  // A client then asks for the top frame first and the rest a little later (VS Code: 420 ms), and focuses the
+  // first frame with a source once the whole stack is in. At a trap stop the top frame is the Host's, which has
+  // none: so VS Code picks the Guest's frame from the stack as it finally stands and puts the exception widget
+  // there. Without it, VS Code 1.100's Call Stack view could fetch the stack a second time while the first was
+  // in flight, the focused frame was then no longer in the stack, and the widget was left out.
+  supportsDelayedStackTraceLoading: true,
   exceptionBreakpointFilters: FILTERS,
 };

@@ -19,6 +19,7 @@ import { StackFrame, Source } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Debuggee } from './runtime/debuggee';
 import { listingAround } from './disassembly';
+import type { Target } from './runtime/target';
 import { hex } from './registers';
 import type { Programs } from './programs';
 import type { ScopeLevel } from '../vm/debuginfo/dwarfScopes';
@@ -86,9 +87,10 @@ export class Frames {
         let source: Source | undefined, line = 0, column = 1;
         const here = k === 0 && skip === 0 ? programs.lineFor(pc) : null;
         const at = k === 0 && skip === 0 ? (atBp && here ? { ...here, ...atBp } : here) : callSite;
-        if (at?.path) source = new Source(at.path.split('/').pop()!, at.path);
         line = at?.line ?? 0;
         column = Math.max(1, at?.column ?? 1);
+        if (at?.path) source = new Source(at.path.split('/').pop()!, at.path);
+        else ({ source, line } = this.listingOf(t, programs, r.eip, `${l.name}.disasm`, flavor)), column = 1;
         const frame = new StackFrame(frames.length + 1, l.name, source, line, column) as DebugProtocol.StackFrame;
         frame.instructionPointerReference = hex(r.eip);
         this.ids.set(frame.id, { index: i, level: k + skip });
@@ -101,11 +103,7 @@ export class Frames {
       if (i === 0 && callSite === null && atBp && loc) loc = { ...loc, ...atBp };
       let source: Source | undefined, line = loc?.line ?? 0;
       if (loc?.path) source = new Source(loc.path.split('/').pop()!, loc.path);
-      else {
-        const listing = listingAround(t, programs, r.eip, flavor);
-        source = this.generatedSource(`${name}.disasm`, listing.text);
-        line = listing.line;
-      }
+      else ({ source, line } = this.listingOf(t, programs, r.eip, `${name}.disasm`, flavor));
       // Columns start at 1: a 0 makes an invalid range for a client's exception widget.
       const column = Math.max(1, loc?.column ?? 1);
       const frame = new StackFrame(frames.length + 1, name, source, line, column) as DebugProtocol.StackFrame;
@@ -114,6 +112,15 @@ export class Frames {
       frames.push(frame);
     });
     return frames;
+  }
+
+  /**
+   * A frame with no source file on disk (no line table, or its file not found: an inlined header's, say, when
+   * the tree was copied without it) stands at its eip in a listing of the disassembly there.
+   */
+  private listingOf(t: Target, programs: Programs, eip: number, name: string, flavor: 'att' | 'intel'): { source: Source; line: number } {
+    const listing = listingAround(t, programs, eip, flavor);
+    return { source: this.generatedSource(name, listing.text), line: listing.line };
   }
 
   /** Where an inlined call was made from: its file (the unit's line table), line and column. */

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import {
-  InitializedEvent, StoppedEvent, TerminatedEvent, ExitedEvent, OutputEvent, Thread, Scope, Source,
+  InitializedEvent, ContinuedEvent, StoppedEvent, TerminatedEvent, ExitedEvent, OutputEvent, Thread, Scope, Source,
   InvalidatedEvent, MemoryEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -111,6 +111,9 @@ export class LguestDebugSession extends GuardedDebugSession {
     this.sendResponse(response);
     this.sendEvent(new InitializedEvent());
     await this.configurationDone;
+    // The run begins, and a continued event says so. VS Code 1.100 keeps a session's stop reasons across its own
+    // restart (a new adapter for the same session) until one comes, and its Call Stack header said the old run's.
+    this.sendEvent(new ContinuedEvent(THREAD, true));
     void this.debuggee.start(checked.stopOnEntry);
   }
 
@@ -291,7 +294,8 @@ export class LguestDebugSession extends GuardedDebugSession {
   protected variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
     const c = this.handles.get(args.variablesReference);
     const renew = '(references last until the Guest runs again)';
-    if (!c) return this.fail(response, `no variables with reference ${args.variablesReference} ${renew}`);
+    // An old stop's reference comes from a view that asked as the Guest ran on (F5 while Variables loaded): no pop-up.
+    if (!c) return this.fail(response, `no variables with reference ${args.variablesReference} ${renew}`, false);
     // An array's elements come a page at a time (indexedVariables told the client how many).
     this.hexValues = args.format?.hex === true;
     response.body = { variables: c(args.start, args.count) };
@@ -413,7 +417,8 @@ export class LguestDebugSession extends GuardedDebugSession {
     const m = this.machine(response);
     if (!m) return;
     const ref = Target.parseReference(args.memoryReference);
-    if (!ref || ref.physical) return this.fail(response, `bad memory reference '${args.memoryReference}'`);
+    // Only the Disassembly view asks, by itself: it sends '' when a new run of the session has no stop yet. No pop-up.
+    if (!ref || ref.physical) return this.fail(response, `bad memory reference '${args.memoryReference}'`, false);
     const address = (ref.address + (args.offset ?? 0)) >>> 0;
     const offset = args.instructionOffset ?? 0, flavor = this.args.disassemblyFlavor;
     response.body = { instructions: disassemble(m.target, m.programs, address, offset, args.instructionCount, flavor) };

@@ -25,6 +25,16 @@ describe('debug adapter', () => {
     expect(top.column).toBeGreaterThanOrEqual(1);
   });
 
+  it('says the run began (a continued event for all threads) after the configuration, before its first stop', async () => {
+    // A client clears the last run's stop reasons then: VS Code's restart of a session otherwise kept them.
+    dc = await startClient();
+    const order: string[] = [];
+    dc.on('continued', (e) => order.push(`continued ${e.body.threadId} ${e.body.allThreadsContinued}`));
+    dc.on('stopped', (e) => order.push(`stopped ${e.body.reason}`));
+    await launchAndStop(dc, { program: TOUR, stopOnEntry: true });
+    expect(order).toEqual(['continued 1 true', 'stopped entry']);
+  });
+
   it('stops at a source line breakpoint in the Guest kernel, with the call stack', async () => {
     dc = await startClient();
     const file = join(TOUR_SRC, 'kernel/sched.c');

@@ -8,7 +8,11 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { join } from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { startClient, launchAndStop, registers, TOUR, TOUR_SRC } from './client';
+import { DebugInfo } from '../../src/vm/debuginfo/debugInfo';
+import { Elf32 } from '../../src/vm/elf';
 
 let dc: DebugClient;
 afterEach(async () => { await dc?.stop(); });
@@ -92,5 +96,57 @@ describe('the call stack across traps', () => {
     expect(names(st).slice(0, 3)).toEqual(['timer_tick', 'trap_dispatch', 'trap_common']);
     expect(names(st).slice(-2)).toEqual(['kernel_main', '_start']);
     expect(names(st)).toContain('idle_loop');
+  });
+});
+
+describe('the call stack in parts (supportsDelayedStackTraceLoading)', () => {
+  it('says it loads in parts, and the top frame then the rest are the whole stack, frame for frame', async () => {
+    dc = await startClient();
+    const init = await dc.initializeRequest({ adapterID: 'lguest', pathFormat: 'path' });
+    expect(init.body?.supportsDelayedStackTraceLoading).toBe(true);
+    await dc.stop();
+    dc = await startClient();
+    // A trap stop with the Host's frame on top, as VS Code asks for it: one frame, then the next nineteen.
+    await launchAndStop(dc, { program: TOUR }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'trap 14', condition: 'cr2 == 0' }] }));
+    const top = (await dc.stackTraceRequest({ threadId: 1, startFrame: 0, levels: 1 })).body;
+    const rest = (await dc.stackTraceRequest({ threadId: 1, startFrame: 1, levels: 19 })).body;
+    const whole = (await dc.stackTraceRequest({ threadId: 1 })).body;
+    expect(top.stackFrames).toHaveLength(1);
+    expect(top.stackFrames[0].name).toMatch(/^\[Host\] trap 14/);
+    expect(top.stackFrames[0].source).toBeUndefined();
+    expect(top.totalFrames).toBe(whole.stackFrames.length);
+    expect([...top.stackFrames, ...rest.stackFrames]).toEqual(whole.stackFrames);
+    // The frame ids of the parts still mean their frames: the Guest's top frame has its scopes.
+    const scopes = (await dc.scopesRequest({ frameId: rest.stackFrames[0].id })).body.scopes.map((s) => s.name);
+    expect(scopes).toContain('Registers');
+  });
+});
+
+describe('an inlined function whose file is not on disk', () => {
+  it('stands in a listing of the disassembly at its eip, like any frame without a source file', async () => {
+    // The tour copied alone, as a workspace holds it: its tables name lguest.h as ../../include/lguest.h, not there.
+    const dir = mkdtempSync(join(tmpdir(), 'lguest-inline-'));
+    try {
+      cpSync(TOUR_SRC, join(dir, 'tour'), { recursive: true });
+      const elf = join(dir, 'tour/build/tour.elf');
+      // An instruction of lguest_hcall_async's body (lguest.h), inlined into hcall_async (mm.c).
+      const info = new DebugInfo(new Elf32(new Uint8Array(readFileSync(elf)), elf));
+      const start = info.addressOf('hcall_async')!;
+      let pc = start;
+      while (info.dwarf!.scopeAt(pc)?.levels[0].name !== 'lguest_hcall_async') pc++;
+      dc = await startClient();
+      await launchAndStop(dc, { program: elf }, () => dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: `0x${pc.toString(16)}` }] }));
+      const st = await frames();
+      expect(st.slice(0, 2).map((f) => f.name)).toEqual(['lguest_hcall_async', expect.stringMatching(/^hcall_async/)]);
+      const [inlined, outer] = st;
+      expect(inlined.source?.path).toBeUndefined();
+      expect(inlined.source?.sourceReference).toBeGreaterThan(0);
+      const text = (await dc.customRequest('source', { source: inlined.source, sourceReference: inlined.source!.sourceReference })).body.content as string;
+      expect(text.split('\n')[inlined.line - 1]).toMatch(new RegExp(`^=>\\s*0x${pc.toString(16).padStart(8, '0')}`));
+      // The function it is inlined into has its file: mm.c, at the line of the call.
+      expect(outer.source?.path).toBe(join(dir, 'tour/kernel/mm.c'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -117,8 +117,15 @@ describe('the adapter under protocol abuse', () => {
     expect((await c.request('stackTrace', null)).message).toBe('stackTrace: arguments must be an object, not null');
     expect((await c.request('readMemory', { memoryReference: '0x0', count: '12' })).message)
       .toBe('readMemory: arguments.count must be a whole number from 0 to 1048576, not "12"');
-    expect((await c.request('variables', { variablesReference: 424242 })).message)
-      .toMatch(/^no variables with reference 424242/);
+    const stale = await c.request('variables', { variablesReference: 424242 });
+    expect(stale.message).toMatch(/^no variables with reference 424242/);
+    // A view asks for an old stop's reference when the Guest ran on under it (F5 while Variables was loading):
+    // not something the user typed, so not a pop-up.
+    expect((stale.body as { error?: DebugProtocol.Message }).error?.showUser).toBe(false);
+    // The Disassembly view, open across VS Code's restart, asks at '' before the new run's first stop: no pop-up either.
+    const nowhere = await c.request('disassemble', { memoryReference: '', instructionCount: 50 });
+    expect(nowhere.message).toBe("bad memory reference ''");
+    expect((nowhere.body as { error?: DebugProtocol.Message }).error?.showUser).toBe(false);
     const thousands = { source: {}, breakpoints: Array.from({ length: 5000 }, () => ({ line: 1 })) };
     expect((await c.request('setBreakpoints', thousands)).message)
       .toBe('setBreakpoints: arguments.breakpoints must hold at most 1000 items, not 5000');

@@ -171,7 +171,22 @@ async function pressF5UntilLaunched(page) {
   await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 120_000 });
 }
 
+/** An input box opened by a command: wait for its title, type, Enter. */
+async function answerInputBox(page, title, text) {
+  const widget = page.locator('.quick-input-widget', { has: page.locator('.quick-input-title', { hasText: title }) });
+  await widget.waitFor({ state: 'visible' });
+  await widget.locator('input.input').fill(text);
+  await page.keyboard.press('Enter');
+  await widget.waitFor({ state: 'hidden' });
+}
+
+/** The text of the terminal on show (xterm's DOM renderer: settings.json turns the GPU one off). */
+async function terminalText(page) {
+  return page.locator('.terminal-wrapper.active .xterm-rows').allInnerTexts();
+}
+
 module.exports = {
   BASE, OUT, TIMEOUT, log, launchBrowser, openWorkbench, widenSideBar, runCommand, pane, expandPane, collapsePane, waitForText,
   waitForRow, waitForNoRow, screenshot, nameValue, pressF5UntilLaunched, waitPaused, openTourWorkbench, step,
+  answerInputBox, terminalText,
 };
