@@ -1,0 +1,43 @@
+/**
+ * The interpreter is the reference: lguest Guests run with every block compiled at once and with
+ * nothing ever compiled end the same way, to the bit (output, how the run ended, the clock and
+ * the whole machine's state hash), through system calls, page faults, the Switcher and the Host.
+ */
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Host } from './host';
+import { machineStateHash } from './stateHash';
+
+const GUESTS = join(__dirname, '../../../guests/lguest');
+
+function run(file: string, cmdline: string, compileAfter: number, directTraps = true) {
+  const out: number[] = [];
+  const host = new Host({ compileAfter, directTraps, output: (b) => out.push(b), noRestart: true });
+  host.boot(new Uint8Array(readFileSync(join(GUESTS, file))), file, cmdline);
+  const result = host.run(200_000_000);
+  return { result, output: Buffer.from(out).toString('latin1'), instructions: host.cpu.instructions, hash: machineStateHash(host) };
+}
+
+describe('compiled at once and never compiled agree on lguest Guests', () => {
+  const cases: [string, string, boolean][] = [
+    ['tour/build/tour.elf', '', true],
+    ['tour/build/tour.elf', 'bench=getpid:300', false],
+    ['tour/build/tour.elf', 'bench=fault:50', true],
+    ['build/hello.elf', '', true],
+    ['faults/build/pf_handler.elf', '', true],
+    ['faults/build/gp_not_io.elf', '', true],
+    ['pagerules/build/pagerules.elf', '', true],
+    ['fpu/build/fpu.elf', '', true],
+  ];
+  for (const [file, cmdline, direct] of cases) {
+    it(`${file} ${cmdline}${direct ? '' : ' (no direct traps)'}`, () => {
+      const a = run(file, cmdline, 1, direct), b = run(file, cmdline, Infinity, direct);
+      expect(a.result.kind).not.toBe('limit');
+      expect(a.output).toBe(b.output);
+      expect(a.result).toEqual(b.result);
+      expect(a.instructions).toBe(b.instructions);
+      expect(a.hash).toBe(b.hash);
+    });
+  }
+});
