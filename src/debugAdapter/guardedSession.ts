@@ -55,7 +55,7 @@ export class GuardedDebugSession extends DebugSession {
   protected dispatchRequest(request: DebugProtocol.Request): void {
     const checked = checkRequest(request.command, request.arguments, this.phase);
     if ('error' in checked) {
-      return this.sendErrorResponse(new Response(request), { id: REFUSED, format: checked.error, showUser: true });
+      return this.sendErrorResponse(new Response(request), { id: REFUSED, format: checked.error, showUser: !checked.late });
     }
     super.dispatchRequest({ ...request, arguments: checked.args });
   }

@@ -39,6 +39,11 @@ describe('request checks', () => {
       .toBe("'continue' after the Guest's end: there is nothing left to run");
     expect(error('stackTrace', { threadId: 1 }, 'ended')).toBeNull();
     expect(error('threads', {}, 'disconnected')).toBe("'threads' after 'disconnect': the session is over");
+    // A view asking as the session goes away (Variables loading at Shift+F5) is late, not wrong: no pop-up for it.
+    expect(checkRequest('variables', { variablesReference: 1 }, 'disconnected')).toMatchObject({ late: true });
+    expect(checkRequest('continue', { threadId: 1 }, 'ended')).toMatchObject({ late: true });
+    expect(checkRequest('stackTrace', { threadId: 1 }, 'initialized')).toMatchObject({ late: false });
+    expect(checkRequest('next', null, 'launched')).not.toHaveProperty('late');
     expect(error('goto', { threadId: 1, targetId: 1 })).toMatch(/^'goto' is not a request this adapter answers/);
     expect(error('next', null)).toBe('next: arguments must be an object, not null');
     expect(error('next', { threadId: 1, granularity: 'word' }))

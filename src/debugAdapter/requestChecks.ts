@@ -198,12 +198,13 @@ function untimely(command: string, phase: Phase): string {
  * initialize's pathFormat is "path" when not given, as the protocol says.
  */
 export function checkRequest(command: string, args: unknown, phase: Phase):
-  { args: Record<string, unknown> } | { error: string } {
+  { args: Record<string, unknown> } | { error: string; late?: boolean } {
   const request = REQUESTS[command];
   if (request === undefined) {
     return { error: `'${command}' is not a request this adapter answers (its capabilities say which are)` };
   }
-  if (!request.phases.includes(phase)) return { error: untimely(command, phase) };
+  // Late: a view asking as the session went away (Variables loading at Shift+F5), which nobody need be told about.
+  if (!request.phases.includes(phase)) return { error: untimely(command, phase), late: phase === 'ended' || phase === 'disconnected' };
   const c = request.args(args === undefined ? {} : args, 'arguments');
   if ('error' in c) return { error: `${command}: ${c.error}` };
   const value = c.value as Record<string, unknown>;

@@ -28,7 +28,7 @@ import { describeValue } from './requestChecks';
 import { CAPABILITIES } from './capabilities';
 import { GuardedDebugSession } from './guardedSession';
 import { Debuggee, Loaded, Stopped } from './runtime/debuggee';
-import type { BreakpointResult } from './runtime/breakpoints';
+import { NO_HOST, type BreakpointResult } from './runtime/breakpoints';
 import type { StepKind } from './runtime/stepping';
 
 const THREAD = 1;
@@ -216,7 +216,14 @@ export class LguestDebugSession extends GuardedDebugSession {
   ): void {
     const asked = [...(args.filters ?? []).map((filter) => ({ filter })),
       ...(args.filterOptions ?? []).map((o) => ({ filter: o.filterId, condition: o.condition }))];
-    response.body = { breakpoints: this.debuggee.breakpoints.traps.setFilters(asked) };
+    const results = this.debuggee.breakpoints.traps.setFilters(asked);
+    // The bare machine has no Host to stop in: its filters say so (Guest killed, on by default, just never happens).
+    if (this.debuggee.loaded?.target.host === null) {
+      asked.forEach((a, i) => {
+        if (a.filter !== 'guestKilled' && results[i].verified) results[i] = { verified: false, message: NO_HOST };
+      });
+    }
+    response.body = { breakpoints: results };
     this.sendResponse(response);
   }
 

@@ -5,6 +5,7 @@
  */
 import { describe, it, expect, afterEach } from 'vitest';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import { join } from 'node:path';
 import { startClient, launchAndStop, TOUR, ROOT } from './client';
 
@@ -15,6 +16,19 @@ type Entry = { virtual: string; guest: { value: string; frame?: string; flags: s
 describe('the views\' requests', () => {
   let dc: DebugClient;
   afterEach(async () => { await dc?.stop(); });
+
+  it('bare machine: the Host\'s stops say they never happen there (named and filters), Guest killed stays', async () => {
+    dc = await startClient();
+    let named: DebugProtocol.Breakpoint[] = [], filters: DebugProtocol.Breakpoint[] = [];
+    await launchAndStop(dc, { program: PAGING, mode: 'bare' }, async () => {
+      named = (await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'trap 14' }, { name: 'demand_pf' }] })).body.breakpoints;
+      filters = (await dc.setExceptionBreakpointsRequest({ filters: ['trap', 'guestKilled'] })).body.breakpoints ?? [];
+    });
+    expect(named[0]).toMatchObject({ verified: false, message: expect.stringMatching(/^a bare machine has no Host.*'trap 14' never stops here$/) });
+    expect(named[1].verified).toBe(true);
+    expect(filters.map((f) => f.verified)).toEqual([false, true]);
+    expect(filters[0].message).toMatch(/^a bare machine has no Host/);
+  });
 
   it('bare machine: the CPU\'s GDT, IDT and page tables (at CR3), no shadows', async () => {
     dc = await startClient();

@@ -48,6 +48,9 @@ interface Asked {
   hitCondition?: string;
 }
 
+/** Why the Host's stops cannot be had on the bare machine. */
+export const NO_HOST = 'a bare machine has no Host, whose stops these are (lguest mode)';
+
 export class Breakpoints {
   readonly traps: TrapStops;
   private nextId = 1;
@@ -101,6 +104,10 @@ export class Breakpoints {
       const trap = parseTrapFunctionBreakpoint(fb.name);
       if (trap !== null) {
         if ('error' in trap) { results.push({ id, verified: false, message: trap.error }); continue; }
+        if (this.target !== null && this.target.host === null) {
+          results.push({ id, verified: false, message: `${NO_HOST}: '${fb.name.trim()}' never stops here` });
+          continue;
+        }
         named.push({ ...counted(fb), filter: trap.filter, set: trap.set });
         results.push({ id, verified: true, message: `stops at ${fb.name}` });
         continue;
