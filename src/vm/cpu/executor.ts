@@ -28,8 +28,14 @@ import { compileBlock } from './compiler';
 
 const MAX_BLOCK = 128;
 const CACHE_BITS = 14;
-/** Executions after which a block is compiled to a JavaScript function of its own. */
-const COMPILE_AFTER = 64;
+/**
+ * Executions after which a block is compiled to a JavaScript function of its own. A new function
+ * runs in V8's bytecode interpreter for its first hundreds of calls, slower than our handlers:
+ * code run a few hundred times (a kernel booting) is better left to the interpreter. Measured
+ * (CPU time): Linux to its first user instruction 9.8 s at 64, 3.7 s at 10,000; the bare bench
+ * kernel's whole run 7 % slower.
+ */
+const COMPILE_AFTER = 10_000;
 
 export interface ExecutorOptions {
   /** Executions of a block before it is compiled (Infinity: never; 1: at once). For tests of both tiers. */
