@@ -243,11 +243,18 @@ export class Executor {
             return;
           }
           if (done < n) {
-            c.eip = (blockEip + instrs[done].off) & mask;
-            c.instructions -= n - done;
+            // Instruction done - 1 pended a fault, or asked to leave after it.
+            if (c.faultPending) this.deliverPending(block, done - 1, blockEip, n);
+            else {
+              c.eip = (blockEip + instrs[done].off) & mask;
+              c.instructions -= n - done;
+            }
             return;
           }
-          if (c.exitBlock || block.endsHard || c.instructions >= end) return;
+          if (c.exitBlock || block.endsHard || c.instructions >= end) {
+            if (c.faultPending) this.deliverPending(block, n - 1, blockEip, n);
+            return;
+          }
           k = -1; // a fault from here on is the next block's fetch
           block = this.nextBlock(block);
           continue;
@@ -257,9 +264,12 @@ export class Executor {
           const ins = instrs[k];
           ins.fn(c, ins);
           if (c.exitBlock) {
-            // Leave after this instruction (code written, stop asked).
-            c.eip = (blockEip + instrs[k + 1].off) & mask;
-            c.instructions -= n - k - 1;
+            // Leave after this instruction (code written, stop asked), or at it if it pended a fault.
+            if (c.faultPending) this.deliverPending(block, k, blockEip, n);
+            else {
+              c.eip = (blockEip + instrs[k + 1].off) & mask;
+              c.instructions -= n - k - 1;
+            }
             return;
           }
         }
@@ -267,6 +277,10 @@ export class Executor {
         c.eip = (blockEip + last.off) & mask;
         c.eipNext = (c.eip + last.len) & mask;
         last.fn(c, last);
+        if (c.exitBlock && c.faultPending) {
+          this.deliverPending(block, k, blockEip, n);
+          return;
+        }
         c.eip = c.eipNext;
         if (c.exitBlock || block.endsHard || c.instructions >= end) return;
         k = -1; // a fault from here on is the next block's fetch
@@ -295,6 +309,12 @@ export class Executor {
     deliverException(c, c.faultVector, c.faultCode, c.eip, c.faultRf);
   }
 
+  /** A fault pended by instruction `k` (fault.ts pendFault): delivered as a thrown one would be. */
+  private deliverPending(block: Block, k: number, blockEip: number, n: number): void {
+    this.cpu.faultPending = false;
+    this.deliverFault(block, k, blockEip, n);
+  }
+
   /** The end of the budget falls inside this block: run it instruction by instruction. */
   private runPartial(block: Block, end: number): void {
     const c = this.cpu, instrs = block.instrs;
@@ -303,6 +323,12 @@ export class Executor {
       c.eipNext = (c.eip + ins.len) & block.eipMask;
       c.instructions++;
       ins.fn(c, ins);
+      if (c.exitBlock && c.faultPending) {
+        // EIP is still the instruction's, which is counted: as a thrown fault leaves them.
+        c.faultPending = false;
+        deliverException(c, c.faultVector, c.faultCode, c.eip, c.faultRf);
+        return;
+      }
       c.eip = c.eipNext;
       if (c.exitBlock) return;
     }
@@ -362,6 +388,7 @@ export class Executor {
     c.instructionLimit = c.instructions + 1;
     const before = c.instructions, eipBefore = c.eip;
     let faulted = false, holdTrap = false, loadsRf = false, ssLoad = false, midRep = false;
+    let ins: Instr | null = null, csBefore = 0, eipFlow = 0;
     try {
       if (c.dbInstr !== 0 && (c.flagsRaw & RF) === 0 && !shadowed && !goesOn) {
         const hit = this.instructionBreakpoints();
@@ -372,13 +399,28 @@ export class Executor {
         }
       }
       const block = this.blockAt();
-      const ins = block.instrs[0];
+      ins = block.instrs[0];
       c.exitBlock = false;
       c.eipNext = (c.eip + ins.len) & block.eipMask;
       c.instructions++;
       c.interruptShadow = false;
-      const csBefore = c.segSel[CS], eipFlow = c.eipNext;
+      csBefore = c.segSel[CS];
+      eipFlow = c.eipNext;
       ins.fn(c, ins);
+      if (c.faultPending) {
+        c.faultPending = false;
+        faulted = true;
+      }
+    } catch (e) {
+      if (e !== FAULT) throw e;
+      if (c.instructions === before) c.instructions++;
+      faulted = true;
+    }
+    if (faulted) {
+      c.dbHit = 0; // the instruction did not complete: no data breakpoint
+      deliverException(c, c.faultVector, c.faultCode, c.eip, c.faultRf);
+      c.dbHit = 0;
+    } else if (ins !== null) {
       c.eip = c.eipNext;
       // An INT n already went to its handler (with TF cleared): no single-step trap for it.
       if ((ins.flags & Op.BRANCH) !== 0 && (ins.opcode === 0xcd || ins.opcode === 0xcc || ins.opcode === 0xce) && (c.segSel[CS] !== csBefore || c.eip !== eipFlow)) holdTrap = true;
@@ -388,13 +430,6 @@ export class Executor {
       loadsRf = ins.opcode === 0xcf;
       // A REP string with iterations left: EIP stays on it.
       midRep = (ins.flags & Op.STRING) !== 0 && ins.rep !== 0 && c.eip === eipBefore && c.segSel[CS] === csBefore;
-    } catch (e) {
-      if (e !== FAULT) throw e;
-      if (c.instructions === before) c.instructions++;
-      faulted = true;
-      c.dbHit = 0; // the instruction did not complete: no data breakpoint
-      deliverException(c, c.faultVector, c.faultCode, c.eip, c.faultRf);
-      c.dbHit = 0;
     }
     c.instructionLimit = savedLimit;
     if (!faulted && !loadsRf) c.flagsRaw &= ~RF;

@@ -4,8 +4,9 @@
  * thrown that is not a CPU fault still goes up to the caller.
  */
 import { describe, it, expect } from 'vitest';
-import { makeCpu, CODE, type TestCpu } from '../../../test/cpu/harness';
+import { makeCpu, enterRing3, CODE, type TestCpu } from '../../../test/cpu/harness';
 import { Executor } from './executor';
+import type { Cpu } from './state';
 
 /** The test machine, run by an executor that compiles every block at once. */
 function compiled(t: TestCpu): TestCpu {
@@ -40,5 +41,57 @@ describe('faults in compiled blocks', () => {
     t.io.register(0x70, 1, { read: () => { if (++reads === 100) throw new Error('device broke'); return 0; }, write: () => {} });
     expect(() => t.run(100_000)).toThrow('device broke');
     expect(reads).toBe(100);
+  });
+});
+
+describe('a fault pended without a throw (IN and OUT the TSS bitmap denies)', () => {
+  // ring 3: inc %eax; in $0x70,%al; inc %ebx   (the IN raises #GP(0): no bitmap)
+  const setup = (c: Cpu) => { enterRing3(c); c.r32[0] = 0x100; };
+  function ring3(code: string, compileAfter: number): { t: TestCpu; reads: () => number } {
+    const t = makeCpu(code, setup);
+    const exec = new Executor(t.cpu, { compileAfter });
+    t.exec = exec;
+    t.run = (n = 10_000) => { exec.run(n); };
+    let reads = 0;
+    t.io.register(0x70, 1, { read: () => { reads++; return 0x55; }, write: () => { reads++; } });
+    return { t, reads: () => reads };
+  }
+  for (const compileAfter of [1, Infinity]) {
+    it(`is delivered at the instruction, counted once, with nothing done (compileAfter ${compileAfter})`, () => {
+      for (const [code, at] of [['40 e4 70 43', CODE + 1], ['40 43 e6 70', CODE + 2], ['e4 70', CODE]] as const) {
+        const { t, reads } = ring3(code, compileAfter);
+        t.run();
+        expect(t.history[0]).toEqual({ vector: 13, code: 0, eip: at });
+        expect(t.frame().eip).toBe(at);
+        expect(reads()).toBe(0);
+        expect(t.cpu.r32[0] & 0xff).toBe(code.startsWith('40') ? 1 : 0);
+        expect(t.cpu.instructions).toBe((at - CODE) + 1 + 1); // the INCs before it, the IN or OUT, the handler's HLT
+      }
+    });
+    it(`is delivered the same when the IN ends its block (a breakpoint after it; compileAfter ${compileAfter})`, () => {
+      const { t, reads } = ring3('40 e4 70 43', compileAfter);
+      t.exec.setBreakpoints([CODE + 3]);
+      for (let k = 0; k < 3; k++) {
+        t.cpu.eip = CODE; t.cpu.halted = false; enterRing3(t.cpu);
+        t.run();
+      }
+      expect(t.history).toEqual([1, 2, 3].map(() => ({ vector: 13, code: 0, eip: CODE + 1 })));
+      expect(reads()).toBe(0);
+    });
+  }
+  it('is the same one instruction at a time (the budget ends in the block) and when the run loop takes it on its own', () => {
+    const whole = ring3('40 e4 70 43', Infinity);
+    whole.t.run();
+    const stepped = ring3('40 e4 70 43', Infinity);
+    for (let k = 0; k < 4; k++) stepped.t.exec.run(1);
+    expect(stepped.t.history).toEqual(whole.t.history);
+    expect(stepped.t.cpu.instructions).toBe(whole.t.cpu.instructions);
+    // RF set: the run loop takes the IN on its own (stepOne), as after an IRET.
+    const single = ring3('e4 70 43', Infinity);
+    single.t.cpu.flagsRaw |= 0x10000;
+    single.t.run();
+    expect(single.t.history).toEqual([{ vector: 13, code: 0, eip: CODE }]);
+    expect(single.t.cpu.instructions).toBe(2);
+    expect(single.reads()).toBe(0);
   });
 });

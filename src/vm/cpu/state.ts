@@ -144,6 +144,8 @@ export class Cpu implements FaultState {
 
   /** Index in its block of the instruction that faulted inside a compiled block. */
   faultIndex = 0;
+  /** A handler recorded a fault without throwing it (fault.ts pendFault): the run loop delivers it. */
+  faultPending = false;
   // The fault being raised (see fault.ts).
   faultVector = 0;
   faultCode = 0;

@@ -9,28 +9,34 @@ import type { Cpu } from '../state';
 import { EAX, EDX } from '../state';
 import type { Instr } from '../instr';
 import { def } from '../optable';
-import { raise, Vec } from '../fault';
+import { raise, pendFault, Vec } from '../fault';
 import { getReg, setReg } from './operands';
 
-export function checkIoPermission(c: Cpu, port: number, size: number): void {
-  if (c.cpl <= ((c.flagsRaw >> 12) & 3)) return;
+/** May this access go to the port? false: #GP(0). (Reading the TSS may itself fault.) */
+function ioAllowed(c: Cpu, port: number, size: number): boolean {
+  if (c.cpl <= ((c.flagsRaw >> 12) & 3)) return true;
   const tr = c.tr;
   // Only a 32-bit TSS has a bitmap; its offset is at 0x66.
-  if ((tr.attr & 0x8) === 0 || tr.limit < 0x67) raise(c, Vec.GP, 0);
+  if ((tr.attr & 0x8) === 0 || tr.limit < 0x67) return false;
   const mapBase = c.rdSys16((tr.base + 0x66) | 0);
   const byteOff = mapBase + (port >>> 3);
-  if (byteOff + 1 > tr.limit) raise(c, Vec.GP, 0);
+  if (byteOff + 1 > tr.limit) return false;
   const bits = c.rdSys16((tr.base + byteOff) | 0);
-  if (((bits >>> (port & 7)) & ((1 << size) - 1)) !== 0) raise(c, Vec.GP, 0);
+  return ((bits >>> (port & 7)) & ((1 << size) - 1)) === 0;
 }
 
+export function checkIoPermission(c: Cpu, port: number, size: number): void {
+  if (!ioAllowed(c, port, size)) raise(c, Vec.GP, 0);
+}
+
+// IN and OUT at a ring the bitmap denies are how an lguest Guest reaches its devices: that #GP is pended, not thrown.
 function inOp(c: Cpu, i: Instr, port: number): void {
-  checkIoPermission(c, port, i.size);
+  if (!ioAllowed(c, port, i.size)) { pendFault(c, Vec.GP, 0); return; }
   setReg(c, EAX, i.size, c.io.in(port, i.size as 1 | 2 | 4));
   if (c.dbIo !== 0) c.ioBreak(port, i.size);
 }
 function outOp(c: Cpu, i: Instr, port: number): void {
-  checkIoPermission(c, port, i.size);
+  if (!ioAllowed(c, port, i.size)) { pendFault(c, Vec.GP, 0); return; }
   c.io.out(port, i.size as 1 | 2 | 4, getReg(c, EAX, i.size));
   if (c.dbIo !== 0) c.ioBreak(port, i.size);
 }
