@@ -43,6 +43,25 @@ export class Frames {
   private readonly generated = new Map<number, string>();
   private readonly refs = new Map<string, number>();
   private readonly ids = new Map<number, FrameRef>();
+  /**
+   * Frame ids are this stop's: `base` + the frame's place. Each stop's start after the last one's, so a client
+   * sees new frames at every stop (VS Code 1.100, loading a stack in parts, re-renders its Call Stack only when
+   * the frames below the top differ from the last stop's; with the same ids it kept a "Load More Stack Frames"
+   * for a stack it had whole), and an old stop's id means nothing.
+   */
+  private base = 0;
+  private highest = 0;
+
+  /** Whether a frame id is one this stop's stack traces gave out. */
+  current(frameId: number): boolean {
+    return frameId > this.base && frameId <= this.highest;
+  }
+
+  /** The Guest stopped again: the next stack trace's frames get ids of their own. */
+  newStop(): void {
+    this.base = this.highest < 2 ** 30 ? this.highest : 0;
+    this.ids.clear();
+  }
 
   /** The machine frame and level a frame id of the last stack trace means; undefined for the Host's or an unknown id. */
   at(frameId: number): FrameRef | undefined {
@@ -60,7 +79,7 @@ export class Frames {
       // under it, where the trap is, and put the exception widget there: the widget has the whole prediction.
       // (A source, even deemphasized, takes VS Code 1.100's focus and the widget with it.)
       const name = shorten(`[Host] ${hostFrame}`, HOST_FRAME_NAME);
-      const f = new StackFrame(1, name) as DebugProtocol.StackFrame;
+      const f = new StackFrame(this.base + 1, name) as DebugProtocol.StackFrame;
       f.presentationHint = 'label';
       frames.push(f);
     }
@@ -91,7 +110,7 @@ export class Frames {
         column = Math.max(1, at?.column ?? 1);
         if (at?.path) source = new Source(at.path.split('/').pop()!, at.path);
         else ({ source, line } = this.listingOf(t, programs, r.eip, `${l.name}.disasm`, flavor)), column = 1;
-        const frame = new StackFrame(frames.length + 1, l.name, source, line, column) as DebugProtocol.StackFrame;
+        const frame = new StackFrame(this.base + frames.length + 1, l.name, source, line, column) as DebugProtocol.StackFrame;
         frame.instructionPointerReference = hex(r.eip);
         this.ids.set(frame.id, { index: i, level: k + skip });
         frames.push(frame);
@@ -106,11 +125,12 @@ export class Frames {
       else ({ source, line } = this.listingOf(t, programs, r.eip, `${name}.disasm`, flavor));
       // Columns start at 1: a 0 makes an invalid range for a client's exception widget.
       const column = Math.max(1, loc?.column ?? 1);
-      const frame = new StackFrame(frames.length + 1, name, source, line, column) as DebugProtocol.StackFrame;
+      const frame = new StackFrame(this.base + frames.length + 1, name, source, line, column) as DebugProtocol.StackFrame;
       frame.instructionPointerReference = hex(r.eip);
       this.ids.set(frame.id, { index: i, level: Math.max(0, all.length - 1) });
       frames.push(frame);
     });
+    this.highest = Math.max(this.highest, this.base + frames.length);
     return frames;
   }
 

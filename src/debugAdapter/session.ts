@@ -87,6 +87,7 @@ export class LguestDebugSession extends GuardedDebugSession {
 
   private stopped(s: Stopped): void {
     this.forgetVariables();
+    this.frames.newStop();
     const ev = new StoppedEvent(s.reason, THREAD, s.text) as DebugProtocol.StoppedEvent;
     if (s.reason === 'exception') ev.body.description = s.text;
     if (s.hitBreakpointIds) ev.body.hitBreakpointIds = s.hitBreakpointIds;
@@ -279,6 +280,9 @@ export class LguestDebugSession extends GuardedDebugSession {
   protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     const m = this.machine(response);
     if (!m) return;
+    if (!this.frames.current(args.frameId)) {
+      return this.fail(response, `no frame ${args.frameId} (frames last until the Guest runs again)`, false);
+    }
     // The C scopes first (VS Code opens the first), the Globals of the unit last, closed (expensive).
     const at = cFrameAt(this.debuggee, this.frameRef(args.frameId));
     const c = at ? new CScopes(at.frame, at.level, (ch, set, watch) => this.ref(ch, set, watch), (a) => m.programs.symbolize(a), () => this.hexValues).scopes() : [];

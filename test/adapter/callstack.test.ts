@@ -150,3 +150,19 @@ describe('an inlined function whose file is not on disk', () => {
     }
   });
 });
+
+describe('frame ids', () => {
+  it('are new at every stop, the same within one, and an old stop\'s mean nothing', async () => {
+    dc = await startClient();
+    await launchAndStop(dc, { program: TOUR }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'timer_tick' }] }));
+    const first = await frames();
+    expect((await frames()).map((f) => f.id)).toEqual(first.map((f) => f.id));
+    await continueToStop();
+    const second = await frames();
+    expect(second[0].name).toBe(first[0].name);
+    const old = new Set(first.map((f) => f.id));
+    expect(second.filter((f) => old.has(f.id))).toEqual([]);
+    await expect(dc.scopesRequest({ frameId: first[0].id })).rejects.toThrow();
+    expect((await dc.scopesRequest({ frameId: second[0].id })).body.scopes.length).toBeGreaterThan(0);
+  });
+});

@@ -21,8 +21,8 @@ describe('the views\' requests', () => {
     dc = await startClient();
     let named: DebugProtocol.Breakpoint[] = [], filters: DebugProtocol.Breakpoint[] = [];
     await launchAndStop(dc, { program: PAGING, mode: 'bare' }, async () => {
-      named = (await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'trap 14' }, { name: 'demand_pf' }] })).body.breakpoints;
-      filters = (await dc.setExceptionBreakpointsRequest({ filters: ['trap', 'guestKilled'] })).body.breakpoints ?? [];
+      named = (await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'trap 14' }, { name: 'demand_pf' }] })).body?.breakpoints ?? [];
+      filters = (await dc.setExceptionBreakpointsRequest({ filters: ['trap', 'guestKilled'] })).body?.breakpoints ?? [];
     });
     expect(named[0]).toMatchObject({ verified: false, message: expect.stringMatching(/^a bare machine has no Host.*'trap 14' never stops here$/) });
     expect(named[1].verified).toBe(true);

@@ -124,6 +124,16 @@ let page;
     await waitForRow(page, 'Call Stack', /^timer_tick[\s\S]*sched\.c\s+\d+:\d+/);
     const line = /sched\.c\s+(\d+):/.exec((await pane(page, 'Call Stack').locator('.monaco-list-row').first().innerText()))[1];
     await page.locator('.part.editor .debug-top-stack-frame-line').first().waitFor();
+    // A step over: the frames below the top are the last stop's, and the Call Stack has the whole stack with
+    // nothing more to load. (Once, before frame ids were new at every stop, VS Code kept "Load More Stack Frames"
+    // under a whole stack that equalled the last stop's; that depends on when the view renders, so this step
+    // checks the outcome and cannot force the race.)
+    const top = (await pane(page, 'Call Stack').locator('.monaco-list-row').first().innerText()).replace(/\s+/g, ' ');
+    await page.keyboard.press('F10');
+    await waitForText('the step\'s stop', async () => [(await pane(page, 'Call Stack').locator('.monaco-list-row').first().innerText()).replace(/\s+/g, ' ')],
+      new RegExp(`^(?!${top.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$)timer_tick`));
+    await waitForRow(page, 'Call Stack', /_start/);
+    await waitForNoRow(page, 'Call Stack', /Load More Stack Frames/, 15_000);
     log(`timer_tick at sched.c:${line}, with the Disassembly view open behind`);
     await screenshot(page, 's3-source-stop-disassembly-behind');
     await noNotifications(page, 'after the stops');
