@@ -66,23 +66,57 @@ const DW_FORM_strp = 0x0e, DW_FORM_udata = 0x0f, DW_FORM_data16 = 0x1e, DW_FORM_
 export function parseDebugLine(sections: LineSections): ParsedLines {
   const units: LineUnit[] = [];
   const errors: string[] = [];
-  const r = new Reader(sections.line);
-  while (r.pos + 4 <= sections.line.length) {
-    const offset = r.pos;
-    let next = -1;
+  const walk = lineUnitSpans(sections.line);
+  for (const span of walk.spans) {
     try {
-      const { length, offsetSize } = r.initialLength();
-      if (r.pos + length > sections.line.length) throw new DwarfError(`unit length ${length} runs past the section`);
-      next = r.pos + length;
-      units.push(parseUnit(new Reader(sections.line, r.pos, next), offset, offsetSize, sections));
+      units.push(parseLineUnit(sections, span));
     } catch (e) {
       if (!(e instanceof DwarfError)) throw e;
-      errors.push(`.debug_line unit at 0x${offset.toString(16)}: ${e.message}`);
-      if (next < 0) break; // without a trustworthy length there is no finding the next unit
+      errors.push(lineUnitError(span.offset, e));
     }
-    r.pos = next;
   }
+  if (walk.error !== undefined) errors.push(walk.error);
   return { units, errors };
+}
+
+/** Where one unit of .debug_line is: its offset, where its header starts and where it ends. */
+export interface LineUnitSpan {
+  offset: number;
+  start: number;
+  end: number;
+  offsetSize: 4 | 8;
+}
+
+/**
+ * The units of .debug_line from their lengths alone, as parseDebugLine meets them: cheap, so one
+ * unit can be parsed (parseLineUnit) knowing a whole parse would have reached it. A damaged length
+ * ends the walk, as nothing after it can be found; `error` says so.
+ */
+export function lineUnitSpans(line: Uint8Array): { spans: LineUnitSpan[]; error?: string } {
+  const spans: LineUnitSpan[] = [];
+  const r = new Reader(line);
+  while (r.pos + 4 <= line.length) {
+    const offset = r.pos;
+    try {
+      const { length, offsetSize } = r.initialLength();
+      if (r.pos + length > line.length) throw new DwarfError(`unit length ${length} runs past the section`);
+      spans.push({ offset, start: r.pos, end: r.pos + length, offsetSize });
+      r.pos += length;
+    } catch (e) {
+      if (!(e instanceof DwarfError)) throw e;
+      return { spans, error: lineUnitError(offset, e) };
+    }
+  }
+  return { spans };
+}
+
+/** One unit of .debug_line; throws a DwarfError if it cannot be read (parseDebugLine reports it and goes on). */
+export function parseLineUnit(sections: LineSections, span: LineUnitSpan): LineUnit {
+  return parseUnit(new Reader(sections.line, span.start, span.end), span.offset, span.offsetSize, sections);
+}
+
+export function lineUnitError(offset: number, e: Error): string {
+  return `.debug_line unit at 0x${offset.toString(16)}: ${e.message}`;
 }
 
 interface Header {
