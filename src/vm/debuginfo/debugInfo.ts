@@ -10,8 +10,9 @@ import { CallFrameInfo, type CfiRow, type FrameSection } from './cfi';
 import { readFunctionDecls } from './dwarfInfo';
 import { DwarfScopes } from './dwarfScopes';
 import { AT, type Unit } from './dwarfDies';
-import { parseDebugLine, type LineSequence, type LineUnit } from './dwarfLines';
+import { parseDebugLine, type LineSections, type LineSequence, type LineUnit } from './dwarfLines';
 import { LineIndex, type BreakpointLines, type SourceLocation } from './lineIndex';
+import { UnitLines } from './unitLines';
 import { resolveSource } from './sources';
 import { SymbolIndex, type SymbolHit, type SymbolInfo } from './symbols';
 import { unwindStep, type FrameRegisters, type Read32, type UnwoundFrame } from './unwind';
@@ -34,13 +35,19 @@ const SHF_ALLOC = 2, SHF_EXECINSTR = 4, SHT_NOBITS = 8;
  * An ELF's symbols, line tables and call frame information. The symbols are read at once (a function
  * breakpoint needs nothing else); the line tables and the CFI when first asked for, so a big kernel's (Linux's
  * vmlinux has 33 MB of DWARF 5) cost nothing until a source breakpoint or a stack trace wants them; its
- * .debug_info only for function declaration lines, later still.
+ * .debug_info only for function declaration lines, later still. The line of an address needs only the
+ * table of the unit that has code there (unitLines.ts); a breakpoint on file:line needs them all.
  */
 export class DebugInfo {
   readonly symbols: SymbolIndex;
   /** DW_AT_decl_line of each function, by entry address; read from .debug_info when first needed. */
   private declLineMap?: Map<number, number>;
   private lineTables?: { units: LineUnit[]; index: LineIndex };
+  /** The line tables a unit at a time, for questions about one address; null when they cannot be (see unitLines.ts). */
+  private unitLines?: UnitLines | null;
+  /** Line table errors already in `errors` (the unit-at-a-time reading and the whole parse meet the same ones). */
+  private readonly lineErrors = new Set<string>();
+  private allocSections?: { addr: number; size: number }[];
   private frameInfo?: CallFrameInfo;
   private scopes?: DwarfScopes | null;
   /** Parts of the debug information that could not be read (the rest works); filled as each part is read. */
@@ -60,17 +67,52 @@ export class DebugInfo {
 
   private readLines(): { units: LineUnit[]; index: LineIndex } {
     if (this.lineTables === undefined) {
-      const bytesOf = (name: string) => this.sectionData(name);
-      const line = bytesOf('.debug_line');
-      const parsed = line ? parseDebugLine({ line, lineStr: bytesOf('.debug_line_str'), str: bytesOf('.debug_str') }) : { units: [], errors: [] };
-      this.errors.push(...parsed.errors);
-      // Sequences of code the linker discarded stay in .debug_line at address 0:
-      // keep only those that start inside an allocated section.
-      const alloc = this.elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0);
-      const loaded = (seq: LineSequence) => alloc.length === 0 || alloc.some((s) => seq.start >= s.addr && seq.start < s.addr + s.size);
-      this.lineTables = { units: parsed.units, index: new LineIndex(parsed.units, loaded) };
+      const sections = this.lineSections();
+      const parsed = sections ? parseDebugLine(sections) : { units: [], errors: [] };
+      for (const e of parsed.errors) this.lineError(e);
+      this.lineTables = { units: parsed.units, index: new LineIndex(parsed.units, (seq) => this.loaded(seq)) };
     }
     return this.lineTables;
+  }
+
+  /**
+   * The line index to ask about one address: the whole one once it is built, else one over the
+   * tables that can have code there (unitLines.ts), else the whole one.
+   */
+  private linesAt(addr: number): LineIndex {
+    if (this.lineTables !== undefined) return this.lineTables.index;
+    const units = this.readUnitLines();
+    return units ? units.indexAt(addr) : this.lines;
+  }
+
+  private readUnitLines(): UnitLines | null {
+    if (this.unitLines === undefined) {
+      const sections = this.lineSections(), dwarf = this.dwarf;
+      this.unitLines = sections && dwarf
+        ? UnitLines.create(sections, dwarf.info, dwarf.arangeTable(), (seq) => this.loaded(seq), (e) => this.lineError(e))
+        : null;
+    }
+    return this.unitLines;
+  }
+
+  private lineSections(): LineSections | undefined {
+    const line = this.sectionData('.debug_line');
+    return line && { line, lineStr: this.sectionData('.debug_line_str'), str: this.sectionData('.debug_str') };
+  }
+
+  /**
+   * Sequences of code the linker discarded stay in .debug_line at address 0:
+   * keep only those that start inside an allocated section.
+   */
+  private loaded(seq: LineSequence): boolean {
+    const alloc = (this.allocSections ??= this.elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0));
+    return alloc.length === 0 || alloc.some((s) => seq.start >= s.addr && seq.start < s.addr + s.size);
+  }
+
+  private lineError(e: string): void {
+    if (this.lineErrors.has(e)) return;
+    this.lineErrors.add(e);
+    this.errors.push(e);
   }
 
   get cfi(): CallFrameInfo {
@@ -112,17 +154,18 @@ export class DebugInfo {
     const at = unit.rootEntry().attrs.get(AT.stmt_list);
     if (at === undefined || typeof at.value !== 'number') return undefined;
     const offset = at.value;
-    return this.lineUnits.find((u) => u.offset === offset)?.files[index];
+    const units = this.lineTables === undefined ? this.readUnitLines() : null;
+    return (units ? units.unit(offset) : this.lineUnits.find((u) => u.offset === offset))?.files[index];
   }
 
   /** The source line of an address, or null outside the line tables. */
   lineForAddress(addr: number): SourceLocation | null {
-    return this.lines.lineForAddress(addr);
+    return this.linesAt(addr >>> 0).lineForAddress(addr);
   }
 
   /** The statement beginning exactly at addr, or null (see LineIndex.statementAt). */
   statementAt(addr: number): SourceLocation | null {
-    return this.lines.statementAt(addr);
+    return this.linesAt(addr >>> 0).statementAt(addr);
   }
 
   /**

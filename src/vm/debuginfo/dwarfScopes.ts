@@ -73,8 +73,7 @@ export class DwarfScopes {
 
   /** The unit whose code holds pc: by .debug_aranges, else from each unit's root entry alone. */
   unitFor(pc: number): Unit | undefined {
-    if (this.aranges === undefined) this.aranges = this.info.s.aranges ? readAranges(this.info.s.aranges) : [];
-    const a = this.aranges;
+    const a = this.arangeTable();
     let lo = 0, hi = a.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
@@ -86,6 +85,12 @@ export class DwarfScopes {
       this.unitRanges = this.info.units.map((unit) => ({ unit, ranges: rangesOf(unit.rootEntry()) }));
     }
     return this.unitRanges.find((u) => inRanges(u.ranges, pc))?.unit;
+  }
+
+  /** .debug_aranges, read once: each address range with the .debug_info offset of its unit, sorted by address. */
+  arangeTable(): { lo: number; hi: number; unit: number }[] {
+    if (this.aranges === undefined) this.aranges = this.info.s.aranges ? readAranges(this.info.s.aranges) : [];
+    return this.aranges;
   }
 
   /** The scopes at pc, or undefined where no function's code is (assembly without DWARF functions included). */
