@@ -4,7 +4,7 @@
  * source line to the addresses where a breakpoint on it goes. Sequences are
  * sorted by start address and rows are in address order within one, so an
  * address takes two binary searches; each file's statement rows are
- * gathered once, sorted by line.
+ * gathered once, sorted by line, at the first question by file.
  */
 import type { LineRow, LineSequence, LineUnit } from './dwarfLines';
 import { components, matchScore } from './paths';
@@ -46,7 +46,8 @@ export class LineIndex {
   private readonly seqStart: number[];
   /** maxEnd[k]: the largest end of seqs[0..k]; lets a lookup step back over overlapping sequences. */
   private readonly maxEnd: number[];
-  private readonly byFile = new Map<string, { parts: string[]; rows: StmtRow[] }>();
+  /** Each file's statement rows, gathered when a question by file first needs them (an address needs none). */
+  private byFileMap?: Map<string, { parts: string[]; rows: StmtRow[] }>;
 
   /** `keep` drops sequences that describe no loaded code (those of sections the linker threw away, left at 0). */
   constructor(units: LineUnit[], keep: (seq: LineSequence) => boolean = () => true) {
@@ -54,6 +55,11 @@ export class LineIndex {
     this.seqStart = this.seqs.map((s) => s.start);
     let m = 0;
     this.maxEnd = this.seqs.map((s) => (m = Math.max(m, s.end)));
+  }
+
+  private get byFile(): Map<string, { parts: string[]; rows: StmtRow[] }> {
+    if (this.byFileMap) return this.byFileMap;
+    const byFile = (this.byFileMap = new Map<string, { parts: string[]; rows: StmtRow[] }>());
     for (const seq of this.seqs) {
       const rows = seq.rows;
       for (let k = 0; k + 1 < rows.length; k++) {
@@ -61,12 +67,13 @@ export class LineIndex {
         // (A row right before the end, at the end's address, covers no code.)
         if (!r.isStmt || (rows[k + 1].endSequence && rows[k + 1].address === r.address)) continue;
         const name = fileName(seq.unit, r);
-        let f = this.byFile.get(name);
-        if (!f) this.byFile.set(name, (f = { parts: components(name), rows: [] }));
+        let f = byFile.get(name);
+        if (!f) byFile.set(name, (f = { parts: components(name), rows: [] }));
         f.rows.push({ line: r.line, address: r.address, seq });
       }
     }
-    for (const f of this.byFile.values()) f.rows.sort((a, b) => a.line - b.line || a.address - b.address);
+    for (const f of byFile.values()) f.rows.sort((a, b) => a.line - b.line || a.address - b.address);
+    return byFile;
   }
 
   /** Every file with statement rows, as named in the tables. */
