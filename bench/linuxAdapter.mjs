@@ -6,10 +6,12 @@
 //   1. Launch to the stop on entry: vmlinux (symbols, DWARF 5) with its initramfs, from the initialize request
 //      to the stopped event, adapter start-up excluded (it is running before the clock starts).
 //   2. The first stack trace, at the entry, as VS Code asks for it at once: the first request that needs the
-//      program's whole tables (the units' headers and ranges, line tables, call frame information) builds them.
+//      program's tables (the units' headers and aranges, the entry's unit's line table, call frame information).
 //   3. The first C inspection at a stop inside a Linux function (vprintk_emit, at the first printk): the stack
 //      trace (its frames' DWARF units decoded on demand, their inlined calls, their lines), then scopes and the
 //      variables of Arguments and Locals, as VS Code asks at a stop; then the same again (decoded, cached).
+//   4. A breakpoint on a source line there (printk.c:1567, in vprintk_emit): the first question that needs every
+//      unit's line table (the line of an address reads only its unit's).
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -20,6 +22,8 @@ const adapter = join(root, 'dist/debugAdapter.js');
 const linux = join(root, '../shared/linux');
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const stopIn = 'vprintk_emit';
+// As the line tables name it (the sources are not on this machine: the frames show disassembly).
+const sourceFile = '/usr/src/linux-4.10.17/kernel/printk/printk.c', sourceLine = 1567;
 
 const wall = () => Number(process.hrtime.bigint()) / 1e6;
 /** The adapter process's CPU time so far, in ms: every thread's time on a CPU. */
@@ -52,7 +56,7 @@ async function once() {
   ]);
   await stopped;
   const launch = lap();
-  // VS Code asks for the stack at once: the first request that needs the whole program's tables pays for them.
+  // VS Code asks for the stack at once: the first request that needs the program's tables pays for them.
   const entryFrames = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames.length;
   const entry = lap();
   await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: stopIn }] });
@@ -72,8 +76,11 @@ async function once() {
     return { stack, scopes: lap(), frames: frames.length, names };
   };
   const first = await inspect(), second = await inspect();
+  lap();
+  const set = await dc.setBreakpointsRequest({ source: { path: sourceFile }, breakpoints: [{ line: sourceLine }] });
+  const lineBreakpoint = { ...lap(), verified: set.body.breakpoints[0]?.verified };
   await dc.stop();
-  return { launch, entry, entryFrames, run, first, second };
+  return { launch, entry, entryFrames, run, first, second, lineBreakpoint };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -99,4 +106,6 @@ if (!existsSync(join(linux, 'vmlinux')) || !existsSync(join(linux, 'initrd.cpio'
   console.log('  the same again (cached):');
   row('  stackTrace', (r) => r.second.stack);
   row('  scopes + variables', (r) => r.second.scopes);
+  const lb = runs[0].lineBreakpoint;
+  row(`breakpoint on printk.c:${sourceLine} (every line table${lb.verified ? '' : '; NOT verified'})`, (r) => r.lineBreakpoint);
 }
