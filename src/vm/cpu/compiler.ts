@@ -27,42 +27,8 @@ import type { Block } from './executor';
 import { condition, getCF, parity, ARITH, CF, ZF, SF } from './flags';
 import { raise, FAULT } from './fault';
 import { CC_NAMES } from './ops/conditions';
-
-/**
- * What the last inline flag-setter left in the locals fa, fb, fr, so a
- * following Jcc can test them directly: a 32-bit SUB/CMP, a byte compare
- * (only unsigned and equality tests are direct: fa, fb are 0..255), a
- * 32-bit logic op, INC/DEC.
- */
-const enum Known { NONE, SUB, SUB8, LOGIC, INCDEC }
-
-interface Ctx {
-  known: Known;
-}
-
-
-/** The effective address of a 32-bit memory operand, as a JavaScript expression. */
-function eaExpr(i: Instr): string {
-  const parts: string[] = [];
-  if (i.base >= 0) parts.push(`R[${i.base}]`);
-  if (i.index >= 0) parts.push(i.scale ? `(R[${i.index}] << ${i.scale})` : `R[${i.index}]`);
-  if (i.disp !== 0 || parts.length === 0) parts.push(String(i.disp | 0));
-  return parts.length === 1 && parts[0].startsWith('R[') ? parts[0] : `((${parts.join(' + ')}) | 0)`;
-}
-
-/** Record an ALU result for the lazy flags (flags.ts), from the locals fa, fb, fr. */
-function lazy(op: number, keepCF = false, size = 4): string {
-  return `c.lazyOp = ${op}; c.lazySize = ${size}; c.lazyA = fa; c.lazyB = fb; c.lazyRes = fr; c.lazyMask = ${keepCF ? ARITH & ~CF : ARITH};`;
-}
-
-/** An 8-bit register (AL CL DL BL AH CH DH BH) as an expression. */
-function reg8(r: number): string {
-  return r < 4 ? `(R[${r}] & 255)` : `((R[${r - 4}] >> 8) & 255)`;
-}
-/** The 8-bit r/m operand as an expression. */
-function rm8(i: Instr): string {
-  return i.mod === 3 ? reg8(i.rm) : `c.rd8(${i.seg}, ${eaExpr(i)})`;
-}
+import { Known, type Ctx, eaExpr, lazy, reg8, rm8, plain } from './compile/common';
+import { HELPER_NAMES, HELPER_VALUES } from './compile/helpers';
 
 /** Flags after a 32-bit shift by a constant: t is the value shifted by one less than the count, fr the result. */
 function shiftFlags(cf: string): string {
@@ -75,7 +41,8 @@ const ALU_LAZY = [0, 4, -1, -1, 4, 2, 4, 2];
 
 /** A straight-line instruction written out inline, or null to call its handler. Sets ctx.known. */
 function inline(i: Instr, ctx: Ctx): string | null {
-  if (!i.o32 || !i.a32 || i.lock || i.rep !== 0) return null;
+  if (!i.a32 || i.lock || i.rep !== 0 || !plain(i)) return null;
+  if (!i.o32) return null;
   const op = i.opcode, mem = i.mod !== 3, seg = i.seg;
   const rd = (o: string) => `c.rd32(${seg}, ${o})`;
   switch (true) {
@@ -245,7 +212,7 @@ export function compileBlock(block: Block): (c: Cpu) => number {
     lines.push(...body, `return ${n};`);
   }
   lines.push('} catch (e) { c.faultIndex = k; if (e !== FAULT) throw e; return -1; }');
-  const names = ['condition', 'getCF', 'parity', 'raise', 'FAULT'], values: unknown[] = [condition, getCF, parity, raise, FAULT];
+  const names = ['condition', 'getCF', 'parity', 'raise', 'FAULT', ...HELPER_NAMES], values: unknown[] = [condition, getCF, parity, raise, FAULT, ...HELPER_VALUES];
   instrs.forEach((ins, k) => {
     names.push(`h${k}`, `i${k}`);
     values.push(ins.fn, ins);
