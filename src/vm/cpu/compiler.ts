@@ -28,6 +28,7 @@ import { condition, getCF, parity, ARITH, CF, ZF, SF } from './flags';
 import { raise, FAULT } from './fault';
 import { CC_NAMES } from './ops/conditions';
 import { Known, type Ctx, eaExpr, lazy, reg8, rm8, plain } from './compile/common';
+import { aluByte, unary } from './compile/alu';
 import { HELPER_NAMES, HELPER_VALUES } from './compile/helpers';
 
 /** Flags after a 32-bit shift by a constant: t is the value shifted by one less than the count, fr the result. */
@@ -35,9 +36,10 @@ function shiftFlags(cf: string): string {
   return `c.flagsRaw = (c.flagsRaw & ${~ARITH}) | (fr === 0 ? ${ZF} : 0) | (fr < 0 ? ${SF} : 0) | parity(fr) | ${cf} | (((t ^ fr) >>> 31) << 11); c.lazyMask = 0;`;
 }
 
-// Lazy kinds (flags.ts Lazy): ADD 0, SUB 2, LOGIC 4.
-const ALU_EXPR: (string | null)[] = ['(fa + fb) | 0', 'fa | fb', null, null, 'fa & fb', '(fa - fb) | 0', 'fa ^ fb', '(fa - fb) | 0'];
-const ALU_LAZY = [0, 4, -1, -1, 4, 2, 4, 2];
+// Lazy kinds (flags.ts Lazy): ADD 0, ADC 1, SUB 2, SBB 3, LOGIC 4. ADC/SBB take CF before the record is replaced.
+const ALU_EXPR: (string | null)[] = ['(fa + fb) | 0', 'fa | fb', '(fa + fb + (c.lazyCarry = getCF(c))) | 0', '(fa - fb - (c.lazyCarry = getCF(c))) | 0',
+  'fa & fb', '(fa - fb) | 0', 'fa ^ fb', '(fa - fb) | 0'];
+const ALU_LAZY = [0, 4, 1, 3, 4, 2, 4, 2];
 
 /** A straight-line instruction written out inline, or null to call its handler. Sets ctx.known. */
 function inline(i: Instr, ctx: Ctx): string | null {
@@ -108,7 +110,7 @@ function inline(i: Instr, ctx: Ctx): string | null {
       return `{ fa = R[${r}]; const t = fa >> ${n - 1}; fr = t >> 1; R[${r}] = fr; ${shiftFlags('(t & 1)')} }`;
     }
     default:
-      return null;
+      return aluByte(i, ctx) ?? unary(i, ctx);
   }
 }
 
@@ -120,7 +122,7 @@ function inline(i: Instr, ctx: Ctx): string | null {
 function aluInline(aop: number, dst: string, src: string, memIns: Instr | null, ctx: Ctx): string {
   const isCmp = aop === 7;
   ctx.known = ALU_LAZY[aop] === 4 ? Known.LOGIC : Known.SUB;
-  if (aop === 0) ctx.known = Known.NONE; // ADD: the fast Jcc forms below are for compares
+  if (aop === 0 || aop === 2 || aop === 3) ctx.known = Known.NONE; // ADD, ADC, SBB: the fast Jcc forms below are for compares
   const calc = `fr = ${ALU_EXPR[aop]}; ${lazy(ALU_LAZY[aop])}`;
   if (memIns !== null) {
     const seg = memIns.seg;

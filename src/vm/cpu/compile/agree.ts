@@ -1,0 +1,171 @@
+/**
+ * For the compiler's tests: one instruction run by its handler and by the
+ * compiled block over many operands, and everything compared. Each form gets
+ * two machines (the harness's, with paging on: the data page at DATA is
+ * mapped, the page after it is not, so memory operands near its end fault),
+ * one that never compiles and one that compiles a block at its first run.
+ * The instruction is followed by SETcc of every condition and a Jcc, so the
+ * flags it leaves are also read the way compiled code reads them.
+ */
+import { makeCpu, enablePaging, pteAddr, setFlags, STACK_TOP, CODE, type TestCpu } from '../../../../test/cpu/harness';
+import { Executor } from '../executor';
+import { compileBlock } from '../compiler';
+import { getFlags } from '../flags';
+
+export const DATA = 0x4000, UNMAPPED = 0x5000;
+/** The stack bytes compared (exception frames land there). */
+const STACK_LOW = STACK_TOP - 0x100;
+
+/** Values that find the edges: signs, carries, byte and word boundaries, shift counts. */
+export const EDGES = [0, 1, 2, 7, 8, 9, 16, 31, 32, 33, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x10000,
+  0x7fffffff, 0x80000000 | 0, 0x80000001 | 0, 0xfffffffe | 0, 0xffffffff | 0];
+
+/** A small deterministic generator (xorshift32), so a failure names a case that comes back. */
+export function rng(seed: number): () => number {
+  let s = seed | 0 || 1;
+  return () => {
+    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    return s;
+  };
+}
+
+/** An operand: an edge value, a random byte, or any 32 bits. */
+export function value(r: () => number): number {
+  const k = (r() >>> 0) % 10;
+  if (k < 4) return EDGES[(r() >>> 0) % EDGES.length];
+  if (k < 6) return r() & 0xff;
+  return r();
+}
+
+/** An address for a memory operand: mostly inside the data page, sometimes across its end. */
+export function address(r: () => number): number {
+  return (r() >>> 0) % 8 === 0 ? UNMAPPED - 8 + ((r() >>> 0) % 12) : DATA + ((r() >>> 0) % 0xf00);
+}
+
+export interface Case {
+  /** The general registers (ESP is set to the harness's stack unless given). */
+  regs: number[];
+  flags: number;
+  /** The data page's contents, 1024 doublewords. */
+  data: Int32Array;
+}
+
+/** A data page of operands, edge values and random ones. */
+export function randomData(r: () => number): Int32Array {
+  const data = new Int32Array(1024);
+  for (let k = 0; k < data.length; k++) data[k] = value(r);
+  return data;
+}
+
+/**
+ * A random case over `data` (the memory operand's address varies from case to case); `adjust`
+ * then fixes what the form needs (addresses in registers, small counts).
+ */
+export function randomCase(r: () => number, data: Int32Array, adjust?: (regs: number[], r: () => number) => void): Case {
+  const regs = Array.from({ length: 8 }, () => value(r));
+  regs[4] = STACK_TOP - 0x40;
+  adjust?.(regs, r);
+  // Any arithmetic flags, DF now and then (string direction); IF off: no interrupts here.
+  const flags = (r() & 0x8d5) | ((r() >>> 0) % 4 === 0 ? 0x400 : 0);
+  return { regs, flags, data };
+}
+
+/** Where the SETcc after the instruction store the sixteen conditions. */
+const CONDS = 0x6000;
+
+/** The two machines (made once: a machine's memory and tables cost more than many cases). */
+let pair: [TestCpu, TestCpu] | null = null;
+
+function machine(compileAfter: number): TestCpu {
+  const t = makeCpu('f4', (c) => {
+    enablePaging(c);
+    c.mem.write32(pteAddr(UNMAPPED), 0);
+  });
+  t.exec = new Executor(t.cpu, { compileAfter });
+  return t;
+}
+
+/**
+ * The machines (interpreted, compiled) with a form's code: the instruction,
+ * SETcc of every condition into CONDS (compiled, they read the flags the way
+ * the instruction left them for a Jcc), then the Jcc `cc` over one HLT, and
+ * two HLTs. Blocks of the form before are dropped.
+ */
+function machines(bytes: number[], cc: number): [TestCpu, TestCpu] {
+  pair ??= [machine(Infinity), machine(1)];
+  const sets: number[] = [];
+  for (let k = 0; k < 16; k++) sets.push(0x0f, 0x90 | k, 0x05, ...[0, 8, 16, 24].map((s) => ((CONDS + k) >>> s) & 255));
+  const code = new Uint8Array([...bytes, ...sets, 0x70 | cc, 0x01, 0xf4, 0xf4]);
+  for (const t of pair) {
+    t.mem.load(CODE, code);
+    t.exec.flush();
+  }
+  return pair;
+}
+
+/** The memory compared: the data page, the conditions, the stack (exception frames land there). */
+const SPANS: [number, number][] = [[DATA, 0x1000], [CONDS, 16], [STACK_LOW, STACK_TOP - STACK_LOW]];
+const words = (t: TestCpu, at: number, len: number) => new Int32Array(t.mem.bytes.buffer, t.mem.bytes.byteOffset + at, len >> 2);
+
+/** What differs between the two machines (an empty list: nothing). */
+function differences(a: TestCpu, b: TestCpu, sa: number, sb: number): string[] {
+  const out: string[] = [];
+  const x = a.cpu, y = b.cpu, h = (v: number) => (v >>> 0).toString(16);
+  for (let r = 0; r < 8; r++) if (x.r32[r] !== y.r32[r]) out.push(`r${r} ${h(x.r32[r])} vs ${h(y.r32[r])}`);
+  if (x.eip !== y.eip) out.push(`eip ${h(x.eip)} vs ${h(y.eip)}`);
+  if (getFlags(x) !== getFlags(y)) out.push(`flags ${h(getFlags(x))} vs ${h(getFlags(y))}`);
+  if (x.instructions - sa !== y.instructions - sb) out.push(`count ${x.instructions - sa} vs ${y.instructions - sb}`);
+  if (x.halted !== y.halted) out.push(`halted ${x.halted} vs ${y.halted}`);
+  const va = a.history.map((d) => `${d.vector}/${d.code}@${h(d.eip)}`).join(','), vb = b.history.map((d) => `${d.vector}/${d.code}@${h(d.eip)}`).join(',');
+  if (va !== vb) out.push(`vectors ${va} vs ${vb}`);
+  for (const [at, len] of SPANS) {
+    const p = words(a, at, len), q = words(b, at, len);
+    for (let k = 0; k < p.length; k++) if (p[k] !== q[k]) out.push(`[${h(at + 4 * k)}] ${h(p[k])} vs ${h(q[k])}`);
+  }
+  return out;
+}
+
+function load(t: TestCpu, k: Case): number {
+  const c = t.cpu;
+  k.regs.forEach((v, r) => { c.r32[r] = v; });
+  setFlags(c, k.flags);
+  words(t, DATA, 0x1000).set(k.data);
+  for (const [at, len] of SPANS.slice(1)) words(t, at, len).fill(0);
+  c.eip = CODE;
+  c.halted = false;
+  t.history.length = 0;
+  return c.instructions;
+}
+
+/**
+ * Run `cases` on both tiers (interpreted, compiled); the first disagreement
+ * as text (null: none). `budgets` runs each case in slices of those sizes (a
+ * REP string stopping at the budget and going on), comparing after each.
+ */
+export function disagreement(bytes: number[], cases: Case[], cc: number, budgets: number[] = [10_000]): string | null {
+  const [a, b] = machines(bytes, cc);
+  // The first run of a block compiles it (and interprets it that once).
+  load(b, cases[0]);
+  b.exec.run(10_000);
+  for (const k of cases) {
+    const sa = load(a, k), sb = load(b, k);
+    for (let s = 0; s < 100 && !(a.cpu.halted && b.cpu.halted); s++) {
+      const n = budgets[s % budgets.length];
+      a.exec.run(n);
+      b.exec.run(n);
+      const diff = differences(a, b, sa, sb);
+      if (diff.length > 0) {
+        return `case regs ${k.regs.map((v) => (v >>> 0).toString(16)).join(' ')} flags ${k.flags.toString(16)}, slice ${s}: `
+          + `interpreted vs compiled: ${diff.slice(0, 8).join('; ')}`;
+      }
+    }
+  }
+  return null;
+}
+
+/** The source of the block compiled at CODE: to check that a form is written inline (no call of h0). */
+export function compiledSource(bytes: number[]): string {
+  const t = machines(bytes, 0)[1];
+  t.cpu.eip = CODE;
+  return compileBlock(t.exec.blockAt()).toString();
+}

@@ -1,0 +1,83 @@
+/**
+ * Each instruction the compiler writes inline agrees with its handler: the
+ * same registers, flags (as the handler defines them, undefined ones
+ * included), memory, faults and instruction count, over edge and random
+ * operands, on registers and in memory, followed by a Jcc that reads the
+ * flags the compiled way. And each is really written inline (no handler call).
+ */
+import { describe, it, expect } from 'vitest';
+import { disagreement, compiledSource, randomCase, randomData, rng, address, type Case } from './agree';
+
+const EBX = 3;
+
+/** ModRM with a register operand. */
+const reg = (op: number[], r: number, rm: number, ...imm: number[]) => [...op, 0xc0 | (r << 3) | rm, ...imm];
+/** ModRM with the memory operand [EBX+0x10]. */
+const mem = (op: number[], r: number, ...imm: number[]) => [...op, 0x40 | (r << 3) | EBX, 0x10, ...imm];
+/** Little-endian doubleword. */
+const d32 = (v: number) => [v & 255, (v >>> 8) & 255, (v >>> 16) & 255, (v >>> 24) & 255];
+
+/** EBX points at a doubleword in the data page (or across its end) for [EBX+0x10]. */
+const memAt = (regs: number[], r: () => number) => { regs[EBX] = address(r) - 0x10; };
+
+interface Form { name: string; bytes: number[]; adjust?: (regs: number[], r: () => number) => void; budgets?: number[] }
+
+/** A register form (two different registers, not ESP) and a memory form of `op` with ModRM.reg `r`. */
+function both(name: string, op: number[], r: number, imm: number[] = [], adjust?: Form['adjust']): Form[] {
+  return [
+    { name: `${name} reg`, bytes: reg(op, r, 6, ...imm), adjust },
+    { name: `${name} reg same`, bytes: reg(op, r, r === 4 ? 0 : r, ...imm), adjust },
+    { name: `${name} mem`, bytes: mem(op, r, ...imm), adjust: (regs, g) => { adjust?.(regs, g); memAt(regs, g); } },
+  ];
+}
+const hex = (b: number) => b.toString(16).padStart(2, '0');
+
+function check(forms: Form[], cases = 48): void {
+  for (const f of forms) {
+    const r = rng(f.bytes.reduce((h, b) => (h * 31 + b) | 0, 7));
+    const data = randomData(r);
+    const ks: Case[] = Array.from({ length: cases }, () => randomCase(r, data, f.adjust));
+    const why = disagreement(f.bytes, ks, (r() >>> 0) % 16, f.budgets);
+    expect(why, `${f.name} (${f.bytes.map(hex).join(' ')})`).toBeNull();
+  }
+}
+function inline(forms: Form[]): void {
+  for (const f of forms) expect(compiledSource(f.bytes), `${f.name} is inline`).not.toMatch(/h0\(c, i0\)/);
+}
+
+const ALU = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'];
+
+describe('inline instructions agree with their handlers', () => {
+  it('byte ALU forms: r/m8,r8 and r8,r/m8 (AH..BH too), AL,imm8, 80 and 82', () => {
+    const forms: Form[] = [];
+    ALU.forEach((name, aop) => {
+      forms.push(...both(`${name} Eb,Gb`, [aop << 3], 1), { name: `${name} Eb,Gb high`, bytes: reg([aop << 3], 7, 2) });
+      forms.push(...both(`${name} Gb,Eb`, [(aop << 3) | 2], 5), { name: `${name} Gb,Eb high`, bytes: reg([(aop << 3) | 2], 4, 3) });
+      for (const imm of [0, 1, 0x7f, 0x80, 0xff]) forms.push({ name: `${name} AL,${imm}`, bytes: [(aop << 3) | 4, imm] });
+      forms.push(...both(`${name} Eb,Ib`, [0x80], aop, [0x81]), { name: `${name} 82`, bytes: reg([0x82], aop, 5, 0x7f) });
+    });
+    check(forms);
+    inline(forms);
+  });
+
+  it('ADC and SBB on doublewords', () => {
+    const forms: Form[] = [];
+    for (const aop of [2, 3]) {
+      forms.push(...both(`${ALU[aop]} Ev,Gv`, [(aop << 3) | 1], 2), ...both(`${ALU[aop]} Gv,Ev`, [(aop << 3) | 3], 2));
+      forms.push({ name: `${ALU[aop]} eAX,Iz`, bytes: [(aop << 3) | 5, ...d32(0x80000000)] });
+      forms.push(...both(`${ALU[aop]} Ev,Iz`, [0x81], aop, d32(0xffffffff)), ...both(`${ALU[aop]} Ev,Ibs`, [0x83], aop, [0x80]));
+    }
+    check(forms);
+    inline(forms);
+  });
+
+  it('INC, DEC (bytes, memory), NOT, NEG', () => {
+    const forms: Form[] = [];
+    for (const op of [0xfe, 0xff]) for (const r of [0, 1]) forms.push(...both(`${hex(op)}/${r}`, [op], r));
+    for (const op of [0xf6, 0xf7]) for (const r of [2, 3]) forms.push(...both(`${hex(op)}/${r}`, [op], r));
+    forms.push({ name: 'inc ah', bytes: reg([0xfe], 0, 4) }, { name: 'neg bh', bytes: reg([0xf6], 3, 7) });
+    check(forms);
+    inline(forms);
+  });
+
+});
