@@ -5,6 +5,41 @@
  */
 import { materialize } from '../flags';
 
+const TWO32 = 4294967296;
+
+/** The high 32 bits of the unsigned 64-bit product of a and b (any int32, taken unsigned). */
+export function mulHighU(a: number, b: number): number {
+  a >>>= 0; b >>>= 0;
+  const p = a * b;
+  if (p <= 9007199254740992) return Math.floor(p / TWO32) | 0; // exact below 2^53
+  // In 16-bit halves: every partial product and sum is exact.
+  const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
+  const ll = al * bl, lh = al * bh, hl = ah * bl;
+  const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
+  return (ah * bh + (lh >>> 16) + (hl >>> 16) + Math.floor(mid / 0x10000)) | 0;
+}
+
+/** The high 32 bits of the signed 64-bit product of int32 a and b. */
+export function mulHighS(a: number, b: number): number {
+  const p = a * b;
+  if (p <= 9007199254740992 && p >= -9007199254740992) return Math.floor(p / TWO32) | 0;
+  return (mulHighU(a, b) - (a < 0 ? b : 0) - (b < 0 ? a : 0)) | 0;
+}
+
+/**
+ * DIV's 64-by-32 case with a non-zero high half (hi < d, so the quotient fits): EAX and EDX get
+ * the quotient and remainder. Long division in two 16-bit steps, each exact in doubles.
+ */
+export function div64(r: Int32Array, hi: number, d: number): void {
+  const lo = r[0] >>> 0;
+  let t = hi * 0x10000 + (lo >>> 16);
+  const q1 = Math.floor(t / d);
+  t = (t - q1 * d) * 0x10000 + (lo & 0xffff);
+  const q0 = Math.floor(t / d);
+  r[0] = q1 * 0x10000 + q0;
+  r[2] = t - q0 * d;
+}
+
 /** Names and values in scope in every generated block, beside those compileBlock passes itself. */
-export const HELPER_NAMES = ['materialize'];
-export const HELPER_VALUES: unknown[] = [materialize];
+export const HELPER_NAMES = ['materialize', 'mulHighU', 'mulHighS', 'div64'];
+export const HELPER_VALUES: unknown[] = [materialize, mulHighU, mulHighS, div64];

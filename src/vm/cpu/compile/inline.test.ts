@@ -6,9 +6,9 @@
  * flags the compiled way. And each is really written inline (no handler call).
  */
 import { describe, it, expect } from 'vitest';
-import { disagreement, compiledSource, randomCase, randomData, rng, address, type Case } from './agree';
+import { disagreement, compiledSource, randomCase, randomData, rng, address, value, type Case } from './agree';
 
-const EBX = 3;
+const EBX = 3, EDX = 2;
 
 /** ModRM with a register operand. */
 const reg = (op: number[], r: number, rm: number, ...imm: number[]) => [...op, 0xc0 | (r << 3) | rm, ...imm];
@@ -96,6 +96,18 @@ describe('inline instructions agree with their handlers', () => {
     inline(forms);
     // RCL and RCR by more than 1 go through CF a bit at a time: their handler, which must still agree.
     check([2, 3].flatMap((op) => [...both(`d3/${op}`, [0xd3], op), ...both(`c1/${op}`, [0xc1], op, [5])]), 32);
+  });
+
+  it('IMUL in all its forms, MUL and DIV of doublewords, CWDE, CDQ', () => {
+    const forms: Form[] = [...both('imul Gv,Ev', [0x0f, 0xaf], 2)];
+    for (const imm of [0, 1, 0xffffffff, 0x7fffffff, 0x80000000, 0x10001]) forms.push(...both(`imul 69 ${imm}`, [0x69], 1, d32(imm)));
+    for (const imm of [0, 1, 0x7f, 0x80, 0xff]) forms.push(...both(`imul 6b ${imm}`, [0x6b], 7, [imm]));
+    forms.push(...both('imul Ev', [0xf7], 5), ...both('mul Ev', [0xf7], 4));
+    // DIV: a high half below the divisor half the time, so that most cases divide and some raise #DE.
+    forms.push(...both('div Ev', [0xf7], 6, [], (regs, r) => { if (r() & 1) regs[EDX] = (r() & 1) ? 0 : value(r) & 0xffff; }));
+    forms.push({ name: 'div ebx', bytes: reg([0xf7], 6, EBX) }, { name: 'cwde', bytes: [0x98] }, { name: 'cdq', bytes: [0x99] });
+    check(forms);
+    inline(forms);
   });
 
 });

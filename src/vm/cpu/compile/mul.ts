@@ -1,0 +1,41 @@
+/**
+ * Inline multiplication and division (IMUL in its three forms and F7 /5,
+ * MUL and DIV of doublewords) and the sign extensions CWDE and CDQ. MUL and
+ * IMUL set CF = OF = "the high half matters", SF ZF PF from the low half and
+ * clear AF, as ops/alu.ts does (QEMU's choice where the manual leaves them
+ * undefined); DIV leaves the flags and raises #DE before writing anything.
+ */
+import type { Instr } from '../instr';
+import { ARITH, CF, OF, ZF } from '../flags';
+import { Known, type Ctx, rm32 } from './common';
+
+/** The flags of a multiply whose low half is in fr, given whether the product overflowed. */
+function mulFlags(overflow: string): string {
+  return `c.flagsRaw = (c.flagsRaw & ${~ARITH}) | (${overflow} ? ${CF | OF} : 0) | (fr === 0 ? ${ZF} : 0) | ((fr >>> 24) & 128) | parity(fr); c.lazyMask = 0;`;
+}
+
+/** IMUL, MUL, DIV, CWDE, CDQ on doublewords, or null. */
+export function mulDiv(i: Instr, ctx: Ctx): string | null {
+  const op = i.opcode;
+  if (op === 0x1af || op === 0x69 || op === 0x6b) {
+    // The product truncated to 32 bits: it overflowed when the exact double differs (products above
+    // 2^53 are inexact, but then far outside the int32 range anyway).
+    const [a, b] = op === 0x1af ? [`R[${i.reg}]`, rm32(i)] : [rm32(i), String(i.imm | 0)];
+    ctx.known = Known.NONE;
+    return `{ const a = ${a}, b = ${b}; fr = Math.imul(a, b); R[${i.reg}] = fr; ${mulFlags('a * b !== fr')} }`;
+  }
+  if (op === 0xf7 && (i.reg === 4 || i.reg === 5)) {
+    const signed = i.reg === 5;
+    ctx.known = Known.NONE;
+    return `{ const b = ${rm32(i)}, a = R[0]; fr = Math.imul(a, b); const hi = ${signed ? 'mulHighS' : 'mulHighU'}(a, b); R[0] = fr; R[2] = hi; `
+      + `${mulFlags(signed ? 'hi !== fr >> 31' : 'hi !== 0')} }`;
+  }
+  if (op === 0xf7 && i.reg === 6) {
+    // Flags untouched: what the Jcc fast paths know still holds.
+    return `{ const d = ${rm32(i)} >>> 0; if (d === 0) raise(c, 0); const hi = R[2] >>> 0; if (hi >= d) raise(c, 0); `
+      + 'if (hi === 0) { const lo = R[0] >>> 0, q = Math.floor(lo / d); R[0] = q; R[2] = lo - q * d; } else div64(R, hi, d); }';
+  }
+  if (op === 0x98) return 'R[0] = (R[0] << 16) >> 16;';
+  if (op === 0x99) return 'R[2] = R[0] >> 31;';
+  return null;
+}
