@@ -31,6 +31,7 @@ import { Known, type Ctx, eaExpr, lazy, reg8, rm8, plain } from './compile/commo
 import { aluByte, unary } from './compile/alu';
 import { shiftRotate } from './compile/shift';
 import { mulDiv } from './compile/mul';
+import { bitTest, condMove } from './compile/bits';
 import { HELPER_NAMES, HELPER_VALUES } from './compile/helpers';
 
 /** Flags after a 32-bit shift by a constant: t is the value shifted by one less than the count, fr the result. */
@@ -112,7 +113,7 @@ function inline(i: Instr, ctx: Ctx): string | null {
       return `{ fa = R[${r}]; const t = fa >> ${n - 1}; fr = t >> 1; R[${r}] = fr; ${shiftFlags('(t & 1)')} }`;
     }
     default:
-      return aluByte(i, ctx) ?? unary(i, ctx) ?? shiftRotate(i, ctx) ?? mulDiv(i, ctx);
+      return aluByte(i, ctx) ?? unary(i, ctx) ?? shiftRotate(i, ctx) ?? mulDiv(i, ctx) ?? bitTest(i, ctx) ?? condMove(i, (cc) => condExpr(cc, ctx.known));
   }
 }
 

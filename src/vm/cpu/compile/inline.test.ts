@@ -8,7 +8,7 @@
 import { describe, it, expect } from 'vitest';
 import { disagreement, compiledSource, randomCase, randomData, rng, address, value, type Case } from './agree';
 
-const EBX = 3, EDX = 2;
+const EBX = 3, ECX = 1, EDX = 2;
 
 /** ModRM with a register operand. */
 const reg = (op: number[], r: number, rm: number, ...imm: number[]) => [...op, 0xc0 | (r << 3) | rm, ...imm];
@@ -106,6 +106,24 @@ describe('inline instructions agree with their handlers', () => {
     // DIV: a high half below the divisor half the time, so that most cases divide and some raise #DE.
     forms.push(...both('div Ev', [0xf7], 6, [], (regs, r) => { if (r() & 1) regs[EDX] = (r() & 1) ? 0 : value(r) & 0xffff; }));
     forms.push({ name: 'div ebx', bytes: reg([0xf7], 6, EBX) }, { name: 'cwde', bytes: [0x98] }, { name: 'cdq', bytes: [0x99] });
+    check(forms);
+    inline(forms);
+  });
+
+  it('BT, BTS, BTR, BTC by a register (memory: any doubleword around) and by imm8', () => {
+    const near = (regs: number[], r: () => number) => { regs[ECX] = ((r() >>> 0) % 2048) - 1024; };
+    const forms: Form[] = [];
+    for (const op of [0xa3, 0xab, 0xb3, 0xbb]) forms.push(...both(`0f ${hex(op)}`, [0x0f, op], ECX, [], near));
+    for (let r = 4; r < 8; r++) for (const n of [0, 1, 31, 32, 33]) forms.push(...both(`0f ba/${r} ${n}`, [0x0f, 0xba], r, [n]));
+    check(forms);
+    inline(forms);
+  });
+
+  it('SETcc and CMOVcc', () => {
+    const forms: Form[] = [];
+    for (let cc = 0; cc < 16; cc++) forms.push(...both(`set ${cc}`, [0x0f, 0x90 | cc], 0), ...both(`cmov ${cc}`, [0x0f, 0x40 | cc], 1));
+    // After a compare: the condition from what the compare left in the locals.
+    for (let cc = 0; cc < 16; cc++) forms.push({ name: `cmp; set ${cc}`, bytes: [0x39, 0xd1, 0x0f, 0x90 | cc, 0xc3] }, { name: `cmp8; cmov ${cc}`, bytes: [0x38, 0xd1, 0x0f, 0x40 | cc, 0xc3] });
     check(forms);
     inline(forms);
   });
