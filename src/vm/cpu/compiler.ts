@@ -32,6 +32,7 @@ import { aluByte, unary } from './compile/alu';
 import { shiftRotate } from './compile/shift';
 import { mulDiv } from './compile/mul';
 import { bitTest, condMove } from './compile/bits';
+import { move, move16 } from './compile/move';
 import { HELPER_NAMES, HELPER_VALUES } from './compile/helpers';
 
 /** Flags after a 32-bit shift by a constant: t is the value shifted by one less than the count, fr the result. */
@@ -47,7 +48,7 @@ const ALU_LAZY = [0, 4, 1, 3, 4, 2, 4, 2];
 /** A straight-line instruction written out inline, or null to call its handler. Sets ctx.known. */
 function inline(i: Instr, ctx: Ctx): string | null {
   if (!i.a32 || i.lock || i.rep !== 0 || !plain(i)) return null;
-  if (!i.o32) return null;
+  if (!i.o32) return move16(i);
   const op = i.opcode, mem = i.mod !== 3, seg = i.seg;
   const rd = (o: string) => `c.rd32(${seg}, ${o})`;
   switch (true) {
@@ -113,7 +114,7 @@ function inline(i: Instr, ctx: Ctx): string | null {
       return `{ fa = R[${r}]; const t = fa >> ${n - 1}; fr = t >> 1; R[${r}] = fr; ${shiftFlags('(t & 1)')} }`;
     }
     default:
-      return aluByte(i, ctx) ?? unary(i, ctx) ?? shiftRotate(i, ctx) ?? mulDiv(i, ctx) ?? bitTest(i, ctx) ?? condMove(i, (cc) => condExpr(cc, ctx.known));
+      return aluByte(i, ctx) ?? unary(i, ctx) ?? shiftRotate(i, ctx) ?? mulDiv(i, ctx) ?? bitTest(i, ctx) ?? condMove(i, (cc) => condExpr(cc, ctx.known)) ?? move(i);
   }
 }
 
@@ -193,7 +194,7 @@ export function compileBlock(block: Block): (c: Cpu) => number {
     const code = inline(instrs[k], ctx);
     if (code !== null) {
       // Only instructions that write memory can make the run loop want us to stop (code written, a device).
-      const writes = /c\.wr(8|32)|c\.push32|c\.pop32/.test(code);
+      const writes = /c\.wr(8|16|32)|c\.push32|c\.pop32/.test(code);
       body.push(`${code} k = ${k + 1};${writes ? ` if (c.exitBlock) return ${k + 1};` : ''}`);
     } else {
       ctx.known = Known.NONE;

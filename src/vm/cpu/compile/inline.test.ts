@@ -8,7 +8,7 @@
 import { describe, it, expect } from 'vitest';
 import { disagreement, compiledSource, randomCase, randomData, rng, address, value, type Case } from './agree';
 
-const EBX = 3, ECX = 1, EDX = 2;
+const EBX = 3, ECX = 1, EDX = 2, EBP = 5;
 
 /** ModRM with a register operand. */
 const reg = (op: number[], r: number, rm: number, ...imm: number[]) => [...op, 0xc0 | (r << 3) | rm, ...imm];
@@ -124,6 +124,19 @@ describe('inline instructions agree with their handlers', () => {
     for (let cc = 0; cc < 16; cc++) forms.push(...both(`set ${cc}`, [0x0f, 0x90 | cc], 0), ...both(`cmov ${cc}`, [0x0f, 0x40 | cc], 1));
     // After a compare: the condition from what the compare left in the locals.
     for (let cc = 0; cc < 16; cc++) forms.push({ name: `cmp; set ${cc}`, bytes: [0x39, 0xd1, 0x0f, 0x90 | cc, 0xc3] }, { name: `cmp8; cmov ${cc}`, bytes: [0x38, 0xd1, 0x0f, 0x40 | cc, 0xc3] });
+    check(forms);
+    inline(forms);
+  });
+
+  it('XCHG, LEAVE, moffs MOVs, byte and 16-bit MOVs, PUSH r/m32, NOPs', () => {
+    const forms: Form[] = [...both('xchg Ev,Gv', [0x87], 2), ...both('xchg Eb,Gb', [0x86], 6), { name: 'xchg ah,bl', bytes: reg([0x86], 4, 3) }];
+    for (let r = 1; r < 8; r++) if (r !== 4) forms.push({ name: `xchg ${r}`, bytes: [0x90 | r] });
+    forms.push({ name: 'leave', bytes: [0xc9], adjust: (regs, r) => { regs[EBP] = address(r); } });
+    for (const op of [0xa0, 0xa1, 0xa2, 0xa3]) forms.push({ name: `moffs ${hex(op)}`, bytes: [op, ...d32(0x4ffd)] }, { name: `moffs ${hex(op)} in`, bytes: [op, ...d32(0x4100)] });
+    forms.push({ name: 'mov bh,dl', bytes: reg([0x88], 2, 7) }, { name: 'mov ch,imm', bytes: [0xb5, 0x9c] }, { name: 'mov dl,imm (c6)', bytes: reg([0xc6], 0, 2, 0x80) });
+    forms.push(...both('mov Ew,Gw', [0x66, 0x89], 2), ...both('mov Gw,Ew', [0x66, 0x8b], 7), ...both('mov Ew,Iw', [0x66, 0xc7], 0, [0x34, 0x92]));
+    forms.push({ name: 'mov si,imm', bytes: [0x66, 0xbe, 0xff, 0x80] }, ...both('push Ev', [0xff], 6).slice(2));
+    forms.push({ name: 'nop', bytes: [0x90] }, { name: 'xchg ax,ax', bytes: [0x66, 0x90] }, { name: 'nopl', bytes: [0x0f, 0x1f, 0x44, 0x00, 0x00] }, { name: 'nopw', bytes: [0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00] });
     check(forms);
     inline(forms);
   });
