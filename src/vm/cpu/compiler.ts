@@ -3,15 +3,19 @@
  * function of its own (built with `new Function`), which the JavaScript
  * engine then compiles to machine code.
  *
- * The most common 32-bit instructions (register and memory moves, the ALU
- * operations, INC/DEC, LEA, PUSH/POP, and the jumps that end blocks) are
- * written out inline, specialised for their registers and immediates; a
- * conditional jump right after the compare or test that set its flags
- * becomes a plain JavaScript comparison. Every other instruction calls its
- * handler, from a call site that only ever calls that handler, so the
- * engine can inline it too. The semantics are the handlers' (ops/*.ts);
- * tests run the kernels with everything compiled and with nothing compiled
- * and require the same output from both.
+ * The common instructions are written out inline, specialised for their
+ * registers and immediates: here the 32-bit moves, ALU operations, INC/DEC,
+ * LEA, PUSH/POP and the jumps that end blocks; in compile/ the byte ALU
+ * forms, INC/DEC on memory, NOT, NEG (alu.ts), shifts and rotates (shift.ts),
+ * IMUL, MUL, DIV, CWDE, CDQ (mul.ts), BT*, SETcc, CMOVcc (bits.ts), XCHG,
+ * LEAVE and the other moves (move.ts), MOVS/STOS/LODS with REP as a loop
+ * (string.ts). A conditional jump, SETcc or CMOVcc after the compare or test
+ * that set its flags becomes a plain JavaScript comparison. Every other
+ * instruction calls its handler, from a call site that only ever calls that
+ * handler, so the engine can inline it too. The semantics are the handlers'
+ * (ops/*.ts): compile/inline.test.ts runs each inline form against its
+ * handler, and other tests run the kernels with everything compiled and with
+ * nothing compiled and require the same output from both.
  *
  * Conventions shared with the run loop (executor.ts): on entry `c.eip` is
  * the block's first instruction; the function returns how many instructions
@@ -33,6 +37,7 @@ import { shiftRotate } from './compile/shift';
 import { mulDiv } from './compile/mul';
 import { bitTest, condMove } from './compile/bits';
 import { move, move16 } from './compile/move';
+import { stringOp } from './compile/string';
 import { HELPER_NAMES, HELPER_VALUES } from './compile/helpers';
 
 /** Flags after a 32-bit shift by a constant: t is the value shifted by one less than the count, fr the result. */
@@ -114,7 +119,8 @@ function inline(i: Instr, ctx: Ctx): string | null {
       return `{ fa = R[${r}]; const t = fa >> ${n - 1}; fr = t >> 1; R[${r}] = fr; ${shiftFlags('(t & 1)')} }`;
     }
     default:
-      return aluByte(i, ctx) ?? unary(i, ctx) ?? shiftRotate(i, ctx) ?? mulDiv(i, ctx) ?? bitTest(i, ctx) ?? condMove(i, (cc) => condExpr(cc, ctx.known)) ?? move(i);
+      return aluByte(i, ctx) ?? unary(i, ctx) ?? shiftRotate(i, ctx) ?? mulDiv(i, ctx) ?? bitTest(i, ctx)
+        ?? condMove(i, (cc) => condExpr(cc, ctx.known)) ?? move(i);
   }
 }
 
@@ -206,7 +212,8 @@ export function compileBlock(block: Block): (c: Cpu) => number {
   if (branch !== null) {
     body.push(branch);
   } else {
-    body.push(`c.eipNext = (c.eip + ${last.len}) & ${mask};`, `h${n - 1}(c, i${n - 1});`, 'c.eip = c.eipNext;');
+    const str = (last.flags & Op.STRING) !== 0 && plain(last) ? stringOp(last) : null;
+    body.push(`c.eipNext = (c.eip + ${last.len}) & ${mask};`, str ?? `h${n - 1}(c, i${n - 1});`, 'c.eip = c.eipNext;');
   }
   const lines = ['const R = c.r32, base = c.eip;', 'let k = 0, fa = 0, fb = 0, fr = 0;', 'try {'];
   if (loops) {

@@ -8,7 +8,7 @@
 import { describe, it, expect } from 'vitest';
 import { disagreement, compiledSource, randomCase, randomData, rng, address, value, type Case } from './agree';
 
-const EBX = 3, ECX = 1, EDX = 2, EBP = 5;
+const EBX = 3, ECX = 1, EDX = 2, EBP = 5, ESI = 6, EDI = 7;
 
 /** ModRM with a register operand. */
 const reg = (op: number[], r: number, rm: number, ...imm: number[]) => [...op, 0xc0 | (r << 3) | rm, ...imm];
@@ -141,4 +141,19 @@ describe('inline instructions agree with their handlers', () => {
     inline(forms);
   });
 
+  it('MOVS, STOS, LODS with and without REP: faults in the middle, and the instruction budget in slices', () => {
+    const strings = (regs: number[], r: () => number) => {
+      regs[ESI] = address(r); regs[EDI] = address(r);
+      regs[ECX] = (r() >>> 0) % 8 === 0 ? 0 : (r() >>> 0) % 24;
+    };
+    const forms: Form[] = [];
+    for (const op of [0xa4, 0xa5, 0xaa, 0xab, 0xac, 0xad]) {
+      forms.push({ name: hex(op), bytes: [op], adjust: strings });
+      forms.push({ name: `rep ${hex(op)}`, bytes: [0xf3, op], adjust: strings });
+      forms.push({ name: `rep ${hex(op)} in slices`, bytes: [0xf3, op], adjust: strings, budgets: [1, 3, 2, 7] });
+    }
+    forms.push({ name: 'repne stosd', bytes: [0xf2, 0xab], adjust: strings }, { name: 'rep movsb es:', bytes: [0x26, 0xf3, 0xa4], adjust: strings });
+    check(forms);
+    inline(forms);
+  });
 });
