@@ -112,8 +112,8 @@ function inline(i: Instr, ctx: Ctx): string | null {
     }
     case op === 0xc1 && !mem && (i.reg === 4 || i.reg === 5 || i.reg === 7): {
       const n = i.imm & 31, r = i.rm;
-      ctx.known = Known.NONE;
       if (n === 0) return '';
+      ctx.known = Known.INCDEC; // ZF and SF as fr says
       if (i.reg === 4) return `{ fa = R[${r}]; const t = fa << ${n - 1}; fr = t << 1; R[${r}] = fr; ${shiftFlags('((t >>> 31) & 1)')} }`;
       if (i.reg === 5) return `{ fa = R[${r}]; const t = fa >>> ${n - 1}; fr = (t >>> 1) | 0; R[${r}] = fr; ${shiftFlags('(t & 1)')} }`;
       return `{ fa = R[${r}]; const t = fa >> ${n - 1}; fr = t >> 1; R[${r}] = fr; ${shiftFlags('(t & 1)')} }`;

@@ -11,7 +11,8 @@ import { ARITH, CF } from '../flags';
  * What the last inline flag-setter left in the locals fa, fb, fr, so a
  * following Jcc can test them directly: a 32-bit SUB/CMP, a byte compare
  * (only unsigned and equality tests are direct: fa, fb are 0..255), a
- * 32-bit logic op, INC/DEC.
+ * 32-bit logic op, INC/DEC (ZF and SF from fr: also after a 32-bit shift by
+ * a constant and a multiply, whose flags are concrete but follow fr).
  */
 export const enum Known { NONE, SUB, SUB8, LOGIC, INCDEC }
 

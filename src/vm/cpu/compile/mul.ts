@@ -21,12 +21,12 @@ export function mulDiv(i: Instr, ctx: Ctx): string | null {
     // The product truncated to 32 bits: it overflowed when the exact double differs (products above
     // 2^53 are inexact, but then far outside the int32 range anyway).
     const [a, b] = op === 0x1af ? [`R[${i.reg}]`, rm32(i)] : [rm32(i), String(i.imm | 0)];
-    ctx.known = Known.NONE;
+    ctx.known = Known.INCDEC; // ZF and SF follow the low half, in fr
     return `{ const a = ${a}, b = ${b}; fr = Math.imul(a, b); R[${i.reg}] = fr; ${mulFlags('a * b !== fr')} }`;
   }
   if (op === 0xf7 && (i.reg === 4 || i.reg === 5)) {
     const signed = i.reg === 5;
-    ctx.known = Known.NONE;
+    ctx.known = Known.INCDEC;
     return `{ const b = ${rm32(i)}, a = R[0]; fr = Math.imul(a, b); const hi = ${signed ? 'mulHighS' : 'mulHighU'}(a, b); R[0] = fr; R[2] = hi; `
       + `${mulFlags(signed ? 'hi !== fr >> 31' : 'hi !== 0')} }`;
   }

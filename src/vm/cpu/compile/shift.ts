@@ -76,6 +76,7 @@ export function shiftRotate(i: Instr, ctx: Ctx): string | null {
   }
   const b = body(i.reg, bits, String(n));
   if (b === null) return null;
-  ctx.known = Known.NONE;
+  // A doubleword shift leaves ZF and SF as fr says (a rotate does not touch them).
+  ctx.known = bits === 32 && i.reg >= 4 ? Known.INCDEC : Known.NONE;
   return `{ ${at}fa = ${read}; ${b} ${write} }`;
 }
