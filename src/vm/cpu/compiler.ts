@@ -173,7 +173,7 @@ function condExpr(cc: number, known: Known): string {
 
 /** A block-ending jump written out inline (EIP already points at it), or null. */
 function inlineBranch(i: Instr, ctx: Ctx, mask: number): string | null {
-  if (!i.o32) return null;
+  if (!i.o32 || !plain(i)) return null; // not plain: #UD for a LOCK prefix, the handler raises it
   const op = i.opcode;
   const next = `((c.eip + ${i.len}) & ${mask})`;
   const target = `((c.eip + ${i.len + i.imm}) & ${mask})`;

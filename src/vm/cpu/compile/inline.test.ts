@@ -156,4 +156,8 @@ describe('inline instructions agree with their handlers', () => {
     check(forms);
     inline(forms);
   });
+  it('a LOCKed jump is #UD, as its handler says, not a jump', () => {
+    check([{ name: 'lock jmp', bytes: [0xf0, 0xeb, 7] }]);
+  });
+
 });
