@@ -38,6 +38,7 @@ import { mulDiv } from './compile/mul';
 import { bitTest, condMove } from './compile/bits';
 import { move, move16 } from './compile/move';
 import { stringOp } from './compile/string';
+import { branchMore } from './compile/branch';
 import { HELPER_NAMES, HELPER_VALUES } from './compile/helpers';
 
 /** Flags after a 32-bit shift by a constant: t is the value shifted by one less than the count, fr the result. */
@@ -187,7 +188,7 @@ function inlineBranch(i: Instr, ctx: Ctx, mask: number): string | null {
   if (op === 0xff && i.reg === 4 && i.a32) {
     return `{ const t = ${i.mod === 3 ? `R[${i.rm}]` : `c.rd32(${i.seg}, ${eaExpr(i)})`}; ${check} c.eip = t; }`;
   }
-  return null;
+  return branchMore(i, next, target, check);
 }
 
 export function compileBlock(block: Block): (c: Cpu) => number {

@@ -6,6 +6,7 @@
  * flags the compiled way. And each is really written inline (no handler call).
  */
 import { describe, it, expect } from 'vitest';
+import { CODE } from '../../../../test/cpu/harness';
 import { disagreement, compiledSource, randomCase, randomData, rng, address, value, type Case } from './agree';
 
 const EBX = 3, ECX = 1, EDX = 2, EBP = 5, ESI = 6, EDI = 7;
@@ -156,8 +157,19 @@ describe('inline instructions agree with their handlers', () => {
     check(forms);
     inline(forms);
   });
-  it('a LOCKed jump is #UD, as its handler says, not a jump', () => {
-    check([{ name: 'lock jmp', bytes: [0xf0, 0xeb, 7] }]);
+  it('LOOP, JECXZ, CALL r/m32, RET imm16 ending a block, and a LOCKed jump is #UD as its handler says', () => {
+    // Taken, each skips the first SETcc after it (7 bytes); CALL's target is in ESI or at [EBX+0x10].
+    const CALL_AT = CODE + 2 + 7;
+    const forms: Form[] = [
+      { name: 'loop', bytes: [0xe2, 7], adjust: (regs, r) => { regs[ECX] = (r() >>> 0) % 3; } },
+      { name: 'jecxz', bytes: [0xe3, 7], adjust: (regs, r) => { regs[ECX] = (r() >>> 0) % 2; } },
+      { name: 'call esi', bytes: reg([0xff], 2, ESI), adjust: (regs, r) => { regs[ESI] = (r() >>> 0) % 4 === 0 ? value(r) : CALL_AT; } },
+      { name: 'call [ebx+0x10]', bytes: mem([0xff], 2), adjust: memAt },
+      { name: 'push; ret 8', bytes: [0x68, ...d32(CODE + 5 + 3 + 7), 0xc2, 8, 0] },
+      { name: 'lock jmp', bytes: [0xf0, 0xeb, 7] },
+    ];
+    check(forms);
+    inline(forms.slice(0, 4));
   });
 
 });
