@@ -8,8 +8,9 @@
  * LEA, PUSH/POP and the jumps that end blocks; in compile/ the byte ALU
  * forms, INC/DEC on memory, NOT, NEG (alu.ts), shifts and rotates (shift.ts),
  * IMUL, MUL, DIV, CWDE, CDQ (mul.ts), BT*, SETcc, CMOVcc (bits.ts), XCHG,
- * LEAVE and the other moves (move.ts), MOVS/STOS/LODS with REP as a loop
- * (string.ts). A conditional jump, SETcc or CMOVcc after the compare or test
+ * LEAVE, PUSHA, POPA and the other moves (move.ts), MOVS/STOS/LODS with REP
+ * as a loop (string.ts), LOOP, JECXZ, CALL r/m32, RET imm16 (branch.ts).
+ * A conditional jump, SETcc or CMOVcc after the compare or test
  * that set its flags becomes a plain JavaScript comparison. Every other
  * instruction calls its handler, from a call site that only ever calls that
  * handler, so the engine can inline it too. The semantics are the handlers'

@@ -7,7 +7,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { CODE } from '../../../../test/cpu/harness';
-import { disagreement, compiledSource, randomCase, randomData, rng, address, value, type Case } from './agree';
+import { disagreement, compiledSource, randomCase, randomData, rng, address, value, UNMAPPED, type Case } from './agree';
 
 const EBX = 3, ECX = 1, EDX = 2, EBP = 5, ESI = 6, EDI = 7;
 
@@ -129,10 +129,13 @@ describe('inline instructions agree with their handlers', () => {
     inline(forms);
   });
 
-  it('XCHG, LEAVE, moffs MOVs, byte and 16-bit MOVs, PUSH r/m32, NOPs', () => {
+  it('XCHG, LEAVE, PUSHA, POPA, moffs MOVs, byte and 16-bit MOVs, PUSH r/m32, NOPs', () => {
     const forms: Form[] = [...both('xchg Ev,Gv', [0x87], 2), ...both('xchg Eb,Gb', [0x86], 6), { name: 'xchg ah,bl', bytes: reg([0x86], 4, 3) }];
     for (let r = 1; r < 8; r++) if (r !== 4) forms.push({ name: `xchg ${r}`, bytes: [0x90 | r] });
     forms.push({ name: 'leave', bytes: [0xc9], adjust: (regs, r) => { regs[EBP] = address(r); } });
+    // PUSHA/POPA, also with the stack running into the unmapped page in the middle: PUSHA from 0x6010 down, POPA from 0x4ff0 up.
+    const stack = (regs: number[], r: () => number) => { regs[4] = [regs[4], UNMAPPED + 0x1010, UNMAPPED - 16][(r() >>> 0) % 3]; };
+    forms.push({ name: 'pusha', bytes: [0x60], adjust: stack }, { name: 'popa', bytes: [0x61], adjust: stack }, { name: 'pusha; popa', bytes: [0x60, 0x61] });
     for (const op of [0xa0, 0xa1, 0xa2, 0xa3]) forms.push({ name: `moffs ${hex(op)}`, bytes: [op, ...d32(0x4ffd)] }, { name: `moffs ${hex(op)} in`, bytes: [op, ...d32(0x4100)] });
     forms.push({ name: 'mov bh,dl', bytes: reg([0x88], 2, 7) }, { name: 'mov ch,imm', bytes: [0xb5, 0x9c] }, { name: 'mov dl,imm (c6)', bytes: reg([0xc6], 0, 2, 0x80) });
     forms.push(...both('mov Ew,Gw', [0x66, 0x89], 2), ...both('mov Gw,Ew', [0x66, 0x8b], 7), ...both('mov Ew,Iw', [0x66, 0xc7], 0, [0x34, 0x92]));

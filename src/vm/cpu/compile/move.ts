@@ -1,5 +1,5 @@
 /**
- * Inline data movement the compiler's first cases leave out: XCHG, LEAVE,
+ * Inline data movement the compiler's first cases leave out: XCHG, LEAVE, PUSHA, POPA,
  * MOV with a 32-bit offset (A0-A3), byte MOVs into registers, the
  * 16-bit MOV forms, PUSH r/m32, and the NOPs. None touches the flags or
  * the locals fa fb fr, so what a following Jcc knows of them still holds.
@@ -24,7 +24,7 @@ export function move16(i: Instr): string | null {
   return null;
 }
 
-/** XCHG, LEAVE, moffs MOVs, MOV Eb,Gb between registers, PUSH Ev from memory, NOPs: or null. */
+/** XCHG, LEAVE, PUSHA, POPA, moffs MOVs, MOV Eb,Gb between registers, PUSH Ev from memory, NOPs: or null. */
 export function move(i: Instr): string | null {
   const op = i.opcode, mem = i.mod !== 3, seg = i.seg;
   if (i.def?.mnem === 'nop') return '';
@@ -41,6 +41,16 @@ export function move(i: Instr): string | null {
       // LEAVE: ESP = EBP (SP = BP on a 16-bit stack), then EBP is popped.
       return `{ const s32 = c.stack32, bp = s32 ? R[${EBP}] : R[${EBP}] & 65535, v = c.rd32(${SS}, bp); `
         + `if (s32) R[${ESP}] = (bp + 4) | 0; else ${r16(ESP)} = bp + 4; R[${EBP}] = v; }`;
+    case 0x60: {
+      // PUSHA: EAX first, down to EDI, ESP as it was; ESP moves only once all are written.
+      const writes = [0, 1, 2, 3, 4, 5, 6, 7].map((r) => `c.wr32(${SS}, (sp - ${4 * (r + 1)}) & m, R[${r}]);`).join(' ');
+      return `{ const m = c.stack32 ? -1 : 65535, sp = R[${ESP}] & m; ${writes} c.addSP(-32); }`;
+    }
+    case 0x61: {
+      // POPA: EDI at the lowest address; ESP's slot is skipped.
+      const reads = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => `v${7 - k} = c.peek32(${4 * k})`).join(', ');
+      return `{ const ${reads}; R[0] = v0; R[1] = v1; R[2] = v2; R[3] = v3; R[5] = v5; R[6] = v6; R[7] = v7; c.addSP(32); }`;
+    }
     case 0xa0: return setReg8(EAX, `c.rd8(${seg}, ${i.disp | 0})`);
     case 0xa1: return `R[${EAX}] = c.rd32(${seg}, ${i.disp | 0});`;
     case 0xa2: return `c.wr8(${seg}, ${i.disp | 0}, R[${EAX}] & 255);`;
