@@ -140,6 +140,10 @@ describe('inline instructions agree with their handlers', () => {
     forms.push({ name: 'mov bh,dl', bytes: reg([0x88], 2, 7) }, { name: 'mov ch,imm', bytes: [0xb5, 0x9c] }, { name: 'mov dl,imm (c6)', bytes: reg([0xc6], 0, 2, 0x80) });
     forms.push(...both('mov Ew,Gw', [0x66, 0x89], 2), ...both('mov Gw,Ew', [0x66, 0x8b], 7), ...both('mov Ew,Iw', [0x66, 0xc7], 0, [0x34, 0x92]));
     forms.push({ name: 'mov si,imm', bytes: [0x66, 0xbe, 0xff, 0x80] }, ...both('push Ev', [0xff], 6).slice(2));
+    // POP r/m32 of what a PUSH left: to a register, to memory (faults put ESP back), to [ESP+4] after ESP moved.
+    forms.push({ name: 'push; pop esi', bytes: [0x68, ...d32(0x12345678), ...reg([0x8f], 0, ESI)] });
+    forms.push({ name: 'push; pop [ebx+0x10]', bytes: [0x68, ...d32(0x80000001), ...mem([0x8f], 0)], adjust: memAt });
+    forms.push({ name: 'push; pop [esp+4]', bytes: [0x6a, 0x7f, 0x8f, 0x44, 0x24, 0x04] });
     forms.push({ name: 'nop', bytes: [0x90] }, { name: 'xchg ax,ax', bytes: [0x66, 0x90] }, { name: 'nopl', bytes: [0x0f, 0x1f, 0x44, 0x00, 0x00] }, { name: 'nopw', bytes: [0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00] });
     check(forms);
     inline(forms);

@@ -1,7 +1,7 @@
 /**
  * Inline data movement the compiler's first cases leave out: XCHG, LEAVE, PUSHA, POPA,
  * MOV with a 32-bit offset (A0-A3), byte MOVs into registers, the
- * 16-bit MOV forms, PUSH r/m32, and the NOPs. None touches the flags or
+ * 16-bit MOV forms, PUSH and POP r/m32, and the NOPs. None touches the flags or
  * the locals fa fb fr, so what a following Jcc knows of them still holds.
  */
 import type { Instr } from '../instr';
@@ -24,7 +24,7 @@ export function move16(i: Instr): string | null {
   return null;
 }
 
-/** XCHG, LEAVE, PUSHA, POPA, moffs MOVs, MOV Eb,Gb between registers, PUSH Ev from memory, NOPs: or null. */
+/** XCHG, LEAVE, PUSHA, POPA, moffs MOVs, byte MOVs into registers, PUSH Ev from memory, POP Ev, NOPs: or null. */
 export function move(i: Instr): string | null {
   const op = i.opcode, mem = i.mod !== 3, seg = i.seg;
   if (i.def?.mnem === 'nop') return '';
@@ -59,6 +59,11 @@ export function move(i: Instr): string | null {
     case 0xb0: case 0xb1: case 0xb2: case 0xb3: case 0xb4: case 0xb5: case 0xb6: case 0xb7: return setReg8(op & 7, String(i.imm & 255));
     case 0xc6: return i.reg === 0 && !mem ? setReg8(i.rm, String(i.imm & 255)) : null;
     case 0xff: return i.reg === 6 && mem ? `c.push32(c.rd32(${seg}, ${eaExpr(i)}));` : null;
+    case 0x8f:
+      if (i.reg !== 0) return null;
+      if (!mem) return `{ const v = c.peek32(0); c.addSP(4); R[${i.rm}] = v; }`;
+      // POP to memory: the address is taken after ESP moved (it may use ESP); a faulting write puts ESP back.
+      return `{ const v = c.peek32(0), old = R[${ESP}]; c.addSP(4); try { c.wr32(${seg}, ${eaExpr(i)}, v); } catch (e) { R[${ESP}] = old; throw e; } }`;
     default: return null;
   }
 }
