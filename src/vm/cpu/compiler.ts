@@ -6,7 +6,7 @@
  * The common instructions are written out inline, specialised for their
  * registers and immediates: here the 32-bit moves, ALU operations, INC/DEC,
  * LEA, PUSH/POP and the jumps that end blocks; in compile/ the byte ALU
- * forms, INC/DEC on memory, NOT, NEG (alu.ts), shifts and rotates (shift.ts),
+ * forms, INC/DEC on memory, NOT, NEG, CMPXCHG, XADD (alu.ts), shifts and rotates (shift.ts),
  * IMUL, MUL, DIV, CWDE, CDQ (mul.ts), BT*, SETcc, CMOVcc (bits.ts), XCHG,
  * LEAVE, PUSHA, POPA and the other moves (move.ts), MOVS/STOS/LODS with REP
  * as a loop (string.ts), LOOP, JECXZ, CALL r/m32, RET imm16 (branch.ts).
@@ -33,7 +33,7 @@ import { condition, getCF, parity, ARITH, CF, ZF, SF } from './flags';
 import { raise, FAULT } from './fault';
 import { CC_NAMES } from './ops/conditions';
 import { Known, type Ctx, eaExpr, lazy, reg8, rm8, plain } from './compile/common';
-import { aluByte, unary } from './compile/alu';
+import { aluByte, unary, exchangeOp } from './compile/alu';
 import { shiftRotate } from './compile/shift';
 import { mulDiv } from './compile/mul';
 import { bitTest, condMove } from './compile/bits';
@@ -54,7 +54,8 @@ const ALU_LAZY = [0, 4, 1, 3, 4, 2, 4, 2];
 
 /** A straight-line instruction written out inline, or null to call its handler. Sets ctx.known. */
 function inline(i: Instr, ctx: Ctx): string | null {
-  if (!i.a32 || i.lock || i.rep !== 0 || !plain(i)) return null;
+  // LOCK changes nothing on one CPU once the decoder accepted it (plain: not the #UD it gives otherwise).
+  if (!i.a32 || i.rep !== 0 || !plain(i)) return null;
   if (!i.o32) return move16(i);
   const op = i.opcode, mem = i.mod !== 3, seg = i.seg;
   const rd = (o: string) => `c.rd32(${seg}, ${o})`;
@@ -121,7 +122,7 @@ function inline(i: Instr, ctx: Ctx): string | null {
       return `{ fa = R[${r}]; const t = fa >> ${n - 1}; fr = t >> 1; R[${r}] = fr; ${shiftFlags('(t & 1)')} }`;
     }
     default:
-      return aluByte(i, ctx) ?? unary(i, ctx) ?? shiftRotate(i, ctx) ?? mulDiv(i, ctx) ?? bitTest(i, ctx)
+      return aluByte(i, ctx) ?? unary(i, ctx) ?? exchangeOp(i, ctx) ?? shiftRotate(i, ctx) ?? mulDiv(i, ctx) ?? bitTest(i, ctx)
         ?? condMove(i, (cc) => condExpr(cc, ctx.known)) ?? move(i);
   }
 }

@@ -1,12 +1,12 @@
 /**
  * Inline forms of the ALU instructions the compiler's first cases leave out:
  * the byte forms of the eight operations (r/m8,r8; r8,r/m8; AL,imm8; 80/82),
- * INC/DEC on memory and on byte registers, NOT and NEG. Same flags, same
- * order of memory accesses as ops/alu.ts.
+ * INC/DEC on memory and on byte registers, NOT and NEG, CMPXCHG and XADD.
+ * Same flags, same order of memory accesses as ops/alu.ts.
  */
 import type { Instr } from '../instr';
 import { CF } from '../flags';
-import { Known, type Ctx, lazy, reg8, setReg8, rm8, rmw } from './common';
+import { Known, type Ctx, eaExpr, lazy, reg8, setReg8, rm8, rmw } from './common';
 
 // Lazy kinds (flags.ts Lazy): ADD 0, ADC 1, SUB 2, SBB 3, LOGIC 4. ADC/SBB take CF before the record is replaced.
 const BYTE_EXPR = ['(fa + fb) & 255', 'fa | fb', '(fa + fb + (c.lazyCarry = getCF(c))) & 255', '(fa - fb - (c.lazyCarry = getCF(c))) & 255',
@@ -54,6 +54,24 @@ export function unary(i: Instr, ctx: Ctx): string | null {
     // NEG is 0 - a to the flags.
     ctx.known = size === 4 ? Known.SUB : Known.SUB8;
     return rmw(i, size, `fb = fa; fr = ${size === 4 ? '(0 - fb) | 0' : '(0 - fb) & 255'}; fa = 0; ${lazy(2, false, size)}`);
+  }
+  return null;
+}
+
+/** CMPXCHG and XADD of doublewords, or null. */
+export function exchangeOp(i: Instr, ctx: Ctx): string | null {
+  const op = i.opcode, mem = i.mod !== 3;
+  const at = mem ? `const o = ${eaExpr(i)}; ` : '';
+  const read = mem ? `c.rdW32(${i.seg}, o)` : `R[${i.rm}]`;
+  const write = (v: string) => (mem ? `c.wr32(${i.seg}, o, ${v});` : `R[${i.rm}] = ${v};`);
+  if (op === 0x1b1) {
+    // Compare EAX with the destination; the destination is always written (the old value back on failure).
+    ctx.known = Known.SUB;
+    return `{ ${at}fb = ${read}; fa = R[0]; fr = (fa - fb) | 0; ${lazy(2)} if (fr === 0) ${write(`R[${i.reg}]`)} else { ${write('fb')} R[0] = fb; } }`;
+  }
+  if (op === 0x1c1) {
+    ctx.known = Known.NONE;
+    return `{ ${at}fa = ${read}; fb = R[${i.reg}]; fr = (fa + fb) | 0; ${lazy(0)} R[${i.reg}] = fa; ${write('fr')} }`;
   }
   return null;
 }

@@ -72,11 +72,18 @@ describe('inline instructions agree with their handlers', () => {
     inline(forms);
   });
 
-  it('INC, DEC (bytes, memory), NOT, NEG', () => {
+  it('INC, DEC (bytes, memory), NOT, NEG, CMPXCHG, XADD, and LOCKed forms', () => {
     const forms: Form[] = [];
     for (const op of [0xfe, 0xff]) for (const r of [0, 1]) forms.push(...both(`${hex(op)}/${r}`, [op], r));
     for (const op of [0xf6, 0xf7]) for (const r of [2, 3]) forms.push(...both(`${hex(op)}/${r}`, [op], r));
     forms.push({ name: 'inc ah', bytes: reg([0xfe], 0, 4) }, { name: 'neg bh', bytes: reg([0xf6], 3, 7) });
+    forms.push(...both('cmpxchg', [0x0f, 0xb1], 2), ...both('xadd', [0x0f, 0xc1], 2), { name: 'cmpxchg eax', bytes: reg([0x0f, 0xb1], 1, 0) });
+    // LOCK on a memory destination changes nothing here; on a register it is #UD (the handler's way).
+    for (const op of [[0x01], [0x0f, 0xb1], [0x0f, 0xc1], [0xff], [0x87], [0x0f, 0xab], [0x80]]) {
+      const r = op[0] === 0xff ? 0 : op[0] === 0x80 ? 1 : 2, imm = op[0] === 0x80 ? [0x41] : [];
+      forms.push({ name: `lock ${op.map(hex).join(' ')}`, bytes: mem([0xf0, ...op], r, ...imm), adjust: memAt });
+      check([{ name: `lock ${op.map(hex).join(' ')} reg`, bytes: reg([0xf0, ...op], r, 6, ...imm) }], 4);
+    }
     check(forms);
     inline(forms);
   });
