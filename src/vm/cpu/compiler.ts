@@ -7,7 +7,7 @@
  * registers and immediates: here the 32-bit moves, ALU operations, INC/DEC,
  * LEA, PUSH/POP and the jumps that end blocks; in compile/ the byte ALU
  * forms, INC/DEC on memory, NOT, NEG, CMPXCHG, XADD (alu.ts), shifts and rotates (shift.ts),
- * IMUL, MUL, DIV, CWDE, CDQ (mul.ts), BT*, SETcc, CMOVcc (bits.ts), XCHG,
+ * IMUL, MUL, DIV, IDIV, CWDE, CDQ (mul.ts), BT*, SETcc, CMOVcc (bits.ts), XCHG,
  * LEAVE, PUSHA, POPA and the other moves (move.ts), MOVS/STOS/LODS with REP
  * as a loop (string.ts), LOOP, JECXZ, CALL r/m32, RET imm16 (branch.ts).
  * A conditional jump, SETcc or CMOVcc after the compare or test

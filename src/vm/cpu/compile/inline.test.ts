@@ -106,7 +106,7 @@ describe('inline instructions agree with their handlers', () => {
     check([2, 3].flatMap((op) => [...both(`d3/${op}`, [0xd3], op), ...both(`c1/${op}`, [0xc1], op, [5])]), 32);
   });
 
-  it('IMUL in all its forms, MUL and DIV of doublewords, CWDE, CDQ', () => {
+  it('IMUL in all its forms, MUL, DIV and IDIV of doublewords, MUL and IMUL of bytes, CWDE, CDQ', () => {
     const forms: Form[] = [...both('imul Gv,Ev', [0x0f, 0xaf], 2)];
     for (const imm of [0, 1, 0xffffffff, 0x7fffffff, 0x80000000, 0x10001]) forms.push(...both(`imul 69 ${imm}`, [0x69], 1, d32(imm)));
     for (const imm of [0, 1, 0x7f, 0x80, 0xff]) forms.push(...both(`imul 6b ${imm}`, [0x6b], 7, [imm]));
@@ -114,6 +114,12 @@ describe('inline instructions agree with their handlers', () => {
     // DIV: a high half below the divisor half the time, so that most cases divide and some raise #DE.
     forms.push(...both('div Ev', [0xf7], 6, [], (regs, r) => { if (r() & 1) regs[EDX] = (r() & 1) ? 0 : value(r) & 0xffff; }));
     forms.push({ name: 'div ebx', bytes: reg([0xf7], 6, EBX) }, { name: 'cwde', bytes: [0x98] }, { name: 'cdq', bytes: [0x99] });
+    // IDIV: EDX the sign of EAX half the time (the dividend fits in 32 bits); -2^31 / -1 now and then.
+    forms.push(...both('idiv Ev', [0xf7], 7, [], (regs, r) => {
+      if (r() & 1) regs[EDX] = regs[0] >> 31;
+      if ((r() >>> 0) % 8 === 0) { regs[0] = 0x80000000 | 0; regs[EDX] = -1; regs[6] = -1; }
+    }));
+    forms.push(...both('mul Eb', [0xf6], 4), ...both('imul Eb', [0xf6], 5), { name: 'imul ah', bytes: reg([0xf6], 5, 4) });
     check(forms);
     inline(forms);
   });
