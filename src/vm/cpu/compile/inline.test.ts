@@ -7,7 +7,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { CODE } from '../../../../test/cpu/harness';
-import { disagreement, compiledSource, randomCase, randomData, rng, address, value, UNMAPPED, type Case } from './agree';
+import { disagreement, compiledSource, randomCase, randomData, rng, address, value, UNMAPPED, type Case } from '../../../../test/cpu/agree';
 
 const EBX = 3, ECX = 1, EDX = 2, EBP = 5, ESI = 6, EDI = 7;
 

@@ -1,16 +1,17 @@
 /**
- * For the compiler's tests: one instruction run by its handler and by the
- * compiled block over many operands, and everything compared. Each form gets
- * two machines (the harness's, with paging on: the data page at DATA is
- * mapped, the page after it is not, so memory operands near its end fault),
- * one that never compiles and one that compiles a block at its first run.
- * The instruction is followed by SETcc of every condition and a Jcc, so the
- * flags it leaves are also read the way compiled code reads them.
+ * For the block compiler's tests (src/vm/cpu/compile/inline.test.ts): one
+ * instruction run by its handler and by compiled code over many operands,
+ * and everything compared. Two machines do it (the harness's, with paging on:
+ * the data page at DATA is mapped, the page after it is not, so memory
+ * operands near its end fault), one that never compiles and one that
+ * compiles a block at its first run. The instruction is followed by SETcc of
+ * every condition and a Jcc, so the flags it leaves are also read the way
+ * compiled code reads them.
  */
-import { makeCpu, enablePaging, pteAddr, setFlags, STACK_TOP, CODE, type TestCpu } from '../../../../test/cpu/harness';
-import { Executor } from '../executor';
-import { compileBlock } from '../compiler';
-import { getFlags } from '../flags';
+import { makeCpu, enablePaging, pteAddr, setFlags, STACK_TOP, CODE, type TestCpu } from './harness';
+import { Executor } from '../../src/vm/cpu/executor';
+import { compileBlock } from '../../src/vm/cpu/compiler';
+import { getFlags } from '../../src/vm/cpu/flags';
 
 export const DATA = 0x4000, UNMAPPED = 0x5000;
 /** The stack bytes compared (exception frames land there). */
