@@ -6,17 +6,18 @@
  * The common instructions are written out inline, specialised for their
  * registers and immediates: here the 32-bit moves, ALU operations, INC/DEC,
  * LEA, PUSH/POP and the jumps that end blocks; in compile/ the byte ALU
- * forms, INC/DEC on memory, NOT, NEG, CMPXCHG, XADD (alu.ts), shifts and rotates (shift.ts),
- * IMUL, MUL, DIV, IDIV, CWDE, CDQ (mul.ts), BT*, SETcc, CMOVcc (bits.ts), XCHG,
- * LEAVE, PUSHA, POPA and the other moves (move.ts), MOVS/STOS/LODS with REP
- * as a loop (string.ts), LOOP, JECXZ, CALL r/m32, RET imm16 (branch.ts).
- * A conditional jump, SETcc or CMOVcc after the compare or test
- * that set its flags becomes a plain JavaScript comparison. Every other
- * instruction calls its handler, from a call site that only ever calls that
- * handler, so the engine can inline it too. The semantics are the handlers'
- * (ops/*.ts): compile/inline.test.ts runs each inline form against its
- * handler, and other tests run the kernels with everything compiled and with
- * nothing compiled and require the same output from both.
+ * forms, INC/DEC on memory, NOT, NEG, CMPXCHG, XADD (alu.ts), shifts,
+ * rotates, SHLD, SHRD (shift.ts), IMUL, MUL, DIV, IDIV, CWDE, CDQ (mul.ts),
+ * BT*, BSF, BSR, BSWAP, SETcc, CMOVcc (bits.ts), CLC, STC, CMC, CLD, STD
+ * (flagops.ts), XCHG, LEAVE, PUSHA, POPA and the other moves (move.ts),
+ * MOVS/STOS/LODS with REP as a loop (string.ts), LOOP, JECXZ, CALL r/m32,
+ * RET imm16 (branch.ts). A conditional jump, SETcc or CMOVcc after the
+ * compare or test that set its flags becomes a plain JavaScript comparison.
+ * Every other instruction calls its handler, from a call site that only ever
+ * calls that handler, so the engine can inline it too. The semantics are the
+ * handlers' (ops/*.ts): compile/inline.test.ts runs each inline form against
+ * its handler, and other tests run the kernels with everything compiled and
+ * with nothing compiled and require the same output from both.
  *
  * Conventions shared with the run loop (executor.ts): on entry `c.eip` is
  * the block's first instruction; the function returns how many instructions
@@ -34,9 +35,10 @@ import { raise, FAULT } from './fault';
 import { CC_NAMES } from './ops/conditions';
 import { Known, type Ctx, eaExpr, lazy, reg8, rm8, plain } from './compile/common';
 import { aluByte, unary, exchangeOp } from './compile/alu';
-import { shiftRotate } from './compile/shift';
+import { shiftRotate, shiftDouble } from './compile/shift';
 import { mulDiv } from './compile/mul';
-import { bitTest, condMove } from './compile/bits';
+import { bitTest, bitScan, condMove } from './compile/bits';
+import { flagOp } from './compile/flagops';
 import { move, move16 } from './compile/move';
 import { stringOp } from './compile/string';
 import { branchMore } from './compile/branch';
@@ -122,8 +124,8 @@ function inline(i: Instr, ctx: Ctx): string | null {
       return `{ fa = R[${r}]; const t = fa >> ${n - 1}; fr = t >> 1; R[${r}] = fr; ${shiftFlags('(t & 1)')} }`;
     }
     default:
-      return aluByte(i, ctx) ?? unary(i, ctx) ?? exchangeOp(i, ctx) ?? shiftRotate(i, ctx) ?? mulDiv(i, ctx) ?? bitTest(i, ctx)
-        ?? condMove(i, (cc) => condExpr(cc, ctx.known)) ?? move(i);
+      return aluByte(i, ctx) ?? unary(i, ctx) ?? exchangeOp(i, ctx) ?? shiftRotate(i, ctx) ?? shiftDouble(i, ctx) ?? mulDiv(i, ctx)
+        ?? bitTest(i, ctx) ?? bitScan(i, ctx) ?? condMove(i, (cc) => condExpr(cc, ctx.known)) ?? flagOp(i, ctx) ?? move(i);
   }
 }
 

@@ -88,7 +88,7 @@ describe('inline instructions agree with their handlers', () => {
     inline(forms);
   });
 
-  it('shifts and rotates by 1, by CL and by imm8, on registers and memory, bytes and doublewords', () => {
+  it('shifts and rotates by 1, by CL and by imm8, on registers and memory, bytes and doublewords; SHLD, SHRD', () => {
     const forms: Form[] = [];
     for (let op = 0; op < 8; op++) {
       for (const w of [0, 1]) {
@@ -102,6 +102,11 @@ describe('inline instructions agree with their handlers', () => {
     }
     check(forms, 32);
     inline(forms);
+    const doubles: Form[] = [];
+    for (const op of [0xa5, 0xad]) doubles.push(...both(`shxd ${hex(op)} cl`, [0x0f, op], 2));
+    for (const op of [0xa4, 0xac]) for (const n of [0, 1, 7, 31, 32, 33]) doubles.push(...both(`shxd ${hex(op)} ${n}`, [0x0f, op], 2, [n]));
+    check(doubles, 32);
+    inline(doubles);
     // RCL and RCR by more than 1 go through CF a bit at a time: their handler, which must still agree.
     check([2, 3].flatMap((op) => [...both(`d3/${op}`, [0xd3], op), ...both(`c1/${op}`, [0xc1], op, [5])]), 32);
   });
@@ -124,11 +129,13 @@ describe('inline instructions agree with their handlers', () => {
     inline(forms);
   });
 
-  it('BT, BTS, BTR, BTC by a register (memory: any doubleword around) and by imm8', () => {
+  it('BT, BTS, BTR, BTC by a register (memory: any doubleword around) and by imm8; BSF, BSR, BSWAP', () => {
     const near = (regs: number[], r: () => number) => { regs[ECX] = ((r() >>> 0) % 2048) - 1024; };
     const forms: Form[] = [];
     for (const op of [0xa3, 0xab, 0xb3, 0xbb]) forms.push(...both(`0f ${hex(op)}`, [0x0f, op], ECX, [], near));
     for (let r = 4; r < 8; r++) for (const n of [0, 1, 31, 32, 33]) forms.push(...both(`0f ba/${r} ${n}`, [0x0f, 0xba], r, [n]));
+    forms.push(...both('bsf', [0x0f, 0xbc], 1), ...both('bsr', [0x0f, 0xbd], 7));
+    for (let r = 0; r < 8; r++) if (r !== 4) forms.push({ name: `bswap ${r}`, bytes: [0x0f, 0xc8 | r] });
     check(forms);
     inline(forms);
   });
@@ -142,7 +149,7 @@ describe('inline instructions agree with their handlers', () => {
     inline(forms);
   });
 
-  it('XCHG, LEAVE, PUSHA, POPA, moffs MOVs, byte and 16-bit MOVs, PUSH r/m32, NOPs', () => {
+  it('XCHG, LEAVE, PUSHA, POPA, moffs MOVs, byte and 16-bit MOVs, PUSH and POP r/m32, NOPs, CLC STC CMC CLD STD', () => {
     const forms: Form[] = [...both('xchg Ev,Gv', [0x87], 2), ...both('xchg Eb,Gb', [0x86], 6), { name: 'xchg ah,bl', bytes: reg([0x86], 4, 3) }];
     for (let r = 1; r < 8; r++) if (r !== 4) forms.push({ name: `xchg ${r}`, bytes: [0x90 | r] });
     forms.push({ name: 'leave', bytes: [0xc9], adjust: (regs, r) => { regs[EBP] = address(r); } });
@@ -157,6 +164,7 @@ describe('inline instructions agree with their handlers', () => {
     forms.push({ name: 'push; pop esi', bytes: [0x68, ...d32(0x12345678), ...reg([0x8f], 0, ESI)] });
     forms.push({ name: 'push; pop [ebx+0x10]', bytes: [0x68, ...d32(0x80000001), ...mem([0x8f], 0)], adjust: memAt });
     forms.push({ name: 'push; pop [esp+4]', bytes: [0x6a, 0x7f, 0x8f, 0x44, 0x24, 0x04] });
+    for (const op of [0xf5, 0xf8, 0xf9, 0xfc, 0xfd]) forms.push({ name: `flag op ${hex(op)}`, bytes: [op] }, { name: `cmp; flag op ${hex(op)}`, bytes: [0x39, 0xd1, op] });
     forms.push({ name: 'nop', bytes: [0x90] }, { name: 'xchg ax,ax', bytes: [0x66, 0x90] }, { name: 'nopl', bytes: [0x0f, 0x1f, 0x44, 0x00, 0x00] }, { name: 'nopw', bytes: [0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00] });
     check(forms);
     inline(forms);

@@ -1,6 +1,6 @@
 /**
  * Inline shifts and rotates (C0 C1 D0 D1 D2 D3: by an immediate, by 1, by
- * CL) on registers and memory, bytes and doublewords. Flags as ops/shift.ts
+ * CL) on registers and memory, bytes and doublewords, and SHLD/SHRD. Flags as ops/shift.ts
  * makes them, undefined ones included (QEMU's choices): a shift sets all six
  * (AF cleared), a rotate only CF and OF; a count of zero changes nothing,
  * though a memory operand is still read checked for writing.
@@ -78,5 +78,27 @@ export function shiftRotate(i: Instr, ctx: Ctx): string | null {
   if (b === null) return null;
   // A doubleword shift leaves ZF and SF as fr says (a rotate does not touch them).
   ctx.known = bits === 32 && i.reg >= 4 ? Known.INCDEC : Known.NONE;
+  return `{ ${at}fa = ${read}; ${b} ${write} }`;
+}
+
+/** SHLD and SHRD of doublewords (0F A4 A5 AC AD), by imm8 or CL; or null. */
+export function shiftDouble(i: Instr, ctx: Ctx): string | null {
+  const op = i.opcode;
+  if (op !== 0x1a4 && op !== 0x1a5 && op !== 0x1ac && op !== 0x1ad) return null;
+  const left = op < 0x1ac, byCl = (op & 1) !== 0, mem = i.mod === 3 ? null : eaExpr(i), seg = i.seg;
+  const read = mem !== null ? `c.rdW32(${seg}, o)` : `R[${i.rm}]`;
+  const write = mem !== null ? `c.wr32(${seg}, o, fr);` : `R[${i.rm}] = fr;`;
+  const at = mem !== null ? `const o = ${mem}; ` : '';
+  const n = byCl ? 'n' : String(i.imm & 31);
+  // The bits shifted in come from the register operand; CF is the last bit shifted out.
+  const b = left
+    ? `{ const t = fa << (${n} - 1); fr = (t << 1) | (R[${i.reg}] >>> (32 - ${n})); ${shiftFlags(32, '((t >>> 31) & 1)', '(((t ^ fr) >>> 31) & 1)')} }`
+    : `{ const t = fa >>> (${n} - 1); fr = (t >>> 1) | (R[${i.reg}] << (32 - ${n})); ${shiftFlags(32, '(t & 1)', '(((t ^ fr) >>> 31) & 1)')} }`;
+  if (byCl) {
+    ctx.known = Known.NONE;
+    return `{ ${at}fa = ${read}; const n = R[1] & 31; if (n !== 0) { ${b} ${write} } }`;
+  }
+  if (n === '0') return mem !== null ? `c.rdW32(${seg}, ${mem});` : '';
+  ctx.known = Known.INCDEC;
   return `{ ${at}fa = ${read}; ${b} ${write} }`;
 }
