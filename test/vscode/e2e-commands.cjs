@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const {
   OUT, log, launchBrowser, runCommand, pane, expandPane, collapsePane, waitForRow, waitForNoRow, screenshot,
-  waitPaused, pressF5UntilLaunched, openTourWorkbench,
+  waitPaused, pressF5UntilLaunched, openTourWorkbench, addFunctionBreakpoint, noNotifications,
 } = require('./lib.cjs');
 
 const WS = process.env.WS_DIR;
@@ -98,11 +98,6 @@ async function answer(page, widget, text) {
   await widget.waitFor({ state: 'hidden' });
 }
 
-async function noNotifications(page, when) {
-  const toasts = await page.locator('.notification-toast').allInnerTexts();
-  if (toasts.length > 0) throw new Error(`notifications ${when}: ${JSON.stringify(toasts)}`);
-}
-
 /** A title-bar trap breakpoint: with no item focused VS Code passes its context object, and the command asks. */
 async function trapBreakpointFromTitle(page, viewId, vector) {
   await clickTitleButton(page, viewId, 'lguest.addTrapBreakpoint');
@@ -138,11 +133,7 @@ let page;
   await waitPaused(page, 'Paused on entry');
   await collapsePane(page, 'Watch');
   await collapsePane(page, 'Variables');
-  await runCommand(page, 'Add Function Breakpoint');
-  await pane(page, 'Breakpoints').locator('.monaco-list-row input, .monaco-list-row textarea').first().waitFor({ state: 'visible' });
-  await page.keyboard.type('timer_tick');
-  await page.keyboard.press('Enter');
-  await waitForRow(page, 'Breakpoints', /timer_tick/);
+  await addFunctionBreakpoint(page, 'timer_tick');
   await page.keyboard.press('F5');
   await waitPaused(page, 'Paused on function breakpoint');
   await collapsePane(page, 'Call Stack');
@@ -250,12 +241,7 @@ let page;
   await page.locator('.debug-toolbar').waitFor({ state: 'hidden' });
   await runCommand(page, 'Remove All Breakpoints');
   await page.locator('.start-debug-action-item select').selectOption({ label: 'bare: paging' });
-  await expandPane(page, 'Breakpoints');
-  await runCommand(page, 'Add Function Breakpoint');
-  await pane(page, 'Breakpoints').locator('.monaco-list-row input, .monaco-list-row textarea').first().waitFor({ state: 'visible' });
-  await page.keyboard.type('demand_pf');
-  await page.keyboard.press('Enter');
-  await waitForRow(page, 'Breakpoints', /demand_pf/);
+  await addFunctionBreakpoint(page, 'demand_pf');
   await collapsePane(page, 'Breakpoints');
   await expandPane(page, 'Call Stack');
   await page.locator('.monaco-workbench .part.editor').click({ position: { x: 300, y: 200 } });

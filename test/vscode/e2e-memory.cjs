@@ -10,7 +10,7 @@
 const fs = require('node:fs');
 const {
   OUT, log, launchBrowser, runCommand, pane, expandPane, collapsePane, waitForText, waitForRow, screenshot,
-  waitPaused, pressF5UntilLaunched, nameValue, openTourWorkbench, step,
+  waitPaused, pressF5UntilLaunched, nameValue, openTourWorkbench, step, addFunctionBreakpoint,
 } = require('./lib.cjs');
 
 const WS = process.env.WS_DIR;
@@ -56,11 +56,7 @@ let page;
     if (!(await pane(page, 'Call Stack').isVisible())) await runCommand(page, 'View: Show Run and Debug');
     await waitPaused(page, 'Paused on entry');
     await collapsePane(page, 'Watch');
-    await runCommand(page, 'Add Function Breakpoint');
-    await pane(page, 'Breakpoints').locator('.monaco-list-row input, .monaco-list-row textarea').first().waitFor({ state: 'visible' });
-    await page.keyboard.type('syscall_dispatch');
-    await page.keyboard.press('Enter');
-    await waitForRow(page, 'Breakpoints', /syscall_dispatch/);
+    await addFunctionBreakpoint(page, 'syscall_dispatch');
     await collapsePane(page, 'Breakpoints');
     await expandPane(page, 'Call Stack');
     await page.keyboard.press('F5');

@@ -12,7 +12,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const {
   log, launchBrowser, runCommand, pane, expandPane, collapsePane, waitForText, waitForRow, waitForNoRow, screenshot,
-  waitPaused, pressF5UntilLaunched, openTourWorkbench, answerInputBox, terminalText, step,
+  waitPaused, pressF5UntilLaunched, openTourWorkbench, answerInputBox, terminalText, step, addFunctionBreakpoint,
+  noNotifications,
 } = require('./lib.cjs');
 
 const WS = process.env.WS_DIR;
@@ -22,23 +23,6 @@ const TRAP_STOPS = 8;
 /** The Call Stack pane's header text (the state of the session: "Paused on ...", a trap's description). */
 async function header(page) {
   return (await pane(page, 'Call Stack').locator('.pane-header').innerText()).replace(/\s+/g, ' ');
-}
-
-/** A function breakpoint typed into the Breakpoints view, as a user adds one. */
-async function addFunctionBreakpoint(page, name) {
-  await expandPane(page, 'Breakpoints');
-  await runCommand(page, 'Add Function Breakpoint');
-  await pane(page, 'Breakpoints').locator('.monaco-list-row input, .monaco-list-row textarea').first().waitFor({ state: 'visible' });
-  await page.keyboard.type(name);
-  await page.keyboard.press('Enter');
-  await waitForRow(page, 'Breakpoints', new RegExp(`^${name}$`));
-  await page.locator('.monaco-workbench .part.editor').click({ position: { x: 300, y: 200 } });
-}
-
-/** No error popped up (a view's own failed request, say): the notifications on show, none wanted. */
-async function noNotifications(page, when) {
-  const toasts = await page.locator('.notification-toast').allInnerTexts();
-  if (toasts.length > 0) throw new Error(`notifications ${when}: ${JSON.stringify(toasts)}`);
 }
 
 /** The name of the editor tab in front. */
@@ -67,6 +51,7 @@ let page;
     await waitPaused(page, 'Paused on entry');
     await collapsePane(page, 'Watch');
     await addFunctionBreakpoint(page, 'timer_tick');
+    await page.locator('.monaco-workbench .part.editor').click({ position: { x: 300, y: 200 } });
     await page.keyboard.press('F5');
     await waitPaused(page, 'Paused on function breakpoint');
     await runCommand(page, 'Remove All Breakpoints');
@@ -160,6 +145,7 @@ let page;
     await waitForNoRow(page, 'Breakpoints', /timer_tick/);
     await page.locator('.start-debug-action-item select').selectOption({ label: 'faults: restart' });
     await addFunctionBreakpoint(page, 'main');
+    await page.locator('.monaco-workbench .part.editor').click({ position: { x: 300, y: 200 } });
     await page.keyboard.press('F5');
     await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 60_000 });
     await waitPaused(page, 'Paused on function breakpoint');

@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const {
   OUT, log, launchBrowser, runCommand, pane, expandPane, collapsePane, waitForText, waitForRow, waitForNoRow, screenshot,
-  waitPaused, pressF5UntilLaunched, nameValue, openTourWorkbench, answerInputBox, terminalText,
+  waitPaused, pressF5UntilLaunched, nameValue, openTourWorkbench, answerInputBox, terminalText, addFunctionBreakpoint,
 } = require('./lib.cjs');
 
 const WS = process.env.WS_DIR;
@@ -67,12 +67,7 @@ let page;
     // a hundred page faults on its way), with a function breakpoint on timer_tick.
     await runCommand(page, 'Remove All Breakpoints');
     await waitForNoRow(page, 'Breakpoints', /trap 14/);
-    await runCommand(page, 'Add Function Breakpoint') // no "Debug:" in its palette label;
-    const input = pane(page, 'Breakpoints').locator('.monaco-list-row input, .monaco-list-row textarea').first();
-    await input.waitFor({ state: 'visible' });
-    await page.keyboard.type('timer_tick');
-    await page.keyboard.press('Enter');
-    await waitForRow(page, 'Breakpoints', /timer_tick/);
+    await addFunctionBreakpoint(page, 'timer_tick');
     await page.keyboard.press('F5');
     await waitPaused(page, 'Paused on function breakpoint');
     await waitForRow(page, 'Call Stack', /timer_tick[\s\S]*sched\.c/);
@@ -171,11 +166,7 @@ let page;
     await expandPane(page, 'Breakpoints');
     await runCommand(page, 'Remove All Breakpoints');
     await waitForNoRow(page, 'Breakpoints', /trap 14/);
-    await runCommand(page, 'Add Function Breakpoint');
-    await pane(page, 'Breakpoints').locator('.monaco-list-row input, .monaco-list-row textarea').first().waitFor({ state: 'visible' });
-    await page.keyboard.type('syscall_dispatch');
-    await page.keyboard.press('Enter');
-    await waitForRow(page, 'Breakpoints', /syscall_dispatch/);
+    await addFunctionBreakpoint(page, 'syscall_dispatch');
     await collapsePane(page, 'Breakpoints');
     // A collapsed Call Stack does not update its header (why it stopped): open it first.
     await expandPane(page, 'Call Stack');

@@ -185,8 +185,24 @@ async function terminalText(page) {
   return page.locator('.terminal-wrapper.active .xterm-rows').allInnerTexts();
 }
 
+/** A function breakpoint typed into the Breakpoints view, as a user adds one (the palette's command, then its name). */
+async function addFunctionBreakpoint(page, name) {
+  await expandPane(page, 'Breakpoints');
+  await runCommand(page, 'Add Function Breakpoint'); // no "Debug:" in its palette label
+  await pane(page, 'Breakpoints').locator('.monaco-list-row input, .monaco-list-row textarea').first().waitFor({ state: 'visible' });
+  await page.keyboard.type(name);
+  await page.keyboard.press('Enter');
+  await waitForRow(page, 'Breakpoints', new RegExp(`^${escapeRe(name)}$`));
+}
+
+/** No error popped up (a view's own failed request, say): the notifications on show, none wanted. */
+async function noNotifications(page, when) {
+  const toasts = await page.locator('.notification-toast').allInnerTexts();
+  if (toasts.length > 0) throw new Error(`notifications ${when}: ${JSON.stringify(toasts)}`);
+}
+
 module.exports = {
   BASE, OUT, TIMEOUT, log, launchBrowser, openWorkbench, widenSideBar, runCommand, pane, expandPane, collapsePane, waitForText,
   waitForRow, waitForNoRow, screenshot, nameValue, pressF5UntilLaunched, waitPaused, openTourWorkbench, step,
-  answerInputBox, terminalText,
+  answerInputBox, terminalText, addFunctionBreakpoint, noNotifications,
 };
