@@ -29,6 +29,8 @@ function one(i: Instr): string | null {
 /** The string instruction `i` (the block's last), or null to call its handler. */
 export function stringOp(i: Instr): string | null {
   if (!i.a32 || i.lock || (!i.o32 && i.size !== 1)) return null;
+  // REP MOVS and REP STOS go to their handler, which runs whole pages at once (ops/stringBulk.ts).
+  if (i.rep !== 0 && (i.opcode === 0xa4 || i.opcode === 0xa5 || i.opcode === 0xaa || i.opcode === 0xab)) return null;
   const body = one(i);
   if (body === null) return null;
   const d = `const d = (c.flagsRaw & ${DF}) !== 0 ? ${-i.size} : ${i.size};`;

@@ -14,6 +14,10 @@ import { getZF, DF } from '../flags';
 import { alu, Alu } from './alu';
 import { getReg, setReg, rdMem, wrMem } from './operands';
 import { checkIoPermission } from './io';
+import { bulkStos, bulkMovs } from './stringBulk';
+
+/** Iterations of a REP string run at once (stringBulk.ts): how many, 0 for none. */
+type Bulk = (c: Cpu, i: Instr, left: number, done: number) => number;
 
 function srcSeg(i: Instr): number {
   return i.segPrefix >= 0 ? i.segPrefix : DS;
@@ -37,7 +41,7 @@ function setCount(c: Cpu, i: Instr, n: number): void {
  * Run `one` under the instruction's REP prefix. `cond` (for CMPS and SCAS)
  * says whether REPE/REPNE should go on after an iteration.
  */
-function repeat(c: Cpu, i: Instr, one: (c: Cpu, i: Instr) => void, cond: boolean): void {
+function repeat(c: Cpu, i: Instr, one: (c: Cpu, i: Instr) => void, cond: boolean, bulk: Bulk | null = null): void {
   if (i.rep === 0) { one(c, i); return; }
   let n = count(c, i);
   if (n === 0) return;
@@ -46,6 +50,16 @@ function repeat(c: Cpu, i: Instr, one: (c: Cpu, i: Instr) => void, cond: boolean
   // a single step counts it).
   let done = 0;
   for (;;) {
+    if (bulk !== null) {
+      // As many iterations as a page and the budget allow at once (they count themselves).
+      const k = bulk(c, i, n, done);
+      if (k > 0) {
+        n = (n - k) | 0;
+        done += k;
+        if (n === 0) return;
+        continue;
+      }
+    }
     if (done > 0) {
       if (c.instructions >= c.instructionLimit || c.exitBlock) {
         c.eipNext = c.eip; // more to do: execute this instruction again
@@ -104,10 +118,10 @@ function outsOne(c: Cpu, i: Instr): void {
 }
 
 const S = Op.STRING;
-def('A4', 'movs Yb,Xb', (c, i) => repeat(c, i, movsOne, false), undefined, S);
-def('A5', 'movs Yv,Xv', (c, i) => repeat(c, i, movsOne, false), undefined, S);
-def('AA', 'stos Yb,AL', (c, i) => repeat(c, i, stosOne, false), undefined, S);
-def('AB', 'stos Yv,eAX', (c, i) => repeat(c, i, stosOne, false), undefined, S);
+def('A4', 'movs Yb,Xb', (c, i) => repeat(c, i, movsOne, false, bulkMovs), undefined, S);
+def('A5', 'movs Yv,Xv', (c, i) => repeat(c, i, movsOne, false, bulkMovs), undefined, S);
+def('AA', 'stos Yb,AL', (c, i) => repeat(c, i, stosOne, false, bulkStos), undefined, S);
+def('AB', 'stos Yv,eAX', (c, i) => repeat(c, i, stosOne, false, bulkStos), undefined, S);
 def('AC', 'lods AL,Xb', (c, i) => repeat(c, i, lodsOne, false), undefined, S);
 def('AD', 'lods eAX,Xv', (c, i) => repeat(c, i, lodsOne, false), undefined, S);
 def('AE', 'scas AL,Yb', (c, i) => repeat(c, i, scasOne, true), undefined, S);
