@@ -164,7 +164,7 @@ describe('copying bytes', () => {
   it('scatters into in segments, as far as they go, as a write the code cache hears of', () => {
     const heard: number[] = [];
     mem.codePages[0xa] = 1;
-    mem.onCodeWrite = (page) => heard.push(page);
+    mem.onCodeWrite = (page) => { heard.push(page); return true; };
     const n = vq.scatter([{ addr: 0x9ffe, len: 2 }, { addr: 0xa000, len: 2 }], Uint8Array.from([9, 8, 7, 6, 5]));
     expect(n).toBe(4);
     expect([...mem.slice(0x9ffe, 5)]).toEqual([9, 8, 7, 6, 0]);

@@ -7,8 +7,9 @@
  * at a branch, at an instruction that changes how what follows must be
  * decoded or whether interrupts are taken, or at the page's end. Blocks are
  * keyed by physical address (and the code size), so a page mapped at two
- * addresses or in two address spaces is decoded once; writing to a page
- * drops its blocks (PhysicalMemory.codePages). Only code run through a flat
+ * addresses or in two address spaces is decoded once; writing to bytes a
+ * page's blocks were decoded from drops them all (PhysicalMemory.codePages),
+ * writing beside them on the page (data, .bss) drops none. Only code run through a flat
  * CS is cached (Cpu.codeMode): elsewhere a limit could cut a block short.
  *
  * A block remembers the blocks that followed it, by EIP. Such a link is
@@ -94,6 +95,8 @@ export class Executor {
   private readonly cache: (Block | undefined)[] = new Array(1 << CACHE_BITS).fill(undefined);
   /** All blocks by physical page, so a write to the page can drop them. */
   private readonly byPage = new Map<number, Map<number, Block>>();
+  /** For each page with blocks, which of its 4,096 bytes they were decoded from (a bit each). */
+  private readonly codeBytes = new Map<number, Int32Array>();
   private readonly fetchBuf = new Uint8Array(MAX_INSTR_LEN);
   /** Set by `requestStop` (devices, the debugger); `run` returns STOPPED at the next instruction boundary. */
   stopRequested = false;
@@ -114,7 +117,7 @@ export class Executor {
   private readonly compileAfter: number;
 
   constructor(readonly cpu: Cpu, opts: ExecutorOptions = {}) {
-    cpu.mem.onCodeWrite = (page) => this.invalidatePage(page);
+    cpu.mem.onCodeWrite = (page, addr, size) => this.codeWrite(page, addr, size);
     this.compileAfter = opts.compileAfter ?? COMPILE_AFTER;
   }
 
@@ -148,7 +151,24 @@ export class Executor {
     for (const page of this.byPage.keys()) this.invalidatePage(page);
   }
 
+  /**
+   * Physical bytes [addr, addr + size) of `page` were written: if any was decoded, the page's blocks
+   * are dropped (returns true). A write beside the code on its page (data, .bss) drops nothing.
+   */
+  private codeWrite(page: number, addr: number, size: number): boolean {
+    const bits = this.codeBytes.get(page);
+    if (bits !== undefined) {
+      const from = addr - page * 4096, to = Math.min(from + size, 4096);
+      let hit = false;
+      for (let b = Math.max(from, 0); b < to && !hit; b++) hit = (bits[b >>> 5] & (1 << (b & 31))) !== 0;
+      if (!hit) return false;
+    }
+    this.invalidatePage(page);
+    return true;
+  }
+
   private invalidatePage(page: number): void {
+    this.codeBytes.delete(page);
     const blocks = this.byPage.get(page);
     if (blocks) {
       for (const b of blocks.values()) b.valid = false;
@@ -524,6 +544,9 @@ export class Executor {
     let blocks = this.byPage.get(page);
     if (!blocks) { blocks = new Map(); this.byPage.set(page, blocks); }
     blocks.set((phys & 0xfff) | (code32 ? 0x1000 : 0), block);
+    let bits = this.codeBytes.get(page);
+    if (bits === undefined) { bits = new Int32Array(128); this.codeBytes.set(page, bits); }
+    for (let b = phys & 0xfff; b < (pos - pageEnd + 0x1000); b++) bits[b >>> 5] |= 1 << (b & 31);
     mem.codePages[page] |= 1;
     return block;
   }

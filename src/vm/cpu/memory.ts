@@ -7,10 +7,11 @@
  * for the slow paths and for the Host and loaders, which write through here.
  *
  * `codePages` marks the 4 KiB pages that hold decoded (cached) instructions
- * (bit 0), or that the debugger watches for writes (bit 1). Any write to
- * such a page must throw those decodings away, so every writer (CPU or
- * Host) tells `onCodeWrite` about it; the CPU also tells `onWatchedWrite`
- * which bytes it is about to write on a watched page.
+ * (bit 0), or that the debugger watches for writes (bit 1). A write to the
+ * decoded bytes must throw those decodings away, so every writer (CPU or
+ * Host) tells `onCodeWrite` which bytes of such a page it wrote; the CPU
+ * also tells `onWatchedWrite` which bytes it is about to write on a watched
+ * page.
  *
  * Addresses are unsigned numbers: RAM reaches 3 GiB, and an address at or
  * above 2 GiB is negative as an int32, so each entry point makes it
@@ -28,8 +29,11 @@ export class PhysicalMemory {
   readonly view: DataView;
   /** Non-zero for a page that has decoded instructions cached. */
   readonly codePages: Uint8Array;
-  /** Called with the physical page number when a code page is written. */
-  onCodeWrite: (page: number) => void = () => {};
+  /**
+   * Called when a code page is written: the page, and the physical bytes written. Returns whether
+   * decoded code was dropped (a write beside the code on its page drops nothing).
+   */
+  onCodeWrite: (page: number, addr: number, size: number) => boolean = () => false;
   /** Called by the CPU before it writes `size` bytes at `addr` on a watched page (see watch). */
   onWatchedWrite: (addr: number, size: number) => void = () => {};
 
@@ -74,7 +78,7 @@ export class PhysicalMemory {
       const page = this.writtenList[k];
       this.written[page] = 0;
       this.bytes.fill(0, page * 4096, page * 4096 + 4096);
-      if (this.codePages[page] !== 0) this.onCodeWrite(page);
+      if (this.codePages[page] !== 0) this.onCodeWrite(page, page * 4096, 4096);
     }
     this.writtenCount = 0;
     return n;
@@ -124,14 +128,14 @@ export class PhysicalMemory {
 
   private codePageWritten(addr: number, size: number): void {
     if ((this.codePages[addr >>> 12] & 2) !== 0) this.onWatchedWrite(addr, size);
-    this.onCodeWrite(addr >>> 12);
+    this.onCodeWrite(addr >>> 12, addr, size);
   }
 
   /** Copy bytes in (loaders, the Host): counts as a write for the code cache. */
   load(addr: number, data: Uint8Array): void {
     if (!this.isRam(addr, data.length)) throw new RangeError(`0x${addr.toString(16)}+0x${data.length.toString(16)} is outside physical memory`);
     for (let p = addr >>> 12; p <= (addr + data.length - 1) >>> 12 && data.length > 0; p++) {
-      if (this.codePages[p] !== 0) this.onCodeWrite(p);
+      if (this.codePages[p] !== 0) this.onCodeWrite(p, Math.max(addr, p * 4096), Math.min(addr + data.length, p * 4096 + 4096) - Math.max(addr, p * 4096));
       this.markWritten(p);
     }
     this.bytes.set(data, addr);

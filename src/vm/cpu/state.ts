@@ -376,11 +376,13 @@ export class Cpu implements FaultState {
   wrSys16(lin: number, v: number): void { this.wrLin16(lin, v, W_S); }
   wrSys32(lin: number, v: number): void { this.wrLin32(lin, v, W_S); }
 
-  /** A write hit a page with cached decoded code (or a watched page): drop the cache and leave the current block. */
+  /**
+   * A write hit a page with cached decoded code (or a watched page): if it wrote decoded bytes, that
+   * code is dropped and the current block left (it may be the code written).
+   */
   codeWritten(page: number, addr = page * 4096, size = 1): void {
     if ((this.mem.codePages[page] & 2) !== 0) this.mem.onWatchedWrite(addr, size);
-    this.mem.onCodeWrite(page);
-    this.exitBlock = true;
+    if (this.mem.onCodeWrite(page, addr, size)) this.exitBlock = true;
   }
 
   // ---- Debug registers (SDM Vol. 3 §17.2) ------------------------------------
