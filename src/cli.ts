@@ -12,10 +12,9 @@
  * or killed a misbehaving guest, 124 when the instruction limit was
  * reached, 64 for bad arguments or a bad image.
  */
-import { readFileSync } from 'node:fs';
 import { version } from '../package.json';
 import { parseArgsErrorLine } from './cliArgs';
-import { readErrorText } from './fileErrors';
+import { readErrorText, readBytes } from './fileErrors';
 import { parseEpoch, EPOCH_WANTED, EPOCH_TOO_LATE } from './launchOptions';
 import { parseArgs } from 'node:util';
 import { Machine } from './vm/machine';
@@ -155,14 +154,14 @@ export function main(argv: string[]): number | Promise<number> {
 
   let image: Uint8Array;
   try {
-    image = new Uint8Array(readFileSync(imagePath));
+    image = readBytes(imagePath);
   } catch (e) {
     return fail(`cannot read ${imagePath}: ${readErrorText(e, 'a kernel image')}`, EXIT_USAGE);
   }
   let initrd: Initrd | undefined;
   if (values.initrd !== undefined) {
     try {
-      initrd = { data: new Uint8Array(readFileSync(values.initrd)), name: values.initrd };
+      initrd = { data: readBytes(values.initrd), name: values.initrd };
     } catch (e) {
       return fail(`cannot read the initrd ${values.initrd}: ${readErrorText(e, 'an initrd')}`, EXIT_USAGE);
     }

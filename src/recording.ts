@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { openSync, writeSync, closeSync, readFileSync } from 'node:fs';
+import { readBytes } from './fileErrors';
 
 /** The settings of a run that decide it, as lguest-vm and launch.json both take them. */
 interface RunSettings {
@@ -45,7 +46,7 @@ export interface RunLaunch extends RunSettings {
 export function runFacts(l: RunLaunch): RunFacts {
   return {
     image: sha256(l.image), initrd: l.initrd === undefined ? null : sha256(l.initrd),
-    block: l.blockPaths.map((p) => sha256(new Uint8Array(readFileSync(p)))), blockReadOnly: l.blockReadOnly, rng: l.rng,
+    block: l.blockPaths.map((p) => sha256(readBytes(p))), blockReadOnly: l.blockReadOnly, rng: l.rng,
     cmdline: l.cmdline, memoryMiB: l.memoryMiB, seed: l.seed, epochSeconds: l.epochSeconds,
   };
 }

@@ -4,9 +4,8 @@
  * it; the disks are the only ones kept open (the Guest reads and writes them as it runs), so whoever gets
  * them closes them, and a failure after some were opened closes those itself.
  */
-import { readFileSync } from 'node:fs';
 import { Elf32, ImageError } from '../../vm/elf';
-import { readErrorText } from '../../fileErrors';
+import { readErrorText, readBytes } from '../../fileErrors';
 import type { Initrd } from '../../vm/lguest/launcher';
 import { FileBlockBackend } from '../../vm/lguest/devices/blockFile';
 import type { LaunchArgs } from '../launch';
@@ -59,7 +58,7 @@ export function closeAll(block: FileBlockBackend[]): void {
 /** A file's bytes, or the launch error that says why it cannot be read. */
 function read(path: string, what: string, expected: string): Uint8Array | string {
   try {
-    return new Uint8Array(readFileSync(path));
+    return readBytes(path);
   } catch (e) {
     return `cannot read ${what} '${path}': ${readErrorText(e, expected)}`;
   }
