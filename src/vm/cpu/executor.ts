@@ -9,8 +9,9 @@
  * keyed by physical address (and the code size), so a page mapped at two
  * addresses or in two address spaces is decoded once; writing to bytes a
  * page's blocks were decoded from drops them all (PhysicalMemory.codePages),
- * writing beside them on the page (data, .bss) drops none. Only code run through a flat
- * CS is cached (Cpu.codeMode): elsewhere a limit could cut a block short.
+ * writing beside them on the page (data, .bss) drops none. Only code run
+ * through a flat CS is cached (Cpu.codeMode): elsewhere a limit could cut a
+ * block short.
  *
  * A block remembers the blocks that followed it, by EIP. Such a link is
  * taken when the TLB still maps EIP's page to the next block's frame with

@@ -1,6 +1,7 @@
 /**
- * MOVS, STOS and LODS (bytes and doublewords, 32-bit addresses) with or
- * without REP, written out for the last instruction of a block (a string
+ * MOVS, STOS and LODS (bytes and doublewords, 32-bit addresses), and LODS
+ * with REP, written out for the last instruction of a block (REP MOVS and
+ * REP STOS call their handler, which runs them a page at a time; a string
  * instruction always ends its block). It stands where the handler's call
  * would: c.eip is the instruction, c.eipNext the next one. As ops/string.ts:
  * each iteration after the first is counted before it runs and only while

@@ -14,9 +14,9 @@ import { getZF, DF } from '../flags';
 import { alu, Alu } from './alu';
 import { getReg, setReg, rdMem, wrMem } from './operands';
 import { checkIoPermission } from './io';
-import { bulkStos, bulkMovs } from './stringBulk';
+import { bulkStos, bulkMovs, NEVER } from './stringBulk';
 
-/** Iterations of a REP string run at once (stringBulk.ts): how many, 0 for none. */
+/** Iterations of a REP string run at once (stringBulk.ts): how many, 0 for none now, NEVER for none at all. */
 type Bulk = (c: Cpu, i: Instr, left: number, done: number) => number;
 
 function srcSeg(i: Instr): number {
@@ -41,19 +41,20 @@ function setCount(c: Cpu, i: Instr, n: number): void {
  * Run `one` under the instruction's REP prefix. `cond` (for CMPS and SCAS)
  * says whether REPE/REPNE should go on after an iteration.
  */
-function repeat(c: Cpu, i: Instr, one: (c: Cpu, i: Instr) => void, cond: boolean, bulk: Bulk | null = null): void {
+function repeat(c: Cpu, i: Instr, one: (c: Cpu, i: Instr) => void, cond: boolean, bulkFn: Bulk | null = null): void {
   if (i.rep === 0) { one(c, i); return; }
   let n = count(c, i);
   if (n === 0) return;
   // The run loop counts the instruction once, for its first iteration; each further one is one
   // more on the clock, counted before it runs, so an iteration that faults has been counted (as
   // a single step counts it).
-  let done = 0;
+  let done = 0, bulk = bulkFn;
   for (;;) {
     if (bulk !== null) {
       // As many iterations as a page and the budget allow at once (they count themselves).
       const k = bulk(c, i, n, done);
-      if (k > 0) {
+      if (k === NEVER) bulk = null;
+      else if (k > 0) {
         n = (n - k) | 0;
         done += k;
         if (n === 0) return;

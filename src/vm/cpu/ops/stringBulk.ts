@@ -3,8 +3,8 @@
  * in the TLB, run as one fill or one copy of RAM instead of one call each.
  * Clearing and copying pages is what a kernel does most while it boots.
  *
- * It does exactly what the iterations would, or nothing (returns 0, and the
- * caller goes on one iteration at a time): only forward (DF clear), 32-bit
+ * It does exactly what the iterations would, or nothing (the caller goes on
+ * one iteration at a time): only forward (DF clear), 32-bit
  * addresses, flat segments, TLB hits with the rights the accesses need, and
  * a destination page that holds no decoded code and no watch (a write there
  * must go through the CPU's writes, which drop the code). Data breakpoints
@@ -13,7 +13,7 @@
  * loop, each further one is counted before it runs, while the budget lasts.
  */
 import type { Cpu } from '../state';
-import { ES, ECX, ESI, EDI } from '../state';
+import { ES, DS, ECX, ESI, EDI } from '../state';
 import type { Instr } from '../instr';
 import { DF } from '../flags';
 import { TLB_MASK } from '../paging';
@@ -39,13 +39,19 @@ function count(c: Cpu, k: number, done: number): void {
   c.instructions += done === 0 ? k - 1 : k;
 }
 
-function eligible(c: Cpu, i: Instr): boolean {
-  return i.a32 && (c.flagsRaw & DF) === 0 && c.segFlatW[ES] !== 0;
+/**
+ * What no iteration of this execution changes (address size, DF, the segments) allows a bulk run at
+ * all. NEVER tells the caller to stop asking for this execution; 0 is for now only (a TLB miss,
+ * the budget, a page holding code: the next page may do).
+ */
+export const NEVER = -1;
+function eligible(c: Cpu, i: Instr, src: number): boolean {
+  return i.a32 && (c.flagsRaw & DF) === 0 && c.segFlatW[ES] !== 0 && (src < 0 || c.segFlatR[src] !== 0);
 }
 
-/** REP STOS: iterations done in bulk (0: none, go one at a time). */
+/** REP STOS: iterations done in bulk (0: none now, NEVER: none in this execution). */
 export function bulkStos(c: Cpu, i: Instr, left: number, done: number): number {
-  if (!eligible(c, i)) return 0;
+  if (!eligible(c, i, -1)) return NEVER;
   const size = i.size, to = c.r32[EDI], dst = phys(c, to, c.accW);
   if (dst < 0 || c.mem.codePages[dst >>> 12] !== 0) return 0;
   const k = Math.min(allowed(c, left, done), room(to, size));
@@ -65,11 +71,9 @@ export function bulkStos(c: Cpu, i: Instr, left: number, done: number): number {
   return k;
 }
 
-/** REP MOVS: iterations done in bulk (0: none, go one at a time). */
+/** REP MOVS: iterations done in bulk (0: none now, NEVER: none in this execution). */
 export function bulkMovs(c: Cpu, i: Instr, left: number, done: number): number {
-  if (!eligible(c, i)) return 0;
-  const srcSeg = i.segPrefix >= 0 ? i.segPrefix : 3;
-  if (c.segFlatR[srcSeg] === 0) return 0;
+  if (!eligible(c, i, i.segPrefix >= 0 ? i.segPrefix : DS)) return NEVER;
   const size = i.size, from = c.r32[ESI], to = c.r32[EDI];
   const src = phys(c, from, c.accR), dst = phys(c, to, c.accW);
   if (src < 0 || dst < 0 || c.mem.codePages[dst >>> 12] !== 0) return 0;
