@@ -161,3 +161,43 @@ describe('IRET and the run loop', () => {
     }
   });
 });
+
+describe('blocks that end hard (LIDT, POPF, a delivered fault)', () => {
+  it('a loop through LIDT goes from block to block by links: look-ups do not grow with the passes', () => {
+    // l: lidt 0x5000; dec %ecx; jnz l  (the table at 0x5000 is the IDT already in use)
+    const loop = (n: number, compileAfter: number) => {
+      const t = withTier(makeCpu('0f 01 1d 00 50 00 00 49 75 f6', (c) => {
+        c.mem.write16(0x5000, c.idtr.limit);
+        c.mem.write32(0x5002, c.idtr.base);
+        c.r32[1] = n;
+      }), compileAfter);
+      t.run(1_000_000);
+      return t;
+    };
+    for (const compileAfter of [1, Infinity]) {
+      const few = loop(10, compileAfter), many = loop(1000, compileAfter);
+      expect(many.cpu.r32[1]).toBe(0);
+      expect(many.cpu.instructions).toBe(1000 * 3 + 1);
+      expect(many.history).toEqual([]);
+      expect(many.exec.blockLookups).toBe(few.exec.blockLookups);
+    }
+  });
+
+  it('POPF that sets IF with an interrupt waiting takes it before the next instruction, in a loop of blocks', () => {
+    // l: pushf; pop %eax; or $0x200,%eax; push %eax; popf; inc %ebx; ...  the interrupt comes at the 50th pass.
+    // Each pass: push %edx; popf (IF clear); inc %ebx; dec %ecx; jnz l, then the pass that opens IF.
+    for (const compileAfter of [1, Infinity]) {
+      const t = withTier(makeCpu('52 9d 43 49 75 fa 9c 58 0d 00 02 00 00 50 9d 46', (c) => {
+        c.r32[1] = 100; c.r32[2] = 2; // EDX: EFLAGS with IF clear
+        c.ackInterrupt = () => { c.intrLine = false; return 0x30; };
+      }), compileAfter);
+      t.run(50 * 5);
+      t.cpu.intrLine = true; // pending while IF is clear: the loop goes on
+      t.run();
+      expect(t.cpu.r32[3]).toBe(100);
+      // The POPF that opened IF ran; the interrupt came before the INC after it.
+      expect(t.history).toEqual([{ vector: 0x30, code: -1, eip: CODE + 15 }]);
+      expect(t.cpu.r32[6]).toBe(0);
+    }
+  });
+});
