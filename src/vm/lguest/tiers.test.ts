@@ -1,7 +1,8 @@
 /**
  * The interpreter is the reference: lguest Guests run with every block compiled at once and with
  * nothing ever compiled end the same way, to the bit (output, how the run ended, the clock and
- * the whole machine's state hash), through system calls, page faults, the Switcher and the Host.
+ * the whole machine's state hash), through system calls, page faults, the Switcher and the Host, and
+ * through what the fuzz Guest throws at them. test/linux/tiers.test.ts does the same for Linux.
  */
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -29,6 +30,8 @@ describe('compiled at once and never compiled agree on lguest Guests', () => {
     ['faults/build/gp_not_io.elf', '', true],
     ['pagerules/build/pagerules.elf', '', true],
     ['fpu/build/fpu.elf', '', true],
+    // The fuzz Guest: random instructions, hypercalls, faults and page-table writes at both privilege levels.
+    ...[1, 2, 3, 4, 5, 6].map((seed): [string, string, boolean] => ['fuzz/build/fuzz.elf', `seed=${seed}`, seed % 2 === 0]),
   ];
   for (const [file, cmdline, direct] of cases) {
     it(`${file} ${cmdline}${direct ? '' : ' (no direct traps)'}`, () => {
