@@ -6,7 +6,8 @@
  * (PhysicalMemory.load) writes.
  */
 import { describe, it, expect } from 'vitest';
-import { makeCpu, poke, CODE } from '../../../test/cpu/harness';
+import { makeCpu, poke, enablePaging, CODE } from '../../../test/cpu/harness';
+import { Executor } from './executor';
 
 describe('writes on a page holding code', () => {
   it('a store beside the code, on its page, keeps the decoded blocks (a loop storing 1,000 times decodes once)', () => {
@@ -25,6 +26,21 @@ describe('writes on a page holding code', () => {
     const t = makeCpu('c6 05 08 10 00 00 02 b8 01 00 00 00');
     t.run(100);
     expect(t.cpu.r32[0]).toBe(2);
+  });
+
+  it('the first store to a page (through the page walk, which sets Dirty) into the next instructions changes what runs, in every tier', () => {
+    // mov %eax,(%ebx) onto the two INC %ECX after it: they become INC %EDX; INC %ECX, then INC %ECX; HLT.
+    for (const tier of [{ compileAfter: Infinity }, { compileAfter: 1 }]) {
+      const t = makeCpu('89 03 41 41 f4', (c) => {
+        enablePaging(c);
+        c.r32[3] = CODE + 2;
+        c.r32[0] = 0xf4414142 | 0;
+      });
+      t.exec = new Executor(t.cpu, tier);
+      t.exec.run(100);
+      expect([t.cpu.r32[2], t.cpu.r32[1]], JSON.stringify(tier)).toEqual([1, 2]);
+      expect(t.cpu.halted).toBe(true);
+    }
   });
 
   it('the Host writing beside code keeps it, writing over code drops it', () => {

@@ -103,12 +103,14 @@ export class PhysicalMemory {
     return this.read8(addr) | (this.read8(addr + 1) << 8) | (this.read8(addr + 2) << 16) | (this.read8(addr + 3) << 24);
   }
 
-  write8(addr: number, v: number): void {
+  /** Returns whether decoded code was dropped (the CPU then leaves its block: it may be the code written). */
+  write8(addr: number, v: number): boolean {
     addr >>>= 0;
-    if (addr >= this.size) return;
-    if (this.codePages[addr >>> 12] !== 0) this.codePageWritten(addr, 1);
+    if (addr >= this.size) return false;
+    const dropped = this.codePages[addr >>> 12] !== 0 && this.codePageWritten(addr, 1);
     this.markWritten(addr >>> 12);
     this.bytes[addr] = v;
+    return dropped;
   }
   write16(addr: number, v: number): void {
     this.write8(addr, v);
@@ -126,9 +128,9 @@ export class PhysicalMemory {
     this.write16(addr + 2, v >>> 16);
   }
 
-  private codePageWritten(addr: number, size: number): void {
+  private codePageWritten(addr: number, size: number): boolean {
     if ((this.codePages[addr >>> 12] & 2) !== 0) this.onWatchedWrite(addr, size);
-    this.onCodeWrite(addr >>> 12, addr, size);
+    return this.onCodeWrite(addr >>> 12, addr, size);
   }
 
   /** Copy bytes in (loaders, the Host): counts as a write for the code cache. */

@@ -329,7 +329,7 @@ export class Cpu implements FaultState {
     }
     const p = translate(this, lin, need);
     if (this.dbData !== 0) this.dataBreak(lin, 1, true);
-    this.mem.write8(p, v);
+    if (this.mem.write8(p, v)) this.exitBlock = true;
   }
   wrLin16(lin: number, v: number, need: number): void {
     const page = lin >>> 12, i = page & TLB_MASK;
@@ -358,7 +358,8 @@ export class Cpu implements FaultState {
     if (this.dbData !== 0) this.dataBreak(lin, size, true);
     for (let k = 0; k < size; k++) {
       const off = (lin & 0xfff) + k;
-      this.mem.write8(off < 0x1000 ? p0 + k : p1 + (off - 0x1000), v >>> (8 * k));
+      // Decoded code written (by a first write to a page, say): the block is left, it may be that code.
+      if (this.mem.write8(off < 0x1000 ? p0 + k : p1 + (off - 0x1000), v >>> (8 * k))) this.exitBlock = true;
     }
   }
   probeLinWrite(lin: number, size: number, need: number): void {
