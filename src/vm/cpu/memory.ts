@@ -1,5 +1,6 @@
 /**
- * Physical memory: one flat ArrayBuffer of RAM starting at physical address 0.
+ * Physical memory: one flat stretch of RAM starting at physical address 0,
+ * in the machine's WebAssembly memory after the CPU's state (wasm/layout.ts).
  *
  * Addresses at or above `size` are not RAM: on a PC they are an open bus, so
  * reads return all ones and writes vanish. The CPU's fast paths only ever see
@@ -23,8 +24,16 @@
  * when a TLB entry lets it write there (paging.ts) instead of at every write.
  * Zeros may be written straight into `bytes`; anything else must not.
  */
+import { CODE_PAGES, memoryPages, ramBase } from './wasm/layout';
+
+/** 4 GiB: a 32-bit WebAssembly memory's most. */
+const MAX_WASM_PAGES = 65536;
+
 export class PhysicalMemory {
   readonly size: number;
+  /** The machine's memory: the CPU state compiled blocks use, then RAM at `ramBase`. */
+  readonly wasm: WebAssembly.Memory;
+  readonly ramBase: number;
   readonly bytes: Uint8Array;
   readonly view: DataView;
   /** Non-zero for a page that has decoded instructions cached. */
@@ -53,9 +62,14 @@ export class PhysicalMemory {
   constructor(sizeBytes: number) {
     if (sizeBytes <= 0 || sizeBytes % 4096 !== 0) throw new Error(`memory size must be a positive multiple of 4096, not ${sizeBytes}`);
     this.size = sizeBytes;
-    this.bytes = new Uint8Array(sizeBytes);
-    this.view = new DataView(this.bytes.buffer);
-    this.codePages = new Uint8Array(sizeBytes >>> 12);
+    const pages = memoryPages(sizeBytes);
+    if (pages > MAX_WASM_PAGES) throw new RangeError(`memory of ${sizeBytes} bytes is more than the machine can hold`);
+    this.wasm = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    this.ramBase = ramBase(sizeBytes);
+    const buffer = this.wasm.buffer;
+    this.bytes = new Uint8Array(buffer, this.ramBase, sizeBytes);
+    this.view = new DataView(buffer, this.ramBase, sizeBytes);
+    this.codePages = new Uint8Array(buffer, CODE_PAGES, sizeBytes >>> 12);
     this.written = new Uint8Array(sizeBytes >>> 12);
     this.writtenList = new Int32Array(sizeBytes >>> 12);
   }

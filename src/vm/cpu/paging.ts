@@ -10,9 +10,11 @@
  */
 import type { Cpu } from './state';
 import { raisePF } from './fault';
+import { TLB_ENTRIES } from './wasm/layout';
 
-export const TLB_BITS = 12;
-export const TLB_SIZE = 1 << TLB_BITS;
+/** The TLB's size is set where its arrays live, in the machine's memory (wasm/layout.ts). */
+export const TLB_SIZE = TLB_ENTRIES;
+export const TLB_BITS = Math.log2(TLB_SIZE);
 export const TLB_MASK = TLB_SIZE - 1;
 
 /** Rights bits: what an access needs (one of these) and what an entry grants. */

@@ -12,6 +12,7 @@ import { raise, Vec, type FaultState } from './fault';
 import { Lazy } from './flags';
 import { translate, TLB_SIZE, TLB_MASK, R_S, W_S, R_U, W_U } from './paging';
 import { FpuState } from './fpu/state';
+import { REGS, SEG_FLAT_R, SEG_FLAT_W, ACC_R, TLB_TAG, TLB_PHYS, TLB_RIGHTS } from './wasm/layout';
 
 /** Segment register numbers, in the order the instruction encoding uses. */
 export const ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
@@ -41,9 +42,9 @@ export class Cpu implements FaultState {
   io: IoBus;
 
   // General registers, with 16- and 8-bit views of the same bytes.
-  readonly r32 = new Int32Array(8);
-  readonly r16 = new Uint16Array(this.r32.buffer);
-  readonly r8 = new Uint8Array(this.r32.buffer);
+  readonly r32: Int32Array;
+  readonly r16: Uint16Array;
+  readonly r8: Uint8Array;
   eip = 0;
   /** EIP of the next instruction, set before each instruction runs; jumps overwrite it. */
   eipNext = 0;
@@ -64,8 +65,8 @@ export class Cpu implements FaultState {
   readonly segLimit = new Float64Array(6);
   readonly segAttr = new Uint16Array(6);
   /** 1 when reads (or writes) through this segment need no checks: flat, base 0, 4 GiB, usable. */
-  readonly segFlatR = new Uint8Array(6);
-  readonly segFlatW = new Uint8Array(6);
+  readonly segFlatR: Uint8Array;
+  readonly segFlatW: Uint8Array;
   cpl = 0;
   /** CS.D and SS.B: default operand size of code, size of stack pointer. */
   code32 = true;
@@ -153,13 +154,13 @@ export class Cpu implements FaultState {
   faultRf = false;
 
   // Software TLB, direct-mapped on the linear page number (paging.ts fills it).
-  readonly tlbTag = new Int32Array(TLB_SIZE).fill(-1);
+  readonly tlbTag: Int32Array;
   /**
    * The physical frame, as an int32: one at or above 2 GiB is negative here, so every fast path makes
    * its address unsigned again (`(phys | offset) >>> 0`, which costs nothing in compiled code).
    */
-  readonly tlbPhys = new Int32Array(TLB_SIZE);
-  readonly tlbRights = new Uint8Array(TLB_SIZE);
+  readonly tlbPhys: Int32Array;
+  readonly tlbRights: Uint8Array;
   readonly tlbGlobal = new Uint8Array(TLB_SIZE);
   /** The entry is a 4 KiB slice of a 4 MiB page: INVLPG anywhere in that page drops all its slices. */
   readonly tlbLarge = new Uint8Array(TLB_SIZE);
@@ -170,13 +171,28 @@ export class Cpu implements FaultState {
    */
   readonly tlbUsed = new Int32Array(TLB_SIZE);
   tlbUsedCount = 0;
-  /** Rights bit a data read or write needs at the current CPL. */
+  /** Rights bit a data read or write needs at the current CPL (also in the machine's memory, for compiled blocks). */
   accR = R_S;
   accW = W_S;
+  /** accR, accW and stack32 where compiled WebAssembly reads them (wasm/layout.ts). */
+  private readonly modeCells: Int32Array;
 
   constructor(mem: PhysicalMemory, io: IoBus) {
     this.mem = mem;
     this.io = io;
+    // What compiled WebAssembly reads lives in the machine's memory, in front of RAM (wasm/layout.ts).
+    const buf = mem.wasm.buffer;
+    this.r32 = new Int32Array(buf, REGS, 8);
+    this.r16 = new Uint16Array(buf, REGS, 16);
+    this.r8 = new Uint8Array(buf, REGS, 32);
+    this.segFlatR = new Uint8Array(buf, SEG_FLAT_R, 6);
+    this.segFlatW = new Uint8Array(buf, SEG_FLAT_W, 6);
+    this.tlbTag = new Int32Array(buf, TLB_TAG, TLB_SIZE).fill(-1);
+    this.tlbPhys = new Int32Array(buf, TLB_PHYS, TLB_SIZE);
+    this.tlbRights = new Uint8Array(buf, TLB_RIGHTS, TLB_SIZE);
+    this.modeCells = new Int32Array(buf, ACC_R, 3);
+    this.setCpl(0);
+    this.modeCells[2] = 1;
   }
 
   // ---- Registers -----------------------------------------------------------
@@ -199,6 +215,8 @@ export class Cpu implements FaultState {
     this.cpl = cpl;
     this.accR = cpl === 3 ? R_U : R_S;
     this.accW = cpl === 3 ? W_U : W_S;
+    this.modeCells[0] = this.accR;
+    this.modeCells[1] = this.accW;
   }
 
   /** Load a segment's hidden cache (checks are the caller's: segments.ts). */
@@ -217,7 +235,10 @@ export class Cpu implements FaultState {
       this.code32 = (attr & ATTR_DB) !== 0;
       this.codeMode = base === 0 && limit >>> 0 === 0xffffffff ? (this.code32 ? 2 : 1) : 0;
     }
-    if (seg === SS) this.stack32 = (attr & ATTR_DB) !== 0;
+    if (seg === SS) {
+      this.stack32 = (attr & ATTR_DB) !== 0;
+      this.modeCells[2] = this.stack32 ? 1 : 0;
+    }
   }
 
   // ---- Segmentation --------------------------------------------------------

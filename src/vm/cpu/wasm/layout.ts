@@ -1,0 +1,44 @@
+/**
+ * One WebAssembly memory holds the machine: the CPU state that compiled
+ * WebAssembly blocks read and write, then RAM. The TypeScript side sees the
+ * same bytes through typed arrays (state.ts, memory.ts), so the registers,
+ * the TLB and the code-page marks have one home whichever tier runs.
+ *
+ * Offsets are bytes from the memory's start; RAM starts at `ramBase`, a
+ * multiple of 64 KiB after the state, so physical address p is at
+ * ramBase + p (a load's constant offset, free in WebAssembly).
+ */
+
+/** r32: EAX..EDI, 8 × int32 (r16 and r8 overlay them). */
+export const REGS = 0;
+/** segFlatR, segFlatW: 6 bytes each. */
+export const SEG_FLAT_R = 32;
+export const SEG_FLAT_W = 40;
+/** accR, accW as int32: the rights bit a data read or write needs at the current CPL; then stack32 (0 or 1). */
+export const ACC_R = 48;
+export const ACC_W = 52;
+export const STACK32 = 56;
+/** A compiled block's outputs and its copy of the lazy flags (see wasm/tier.ts). */
+export const CELLS = 64;
+export const CELL_COUNT = 16;
+
+/** TLB entries (paging.ts): a power of two. */
+export const TLB_ENTRIES = 4096;
+/** tlbTag and tlbPhys (int32 each), then tlbRights (a byte each). */
+export const TLB_TAG = 4096;
+export const TLB_PHYS = TLB_TAG + TLB_ENTRIES * 4;
+export const TLB_RIGHTS = TLB_PHYS + TLB_ENTRIES * 4;
+/** codePages (memory.ts): a byte per 4 KiB page of RAM. */
+export const CODE_PAGES = TLB_RIGHTS + TLB_ENTRIES;
+
+const WASM_PAGE = 65536;
+
+/** Where RAM of `ramBytes` starts. */
+export function ramBase(ramBytes: number): number {
+  return Math.ceil((CODE_PAGES + (ramBytes >>> 12)) / WASM_PAGE) * WASM_PAGE;
+}
+
+/** The whole memory for RAM of `ramBytes`, in 64 KiB WebAssembly pages. */
+export function memoryPages(ramBytes: number): number {
+  return Math.ceil((ramBase(ramBytes) + ramBytes) / WASM_PAGE);
+}
