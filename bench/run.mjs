@@ -21,8 +21,8 @@ const kernel = join(root, 'guests/bare/build/bench.elf');
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 100);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 
-function ours(iters) {
-  const r = timed(process.execPath, [cli, 'run', '--bare', '--stats', '--cmdline', `iterations=${iters}`, kernel]);
+function ours(iters, extra = []) {
+  const r = timed(process.execPath, [cli, 'run', '--bare', '--stats', ...extra, '--cmdline', `iterations=${iters}`, kernel]);
   if (r.status !== 1) throw new Error(`lguest-vm failed (${r.status}): ${r.stderr}`);
   const num = (re) => Number(re.exec(r.stderr)[1]);
   return { instructions: num(/^instructions: (\d+)$/m), seconds: num(/^wall time: ([\d.]+) s$/m), cpu: r.cpu, output: r.stdout };
@@ -44,6 +44,11 @@ const us = best(Array.from({ length: repeats }, () => ours(iterations)));
 const mipsUs = us.instructions / us.seconds / 1e6;
 console.log(`  lguest-vm  ${us.instructions} instructions in ${us.seconds.toFixed(3)} s: ${mipsUs.toFixed(1)} guest MIPS`
   + ` (the process's CPU time ${us.cpu.toFixed(3)} s: ${(us.instructions / us.cpu / 1e6).toFixed(1)})`);
+// The experimental WebAssembly tier (src/vm/cpu/wasm/), off by default: the same run with it on.
+const wasm = best(Array.from({ length: repeats }, () => ours(iterations, ['--wasm-after', '1000'])));
+if (wasm.output !== us.output) throw new Error('the WebAssembly tier printed something else');
+console.log(`  lguest-vm --wasm-after 1000 ${wasm.seconds.toFixed(3)} s: ${(wasm.instructions / wasm.seconds / 1e6).toFixed(1)} guest MIPS`
+  + ` (CPU time ${wasm.cpu.toFixed(3)} s: ${(wasm.instructions / wasm.cpu / 1e6).toFixed(1)})`);
 
 const hasQemu = spawnSync('qemu-system-i386', ['--version']).status === 0;
 if (hasQemu) {

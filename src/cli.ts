@@ -35,6 +35,8 @@ Runs IMAGE, an lguest Guest (an ELF32 i386 kernel, or a Linux bzImage), under th
   --mem MIB              guest memory in MiB (default 64)
   --max-instructions N   stop after N instructions, virtual nanoseconds (exit status 124)
   --cmdline TEXT         the kernel's command line (bare: after IMAGE, as QEMU's)
+  --wasm-after N         compile a block run N times to WebAssembly: an experimental tier, off by
+                         default (the same machine, run for speed measurements)
   --stats                instructions, wall time, MIPS; in lguest mode the Host's counters:
                          exits per trap, hypercalls, page faults fixed or reflected, direct traps
   --trace KINDS          lguest: print Host events as they happen, to stderr; KINDS is a comma list
@@ -101,6 +103,7 @@ export function main(argv: string[]): number | Promise<number> {
         'max-instructions': { type: 'string' },
         cmdline: { type: 'string' },
         stats: { type: 'boolean' },
+        'wasm-after': { type: 'string' },
         trace: { type: 'string' },
         'no-direct-traps': { type: 'boolean' },
         epoch: { type: 'string' },
@@ -141,6 +144,7 @@ export function main(argv: string[]): number | Promise<number> {
   }
 
   let memoryMiB: number, maxInstructions: number, epochSeconds: number | undefined, seed: number | undefined, trace: Set<string>;
+  let wasmAfter: number | undefined;
   try {
     // A kernel loads at 1 MiB: 2 MiB is the least that can hold one.
     memoryMiB = positiveInt('mem', values.mem, bare ? 3072 : 2048, 2) ?? 64;
@@ -148,6 +152,7 @@ export function main(argv: string[]): number | Promise<number> {
     epochSeconds = epochOption(values.epoch);
     seed = positiveInt('seed', values.seed, 0xffffffff, 0);
     trace = parseTrace(values.trace);
+    wasmAfter = positiveInt('wasm-after', values['wasm-after'], 1_000_000_000);
   } catch (e) {
     return fail((e as Error).message, EXIT_USAGE);
   }
@@ -181,11 +186,11 @@ export function main(argv: string[]): number | Promise<number> {
     return fail('--record and --replay do not go together: a replay is the recording', EXIT_USAGE);
   }
   const out = new GuestOutput();
-  if (bare) return runBare(image, imagePath, memoryMiB, maxInstructions, values.cmdline ?? '', values.stats === true, out);
+  if (bare) return runBare(image, imagePath, memoryMiB, maxInstructions, values.cmdline ?? '', values.stats === true, out, wasmAfter);
   return runLguest(image, imagePath, out, {
     memoryMiB, maxInstructions, cmdline: values.cmdline ?? '', stats: values.stats === true, trace,
     directTraps: values['no-direct-traps'] !== true, epochSeconds, seed, noRestart: values['no-restart'] === true, initrd,
-    block, rng: values.rng === true, record: values.record, replay: values.replay,
+    block, rng: values.rng === true, record: values.record, replay: values.replay, wasmAfter,
   });
 }
 
@@ -199,8 +204,8 @@ function commandLineError(words: string[]): string | null {
 }
 
 
-function runBare(image: Uint8Array, imagePath: string, memoryMiB: number, maxInstructions: number, cmdline: string, stats: boolean, out: GuestOutput): number {
-  const machine = new Machine({ memoryMiB, output: (b) => out.byte(b) });
+function runBare(image: Uint8Array, imagePath: string, memoryMiB: number, maxInstructions: number, cmdline: string, stats: boolean, out: GuestOutput, wasmAfter?: number): number {
+  const machine = new Machine({ memoryMiB, output: (b) => out.byte(b), wasmAfter });
   // If stdout goes away (a pipe into `head`), there is no one left to run the guest for.
   out.onClosed = () => machine.requestStop();
   try {

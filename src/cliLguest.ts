@@ -22,7 +22,7 @@ import {
 export interface LguestRun {
   memoryMiB: number; maxInstructions: number; cmdline: string; stats: boolean; trace: Set<string>;
   directTraps: boolean; epochSeconds?: number; seed?: number; noRestart: boolean; initrd?: Initrd;
-  block: FileBlockBackend[]; rng: boolean; record?: string; replay?: string;
+  block: FileBlockBackend[]; rng: boolean; record?: string; replay?: string; wasmAfter?: number;
 }
 
 /** Instructions between two looks at standard input and stdout: a few tens of milliseconds. */
@@ -31,7 +31,7 @@ const SLICE = 1_000_000;
 export async function runLguest(image: Uint8Array, imagePath: string, out: GuestOutput, o: LguestRun): Promise<number> {
   const host = new Host({
     memoryMiB: o.memoryMiB, output: (b) => out.byte(b), directTraps: o.directTraps, epochSeconds: o.epochSeconds,
-    seed: o.seed, noRestart: o.noRestart, block: o.block, rng: o.rng,
+    seed: o.seed, noRestart: o.noRestart, block: o.block, rng: o.rng, wasmAfter: o.wasmAfter,
   });
   out.onClosed = () => host.requestStop();
   const recorder = setUpRecording(host, image, o);

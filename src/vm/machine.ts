@@ -23,6 +23,8 @@ export interface MachineOptions {
   output?: (byte: number) => void;
   /** Executions of a block before it is compiled (tests use 1 and Infinity to check both tiers). */
   compileAfter?: number;
+  /** Runs of a block before it is compiled to WebAssembly (the experimental tier, cpu/wasm/; default never). */
+  wasmAfter?: number;
 }
 
 /** Why a run ended. */
@@ -46,7 +48,7 @@ export class Machine {
     const mib = opts.memoryMiB ?? 64;
     this.mem = new PhysicalMemory(mib * 1024 * 1024);
     this.cpu = new Cpu(this.mem, this.io);
-    this.executor = new Executor(this.cpu, { compileAfter: opts.compileAfter });
+    this.executor = new Executor(this.cpu, { compileAfter: opts.compileAfter, wasmAfter: opts.wasmAfter });
     this.output = opts.output ?? (() => {});
     const out = (b: number) => this.output(b);
     this.io.register(0xe9, 1, new DebugConsole(out));

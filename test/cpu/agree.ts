@@ -6,11 +6,13 @@
  * operands near its end fault), one that never compiles and one that
  * compiles a block at its first run. The instruction is followed by SETcc of
  * every condition and a Jcc, so the flags it leaves are also read the way
- * compiled code reads them.
+ * compiled code reads them. The WebAssembly tier (src/vm/cpu/wasm/) is
+ * compared the same way.
  */
 import { makeCpu, enablePaging, pteAddr, setFlags, STACK_TOP, CODE, type TestCpu } from './harness';
 import { Executor } from '../../src/vm/cpu/executor';
 import { compileBlock } from '../../src/vm/cpu/compiler';
+import { blockBody } from '../../src/vm/cpu/wasm/block';
 import { getFlags } from '../../src/vm/cpu/flags';
 
 export const DATA = 0x4000, UNMAPPED = 0x5000;
@@ -74,15 +76,18 @@ export function randomCase(r: () => number, data: Int32Array, adjust?: (regs: nu
 /** Where the SETcc after the instruction store the sixteen conditions. */
 const CONDS = 0x6000;
 
-/** The two machines (made once: a machine's memory and tables cost more than many cases). */
-let pair: [TestCpu, TestCpu] | null = null;
+/** The compiled tier a comparison runs against the interpreter. */
+export type Tier = 'js' | 'wasm';
 
-function machine(compileAfter: number): TestCpu {
+/** The machines by tier (made once: a machine's memory and tables cost more than many cases). */
+const pairs = new Map<Tier, [TestCpu, TestCpu]>();
+
+function machine(tier: Tier | null): TestCpu {
   const t = makeCpu('f4', (c) => {
     enablePaging(c);
     c.mem.write32(pteAddr(UNMAPPED), 0);
   });
-  t.exec = new Executor(t.cpu, { compileAfter });
+  t.exec = new Executor(t.cpu, tier === 'js' ? { compileAfter: 1 } : tier === 'wasm' ? { compileAfter: Infinity, wasmAfter: 1, wasmBatch: 1 } : { compileAfter: Infinity });
   return t;
 }
 
@@ -92,8 +97,9 @@ function machine(compileAfter: number): TestCpu {
  * the instruction left them for a Jcc), then the Jcc `cc` over one HLT, and
  * two HLTs. Blocks of the form before are dropped.
  */
-function machines(bytes: number[], cc: number): [TestCpu, TestCpu] {
-  pair ??= [machine(Infinity), machine(1)];
+function machines(bytes: number[], cc: number, tier: Tier = 'js'): [TestCpu, TestCpu] {
+  let pair = pairs.get(tier);
+  if (pair === undefined) pairs.set(tier, pair = [machine(null), machine(tier)]);
   const sets: number[] = [];
   for (let k = 0; k < 16; k++) sets.push(0x0f, 0x90 | k, 0x05, ...[0, 8, 16, 24].map((s) => ((CONDS + k) >>> s) & 255));
   const code = new Uint8Array([...bytes, ...sets, 0x70 | cc, 0x01, 0xf4, 0xf4]);
@@ -143,8 +149,8 @@ function load(t: TestCpu, k: Case): number {
  * as text (null: none). `budgets` runs each case in slices of those sizes (a
  * REP string stopping at the budget and going on), comparing after each.
  */
-export function disagreement(bytes: number[], cases: Case[], cc: number, budgets: number[] = [10_000]): string | null {
-  const [a, b] = machines(bytes, cc);
+export function disagreement(bytes: number[], cases: Case[], cc: number, budgets: number[] = [10_000], tier: Tier = 'js'): string | null {
+  const [a, b] = machines(bytes, cc, tier);
   // The first run of a block compiles it (and interprets it that once); both run it, so that memory
   // outside what is compared (a bit string far away) stays alike too.
   for (const t of [a, b]) {
@@ -165,6 +171,16 @@ export function disagreement(bytes: number[], cases: Case[], cc: number, budgets
     }
   }
   return null;
+}
+
+/** Does the WebAssembly tier write the form (the block's first instruction) out itself, not by calling its handler? */
+export function wasmWritesInline(bytes: number[]): boolean {
+  const t = machines(bytes, 0, 'wasm')[1];
+  t.cpu.eip = CODE;
+  const block = t.exec.blockAt();
+  const called: unknown[] = [];
+  blockBody(block.instrs, t.mem.ramBase, (i) => called.push(i));
+  return !called.includes(block.instrs[0]);
 }
 
 /** The source of the block compiled at CODE: to check that a form is written inline (no call of h0). */

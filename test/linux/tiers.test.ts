@@ -1,8 +1,8 @@
 /**
  * The interpreter is the reference for Linux too: the shared kernel, with its initrd, run with every block
- * compiled at once and with nothing ever compiled, is the same machine at the same instruction, to the bit
- * (the console, the clock, the whole state hash), through its early boot, the Switcher's trips for its port
- * I/O and page faults, and its first timer interrupts. A clone without ../shared/linux skips it, and its name
+ * compiled at once (and with the WebAssembly tier) and with nothing ever compiled, is the same machine at the
+ * same instruction, to the bit (the console, the clock, the whole state hash), through its early boot, the
+ * Switcher's trips for its port I/O and page faults, and its first timer interrupts. A clone without ../shared/linux skips it, and its name
  * says so.
  */
 import { describe, it, expect } from 'vitest';
@@ -16,9 +16,9 @@ const HERE = linuxHas('vmlinux', 'initrd.cpio');
 /** Far enough for 140,000 trips to the Host (port I/O, page faults, hypercalls) and the first timer interrupts. */
 const INSTRUCTIONS = 30_000_000;
 
-function run(compileAfter: number) {
+function run(tier: { compileAfter: number; wasmAfter?: number }) {
   const out: number[] = [];
-  const host = new Host({ compileAfter, output: (b) => out.push(b) });
+  const host = new Host({ ...tier, output: (b) => out.push(b) });
   host.boot(new Uint8Array(readFileSync(join(LINUX, 'vmlinux'))), 'vmlinux', '', {
     name: 'initrd.cpio', data: new Uint8Array(readFileSync(join(LINUX, 'initrd.cpio'))),
   });
@@ -26,13 +26,13 @@ function run(compileAfter: number) {
   const stats = host.lg.stats;
   return {
     result, console: Buffer.from(out).toString('latin1'), instructions: host.cpu.instructions, hash: machineStateHash(host),
-    entries: stats.entries, pageFaults: stats.exits[14], timerIrqs: stats.interrupts[0],
+    entries: stats.entries, pageFaults: stats.exits[14], timerIrqs: stats.interrupts[0], wasmBlocks: host.executor.blocksCompiledWasm,
   };
 }
 
 describe.skipIf(!HERE)(linuxTitle('Linux: compiled at once and never compiled agree', HERE), () => {
   it(`the first ${INSTRUCTIONS} instructions end in the same machine`, () => {
-    const compiled = run(1), interpreted = run(Infinity);
+    const compiled = run({ compileAfter: 1 }), interpreted = run({ compileAfter: Infinity });
     expect(compiled.result).toEqual({ kind: 'limit' });
     expect(interpreted.result).toEqual({ kind: 'limit' });
     // The run went through the Host many times, page faults and timer interrupts among them, and printed the banner.
@@ -43,5 +43,11 @@ describe.skipIf(!HERE)(linuxTitle('Linux: compiled at once and never compiled ag
     expect(compiled.console).toBe(interpreted.console);
     expect(compiled.instructions).toBe(interpreted.instructions);
     expect(compiled.hash).toBe(interpreted.hash);
-  }, 120_000);
+    // The WebAssembly tier (experimental, off by default) after 20 runs of a block, in its batches.
+    const wasm = run({ compileAfter: Infinity, wasmAfter: 20 });
+    expect(wasm.console).toBe(interpreted.console);
+    expect(wasm.instructions).toBe(interpreted.instructions);
+    expect(wasm.hash).toBe(interpreted.hash);
+    expect(wasm.wasmBlocks).toBeGreaterThan(1000);
+  }, 180_000);
 });

@@ -30,7 +30,7 @@ describe('writes on a page holding code', () => {
 
   it('the first store to a page (through the page walk, which sets Dirty) into the next instructions changes what runs, in every tier', () => {
     // mov %eax,(%ebx) onto the two INC %ECX after it: they become INC %EDX; INC %ECX, then INC %ECX; HLT.
-    for (const tier of [{ compileAfter: Infinity }, { compileAfter: 1 }]) {
+    for (const tier of [{ compileAfter: Infinity }, { compileAfter: 1 }, { compileAfter: Infinity, wasmAfter: 1, wasmBatch: 1 }]) {
       const t = makeCpu('89 03 41 41 f4', (c) => {
         enablePaging(c);
         c.r32[3] = CODE + 2;

@@ -27,6 +27,8 @@ import { translate, TLB_MASK } from './paging';
 import { deliverException, externalInterrupt } from './interrupts';
 import { IF, TF, RF } from './flags';
 import { compileBlock } from './compiler';
+import { WasmTier } from './wasm/tier';
+import { CELL } from './wasm/cells';
 
 const MAX_BLOCK = 128;
 const CACHE_BITS = 14;
@@ -38,10 +40,16 @@ const CACHE_BITS = 14;
  * kernel's whole run 7 % slower.
  */
 const COMPILE_AFTER = 10_000;
+/** Blocks the WebAssembly tier compiles in one module: a module's own cost is tens of microseconds. */
+const WASM_BATCH = 64;
 
 export interface ExecutorOptions {
-  /** Executions of a block before it is compiled (Infinity: never; 1: at once). For tests of both tiers. */
+  /** Executions of a block before it is compiled to JavaScript (Infinity: never; 1: at once). For tests of the tiers. */
   compileAfter?: number;
+  /** Executions of a block before it is compiled to WebAssembly, if it can be (wasm/tier.ts; Infinity: never). */
+  wasmAfter?: number;
+  /** Blocks compiled to WebAssembly together (1: each at once). */
+  wasmBatch?: number;
 }
 
 export class Block {
@@ -63,6 +71,11 @@ export class Block {
   hits = 0;
   /** The compiled form: runs the whole block, returns how many instructions ran (fewer if one asked to leave). */
   run: ((c: Cpu) => number) | null = null;
+  /** Its WebAssembly function's index in the tier's table (wasm/tier.ts), or -1. */
+  wasmIndex = -1;
+  /** Offered to the WebAssembly tier: queued there, or refused (then the JavaScript tier takes it when due). */
+  wasmOffered = false;
+  wasmQueued = false;
 
   constructor(readonly phys: number, readonly code32: boolean, readonly instrs: Instr[]) {
     this.eipMask = code32 ? -1 : 0xffff;
@@ -102,6 +115,11 @@ export class Executor {
   /** Set by `requestStop` (devices, the debugger); `run` returns STOPPED at the next instruction boundary. */
   stopRequested = false;
   blocksCompiled = 0;
+  /** The WebAssembly tier, and its cells (the next EIP, the passes, the flags a block set). */
+  private readonly wasm: WasmTier;
+  private readonly cells: Int32Array;
+  /** Blocks compiled to WebAssembly. */
+  get blocksCompiledWasm(): number { return this.wasm.compiled; }
   /** Full look-ups of the block at CS:EIP (not through a link): what links save. For tests and profiles. */
   blockLookups = 0;
   /**
@@ -116,10 +134,26 @@ export class Executor {
   resumeFrom = -1;
 
   private readonly compileAfter: number;
+  private readonly wasmAfter: number;
+  /** The fewer of the two: below it, a block is only counted. */
+  private readonly firstCompile: number;
 
   constructor(readonly cpu: Cpu, opts: ExecutorOptions = {}) {
     cpu.mem.onCodeWrite = (page, addr, size) => this.codeWrite(page, addr, size);
     this.compileAfter = opts.compileAfter ?? COMPILE_AFTER;
+    this.wasmAfter = opts.wasmAfter ?? Infinity;
+    this.firstCompile = Math.min(this.compileAfter, this.wasmAfter);
+    this.wasm = new WasmTier(cpu, opts.wasmBatch ?? WASM_BATCH);
+    this.cells = this.wasm.cells;
+  }
+
+  /** A block run `block.hits` times: to WebAssembly if it can go (tried once), else to JavaScript when due. */
+  private compileNow(block: Block): void {
+    if (block.hits >= this.wasmAfter && !block.wasmOffered) {
+      block.wasmOffered = true;
+      block.wasmQueued = this.wasm.offer(block);
+    }
+    if (block.wasmIndex < 0 && !block.wasmQueued && block.hits >= this.compileAfter) block.run = compileBlock(block);
   }
 
   requestStop(): void {
@@ -183,6 +217,7 @@ export class Executor {
     const c = this.cpu;
     const end = c.instructions + budget;
     c.instructionLimit = end;
+    this.wasm.tick();
     // Leaving a breakpoint: its instruction runs once, on its own.
     if (this.resumeFrom !== -1) {
       const from = this.resumeFrom;
@@ -255,13 +290,25 @@ export class Executor {
         }
         blockEip = c.eip;
         c.instructions += n;
-        if (block.run !== null) {
-          k = -2;
-          const done = block.run(c);
-          if (done < 0) {
-            // It faulted (caught inside, so nothing is thrown twice).
-            this.deliverFault(block, c.faultIndex, blockEip, n);
-            return;
+        if (block.wasmIndex >= 0 || block.run !== null) {
+          let done: number;
+          if (block.wasmIndex >= 0) {
+            // WebAssembly throws a fault through to the catch below; the cells hold the rest.
+            k = -4;
+            const cells = this.cells;
+            cells[CELL.PASSES] = 0;
+            done = this.wasm.dispatch(block.wasmIndex, blockEip, Math.min(0x7fffffff, Math.floor((end - c.instructions) / n)));
+            if (cells[CELL.LAZY_MASK] !== -1 || cells[CELL.CARRY] !== -1 || cells[CELL.ARITH] !== -1) this.wasm.pull();
+            c.instructions += cells[CELL.PASSES] * n;
+            if (done === n) c.eip = cells[CELL.EIP];
+          } else {
+            k = -2;
+            done = block.run!(c);
+            if (done < 0) {
+              // It faulted (caught inside, so nothing is thrown twice).
+              this.deliverFault(block, c.faultIndex, blockEip, n);
+              return;
+            }
           }
           if (done < n) {
             // Instruction done - 1 pended a fault, or asked to leave after it.
@@ -289,7 +336,7 @@ export class Executor {
           block = this.nextBlock(block);
           continue;
         }
-        if (++block.hits >= this.compileAfter && block.valid && block.run === null) block.run = compileBlock(block);
+        if (++block.hits >= this.firstCompile && block.valid) this.compileNow(block);
         for (k = 0; k < n - 1; k++) {
           const ins = instrs[k];
           ins.fn(c, ins);
@@ -320,6 +367,12 @@ export class Executor {
         block = this.nextBlock(block);
       }
     } catch (e) {
+      if (k === -4) {
+        // A WebAssembly block: its flags and passes so far, and the instruction that faulted.
+        this.wasm.pull();
+        c.instructions += this.cells[CELL.PASSES] * n;
+        k = this.cells[CELL.INDEX];
+      }
       if (e !== FAULT) throw e;
       if (k === -2) k = c.faultIndex;
       this.deliverFault(block, k, blockEip, n);

@@ -63,6 +63,10 @@ export interface HostOptions {
    */
   pacedIdle?: boolean;
   compileAfter?: number;
+  /** Runs of a block before it is compiled to WebAssembly (the experimental tier, cpu/wasm/; default never). */
+  wasmAfter?: number;
+  /** Blocks compiled to WebAssembly together (tests: 1). */
+  wasmBatch?: number;
 }
 
 /** Why a run ended. */
@@ -140,7 +144,7 @@ export class Host {
     this.guestBytes = mib * MIB;
     this.mem = new PhysicalMemory(this.guestBytes + DEVICE_WINDOW + HOST_REGION_SIZE);
     this.cpu = new Cpu(this.mem, this.io);
-    this.executor = new Executor(this.cpu, { compileAfter: opts.compileAfter });
+    this.executor = new Executor(this.cpu, { compileAfter: opts.compileAfter, wasmAfter: opts.wasmAfter, wasmBatch: opts.wasmBatch });
     this.pacedIdle = opts.pacedIdle ?? false;
     this.options = {
       directTraps: opts.directTraps ?? true, epochSeconds: opts.epochSeconds ?? DEFAULT_EPOCH_SECONDS,

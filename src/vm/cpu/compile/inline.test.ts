@@ -38,8 +38,12 @@ function check(forms: Form[], cases = 48): void {
     const r = rng(f.bytes.reduce((h, b) => (h * 31 + b) | 0, 7));
     const data = randomData(r);
     const ks: Case[] = Array.from({ length: cases }, () => randomCase(r, data, f.adjust));
-    const why = disagreement(f.bytes, ks, (r() >>> 0) % 16, f.budgets);
-    expect(why, `${f.name} (${f.bytes.map(hex).join(' ')})`).toBeNull();
+    const cc = (r() >>> 0) % 16;
+    // The JavaScript tier, and the WebAssembly tier (which writes some inline and calls the handlers of the rest).
+    for (const tier of ['js', 'wasm'] as const) {
+      const why = disagreement(f.bytes, ks, cc, f.budgets, tier);
+      expect(why, `${f.name} (${f.bytes.map(hex).join(' ')}), ${tier}`).toBeNull();
+    }
   }
 }
 function inline(forms: Form[]): void {

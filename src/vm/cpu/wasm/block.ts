@@ -1,0 +1,467 @@
+/**
+ * A block as WebAssembly: the function body for one block of 32-bit code run
+ * through a flat CS. The common instructions are written out here (MOV and
+ * its byte, moffs and MOVZX/MOVSX forms, LEA, the doubleword ALU operations
+ * but ADC and SBB, TEST, byte compares and tests, INC/DEC of registers,
+ * shifts of registers by a constant, SETcc, CMOVcc of registers, PUSH, POP,
+ * NOP, and the jumps, calls and returns that end blocks); every other one
+ * calls its handler through an import, as compiled JavaScript (compiler.ts)
+ * does.
+ *
+ * The function is `run(base, passes)`: `base` the block's EIP, `passes` how
+ * many more times a block that jumps back to its own start may run. It
+ * returns how many instructions ran (fewer than all when a slow path asks to
+ * leave after one, as compiled JavaScript does) and leaves in the cells
+ * (layout.ts CELLS, see tier.ts): the next EIP, the passes it took, the index
+ * of the instruction under way (for a fault thrown by a slow path), and the
+ * lazy flags of the last instruction that set them.
+ *
+ * Registers are read and written in memory, where the TypeScript side sees
+ * them. A memory access is the TLB hit written inline (state.ts rdLin32 and
+ * the others: a flat segment, the tag, the right at the CPL, within the page,
+ * and for a write a page without decoded code); anything else calls the CPU's
+ * own access through an import, faults and all.
+ */
+import type { Instr } from '../instr';
+import { Op } from '../instr';
+import { plain } from '../compile/common';
+import { Code, OP } from './emit';
+import {
+  REGS, SEG_FLAT_R, SEG_FLAT_W, ACC_R, ACC_W, STACK32, TLB_TAG, TLB_PHYS, TLB_RIGHTS, CODE_PAGES, TLB_ENTRIES,
+} from './layout';
+import { CELL, CELL_AT, IMPORT } from './cells';
+import { ARITH, CF } from '../flags';
+
+const SS = 2, ESP = 4;
+// Lazy kinds (flags.ts Lazy).
+const ADD = 0, SUB = 2, LOGIC = 4;
+
+// Locals: the two parameters, then the block's own.
+const BASE = 0, PASSES = 1, FA = 2, FB = 3, FR = 4, O = 5, X = 6, P = 7, V = 8, CFL = 9, T = 10, F = 11;
+export const LOCALS = 10;
+
+/**
+ * What the last flag-setter of the block left in fa, fb, fr: a Jcc or INC/DEC after it reads them
+ * there. SUB8 and LOGIC8 are byte compares and tests (fa, fb 0..255); SHIFT a shift by a constant,
+ * whose flags are concrete (ZF and SF as fr says, CF in its local).
+ */
+const enum Kind { NONE, ADD, SUB, LOGIC, INCDEC, SUB8, LOGIC8, SHIFT }
+
+class Writer {
+  readonly c = new Code();
+  kind = Kind.NONE;
+  constructor(readonly ramBase: number) {}
+
+  reg(r: number): void { this.c.i32(0).load32(REGS + r * 4); }
+  /** Store the value `value` leaves on the stack into register r. */
+  setReg(r: number, value: () => void): void { this.c.i32(0); value(); this.c.store32(REGS + r * 4); }
+  cell(k: number, value: () => void): void { this.c.i32(0); value(); this.c.store32(CELL_AT(k)); }
+  /** The instruction under way, for a fault from a slow path. */
+  at(k: number): void { this.cell(CELL.INDEX, () => this.c.i32(k)); }
+
+  /** The effective address of a memory operand. */
+  ea(i: Instr): void {
+    const c = this.c;
+    let parts = 0;
+    if (i.base >= 0) { this.reg(i.base); parts++; }
+    if (i.index >= 0) {
+      this.reg(i.index);
+      if (i.scale) c.i32(i.scale).op(OP.shl);
+      if (parts++ > 0) c.op(OP.add);
+    }
+    if (i.disp !== 0 || parts === 0) {
+      c.i32(i.disp | 0);
+      if (parts > 0) c.op(OP.add);
+    }
+  }
+
+  /** Branch to the enclosing block's end (depth 0) unless the TLB maps O for `size` bytes with the right. */
+  private hitOrBreak(size: number, seg: number, write: boolean): void {
+    const c = this.c;
+    c.i32(0).load8u((write ? SEG_FLAT_W : SEG_FLAT_R) + seg).op(OP.eqz).brIf(0);
+    c.get(O).i32(12).op(OP.shrU).i32(TLB_ENTRIES - 1).op(OP.and).set(X);
+    c.get(X).i32(2).op(OP.shl).load32(TLB_TAG).get(O).i32(12).op(OP.shrU).op(OP.ne).brIf(0);
+    c.get(X).load8u(TLB_RIGHTS).i32(0).load32(write ? ACC_W : ACC_R).op(OP.and).op(OP.eqz).brIf(0);
+    if (size > 1) c.get(O).i32(0xfff).op(OP.and).i32(4096 - size).op(OP.gtU).brIf(0);
+    c.get(X).i32(2).op(OP.shl).load32(TLB_PHYS).get(O).i32(0xfff).op(OP.and).op(OP.or).set(P);
+  }
+
+  /** Read `size` bytes at seg:O (checked for writing with `write`), leaving the value on the stack. */
+  read(size: 1 | 2 | 4, seg: number, write = false, signed = false): void {
+    const c = this.c;
+    c.block(true).block();
+    this.hitOrBreak(size, seg, write);
+    c.get(P);
+    if (size === 4) c.load32(this.ramBase);
+    else if (size === 2) (signed ? c.load16s(this.ramBase) : c.load16u(this.ramBase));
+    else (signed ? c.load8s(this.ramBase) : c.load8u(this.ramBase));
+    c.br(1).end();
+    c.i32(seg).get(O).call(size === 4 ? (write ? IMPORT.rdW32 : IMPORT.rd32) : size === 2 ? IMPORT.rd16 : IMPORT.rd8);
+    if (signed) c.i32(32 - size * 8).op(OP.shl).i32(32 - size * 8).op(OP.shrS);
+    c.end();
+  }
+
+  /** Write V (`size` bytes) at seg:O; `leave` is what to return if the slow path asks to leave (-1: go on). */
+  write(size: 1 | 4, seg: number, leave: number): void {
+    const c = this.c;
+    c.block().block();
+    this.hitOrBreak(size, seg, true);
+    c.get(P).i32(12).op(OP.shrU).load8u(CODE_PAGES).brIf(0);
+    c.get(P).get(V);
+    if (size === 4) c.store32(this.ramBase); else c.store8(this.ramBase);
+    c.br(1).end();
+    c.i32(seg).get(O).get(V).call(size === 4 ? IMPORT.wr32 : IMPORT.wr8);
+    this.leaveIf(leave);
+    c.end();
+  }
+
+  /** Read the memory operand of instruction k of the block (`size` bytes), leaving it on the stack. */
+  loadOperand(i: Instr, k: number, size: 1 | 2 | 4, signed = false): void {
+    this.at(k); this.ea(i); this.c.set(O); this.read(size, i.seg, false, signed);
+  }
+
+  /** Write what `value` leaves on the stack to the memory operand of instruction k (`size` bytes). */
+  storeOperand(i: Instr, k: number, size: 1 | 4, leave: number, value: () => void): void {
+    this.at(k); value(); this.c.set(V); this.ea(i); this.c.set(O); this.write(size, i.seg, leave);
+  }
+
+  /** With the slow path's "leave" flag on the stack: return `leave` if set (or drop it). */
+  private leaveIf(leave: number): void {
+    if (leave < 0) { this.c.drop(); return; }
+    this.c.if().i32(leave).return().end();
+  }
+
+  /** PUSH V on a flat 32-bit stack inline, else through the CPU's push32. */
+  push(leave: number): void {
+    const c = this.c;
+    c.block().block();
+    c.i32(0).load32(STACK32).op(OP.eqz).brIf(0);
+    this.reg(ESP); c.i32(4).op(OP.sub).set(O);
+    this.hitOrBreak(4, SS, true);
+    c.get(P).i32(12).op(OP.shrU).load8u(CODE_PAGES).brIf(0);
+    c.get(P).get(V).store32(this.ramBase);
+    this.setReg(ESP, () => c.get(O));
+    c.br(1).end();
+    c.get(V).call(IMPORT.push32);
+    this.leaveIf(leave);
+    c.end();
+  }
+
+  /** POP into V. */
+  pop(): void {
+    const c = this.c;
+    c.block().block();
+    c.i32(0).load32(STACK32).op(OP.eqz).brIf(0);
+    this.reg(ESP); c.set(O);
+    this.hitOrBreak(4, SS, false);
+    c.get(P).load32(this.ramBase).set(V);
+    this.setReg(ESP, () => c.get(O).i32(4).op(OP.add));
+    c.br(1).end();
+    c.call(IMPORT.pop32).set(V);
+    c.end();
+  }
+
+  /** Record FA FB FR as the lazy flags (flags.ts setLazy); INC/DEC keep CF (CFL, stored for the CPU). */
+  lazy(op: number, keepCF: boolean, size = 4): void {
+    const c = this.c;
+    this.cell(CELL.LAZY_OP, () => c.i32(op));
+    this.cell(CELL.LAZY_SIZE, () => c.i32(size));
+    this.cell(CELL.LAZY_A, () => c.get(FA));
+    this.cell(CELL.LAZY_B, () => c.get(FB));
+    this.cell(CELL.LAZY_RES, () => c.get(FR));
+    this.cell(CELL.LAZY_MASK, () => c.i32(keepCF ? ARITH & ~CF : ARITH));
+  }
+
+  reg8(r: number): void { this.c.i32(0).load8u(reg8At(r)); }
+  setReg8(r: number, value: () => void): void { this.c.i32(0); value(); this.c.store8(reg8At(r)); }
+
+  /**
+   * Concrete arithmetic flags (a shift): F holds them; they replace the lazy ones (LAZY_MASK 0) and
+   * CF, so a CF an INC/DEC kept earlier in the block no longer counts.
+   */
+  concrete(): void {
+    const c = this.c;
+    this.cell(CELL.ARITH, () => c.get(F));
+    this.cell(CELL.LAZY_MASK, () => c.i32(0));
+    this.cell(CELL.CARRY, () => c.i32(-1));
+  }
+
+  /** CF as the flags are now, into CFL. */
+  carry(): void {
+    const c = this.c;
+    switch (this.kind) {
+      case Kind.ADD: c.get(FR).get(FA).op(OP.ltU).set(CFL); return;
+      case Kind.SUB: case Kind.SUB8: c.get(FA).get(FB).op(OP.ltU).set(CFL); return;
+      case Kind.LOGIC: case Kind.LOGIC8: c.i32(0).set(CFL); return;
+      case Kind.INCDEC: case Kind.SHIFT: return; // CFL already holds it
+      default: c.call(IMPORT.getCF).set(CFL);
+    }
+  }
+
+  /** Condition cc (CC_NAMES order) as 0 or 1 on the stack. */
+  condition(cc: number): void {
+    const c = this.c, k = this.kind, neg = (cc & 1) !== 0, base = cc >> 1;
+    // base: 0 O, 1 B, 2 Z, 3 BE, 4 S, 5 P, 6 L, 7 LE.
+    const wide = k === Kind.ADD || k === Kind.SUB || k === Kind.LOGIC || k === Kind.INCDEC || k === Kind.SHIFT;
+    const direct = (): boolean => {
+      if (base === 2) { c.get(FR).op(OP.eqz); return true; }
+      if (base === 4 && wide) { c.get(FR).i32(0).op(OP.ltS); return true; }
+      if (k === Kind.SUB || k === Kind.SUB8) {
+        if (base === 1) { c.get(FA).get(FB).op(OP.ltU); return true; }
+        if (base === 3) { c.get(FA).get(FB).op(OP.leU); return true; }
+      }
+      if (k === Kind.SUB) {
+        if (base === 6) { c.get(FA).get(FB).op(OP.ltS); return true; }
+        if (base === 7) { c.get(FA).get(FB).op(OP.leS); return true; }
+      }
+      if (k === Kind.LOGIC || k === Kind.LOGIC8) {
+        if (base === 0 || base === 1) { c.i32(0); return true; }
+        if (base === 3) { c.get(FR).op(OP.eqz); return true; }
+      }
+      if (k === Kind.LOGIC) {
+        if (base === 6) { c.get(FR).i32(0).op(OP.ltS); return true; }
+        if (base === 7) { c.get(FR).i32(1).op(OP.ltS); return true; }
+      }
+      if (k === Kind.ADD && base === 1) { c.get(FR).get(FA).op(OP.ltU); return true; }
+      if (k === Kind.SHIFT && base === 1) { c.get(CFL); return true; }
+      return false;
+    };
+    if (k !== Kind.NONE && direct()) {
+      if (neg) c.op(OP.eqz);
+      return;
+    }
+    c.i32(cc).call(IMPORT.cond);
+  }
+}
+
+interface AluOp { op: number; lazy: number; kind: Kind; cmp: boolean }
+/** ALU operations the block writes out (by the reg field of 81/83, or opcode >> 3): ADD OR AND SUB XOR CMP. */
+const ALU: Record<number, AluOp | undefined> = {
+  0: { op: OP.add, lazy: ADD, kind: Kind.ADD, cmp: false },
+  1: { op: OP.or, lazy: LOGIC, kind: Kind.LOGIC, cmp: false },
+  4: { op: OP.and, lazy: LOGIC, kind: Kind.LOGIC, cmp: false },
+  5: { op: OP.sub, lazy: SUB, kind: Kind.SUB, cmp: false },
+  6: { op: OP.xor, lazy: LOGIC, kind: Kind.LOGIC, cmp: false },
+  7: { op: OP.sub, lazy: SUB, kind: Kind.SUB, cmp: true },
+};
+
+/** Byte offset of 8-bit register r in the register file (AL CL DL BL AH CH DH BH). */
+const reg8At = (r: number) => REGS + (r < 4 ? r * 4 : (r - 4) * 4 + 1);
+
+/** One straight-line instruction, k of the block; `last` when nothing follows it in the block. False: not written here. */
+function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
+  const c = w.c, op = i.opcode, mem = i.hasModrm && i.mod !== 3, seg = i.seg;
+  const leave = last ? -1 : k + 1;
+  switch (true) {
+    case op === 0x89:
+      if (!mem) w.setReg(i.rm, () => w.reg(i.reg)); else w.storeOperand(i, k, 4, leave, () => w.reg(i.reg));
+      return true;
+    case op === 0x8b:
+      if (!mem) w.setReg(i.reg, () => w.reg(i.rm)); else { w.loadOperand(i, k, 4); c.set(V); w.setReg(i.reg, () => c.get(V)); }
+      return true;
+    case op >= 0xb8 && op <= 0xbf: w.setReg(op & 7, () => c.i32(i.imm | 0)); return true;
+    case op === 0xc7 && i.reg === 0:
+      if (!mem) w.setReg(i.rm, () => c.i32(i.imm | 0)); else w.storeOperand(i, k, 4, leave, () => c.i32(i.imm | 0));
+      return true;
+    case op === 0x8d && mem: w.ea(i); c.set(V); w.setReg(i.reg, () => c.get(V)); return true;
+    case op >= 0x50 && op <= 0x57: w.at(k); w.reg(op & 7); c.set(V); w.push(leave); return true;
+    case op === 0x68 || op === 0x6a: w.at(k); c.i32(i.imm | 0).set(V); w.push(leave); return true;
+    case op >= 0x58 && op <= 0x5f: w.at(k); w.pop(); w.setReg(op & 7, () => c.get(V)); return true;
+    case op >= 0x40 && op <= 0x4f: {
+      const r = op & 7, dec = op >= 0x48;
+      w.carry();
+      w.cell(CELL.CARRY, () => c.get(CFL));
+      w.reg(r); c.set(FA); c.i32(1).set(FB);
+      c.get(FA).i32(1).op(dec ? OP.sub : OP.add).set(FR);
+      w.setReg(r, () => c.get(FR));
+      w.lazy(dec ? SUB : ADD, true);
+      w.kind = Kind.INCDEC;
+      return true;
+    }
+    case op < 0x40 && (op & 7) <= 5 && (op & 7) % 2 === 1 && ALU[op >> 3] !== undefined: {
+      const a = ALU[op >> 3]!, form = op & 7;
+      if (form === 5) return alu(w, a, k, () => w.reg(0), () => c.i32(i.imm | 0), 0, null, leave);
+      if (form === 3) return alu(w, a, k, () => w.reg(i.reg), mem ? () => { w.ea(i); c.set(O); w.read(4, seg); } : () => w.reg(i.rm), i.reg, null, leave, mem);
+      return alu(w, a, k, () => w.reg(i.rm), () => w.reg(i.reg), i.rm, mem ? i : null, leave);
+    }
+    case (op === 0x81 || op === 0x83) && ALU[i.reg] !== undefined:
+      return alu(w, ALU[i.reg]!, k, () => w.reg(i.rm), () => c.i32(i.imm | 0), i.rm, mem ? i : null, leave);
+    case op === 0x85 || op === 0xa9 || (op === 0xf7 && i.reg === 0): {
+      if (mem) w.loadOperand(i, k, 4); else w.reg(op === 0xa9 ? 0 : i.rm);
+      c.set(FA);
+      if (op === 0x85) w.reg(i.reg); else c.i32(i.imm | 0);
+      c.set(FB);
+      c.get(FA).get(FB).op(OP.and).set(FR);
+      w.lazy(LOGIC, false);
+      w.kind = Kind.LOGIC;
+      return true;
+    }
+    case op === 0x1b6 || op === 0x1be || op === 0x1b7 || op === 0x1bf: {
+      const byte = op === 0x1b6 || op === 0x1be, signed = op === 0x1be || op === 0x1bf;
+      if (mem) {
+        w.loadOperand(i, k, byte ? 1 : 2, signed);
+      } else if (byte) {
+        c.i32(0); signed ? c.load8s(reg8At(i.rm)) : c.load8u(reg8At(i.rm));
+      } else {
+        c.i32(0); signed ? c.load16s(REGS + i.rm * 4) : c.load16u(REGS + i.rm * 4);
+      }
+      c.set(V);
+      w.setReg(i.reg, () => c.get(V));
+      return true;
+    }
+    case op === 0x88:
+      if (!mem) w.setReg8(i.rm, () => w.reg8(i.reg)); else w.storeOperand(i, k, 1, leave, () => w.reg8(i.reg));
+      return true;
+    case op === 0x8a:
+      if (!mem) w.setReg8(i.reg, () => w.reg8(i.rm)); else { w.loadOperand(i, k, 1); c.set(V); w.setReg8(i.reg, () => c.get(V)); }
+      return true;
+    case op === 0xc6 && i.reg === 0:
+      if (!mem) w.setReg8(i.rm, () => c.i32(i.imm & 255)); else w.storeOperand(i, k, 1, leave, () => c.i32(i.imm & 255));
+      return true;
+    case op >= 0xb0 && op <= 0xb7: w.setReg8(op & 7, () => c.i32(i.imm & 255)); return true;
+    case op === 0xa1 || op === 0xa0:
+      w.at(k); c.i32(i.disp | 0).set(O); w.read(op === 0xa1 ? 4 : 1, seg); c.set(V);
+      if (op === 0xa1) w.setReg(0, () => c.get(V)); else w.setReg8(0, () => c.get(V));
+      return true;
+    case op === 0xa3 || op === 0xa2:
+      w.at(k); if (op === 0xa3) w.reg(0); else w.reg8(0); c.set(V); c.i32(i.disp | 0).set(O); w.write(op === 0xa3 ? 4 : 1, seg, leave);
+      return true;
+    case op === 0x90: return true;
+    case (op === 0x80 && i.reg === 7) || op === 0x3c || op === 0x38 || op === 0x3a
+      || (op === 0xf6 && i.reg === 0) || op === 0x84 || op === 0xa8: {
+      // Byte compares and tests: fa, fb the bytes, fr the byte result.
+      const test = op === 0xf6 || op === 0x84 || op === 0xa8;
+      const rm = () => { if (mem) { w.ea(i); c.set(O); w.read(1, seg); } else w.reg8(i.rm); };
+      if (mem && op !== 0x3c && op !== 0xa8) w.at(k);
+      if (op === 0x3c || op === 0xa8) { w.reg8(0); c.set(FA); c.i32(i.imm & 255).set(FB); }
+      else if (op === 0x3a) { w.reg8(i.reg); c.set(FA); rm(); c.set(FB); }
+      else { rm(); c.set(FA); if (op === 0x38 || op === 0x84) w.reg8(i.reg); else c.i32(i.imm & 255); c.set(FB); }
+      if (test) c.get(FA).get(FB).op(OP.and).set(FR);
+      else c.get(FA).get(FB).op(OP.sub).i32(255).op(OP.and).set(FR);
+      w.lazy(test ? LOGIC : SUB, false, 1);
+      w.kind = test ? Kind.LOGIC8 : Kind.SUB8;
+      return true;
+    }
+    case (op === 0xc1 || op === 0xd1) && !mem && (i.reg === 4 || i.reg === 5 || i.reg === 7): {
+      // SHL, SHR, SAR of a register by a constant: t the value shifted by one less (its bit out is CF).
+      const n = op === 0xd1 ? 1 : i.imm & 31, r = i.rm;
+      if (n === 0) return true;
+      w.reg(r); c.set(FA);
+      c.get(FA).i32(n - 1).op(i.reg === 4 ? OP.shl : i.reg === 5 ? OP.shrU : OP.shrS).set(T);
+      c.get(T).i32(1).op(i.reg === 4 ? OP.shl : i.reg === 5 ? OP.shrU : OP.shrS).set(FR);
+      w.setReg(r, () => c.get(FR));
+      if (i.reg === 4) c.get(T).i32(31).op(OP.shrU); else c.get(T).i32(1).op(OP.and);
+      c.set(CFL);
+      // ZF SF PF CF OF, as the handler leaves them.
+      c.get(FR).op(OP.eqz).i32(6).op(OP.shl);
+      c.get(FR).i32(31).op(OP.shrU).i32(7).op(OP.shl).op(OP.or);
+      c.get(FR).i32(255).op(OP.and).op(OP.popcnt).i32(1).op(OP.and).i32(1).op(OP.xor).i32(2).op(OP.shl).op(OP.or);
+      c.get(CFL).op(OP.or);
+      c.get(T).get(FR).op(OP.xor).i32(31).op(OP.shrU).i32(11).op(OP.shl).op(OP.or);
+      c.set(F);
+      w.concrete();
+      w.kind = Kind.SHIFT;
+      return true;
+    }
+    case op >= 0x190 && op <= 0x19f:
+      if (!mem) w.setReg8(i.rm, () => w.condition(op & 15)); else w.storeOperand(i, k, 1, leave, () => w.condition(op & 15));
+      return true;
+    case op >= 0x140 && op <= 0x14f && !mem:
+      w.setReg(i.reg, () => { w.reg(i.rm); w.reg(i.reg); w.condition(op & 15); c.select(); });
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * dst OP src for a 32-bit ALU operation: `dst` a register (`dstReg`), or the memory operand of
+ * `memIns` (read checked for writing, so the write after the flags cannot fault). `srcMem`: the
+ * source reads memory (the instruction may fault).
+ */
+function alu(w: Writer, a: AluOp, k: number, dst: () => void, src: () => void,
+  dstReg: number, memIns: Instr | null, leave: number, srcMem = false): boolean {
+  const c = w.c, cmp = a.cmp;
+  if (memIns !== null) {
+    w.at(k);
+    w.ea(memIns); c.set(O);
+    w.read(4, memIns.seg, !cmp); c.set(FA);
+  } else {
+    if (srcMem) w.at(k);
+    dst(); c.set(FA);
+  }
+  src(); c.set(FB);
+  c.get(FA).get(FB).op(a.op).set(FR);
+  w.lazy(a.lazy, false);
+  w.kind = a.kind;
+  if (!cmp) {
+    if (memIns !== null) { c.get(FR).set(V); w.write(4, memIns.seg, leave); } else w.setReg(dstReg, () => c.get(FR));
+  }
+  return true;
+}
+
+/** Can the block write this instruction out itself (if instruction() has it)? Else its handler is called. */
+const writable = (i: Instr) => i.a32 && i.o32 && i.rep === 0 && plain(i);
+
+/**
+ * The body of `run(base, passes)` for `instrs` (one block of 32-bit code, run through a flat CS).
+ * What is not written out here calls its handler through an import, by the id `handler` gives the
+ * instruction (tier.ts keeps them): the flags go back to the CPU first, and afterwards are known
+ * only there.
+ */
+export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) => number): Code {
+  const w = new Writer(ramBase), c = w.c, n = instrs.length, last = instrs[n - 1];
+  // A jump back to the block's own start (a relative one to offset 0) loops here while passes last.
+  const rel = (i: Instr) => (i.off + i.len + i.imm) | 0;
+  const isJcc = (op: number) => (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f);
+  const op = last.opcode, inlineLast = writable(last);
+  const loops = inlineLast && (isJcc(op) || op === 0xeb || op === 0xe9) && rel(last) === 0;
+  if (loops) c.loop();
+  for (let k = 0; k < n - 1; k++) {
+    const i = instrs[k];
+    if (writable(i) && instruction(w, i, k, false)) continue;
+    // The handler: it may fault (the index is set), or ask to leave after it.
+    w.at(k);
+    c.i32(handler(i)).call(IMPORT.call).if().i32(k + 1).return().end();
+    w.kind = Kind.NONE;
+  }
+  const eipOut = (value: () => void) => w.cell(CELL.EIP, value);
+  const target = () => c.get(BASE).i32(rel(last)).op(OP.add);
+  const next = () => c.get(BASE).i32(last.off + last.len).op(OP.add);
+  /** Another pass if one is left, counted (in the cells) before it runs; `depth` is the loop's from here. */
+  const again = (depth: number) => {
+    c.get(PASSES).if().get(PASSES).i32(1).op(OP.sub).set(PASSES);
+    w.cell(CELL.PASSES, () => c.i32(0).load32(CELL_AT(CELL.PASSES)).i32(1).op(OP.add));
+    c.br(depth + 1).end();
+  };
+  const branch = (last.flags & Op.BRANCH) !== 0;
+  if (inlineLast && !branch && instruction(w, last, n - 1, true)) {
+    eipOut(next);
+  } else if (inlineLast && isJcc(op)) {
+    w.condition(op & 0xf);
+    c.if();
+    if (loops) again(1);
+    eipOut(target);
+    c.else();
+    eipOut(next);
+    c.end();
+  } else if (inlineLast && (op === 0xeb || op === 0xe9)) {
+    if (loops) again(0);
+    eipOut(target);
+  } else if (inlineLast && op === 0xe8) {
+    w.at(n - 1); next(); c.set(V); w.push(-1); eipOut(target);
+  } else if (inlineLast && op === 0xc3) {
+    w.at(n - 1); w.pop(); eipOut(() => c.get(V));
+  } else if (inlineLast && op === 0xff && last.reg === 4) {
+    if (last.mod === 3) eipOut(() => w.reg(last.rm));
+    else { w.at(n - 1); w.ea(last); c.set(O); w.read(4, last.seg); c.set(T); eipOut(() => c.get(T)); }
+  } else {
+    // Its handler, with EIP and the next EIP as the run loop gives them; it returns where to go on.
+    w.at(n - 1);
+    c.i32(handler(last)).get(BASE).i32(last.off).op(OP.add).call(IMPORT.callLast).set(T);
+    eipOut(() => c.get(T));
+  }
+  if (loops) c.end();
+  c.i32(n);
+  return c;
+}

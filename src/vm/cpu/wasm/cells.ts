@@ -1,0 +1,50 @@
+/**
+ * What a compiled WebAssembly block and the TypeScript around it (tier.ts)
+ * pass each other: the cells (int32s at layout.ts CELLS) and the imports.
+ */
+import { CELLS } from './layout';
+
+/** Cell numbers. LAZY_MASK, CARRY and ARITH are -1 until the block sets flags (then tier.ts copies them to the CPU). */
+export const CELL = {
+  /** The instruction under way: a fault a slow path throws is this one's. */
+  INDEX: 0,
+  /** EIP after the block, when it ran to its end. */
+  EIP: 1,
+  /** Further passes of a block that loops on itself. */
+  PASSES: 2,
+  /** The lazy flags (flags.ts setLazy). */
+  LAZY_OP: 3,
+  LAZY_SIZE: 4,
+  LAZY_A: 5,
+  LAZY_B: 6,
+  LAZY_RES: 7,
+  LAZY_MASK: 8,
+  /** CF as INC/DEC kept it (into flagsRaw). */
+  CARRY: 9,
+  /** Concrete arithmetic flags (a shift): they replace flagsRaw's. -1 until set. */
+  ARITH: 10,
+} as const;
+
+export const CELL_AT = (k: number) => CELLS + k * 4;
+
+/** The imports, in the order of their function indices: the CPU's own slow paths. */
+export const IMPORTS = [
+  { name: 'rd8', params: 2, result: true },
+  { name: 'rd16', params: 2, result: true },
+  { name: 'rd32', params: 2, result: true },
+  { name: 'rdW32', params: 2, result: true },
+  /** Writes return 1 when the run loop wants the block left (code was written, a stop asked). */
+  { name: 'wr8', params: 3, result: true },
+  { name: 'wr32', params: 3, result: true },
+  { name: 'push32', params: 1, result: true },
+  { name: 'pop32', params: 0, result: true },
+  /** Condition cc and CF from the CPU's flags (after the block's own are copied there). */
+  { name: 'cond', params: 1, result: true },
+  { name: 'getCF', params: 0, result: true },
+  /** An instruction's handler, by its id in the module's list; returns 1 to leave the block after it. */
+  { name: 'call', params: 1, result: true },
+  /** The block's last instruction's handler, given its EIP; returns the EIP after it. */
+  { name: 'callLast', params: 2, result: true },
+] as const;
+
+export const IMPORT = Object.fromEntries(IMPORTS.map((f, k) => [f.name, k])) as { [K in (typeof IMPORTS)[number]['name']]: number };

@@ -1,0 +1,215 @@
+/**
+ * A WebAssembly module in bytes, written by hand: the compiled tier needs one
+ * small module per block, built in microseconds, and the binary format for
+ * that is a page of code (a toolkit such as Binaryen costs more per module
+ * than V8 takes to compile it). Only what the tier uses is here: i32
+ * arithmetic, loads and stores, structured control, calls to imports.
+ */
+
+/** Bytes appended to a buffer that grows as needed. */
+export class Bytes {
+  buf = new Uint8Array(256);
+  length = 0;
+
+  push(b: number): void {
+    if (this.length === this.buf.length) this.grow(1);
+    this.buf[this.length++] = b;
+  }
+  push2(a: number, b: number): void {
+    if (this.length + 2 > this.buf.length) this.grow(2);
+    this.buf[this.length++] = a;
+    this.buf[this.length++] = b;
+  }
+  append(other: Bytes): void {
+    if (this.length + other.length > this.buf.length) this.grow(other.length);
+    this.buf.set(other.buf.subarray(0, other.length), this.length);
+    this.length += other.length;
+  }
+  /** Unsigned LEB128. */
+  uleb(v: number): void {
+    v >>>= 0;
+    do {
+      let b = v & 0x7f;
+      v >>>= 7;
+      if (v !== 0) b |= 0x80;
+      this.push(b);
+    } while (v !== 0);
+  }
+  /** Signed LEB128 of an int32. */
+  sleb(v: number): void {
+    v |= 0;
+    for (;;) {
+      const b = v & 0x7f;
+      v >>= 7;
+      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+        this.push(b);
+        return;
+      }
+      this.push(b | 0x80);
+    }
+  }
+  name(s: string): void {
+    this.uleb(s.length);
+    for (let k = 0; k < s.length; k++) this.push(s.charCodeAt(k));
+  }
+  private grow(need: number): void {
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + need));
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+}
+
+const I32 = 0x7f;
+
+/** A function body: instructions appended in order; `local` numbers locals after the parameters. */
+export class Code {
+  readonly bytes = new Bytes();
+
+  i32(v: number): this { this.bytes.push(0x41); this.bytes.sleb(v); return this; }
+  get(l: number): this { this.bytes.push2(0x20, l); return this; }
+  set(l: number): this { this.bytes.push2(0x21, l); return this; }
+  tee(l: number): this { this.bytes.push2(0x22, l); return this; }
+  /** Loads and stores at (address on the stack) + offset. */
+  load32(offset: number): this { return this.mem(0x28, 2, offset); }
+  load8u(offset: number): this { return this.mem(0x2d, 0, offset); }
+  load8s(offset: number): this { return this.mem(0x2c, 0, offset); }
+  load16u(offset: number): this { return this.mem(0x2f, 1, offset); }
+  load16s(offset: number): this { return this.mem(0x2e, 1, offset); }
+  store32(offset: number): this { return this.mem(0x36, 2, offset); }
+  store8(offset: number): this { return this.mem(0x3a, 0, offset); }
+  store16(offset: number): this { return this.mem(0x3b, 1, offset); }
+  call(f: number): this { this.bytes.push(0x10); this.bytes.uleb(f); return this; }
+  /** Structured control: `block`/`loop`/`if` with no result (0x40) or an i32 result. */
+  block(result = false): this { this.bytes.push2(0x02, result ? I32 : 0x40); return this; }
+  loop(): this { this.bytes.push2(0x03, 0x40); return this; }
+  if(result = false): this { this.bytes.push2(0x04, result ? I32 : 0x40); return this; }
+  else(): this { this.bytes.push(0x05); return this; }
+  end(): this { this.bytes.push(0x0b); return this; }
+  br(depth: number): this { this.bytes.push2(0x0c, depth); return this; }
+  brIf(depth: number): this { this.bytes.push2(0x0d, depth); return this; }
+  return(): this { this.bytes.push(0x0f); return this; }
+  drop(): this { this.bytes.push(0x1a); return this; }
+  select(): this { this.bytes.push(0x1b); return this; }
+  /** One-byte i32 operators (see OP). */
+  op(code: number): this { this.bytes.push(code); return this; }
+  /** call_indirect of type `type` in table 0. */
+  callIndirect(type: number): this { this.bytes.push(0x11); this.bytes.uleb(type); this.bytes.push(0x00); return this; }
+
+  private mem(opcode: number, align: number, offset: number): this {
+    this.bytes.push2(opcode, align);
+    this.bytes.uleb(offset);
+    return this;
+  }
+}
+
+/** The i32 operators by name. */
+export const OP = {
+  eqz: 0x45, eq: 0x46, ne: 0x47, ltS: 0x48, ltU: 0x49, gtS: 0x4a, gtU: 0x4b, leS: 0x4c, leU: 0x4d, geS: 0x4e, geU: 0x4f,
+  popcnt: 0x69, add: 0x6a, sub: 0x6b, mul: 0x6c, and: 0x71, or: 0x72, xor: 0x73, shl: 0x74, shrS: 0x75, shrU: 0x76,
+} as const;
+
+export interface ImportFn {
+  name: string;
+  params: number;
+  /** Returns an i32 (else nothing). */
+  result: boolean;
+}
+
+/** A function's signature: i32 parameters, and an i32 result or none. */
+type Sig = [params: number, result: number];
+
+/** The bytes of a module, section by section. */
+class ModuleBytes {
+  readonly out = new Bytes();
+  constructor() {
+    for (const b of [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]) this.out.push(b);
+  }
+  section(id: number, body: Bytes): void {
+    this.out.push(id);
+    this.out.uleb(body.length);
+    this.out.append(body);
+  }
+  types(sigs: Sig[]): void {
+    const t = new Bytes();
+    t.uleb(sigs.length);
+    for (const [p, r] of sigs) {
+      t.push(0x60);
+      t.uleb(p);
+      for (let k = 0; k < p; k++) t.push(I32);
+      t.uleb(r);
+      if (r) t.push(I32);
+    }
+    this.section(1, t);
+  }
+  /** Imports: the memory ("m" "mem", `pages` exactly), the table ("m" "tbl", at least `tableMin`), functions ("f" name: type k). */
+  imports(pages: number, tableMin: number, fns: ImportFn[]): void {
+    const t = new Bytes();
+    t.uleb(fns.length + 2);
+    t.name('m'); t.name('mem'); t.push2(0x02, 0x01); t.uleb(pages); t.uleb(pages);
+    t.name('m'); t.name('tbl'); t.push2(0x01, 0x70); t.push(0x00); t.uleb(tableMin);
+    fns.forEach((f, k) => {
+      t.name('f'); t.name(f.name); t.push(0x00); t.uleb(k);
+    });
+    this.section(2, t);
+  }
+  /** Functions of type `type`, with `locals` more i32 locals each, and their bodies (the final `end` added here). */
+  functions(type: number, locals: number, bodies: Code[]): Bytes {
+    const f = new Bytes();
+    f.uleb(bodies.length);
+    for (let k = 0; k < bodies.length; k++) f.uleb(type);
+    this.section(3, f);
+    const code = new Bytes();
+    code.uleb(bodies.length);
+    const head = new Bytes();
+    if (locals > 0) { head.uleb(1); head.uleb(locals); head.push(I32); } else head.uleb(0);
+    for (const b of bodies) {
+      code.uleb(head.length + b.bytes.length + 1);
+      code.append(head);
+      code.append(b.bytes);
+      code.push(0x0b);
+    }
+    return code;
+  }
+  bytes(): Uint8Array {
+    return this.out.buf.slice(0, this.out.length);
+  }
+}
+
+/**
+ * A module of block functions `(base, passes) => i32`, importing the memory, the table and
+ * `imports`, that puts its functions into the table from `tableAt` on (an active element
+ * segment). It exports nothing: the dispatcher (`dispatcherModule`) calls them by index.
+ */
+export function blocksModule(pages: number, tableAt: number, imports: ImportFn[], locals: number, bodies: Code[]): Uint8Array {
+  const m = new ModuleBytes();
+  const sigs: Sig[] = imports.map((f) => [f.params, f.result ? 1 : 0]);
+  m.types([...sigs, [2, 1]]);
+  m.imports(pages, tableAt + bodies.length, imports);
+  const code = m.functions(sigs.length, locals, bodies);
+  // Elements: table 0 from i32.const tableAt, the functions after the imports.
+  const elem = new Bytes();
+  elem.uleb(1);
+  elem.push2(0x00, 0x41);
+  elem.sleb(tableAt);
+  elem.push(0x0b);
+  elem.uleb(bodies.length);
+  for (let k = 0; k < bodies.length; k++) elem.uleb(imports.length + k);
+  m.section(9, elem);
+  m.section(10, code);
+  return m.bytes();
+}
+
+/** The dispatcher: `run(index, base, passes)` calls table[index](base, passes). One call site for every block. */
+export function dispatcherModule(pages: number): Uint8Array {
+  const m = new ModuleBytes();
+  m.types([[3, 1], [2, 1]]);
+  m.imports(pages, 0, []);
+  const code = m.functions(0, 0, [new Code().get(1).get(2).get(0).callIndirect(1)]);
+  const exp = new Bytes();
+  exp.uleb(1);
+  exp.name('run');
+  exp.push2(0x00, 0x00);
+  m.section(7, exp);
+  m.section(10, code);
+  return m.bytes();
+}

@@ -1,0 +1,156 @@
+/**
+ * Each instruction the WebAssembly tier writes agrees with its handler: the
+ * same registers, flags, memory, faults (across an unmapped page) and
+ * instruction count, over edge and random operands, on registers and in
+ * memory, followed by SETcc of every condition and a Jcc reading the flags
+ * it left. And each form is really taken by the tier. (compile/inline.test.ts
+ * holds the tier to the same for every form the JavaScript tier writes.)
+ */
+import { describe, it, expect } from 'vitest';
+import { disagreement, randomCase, randomData, rng, address, wasmWritesInline, type Case } from '../../../../test/cpu/agree';
+
+const EBX = 3;
+const reg = (op: number[], r: number, rm: number, ...imm: number[]) => [...op, 0xc0 | (r << 3) | rm, ...imm];
+const mem = (op: number[], r: number, ...imm: number[]) => [...op, 0x40 | (r << 3) | EBX, 0x10, ...imm];
+const d32 = (v: number) => [v & 255, (v >>> 8) & 255, (v >>> 16) & 255, (v >>> 24) & 255];
+const memAt = (regs: number[], r: () => number) => { regs[EBX] = address(r) - 0x10; };
+const hex = (b: number) => b.toString(16).padStart(2, '0');
+
+interface Form { name: string; bytes: number[]; adjust?: (regs: number[], r: () => number) => void }
+
+function both(name: string, op: number[], r: number, imm: number[] = []): Form[] {
+  return [
+    { name: `${name} reg`, bytes: reg(op, r, 6, ...imm) },
+    { name: `${name} reg same`, bytes: reg(op, r, r === 4 ? 0 : r, ...imm) },
+    { name: `${name} mem`, bytes: mem(op, r, ...imm), adjust: memAt },
+  ];
+}
+
+/** Every form against the interpreter, each with every Jcc after it; and taken by the tier. */
+function check(forms: Form[], cases = 16): void {
+  for (const f of forms) {
+    expect(wasmWritesInline(f.bytes), `${f.name} (${f.bytes.map(hex).join(' ')}) is written inline`).toBe(true);
+    const r = rng(f.bytes.reduce((h, b) => (h * 31 + b) | 0, 11));
+    const data = randomData(r);
+    // Four of the sixteen Jcc each time, a different four for each form (SETcc reads all sixteen anyway).
+    for (const cc of [0, 4, 8, 12].map((q) => q + ((r() >>> 0) % 4))) {
+      const ks: Case[] = Array.from({ length: cases }, () => randomCase(r, data, f.adjust));
+      const why = disagreement(f.bytes, ks, cc, [10_000], 'wasm');
+      expect(why, `${f.name} (${f.bytes.map(hex).join(' ')}), jcc ${cc}`).toBeNull();
+    }
+  }
+}
+
+const ALU = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'];
+const WRITTEN = [0, 1, 4, 5, 6, 7];
+
+describe('the WebAssembly tier agrees with the handlers', () => {
+  it('byte MOVs, moffs MOVs, NOP', () => {
+    check([
+      ...both('mov Eb,Gb', [0x88], 1), { name: 'mov Eb,Gb high', bytes: reg([0x88], 7, 2) },
+      ...both('mov Gb,Eb', [0x8a], 5), { name: 'mov Gb,Eb high', bytes: reg([0x8a], 4, 3) },
+      ...both('mov Eb,Ib', [0xc6], 0, [0x9c]), { name: 'mov bh,imm', bytes: [0xb7, 0x81] }, { name: 'mov al,imm', bytes: [0xb0, 0x7f] },
+      { name: 'mov eax,moffs', bytes: [0xa1, ...d32(0x4ff0)] }, { name: 'mov moffs,eax', bytes: [0xa3, ...d32(0x4ffe)] },
+      { name: 'mov al,moffs', bytes: [0xa0, ...d32(0x4321)] }, { name: 'mov moffs,al', bytes: [0xa2, ...d32(0x5000)] },
+      { name: 'nop', bytes: [0x90] },
+    ]);
+  });
+
+  it('byte compares and tests; shifts of registers by a constant; SETcc; CMOVcc of registers', () => {
+    const forms: Form[] = [
+      ...both('cmp Eb,Ib', [0x80], 7, [0x80]), { name: 'cmp al,Ib', bytes: [0x3c, 0x7f] }, ...both('cmp Eb,Gb', [0x38], 3),
+      ...both('cmp Gb,Eb', [0x3a], 6), ...both('test Eb,Ib', [0xf6], 0, [0x81]), ...both('test Eb,Gb', [0x84], 2),
+      { name: 'test al,Ib', bytes: [0xa8, 0x80] }, { name: 'cmp ah,bh', bytes: reg([0x38], 7, 4) },
+    ];
+    for (const r of [4, 5, 7]) {
+      forms.push({ name: `d1/${r}`, bytes: reg([0xd1], r, 3) });
+      for (const n of [0, 1, 2, 7, 31, 32, 33]) forms.push({ name: `c1/${r} ${n}`, bytes: reg([0xc1], r, 3, n) });
+    }
+    forms.push({ name: 'shl; inc', bytes: [...reg([0xc1], 4, 0, 3), 0x40] }, { name: 'inc; shr', bytes: [0x40, ...reg([0xd1], 5, 0)] });
+    for (let cc = 0; cc < 16; cc += 3) forms.push(...both(`set${cc}`, [0x0f, 0x90 | cc], 0), { name: `cmov${cc}`, bytes: reg([0x0f, 0x40 | cc], 2, 6) });
+    forms.push({ name: 'cmp; cmovl', bytes: [0x39, 0xd8, ...reg([0x0f, 0x4c], 2, 6)] }, { name: 'shr; setc', bytes: [...reg([0xc1], 5, 0, 4), ...reg([0x0f, 0x92], 0, 1)] });
+    check(forms);
+  });
+
+  it('MOV, LEA', () => {
+    check([
+      ...both('mov Ev,Gv', [0x89], 2), ...both('mov Gv,Ev', [0x8b], 2),
+      { name: 'mov eax,imm', bytes: [0xb8, ...d32(0x12345678)] }, { name: 'mov edi,imm', bytes: [0xbf, ...d32(0x80000000)] },
+      ...both('mov Ev,Iz', [0xc7], 0, d32(0xdeadbeef)),
+      { name: 'lea', bytes: [0x8d, 0x44, 0x8b, 0x7c] }, { name: 'lea disp32', bytes: [0x8d, 0x05, ...d32(0x1234)] },
+    ]);
+  });
+
+  it('ADD, OR, AND, SUB, XOR, CMP in all their doubleword forms; TEST', () => {
+    const forms: Form[] = [];
+    for (const aop of WRITTEN) {
+      forms.push(...both(`${ALU[aop]} Ev,Gv`, [(aop << 3) | 1], 2), ...both(`${ALU[aop]} Gv,Ev`, [(aop << 3) | 3], 2));
+      forms.push({ name: `${ALU[aop]} eAX,Iz`, bytes: [(aop << 3) | 5, ...d32(0x80000000)] });
+      forms.push(...both(`${ALU[aop]} Ev,Iz`, [0x81], aop, d32(0xffffffff)), ...both(`${ALU[aop]} Ev,Ibs`, [0x83], aop, [0x80]));
+    }
+    forms.push(...both('test Ev,Gv', [0x85], 2), { name: 'test eax,Iz', bytes: [0xa9, ...d32(0x8000ffff)] }, ...both('test Ev,Iz', [0xf7], 0, d32(1)));
+    check(forms);
+  });
+
+  it('INC and DEC of registers, after a flag-setter and alone', () => {
+    const forms: Form[] = [];
+    for (let op = 0x40; op < 0x50; op++) if ((op & 7) !== 4) forms.push({ name: `${hex(op)}`, bytes: [op] });
+    forms.push({ name: 'add; inc', bytes: [0x01, 0xd0, 0x40] }, { name: 'sub; dec', bytes: [0x29, 0xd0, 0x48] });
+    forms.push({ name: 'and; inc', bytes: [0x21, 0xd0, 0x40] }, { name: 'inc; dec', bytes: [0x40, 0x4b] });
+    check(forms);
+  });
+
+  it('PUSH, POP, MOVZX, MOVSX', () => {
+    const forms: Form[] = [];
+    for (let r = 0; r < 8; r++) forms.push({ name: `push r${r}`, bytes: [0x50 + r] }, { name: `pop r${r}`, bytes: [0x58 + r] });
+    forms.push({ name: 'push imm', bytes: [0x68, ...d32(0xfedcba98)] }, { name: 'push imm8', bytes: [0x6a, 0x80] });
+    for (const op of [0xb6, 0xb7, 0xbe, 0xbf]) forms.push(...both(`${hex(op)}`, [0x0f, op], 2), { name: `${hex(op)} high`, bytes: reg([0x0f, op], 1, 7) });
+    check(forms);
+  });
+});
+
+import { makeCpu, enablePaging, pteAddr, CODE } from '../../../../test/cpu/harness';
+import { Executor } from '../executor';
+import { getFlags } from '../flags';
+
+/** A program run interpreted and in the tier, in slices of `budget`, compared after each slice. */
+function agreeOnProgram(code: string, budget: number, setup?: (c: import('../state').Cpu) => void): number {
+  const make = (wasmAfter: number) => {
+    const t = makeCpu(code, (c) => { enablePaging(c); c.mem.write32(pteAddr(0x5000), 0); setup?.(c); });
+    t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter, wasmBatch: 1 });
+    return t;
+  };
+  const a = make(Infinity), b = make(1);
+  for (let s = 0; s < 2000 && !(a.cpu.halted && b.cpu.halted); s++) {
+    a.exec.run(budget);
+    b.exec.run(budget);
+    const x = a.cpu, y = b.cpu;
+    expect([...y.r32], `slice ${s}`).toEqual([...x.r32]);
+    expect([y.eip >>> 0, getFlags(y), y.instructions, y.halted], `slice ${s}`).toEqual([x.eip >>> 0, getFlags(x), x.instructions, x.halted]);
+    expect(b.history).toEqual(a.history);
+    expect(Buffer.compare(b.mem.bytes, a.mem.bytes), `memory, slice ${s}`).toBe(0);
+  }
+  expect(a.cpu.halted).toBe(true);
+  return b.exec.blocksCompiledWasm;
+}
+
+describe('WebAssembly blocks in programs', () => {
+  const budgets = [1, 3, 7, 100, 100_000];
+  it('a block looping on itself: every budget stops it at the same instruction', () => {
+    // l: add %ebx,%eax; dec %ecx; jnz l; hlt
+    for (const n of budgets) expect(agreeOnProgram('01 d8 49 75 fb f4', n, (c) => { c.r32[1] = 500; c.r32[3] = 7; })).toBeGreaterThan(0);
+  });
+  it('CALL, RET, JMP through a register and through memory', () => {
+    // call f (+8); inc %edx; mov $0x1013,%eax; jmp *%eax; f: add $1,%esi; ret  (0x1013:) jmp *0x4000; (0x1019) hlt
+    const code = 'e8 0b 00 00 00 42 b8 13 10 00 00 ff e0 f4 f4 f4 83 c6 01 c3 f4 ff 25 00 40 00 00 f4';
+    for (const n of budgets) {
+      agreeOnProgram(code, n, (c) => { c.mem.write32(0x4000, CODE + 27); });
+    }
+  });
+  it('a fault in the middle of a block and a store into the block itself', () => {
+    // mov %eax,(%ebx) with EBX in the unmapped page: #PF, the handler halts.
+    for (const n of budgets) agreeOnProgram('40 89 03 41 f4', n, (c) => { c.r32[3] = 0x5008; });
+    // mov %eax,(%ebx) onto the instructions after it (inc %ecx; inc %ecx -> inc %edx; inc %ecx), the first write to the page
+    for (const n of budgets) agreeOnProgram('89 03 41 41 f4', n, (c) => { c.r32[3] = CODE + 2; c.r32[0] = 0xf4414142 | 0; });
+  });
+});
