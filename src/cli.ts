@@ -35,8 +35,8 @@ Runs IMAGE, an lguest Guest (an ELF32 i386 kernel, or a Linux bzImage), under th
   --mem MIB              guest memory in MiB (default 64)
   --max-instructions N   stop after N instructions, virtual nanoseconds (exit status 124)
   --cmdline TEXT         the kernel's command line (bare: after IMAGE, as QEMU's)
-  --wasm-after N         compile a block run N times to WebAssembly: an experimental tier, off by
-                         default (the same machine, run for speed measurements)
+  --no-wasm              compile to JavaScript only, not to WebAssembly (the same machine: for
+                         comparing the two tiers' speed)
   --stats                instructions, wall time, MIPS; in lguest mode the Host's counters:
                          exits per trap, hypercalls, page faults fixed or reflected, direct traps
   --trace KINDS          lguest: print Host events as they happen, to stderr; KINDS is a comma list
@@ -103,7 +103,7 @@ export function main(argv: string[]): number | Promise<number> {
         'max-instructions': { type: 'string' },
         cmdline: { type: 'string' },
         stats: { type: 'boolean' },
-        'wasm-after': { type: 'string' },
+        'no-wasm': { type: 'boolean' },
         trace: { type: 'string' },
         'no-direct-traps': { type: 'boolean' },
         epoch: { type: 'string' },
@@ -152,7 +152,7 @@ export function main(argv: string[]): number | Promise<number> {
     epochSeconds = epochOption(values.epoch);
     seed = positiveInt('seed', values.seed, 0xffffffff, 0);
     trace = parseTrace(values.trace);
-    wasmAfter = positiveInt('wasm-after', values['wasm-after'], 1_000_000_000);
+    wasmAfter = values['no-wasm'] === true ? Infinity : undefined;
   } catch (e) {
     return fail((e as Error).message, EXIT_USAGE);
   }

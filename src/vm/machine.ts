@@ -23,7 +23,7 @@ export interface MachineOptions {
   output?: (byte: number) => void;
   /** Executions of a block before it is compiled (tests use 1 and Infinity to check both tiers). */
   compileAfter?: number;
-  /** Runs of a block before it is compiled to WebAssembly (the experimental tier, cpu/wasm/; default never). */
+  /** Runs of a block of 32-bit code before it is compiled to WebAssembly (cpu/wasm/; Infinity: never; see ExecutorOptions). */
   wasmAfter?: number;
 }
 

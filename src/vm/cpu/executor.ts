@@ -40,13 +40,25 @@ const CACHE_BITS = 14;
  * kernel's whole run 7 % slower.
  */
 const COMPILE_AFTER = 10_000;
+// (Blocks of 32-bit code go to WebAssembly first, below: the JavaScript tier takes 16-bit code, and
+// 32-bit code when the WebAssembly table is full.)
+/**
+ * Executions after which a block of 32-bit code is compiled to WebAssembly: V8 compiles it in a few
+ * microseconds (in a batch), so a block pays for itself soon. Measured (CPU time): the bare bench
+ * kernel's whole run 1.82 -> 1.29 s, Linux to user space 3.9 -> 3.5 s, at 50; 20 and 200 no better.
+ */
+const WASM_AFTER = 50;
 /** Blocks the WebAssembly tier compiles in one module: a module's own cost is tens of microseconds. */
 const WASM_BATCH = 64;
 
 export interface ExecutorOptions {
   /** Executions of a block before it is compiled to JavaScript (Infinity: never; 1: at once). For tests of the tiers. */
   compileAfter?: number;
-  /** Executions of a block before it is compiled to WebAssembly, if it can be (wasm/tier.ts; Infinity: never). */
+  /**
+   * Executions of a block of 32-bit code before it is compiled to WebAssembly (wasm/tier.ts;
+   * Infinity: never). Default WASM_AFTER; never when `compileAfter` is given without it (a test
+   * that picks the JavaScript tier, or the interpreter alone).
+   */
   wasmAfter?: number;
   /** Blocks compiled to WebAssembly together (1: each at once). */
   wasmBatch?: number;
@@ -141,7 +153,7 @@ export class Executor {
   constructor(readonly cpu: Cpu, opts: ExecutorOptions = {}) {
     cpu.mem.onCodeWrite = (page, addr, size) => this.codeWrite(page, addr, size);
     this.compileAfter = opts.compileAfter ?? COMPILE_AFTER;
-    this.wasmAfter = opts.wasmAfter ?? Infinity;
+    this.wasmAfter = opts.wasmAfter ?? (opts.compileAfter !== undefined ? Infinity : WASM_AFTER);
     this.firstCompile = Math.min(this.compileAfter, this.wasmAfter);
     this.wasm = new WasmTier(cpu, opts.wasmBatch ?? WASM_BATCH);
     this.cells = this.wasm.cells;
@@ -206,7 +218,10 @@ export class Executor {
     this.codeBytes.delete(page);
     const blocks = this.byPage.get(page);
     if (blocks) {
-      for (const b of blocks.values()) b.valid = false;
+      for (const b of blocks.values()) {
+        b.valid = false;
+        if (b.wasmIndex >= 0) this.wasm.drop(b.wasmIndex);
+      }
       this.byPage.delete(page);
     }
     this.cpu.mem.codePages[page] &= 2; // a watch stays
@@ -294,12 +309,20 @@ export class Executor {
           let done: number;
           if (block.wasmIndex >= 0) {
             // WebAssembly throws a fault through to the catch below; the cells hold the rest.
+            // The dispatcher may go on to the blocks after it (not past a breakpoint: those are checked here).
             k = -4;
             const cells = this.cells;
-            cells[CELL.PASSES] = 0;
-            done = this.wasm.dispatch(block.wasmIndex, blockEip, Math.min(0x7fffffff, Math.floor((end - c.instructions) / n)));
+            cells[CELL.EXIT] = 0;
+            this.wasm.remember(blockEip, block.wasmIndex, block.frame);
+            const left = Math.min(0x7fffffff, end - c.instructions);
+            this.wasm.clockBase = c.instructions;
+            done = this.wasm.dispatch(block.wasmIndex, blockEip, Math.floor(left / n), left, this.hasBreakpoints ? 0 : 1);
             if (cells[CELL.LAZY_MASK] !== -1 || cells[CELL.CARRY] !== -1 || cells[CELL.ARITH] !== -1) this.wasm.pull();
-            c.instructions += cells[CELL.PASSES] * n;
+            c.instructions = this.wasm.clockBase + cells[CELL.RAN];
+            // What follows is about the last block it ran.
+            block = this.wasm.blockAt(cells[CELL.LAST_INDEX]) as Block;
+            blockEip = cells[CELL.LAST_BASE];
+            n = block.instrs.length;
             if (done === n) c.eip = cells[CELL.EIP];
           } else {
             k = -2;
@@ -319,7 +342,7 @@ export class Executor {
               block = this.blockAt();
               continue;
             }
-            c.eip = (blockEip + instrs[done].off) & mask;
+            c.eip = (blockEip + block.instrs[done].off) & block.eipMask;
             c.instructions -= n - done;
             return;
           }
@@ -368,10 +391,15 @@ export class Executor {
       }
     } catch (e) {
       if (k === -4) {
-        // A WebAssembly block: its flags and passes so far, and the instruction that faulted.
+        // A WebAssembly block (the first the dispatcher ran, or one after it): its flags, the
+        // instructions run so far, and the instruction that faulted.
+        const cells = this.cells;
         this.wasm.pull();
-        c.instructions += this.cells[CELL.PASSES] * n;
-        k = this.cells[CELL.INDEX];
+        block = this.wasm.blockAt(cells[CELL.LAST_INDEX]) as Block;
+        blockEip = cells[CELL.LAST_BASE];
+        n = block.instrs.length;
+        c.instructions = this.wasm.clockBase + cells[CELL.RAN] + cells[CELL.PASSES] * n;
+        k = cells[CELL.INDEX];
       }
       if (e !== FAULT) throw e;
       if (k === -2) k = c.faultIndex;

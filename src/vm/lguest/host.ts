@@ -63,7 +63,7 @@ export interface HostOptions {
    */
   pacedIdle?: boolean;
   compileAfter?: number;
-  /** Runs of a block before it is compiled to WebAssembly (the experimental tier, cpu/wasm/; default never). */
+  /** Runs of a block of 32-bit code before it is compiled to WebAssembly (cpu/wasm/; Infinity: never; see ExecutorOptions). */
   wasmAfter?: number;
   /** Blocks compiled to WebAssembly together (tests: 1). */
   wasmBatch?: number;

@@ -125,7 +125,10 @@ class Writer {
     this.at(k); value(); this.c.set(V); this.ea(i); this.c.set(O); this.write(size, i.seg, leave);
   }
 
-  /** With the slow path's "leave" flag on the stack: return `leave` if set (or drop it). */
+  /**
+   * With the slow path's "leave" flag on the stack: return `leave` if set; for the block's last
+   * instruction (-1) the flag is in the EXIT cell already (tier.ts), which the dispatcher reads.
+   */
   private leaveIf(leave: number): void {
     if (leave < 0) { this.c.drop(); return; }
     this.c.if().i32(leave).return().end();
@@ -407,9 +410,10 @@ const writable = (i: Instr) => i.a32 && i.o32 && i.rep === 0 && plain(i);
  * The body of `run(base, passes)` for `instrs` (one block of 32-bit code, run through a flat CS).
  * What is not written out here calls its handler through an import, by the id `handler` gives the
  * instruction (tier.ts keeps them): the flags go back to the CPU first, and afterwards are known
- * only there.
+ * only there. `endsInHandler`: the last instruction is a handler's (it may change the mode, CS, or
+ * whether interrupts are taken), so the dispatcher goes back to the run loop after the block.
  */
-export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) => number): Code {
+export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) => number): { code: Code; endsInHandler: boolean } {
   const w = new Writer(ramBase), c = w.c, n = instrs.length, last = instrs[n - 1];
   // A jump back to the block's own start (a relative one to offset 0) loops here while passes last.
   const rel = (i: Instr) => (i.off + i.len + i.imm) | 0;
@@ -435,6 +439,7 @@ export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) 
     c.br(depth + 1).end();
   };
   const branch = (last.flags & Op.BRANCH) !== 0;
+  let endsInHandler = false;
   if (inlineLast && !branch && instruction(w, last, n - 1, true)) {
     eipOut(next);
   } else if (inlineLast && isJcc(op)) {
@@ -460,8 +465,9 @@ export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) 
     w.at(n - 1);
     c.i32(handler(last)).get(BASE).i32(last.off).op(OP.add).call(IMPORT.callLast).set(T);
     eipOut(() => c.get(T));
+    endsInHandler = true;
   }
   if (loops) c.end();
   c.i32(n);
-  return c;
+  return { code: c, endsInHandler };
 }

@@ -23,6 +23,13 @@ export const CELL = {
   CARRY: 9,
   /** Concrete arithmetic flags (a shift): they replace flagsRaw's. -1 until set. */
   ARITH: 10,
+  /** 1 when the CPU asked to leave (exitBlock) during a slow path or handler: the dispatcher goes back to the run loop. */
+  EXIT: 11,
+  /** Instructions the dispatcher ran beyond the first block's first pass (further passes, chained blocks). */
+  RAN: 12,
+  /** The block under way (its table index, its EIP): the last one run when the dispatcher returns, or the one that faulted. */
+  LAST_INDEX: 13,
+  LAST_BASE: 14,
 } as const;
 
 export const CELL_AT = (k: number) => CELLS + k * 4;

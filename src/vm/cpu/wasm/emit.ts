@@ -105,7 +105,7 @@ export class Code {
 /** The i32 operators by name. */
 export const OP = {
   eqz: 0x45, eq: 0x46, ne: 0x47, ltS: 0x48, ltU: 0x49, gtS: 0x4a, gtU: 0x4b, leS: 0x4c, leU: 0x4d, geS: 0x4e, geU: 0x4f,
-  popcnt: 0x69, add: 0x6a, sub: 0x6b, mul: 0x6c, and: 0x71, or: 0x72, xor: 0x73, shl: 0x74, shrS: 0x75, shrU: 0x76,
+  popcnt: 0x69, add: 0x6a, sub: 0x6b, mul: 0x6c, divU: 0x6e, and: 0x71, or: 0x72, xor: 0x73, shl: 0x74, shrS: 0x75, shrU: 0x76,
 } as const;
 
 export interface ImportFn {
@@ -199,12 +199,16 @@ export function blocksModule(pages: number, tableAt: number, imports: ImportFn[]
   return m.bytes();
 }
 
-/** The dispatcher: `run(index, base, passes)` calls table[index](base, passes). One call site for every block. */
-export function dispatcherModule(pages: number): Uint8Array {
+/**
+ * The dispatcher's module: one exported function "run" of `params` i32 parameters returning an
+ * i32, with `locals` more and the body `body`, which may call a block of the table through
+ * `callIndirect(1)` (type 1 is the blocks' `(base, passes) => i32`).
+ */
+export function dispatcherModule(pages: number, params: number, locals: number, body: Code): Uint8Array {
   const m = new ModuleBytes();
-  m.types([[3, 1], [2, 1]]);
+  m.types([[params, 1], [2, 1]]);
   m.imports(pages, 0, []);
-  const code = m.functions(0, 0, [new Code().get(1).get(2).get(0).callIndirect(1)]);
+  const code = m.functions(0, locals, [body]);
   const exp = new Bytes();
   exp.uleb(1);
   exp.name('run');

@@ -147,6 +147,14 @@ describe('WebAssembly blocks in programs', () => {
       agreeOnProgram(code, n, (c) => { c.mem.write32(0x4000, CODE + 27); });
     }
   });
+  it('blocks that chain into each other inside WebAssembly, with every budget', () => {
+    // l: add $1,%eax; jmp m; (hlt) m: add %eax,%ebx; dec %ecx; jnz l; hlt
+    for (const n of budgets) agreeOnProgram('83 c0 01 eb 01 f4 01 c3 49 75 f5 f4', n, (c) => { c.r32[1] = 300; });
+  });
+  it('a REP STOSB by its handler that faults midway: the iterations it ran stay counted', () => {
+    // mov $0x4f00,%edi; mov $0x200,%ecx; rep stosb (0x5000 is not mapped: #PF after 0x100 bytes)
+    for (const n of budgets) agreeOnProgram('bf 00 4f 00 00 b9 00 02 00 00 f3 aa f4', n, (c) => { c.r32[0] = 0x5a; });
+  });
   it('a fault in the middle of a block and a store into the block itself', () => {
     // mov %eax,(%ebx) with EBX in the unmapped page: #PF, the handler halts.
     for (const n of budgets) agreeOnProgram('40 89 03 41 f4', n, (c) => { c.r32[3] = 0x5008; });

@@ -21,10 +21,11 @@ import type { Cpu } from '../state';
 import type { Instr } from '../instr';
 import type { Code } from './emit';
 import { condition, getCF, ARITH } from '../flags';
-import { blocksModule, dispatcherModule } from './emit';
+import { blocksModule } from './emit';
+import { dispatcherBytes, jumpSlot, NO_CHAIN } from './dispatch';
 import { blockBody, LOCALS } from './block';
 import { CELL, IMPORTS } from './cells';
-import { CELLS, CELL_COUNT } from './layout';
+import { CELLS, CELL_COUNT, BLOCK_INFO, MAX_CHAINED } from './layout';
 
 /** What the tier needs of a block: its instructions, and where it puts the function's table index. */
 export interface WasmCandidate {
@@ -39,14 +40,19 @@ const MAX_WAIT = 1_000_000;
 
 export class WasmTier {
   readonly cells: Int32Array;
-  /** Calls table[index](base, passes). */
-  readonly dispatch: (index: number, base: number, passes: number) => number;
+  /** Runs table[index](base, passes) and, with `chain`, the blocks after it (dispatch.ts). */
+  readonly dispatch: (index: number, base: number, passes: number, left: number, chain: number) => number;
+  /** The blocks by table index. */
+  private readonly blocks: WasmCandidate[] = [];
+  /** BLOCK_INFO, and the jump cache as int32s (an entry: EIP, table index, frame). */
+  private readonly info: Int32Array;
+  private readonly jumps: Int32Array;
   /** The slow paths every module imports; each module adds the calls of its own instructions' handlers. */
   private readonly slow: Record<string, (...a: number[]) => number>;
   private readonly memories: Record<string, WebAssembly.ImportValue>;
   private readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: 0 });
   private readonly pages: number;
-  private pending: { block: WasmCandidate; body: Code }[] = [];
+  private pending: { block: WasmCandidate; body: Code; endsInHandler: boolean }[] = [];
   /** The instructions the waiting blocks call handlers for, by id. */
   private handlers: Instr[] = [];
   private oldestAt = 0;
@@ -57,32 +63,40 @@ export class WasmTier {
     this.cells[CELL.CARRY] = -1;
     this.cells[CELL.LAZY_MASK] = -1;
     this.cells[CELL.ARITH] = -1;
+    this.info = new Int32Array(c.mem.wasm.buffer, BLOCK_INFO, MAX_CHAINED);
+    this.jumps = new Int32Array(c.mem.wasm.buffer);
     this.pages = c.mem.wasm.buffer.byteLength / 65536;
+    // A slow path may ask the run loop to look (code written, a device's stop): the dispatcher reads EXIT.
+    const cells = this.cells;
+    // Each slow path sees the clock as the run loop would have it (sync), and may ask to leave.
+    const exit = () => { if (c.exitBlock) cells[CELL.EXIT] = 1; return c.exitBlock ? 1 : 0; };
+    const read = (v: number) => { if (c.exitBlock) cells[CELL.EXIT] = 1; return v; };
     const f: Record<string, (...a: number[]) => number> = {
-      rd8: (seg, off) => c.rd8(seg, off),
-      rd16: (seg, off) => c.rd16(seg, off),
-      rd32: (seg, off) => c.rd32(seg, off),
-      rdW32: (seg, off) => c.rdW32(seg, off),
-      wr8: (seg, off, v) => { c.wr8(seg, off, v); return c.exitBlock ? 1 : 0; },
-      wr32: (seg, off, v) => { c.wr32(seg, off, v); return c.exitBlock ? 1 : 0; },
-      push32: (v) => { c.push32(v); return c.exitBlock ? 1 : 0; },
-      pop32: () => c.pop32(),
+      rd8: (seg, off) => { this.sync(); return read(c.rd8(seg, off)); },
+      rd16: (seg, off) => { this.sync(); return read(c.rd16(seg, off)); },
+      rd32: (seg, off) => { this.sync(); return read(c.rd32(seg, off)); },
+      rdW32: (seg, off) => { this.sync(); return read(c.rdW32(seg, off)); },
+      wr8: (seg, off, v) => { this.sync(); c.wr8(seg, off, v); return exit(); },
+      wr32: (seg, off, v) => { this.sync(); c.wr32(seg, off, v); return exit(); },
+      push32: (v) => { this.sync(); c.push32(v); return exit(); },
+      pop32: () => { this.sync(); return read(c.pop32()); },
       cond: (cc) => { this.pull(); return condition(c, cc) ? 1 : 0; },
       getCF: () => { this.pull(); return getCF(c); },
     };
     this.slow = f;
     this.memories = { mem: c.mem.wasm, tbl: this.table };
-    const d = new WebAssembly.Instance(new WebAssembly.Module(dispatcherModule(this.pages)), { m: this.memories });
-    this.dispatch = d.exports.run as (index: number, base: number, passes: number) => number;
+    const d = new WebAssembly.Instance(new WebAssembly.Module(dispatcherBytes(this.pages)), { m: this.memories });
+    this.dispatch = d.exports.run as WasmTier['dispatch'];
   }
 
   /** Queue a hot block; false if it is not one this tier takes (16-bit code: the JavaScript tier's then). */
   offer(block: WasmCandidate): boolean {
-    if (!block.code32) return false;
+    // The table is capped where BLOCK_INFO ends; beyond, blocks stay with the JavaScript tier.
+    if (!block.code32 || this.blocks.length + this.pending.length >= MAX_CHAINED) return false;
     const handlers = this.handlers;
-    const body = blockBody(block.instrs, this.c.mem.ramBase, (i) => handlers.push(i) - 1);
+    const { code: body, endsInHandler } = blockBody(block.instrs, this.c.mem.ramBase, (i) => handlers.push(i) - 1);
     if (this.pending.length === 0) this.oldestAt = this.c.instructions;
-    this.pending.push({ block, body });
+    this.pending.push({ block, body, endsInHandler });
     if (this.pending.length >= this.batch) this.flush();
     return true;
   }
@@ -103,26 +117,74 @@ export class WasmTier {
     this.table.grow(live.length);
     const bytes = blocksModule(this.pages, at, [...IMPORTS], LOCALS, live.map((p) => p.body));
     new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: this.memories, f: { ...this.slow, ...this.handlerCalls(handlers) } });
-    live.forEach((p, k) => { p.block.wasmIndex = at + k; });
+    live.forEach((p, k) => {
+      p.block.wasmIndex = at + k;
+      this.blocks[at + k] = p.block;
+      this.info[at + k] = p.block.instrs.length | (p.endsInHandler ? NO_CHAIN : 0);
+    });
     this.compiled += live.length;
+  }
+
+  /**
+   * The clock when the dispatcher was called, its first block counted (the run loop sets it). While
+   * the dispatcher runs, the instructions it counted are in the cells (RAN, and the passes of the
+   * block under way); `sync` makes the CPU's count what the run loop would have it be, for the CPU's
+   * code that reads it (RDTSC, a device, a REP string's budget), and `counted` keeps what such code
+   * counted itself (a REP string's iterations).
+   */
+  clockBase = 0;
+  private sync(): number {
+    const cells = this.cells;
+    const now = this.clockBase + cells[CELL.RAN] + cells[CELL.PASSES] * (this.info[cells[CELL.LAST_INDEX]] & 0xffff);
+    this.c.instructions = now;
+    return now;
+  }
+  private counted(now: number): void {
+    this.cells[CELL.RAN] += this.c.instructions - now;
+  }
+
+  /** The block at a table index. */
+  blockAt(index: number): WasmCandidate {
+    return this.blocks[index];
+  }
+
+  /** The block is dropped (its code written, a flush): the dispatcher no longer goes to it. */
+  drop(index: number): void {
+    this.info[index] = 0;
+  }
+
+  /** Note that the block at `index` runs at `eip` from `frame`, for the dispatcher's jump cache. */
+  remember(eip: number, index: number, frame: number): void {
+    const at = jumpSlot(eip) >> 2, j = this.jumps;
+    j[at] = eip; j[at + 1] = index; j[at + 2] = frame;
   }
 
   /** The handler calls of one module, over its instructions. */
   private handlerCalls(handlers: Instr[]): Record<string, (...a: number[]) => number> {
-    const c = this.c;
+    const c = this.c, cells = this.cells;
     return {
       call: (id) => {
         this.pull();
-        const i = handlers[id];
-        i.fn(c, i);
+        const now = this.sync(), i = handlers[id];
+        // What the handler counted stays counted, a fault's delivery included (a REP string's iterations).
+        try {
+          i.fn(c, i);
+        } finally {
+          this.counted(now);
+        }
+        if (c.exitBlock) cells[CELL.EXIT] = 1;
         return c.exitBlock ? 1 : 0;
       },
       callLast: (id, eip) => {
         this.pull();
-        const i = handlers[id];
+        const now = this.sync(), i = handlers[id];
         c.eip = eip;
         c.eipNext = (eip + i.len) | 0;
-        i.fn(c, i);
+        try {
+          i.fn(c, i);
+        } finally {
+          this.counted(now);
+        }
         return c.eipNext;
       },
     };

@@ -1,0 +1,76 @@
+/**
+ * The dispatcher: the one function the run loop calls for every WebAssembly
+ * block, `run(index, base, passes, left, chain)`. It runs table[index], and
+ * then, while `chain` is set, goes from block to block inside WebAssembly as
+ * the run loop would (executor.ts nextBlock): the next EIP found in the jump
+ * cache, its block still there (BLOCK_INFO not 0), the TLB still mapping
+ * EIP's page to that block's frame with the right to fetch it at the CPL,
+ * and `left` instructions of budget for the whole block. It goes back to the
+ * run loop when a block stopped early, ended in a handler (an instruction
+ * that may change the mode, CS or how interrupts are taken), asked to leave
+ * (EXIT), or when the next block is not found so: returning what the last
+ * block returned, with that block's index and EIP in the cells, and every
+ * instruction beyond the first block's first pass in RAN.
+ */
+import { Code, OP, dispatcherModule } from './emit';
+import { CELL, CELL_AT } from './cells';
+import { TLB_TAG, TLB_PHYS, TLB_RIGHTS, TLB_ENTRIES, ACC_R, JUMP_CACHE, JUMP_ENTRIES, BLOCK_INFO } from './layout';
+
+/** BLOCK_INFO: the length in the low 16 bits; this bit when the block must go back to the run loop after it. */
+export const NO_CHAIN = 0x10000;
+const JUMP_BITS = Math.log2(JUMP_ENTRIES);
+
+/** The jump cache's entry for `eip` (a byte offset into the memory): the dispatcher's hash, written once. */
+export function jumpSlot(eip: number): number {
+  return JUMP_CACHE + (Math.imul(eip, 0x9e3779b1) >>> (32 - JUMP_BITS)) * 12;
+}
+
+// Parameters, then locals.
+const IDX = 0, BASE = 1, PASSES = 2, LEFT = 3, CHAIN = 4, DONE = 5, N = 6, EIP = 7, SLOT = 8, INFO = 9, X = 10, PAGE = 11;
+
+export function dispatcherBytes(pages: number): Uint8Array {
+  const c = new Code();
+  const cell = (k: number, value: () => void) => { c.i32(0); value(); c.store32(CELL_AT(k)); };
+  const load = (k: number) => c.i32(0).load32(CELL_AT(k));
+  /** Back to the run loop (with the last block's result) if the condition on the stack holds. */
+  const leaveIf = () => c.if().get(DONE).return().end();
+  cell(CELL.RAN, () => c.i32(0));
+  c.loop();
+  cell(CELL.LAST_INDEX, () => c.get(IDX));
+  cell(CELL.LAST_BASE, () => c.get(BASE));
+  cell(CELL.PASSES, () => c.i32(0));
+  c.get(BASE).get(PASSES).get(IDX).callIndirect(1).set(DONE);
+  c.get(IDX).i32(2).op(OP.shl).load32(BLOCK_INFO).set(INFO);
+  c.get(INFO).i32(0xffff).op(OP.and).set(N);
+  // Its further passes: counted, and taken from the budget.
+  cell(CELL.RAN, () => { load(CELL.RAN); load(CELL.PASSES); c.get(N).op(OP.mul).op(OP.add); });
+  c.get(LEFT); load(CELL.PASSES); c.get(N).op(OP.mul).op(OP.sub).set(LEFT);
+  c.get(DONE).get(N).op(OP.ne); leaveIf();
+  c.get(CHAIN).op(OP.eqz); leaveIf();
+  c.get(INFO).i32(NO_CHAIN).op(OP.and); leaveIf();
+  load(CELL.EXIT); leaveIf();
+  // The next block, by the jump cache.
+  load(CELL.EIP).set(EIP);
+  c.get(EIP).i32(0x9e3779b1 | 0).op(OP.mul).i32(32 - JUMP_BITS).op(OP.shrU).i32(12).op(OP.mul).set(SLOT);
+  c.get(SLOT).load32(JUMP_CACHE).get(EIP).op(OP.ne); leaveIf();
+  c.get(SLOT).load32(JUMP_CACHE + 4).set(IDX);
+  c.get(IDX).i32(2).op(OP.shl).load32(BLOCK_INFO).set(INFO);
+  c.get(INFO).op(OP.eqz); leaveIf();
+  // The TLB still maps EIP's page to the block's frame, with the right to fetch it at the CPL.
+  c.get(EIP).i32(12).op(OP.shrU).set(PAGE);
+  c.get(PAGE).i32(TLB_ENTRIES - 1).op(OP.and).set(X);
+  c.get(X).i32(2).op(OP.shl).load32(TLB_TAG).get(PAGE).op(OP.ne); leaveIf();
+  c.get(X).load8u(TLB_RIGHTS).i32(0).load32(ACC_R).op(OP.and).op(OP.eqz); leaveIf();
+  c.get(X).i32(2).op(OP.shl).load32(TLB_PHYS).get(SLOT).load32(JUMP_CACHE + 8).op(OP.ne); leaveIf();
+  // The budget holds the whole block: counted now, as the run loop counts a block before it runs.
+  c.get(INFO).i32(0xffff).op(OP.and).set(N);
+  c.get(LEFT).get(N).op(OP.ltU); leaveIf();
+  c.get(LEFT).get(N).op(OP.sub).set(LEFT);
+  cell(CELL.RAN, () => { load(CELL.RAN); c.get(N).op(OP.add); });
+  c.get(LEFT).get(N).op(OP.divU).set(PASSES);
+  c.get(EIP).set(BASE);
+  c.br(0);
+  c.end();
+  c.get(DONE);
+  return dispatcherModule(pages, 5, 7, c);
+}
