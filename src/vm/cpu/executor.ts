@@ -196,6 +196,7 @@ export class Executor {
   /** Forget every decoded block (e.g. after the debugger rewrote memory). */
   flush(): void {
     for (const page of this.byPage.keys()) this.invalidatePage(page);
+    this.wasm.reset();
   }
 
   /**

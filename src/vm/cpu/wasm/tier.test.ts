@@ -151,6 +151,14 @@ describe('WebAssembly blocks in programs', () => {
     // l: add $1,%eax; jmp m; (hlt) m: add %eax,%ebx; dec %ecx; jnz l; hlt
     for (const n of budgets) agreeOnProgram('83 c0 01 eb 01 f4 01 c3 49 75 f5 f4', n, (c) => { c.r32[1] = 300; });
   });
+  it('an empty jump cache entry is no block: a jump to EIP 0 (whose entry is all zeros) runs the code there', () => {
+    // At 0x1000: inc %eax; cmp $5,%eax; je end; jmp 0.  At 0: inc %ebx; jmp 0x1000.  end: hlt
+    const rel = (from: number, to: number) => d32((to - from) | 0).map(hex).join(' ');
+    const code = `40 83 f8 05 0f 84 ${rel(0x100a, 0x100f)} e9 ${rel(0x100f, 0)} f4`;
+    for (const n of budgets) {
+      agreeOnProgram(code, n, (c) => { c.mem.load(0, Uint8Array.of(0x43, 0xe9, ...d32((0x1000 - 6) | 0))); });
+    }
+  });
   it('a REP STOSB by its handler that faults midway: the iterations it ran stay counted', () => {
     // mov $0x4f00,%edi; mov $0x200,%ecx; rep stosb (0x5000 is not mapped: #PF after 0x100 bytes)
     for (const n of budgets) agreeOnProgram('bf 00 4f 00 00 b9 00 02 00 00 f3 aa f4', n, (c) => { c.r32[0] = 0x5a; });

@@ -25,7 +25,7 @@ import { blocksModule } from './emit';
 import { dispatcherBytes, jumpSlot, NO_CHAIN } from './dispatch';
 import { blockBody, LOCALS } from './block';
 import { CELL, IMPORTS } from './cells';
-import { CELLS, CELL_COUNT, BLOCK_INFO, MAX_CHAINED } from './layout';
+import { CELLS, CELL_COUNT, BLOCK_INFO, MAX_CHAINED, JUMP_CACHE, JUMP_ENTRIES } from './layout';
 
 /** What the tier needs of a block: its instructions, and where it puts the function's table index. */
 export interface WasmCandidate {
@@ -56,6 +56,8 @@ export class WasmTier {
   /** The instructions the waiting blocks call handlers for, by id. */
   private handlers: Instr[] = [];
   private oldestAt = 0;
+  /** The next free table index (the table is reused from 0 after a reset). */
+  private next = 0;
   compiled = 0;
 
   constructor(private readonly c: Cpu, private readonly batch: number) {
@@ -65,6 +67,7 @@ export class WasmTier {
     this.cells[CELL.ARITH] = -1;
     this.info = new Int32Array(c.mem.wasm.buffer, BLOCK_INFO, MAX_CHAINED);
     this.jumps = new Int32Array(c.mem.wasm.buffer);
+    this.forgetJumps();
     this.pages = c.mem.wasm.buffer.byteLength / 65536;
     // A slow path may ask the run loop to look (code written, a device's stop): the dispatcher reads EXIT.
     const cells = this.cells;
@@ -92,7 +95,7 @@ export class WasmTier {
   /** Queue a hot block; false if it is not one this tier takes (16-bit code: the JavaScript tier's then). */
   offer(block: WasmCandidate): boolean {
     // The table is capped where BLOCK_INFO ends; beyond, blocks stay with the JavaScript tier.
-    if (!block.code32 || this.blocks.length + this.pending.length >= MAX_CHAINED) return false;
+    if (!block.code32 || this.next + this.pending.length >= MAX_CHAINED) return false;
     const handlers = this.handlers;
     const { code: body, endsInHandler } = blockBody(block.instrs, this.c.mem.ramBase, (i) => handlers.push(i) - 1);
     if (this.pending.length === 0) this.oldestAt = this.c.instructions;
@@ -113,8 +116,9 @@ export class WasmTier {
     this.pending = [];
     this.handlers = [];
     if (live.length === 0) return;
-    const at = this.table.length;
-    this.table.grow(live.length);
+    const at = this.next;
+    if (at + live.length > this.table.length) this.table.grow(at + live.length - this.table.length);
+    this.next += live.length;
     const bytes = blocksModule(this.pages, at, [...IMPORTS], LOCALS, live.map((p) => p.body));
     new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: this.memories, f: { ...this.slow, ...this.handlerCalls(handlers) } });
     live.forEach((p, k) => {
@@ -146,6 +150,28 @@ export class WasmTier {
   /** The block at a table index. */
   blockAt(index: number): WasmCandidate {
     return this.blocks[index];
+  }
+
+  /**
+   * Every block was dropped (a flush: the debugger's breakpoints changed, the Guest restarted): the
+   * table is filled from its start again, so the modules of the old blocks can go.
+   */
+  reset(): void {
+    this.pending = [];
+    this.handlers = [];
+    this.info.fill(0, 0, this.next);
+    for (const b of this.blocks) if (b !== undefined) b.wasmIndex = -1; // their indices will be others'
+    this.blocks.length = 0;
+    this.next = 0;
+    this.forgetJumps();
+  }
+
+  /** An empty jump cache: every entry's frame is 1, which no TLB entry holds, so none is taken. */
+  private forgetJumps(): void {
+    const j = this.jumps, from = JUMP_CACHE >> 2;
+    for (let k = 0; k < JUMP_ENTRIES; k++) {
+      j[from + k * 3] = 0; j[from + k * 3 + 1] = 0; j[from + k * 3 + 2] = 1;
+    }
   }
 
   /** The block is dropped (its code written, a flush): the dispatcher no longer goes to it. */
