@@ -25,7 +25,7 @@
 import type { Instr } from '../instr';
 import { Op } from '../instr';
 import { plain } from '../compile/common';
-import { Code, OP } from './emit';
+import { Code, OP, OP64 } from './emit';
 import {
   REGS, SEG_FLAT_R, SEG_FLAT_W, ACC_R, ACC_W, STACK32, TLB_TAG, TLB_PHYS, TLB_RIGHTS, CODE_PAGES, TLB_ENTRIES,
 } from './layout';
@@ -39,6 +39,9 @@ const ADD = 0, SUB = 2, LOGIC = 4;
 // Locals: the two parameters, then the block's own.
 const BASE = 0, PASSES = 1, FA = 2, FB = 3, FR = 4, O = 5, X = 6, P = 7, V = 8, CFL = 9, T = 10, F = 11;
 export const LOCALS = 10;
+// Then two i64 locals, for products and dividends.
+const L0 = 12, L1 = 13;
+export const LOCALS64 = 2;
 
 /**
  * What the last flag-setter of the block left in fa, fb, fr: a Jcc or INC/DEC after it reads them
@@ -50,7 +53,31 @@ const enum Kind { NONE, ADD, SUB, LOGIC, INCDEC, SUB8, LOGIC8, SHIFT }
 class Writer {
   readonly c = new Code();
   kind = Kind.NONE;
-  constructor(readonly ramBase: number) {}
+  /** `handler` gives an instruction's id for a call of its handler (tier.ts keeps them). */
+  constructor(readonly ramBase: number, readonly handler: (i: Instr) => number) {}
+
+  /** Call instruction k's handler (the flags go back to the CPU first); leave the block after it if it asks. */
+  callHandler(i: Instr, k: number, last: boolean): void {
+    this.at(k);
+    this.c.i32(this.handler(i)).call(IMPORT.call);
+    if (last) this.c.drop(); else this.c.if().i32(k + 1).return().end();
+    this.kind = Kind.NONE;
+  }
+
+  /**
+   * The flags of a multiply (ops/alu.ts, QEMU's choice where the manual leaves them undefined):
+   * CF = OF = CFL (the high half matters), ZF SF PF from the low half in FR, AF clear.
+   */
+  multiplyFlags(): void {
+    const c = this.c;
+    c.get(CFL).i32(0x801).op(OP.mul);
+    c.get(FR).op(OP.eqz).i32(6).op(OP.shl).op(OP.or);
+    c.get(FR).i32(24).op(OP.shrU).i32(128).op(OP.and).op(OP.or);
+    c.get(FR).i32(255).op(OP.and).op(OP.popcnt).i32(1).op(OP.and).i32(1).op(OP.xor).i32(2).op(OP.shl).op(OP.or);
+    c.set(F);
+    this.concrete();
+    this.kind = Kind.SHIFT; // ZF SF from FR, CF in CFL
+  }
 
   reg(r: number): void { this.c.i32(0).load32(REGS + r * 4); }
   /** Store the value `value` leaves on the stack into register r. */
@@ -372,6 +399,62 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
     case op >= 0x140 && op <= 0x14f && !mem:
       w.setReg(i.reg, () => { w.reg(i.rm); w.reg(i.reg); w.condition(op & 15); c.select(); });
       return true;
+    case op === 0x1af || op === 0x69 || op === 0x6b: {
+      // IMUL Gv,Ev(,imm): the low half of the signed product; it overflowed when the full one differs.
+      if (mem) w.loadOperand(i, k, 4); else w.reg(i.rm);
+      c.set(T);
+      if (op === 0x1af) w.reg(i.reg); else c.i32(i.imm | 0);
+      c.op(OP64.extendS).get(T).op(OP64.extendS).op(OP64.mul).set(L0);
+      c.get(L0).op(OP64.wrap).set(FR);
+      w.setReg(i.reg, () => c.get(FR));
+      c.get(L0).get(FR).op(OP64.extendS).op(OP64.ne).set(CFL);
+      w.multiplyFlags();
+      return true;
+    }
+    case op === 0xf7 && (i.reg === 4 || i.reg === 5): {
+      // MUL, IMUL r/m32: EDX:EAX = EAX * r/m32.
+      const signed = i.reg === 5, ext = signed ? OP64.extendS : OP64.extendU;
+      if (mem) w.loadOperand(i, k, 4); else w.reg(i.rm);
+      c.op(ext);
+      w.reg(0); c.op(ext).op(OP64.mul).set(L0);
+      c.get(L0).op(OP64.wrap).set(FR);
+      w.setReg(0, () => c.get(FR));
+      w.setReg(2, () => c.get(L0).i64(32).op(OP64.shrU).op(OP64.wrap));
+      if (signed) { w.reg(2); c.get(FR).i32(31).op(OP.shrS).op(OP.ne); } else { w.reg(2); c.i32(0).op(OP.ne); }
+      c.set(CFL);
+      w.multiplyFlags();
+      return true;
+    }
+    case op === 0xf7 && (i.reg === 6 || i.reg === 7): {
+      // DIV, IDIV r/m32 of EDX:EAX, flags untouched. What raises #DE (a zero divisor, a quotient too
+      // big; for IDIV also a divisor of -1) goes to the handler, which raises it.
+      const signed = i.reg === 7;
+      if (mem) w.loadOperand(i, k, 4); else w.reg(i.rm);
+      c.set(T);
+      w.reg(2); c.op(OP64.extendU).i64(32).op(OP64.shl); w.reg(0); c.op(OP64.extendU).op(OP64.or).set(L0);
+      c.get(T).op(OP.eqz);
+      if (signed) c.get(T).i32(-1).op(OP.eq).op(OP.or);
+      else { w.reg(2); c.get(T).op(OP.geU).op(OP.or); }
+      c.if();
+      w.callHandler(i, k, last);
+      c.else();
+      if (signed) {
+        c.get(L0).get(T).op(OP64.extendS).op(OP64.divS).set(L1);
+        c.get(L1).i64(-0x80000000).op(OP64.ltS).get(L1).i64(0x7fffffff).op(OP64.gtS).op(OP.or);
+        c.if();
+        w.callHandler(i, k, last);
+        c.else();
+        w.setReg(0, () => c.get(L1).op(OP64.wrap));
+        w.setReg(2, () => c.get(L0).get(T).op(OP64.extendS).op(OP64.remS).op(OP64.wrap));
+        c.end();
+      } else {
+        w.setReg(0, () => c.get(L0).get(T).op(OP64.extendU).op(OP64.divU).op(OP64.wrap));
+        w.setReg(2, () => c.get(L0).get(T).op(OP64.extendU).op(OP64.remU).op(OP64.wrap));
+      }
+      c.end();
+      // Flags as they were: what the block knew of them still holds (the handler path raised).
+      return true;
+    }
     default:
       return false;
   }
@@ -414,7 +497,7 @@ const writable = (i: Instr) => i.a32 && i.o32 && i.rep === 0 && plain(i);
  * whether interrupts are taken), so the dispatcher goes back to the run loop after the block.
  */
 export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) => number): { code: Code; endsInHandler: boolean } {
-  const w = new Writer(ramBase), c = w.c, n = instrs.length, last = instrs[n - 1];
+  const w = new Writer(ramBase, handler), c = w.c, n = instrs.length, last = instrs[n - 1];
   // A jump back to the block's own start (a relative one to offset 0) loops here while passes last.
   const rel = (i: Instr) => (i.off + i.len + i.imm) | 0;
   const isJcc = (op: number) => (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f);
@@ -425,9 +508,7 @@ export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) 
     const i = instrs[k];
     if (writable(i) && instruction(w, i, k, false)) continue;
     // The handler: it may fault (the index is set), or ask to leave after it.
-    w.at(k);
-    c.i32(handler(i)).call(IMPORT.call).if().i32(k + 1).return().end();
-    w.kind = Kind.NONE;
+    w.callHandler(i, k, false);
   }
   const eipOut = (value: () => void) => w.cell(CELL.EIP, value);
   const target = () => c.get(BASE).i32(rel(last)).op(OP.add);

@@ -59,13 +59,15 @@ export class Bytes {
   }
 }
 
-const I32 = 0x7f;
+const I32 = 0x7f, I64 = 0x7e;
 
 /** A function body: instructions appended in order; `local` numbers locals after the parameters. */
 export class Code {
   readonly bytes = new Bytes();
 
   i32(v: number): this { this.bytes.push(0x41); this.bytes.sleb(v); return this; }
+  /** An i64 constant in the int32 range. */
+  i64(v: number): this { this.bytes.push(0x42); this.bytes.sleb(v); return this; }
   get(l: number): this { this.bytes.push2(0x20, l); return this; }
   set(l: number): this { this.bytes.push2(0x21, l); return this; }
   tee(l: number): this { this.bytes.push2(0x22, l); return this; }
@@ -106,6 +108,12 @@ export class Code {
 export const OP = {
   eqz: 0x45, eq: 0x46, ne: 0x47, ltS: 0x48, ltU: 0x49, gtS: 0x4a, gtU: 0x4b, leS: 0x4c, leU: 0x4d, geS: 0x4e, geU: 0x4f,
   popcnt: 0x69, add: 0x6a, sub: 0x6b, mul: 0x6c, divU: 0x6e, and: 0x71, or: 0x72, xor: 0x73, shl: 0x74, shrS: 0x75, shrU: 0x76,
+} as const;
+
+/** The i64 operators the tier uses (multiplies and divides), by name. */
+export const OP64 = {
+  eq: 0x51, ne: 0x52, ltS: 0x53, gtS: 0x55, mul: 0x7e, divS: 0x7f, divU: 0x80, remS: 0x81, remU: 0x82,
+  or: 0x84, shl: 0x86, shrU: 0x88, wrap: 0xa7, extendS: 0xac, extendU: 0xad,
 } as const;
 
 export interface ImportFn {
@@ -152,8 +160,11 @@ class ModuleBytes {
     });
     this.section(2, t);
   }
-  /** Functions of type `type`, with `locals` more i32 locals each, and their bodies (the final `end` added here). */
-  functions(type: number, locals: number, bodies: Code[]): Bytes {
+  /**
+   * Functions of type `type`, with `locals` more i32 locals each then `locals64` i64 ones, and their
+   * bodies (the final `end` added here).
+   */
+  functions(type: number, locals: number, bodies: Code[], locals64 = 0): Bytes {
     const f = new Bytes();
     f.uleb(bodies.length);
     for (let k = 0; k < bodies.length; k++) f.uleb(type);
@@ -161,7 +172,9 @@ class ModuleBytes {
     const code = new Bytes();
     code.uleb(bodies.length);
     const head = new Bytes();
-    if (locals > 0) { head.uleb(1); head.uleb(locals); head.push(I32); } else head.uleb(0);
+    head.uleb((locals > 0 ? 1 : 0) + (locals64 > 0 ? 1 : 0));
+    if (locals > 0) { head.uleb(locals); head.push(I32); }
+    if (locals64 > 0) { head.uleb(locals64); head.push(I64); }
     for (const b of bodies) {
       code.uleb(head.length + b.bytes.length + 1);
       code.append(head);
@@ -180,12 +193,12 @@ class ModuleBytes {
  * `imports`, that puts its functions into the table from `tableAt` on (an active element
  * segment). It exports nothing: the dispatcher (`dispatcherModule`) calls them by index.
  */
-export function blocksModule(pages: number, tableAt: number, imports: ImportFn[], locals: number, bodies: Code[]): Uint8Array {
+export function blocksModule(pages: number, tableAt: number, imports: ImportFn[], locals: number, locals64: number, bodies: Code[]): Uint8Array {
   const m = new ModuleBytes();
   const sigs: Sig[] = imports.map((f) => [f.params, f.result ? 1 : 0]);
   m.types([...sigs, [2, 1]]);
   m.imports(pages, tableAt + bodies.length, imports);
-  const code = m.functions(sigs.length, locals, bodies);
+  const code = m.functions(sigs.length, locals, bodies, locals64);
   // Elements: table 0 from i32.const tableAt, the functions after the imports.
   const elem = new Bytes();
   elem.uleb(1);

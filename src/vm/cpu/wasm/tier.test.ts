@@ -7,7 +7,7 @@
  * holds the tier to the same for every form the JavaScript tier writes.)
  */
 import { describe, it, expect } from 'vitest';
-import { disagreement, randomCase, randomData, rng, address, wasmWritesInline, type Case } from '../../../../test/cpu/agree';
+import { disagreement, randomCase, randomData, rng, address, value, wasmWritesInline, type Case } from '../../../../test/cpu/agree';
 
 const EBX = 3;
 const reg = (op: number[], r: number, rm: number, ...imm: number[]) => [...op, 0xc0 | (r << 3) | rm, ...imm];
@@ -18,18 +18,19 @@ const hex = (b: number) => b.toString(16).padStart(2, '0');
 
 interface Form { name: string; bytes: number[]; adjust?: (regs: number[], r: () => number) => void }
 
-function both(name: string, op: number[], r: number, imm: number[] = []): Form[] {
+function both(name: string, op: number[], r: number, imm: number[] = [], adjust?: Form['adjust']): Form[] {
   return [
-    { name: `${name} reg`, bytes: reg(op, r, 6, ...imm) },
-    { name: `${name} reg same`, bytes: reg(op, r, r === 4 ? 0 : r, ...imm) },
-    { name: `${name} mem`, bytes: mem(op, r, ...imm), adjust: memAt },
+    { name: `${name} reg`, bytes: reg(op, r, 6, ...imm), adjust },
+    { name: `${name} reg same`, bytes: reg(op, r, r === 4 ? 0 : r, ...imm), adjust },
+    { name: `${name} mem`, bytes: mem(op, r, ...imm), adjust: (regs, g) => { adjust?.(regs, g); memAt(regs, g); } },
   ];
 }
 
 /** Every form against the interpreter, each with every Jcc after it; and taken by the tier. */
-function check(forms: Form[], cases = 16): void {
+/** `inline`: each form must be written out (false for DIV and IDIV, whose #DE goes through their handler). */
+function check(forms: Form[], cases = 16, inline = true): void {
   for (const f of forms) {
-    expect(wasmWritesInline(f.bytes), `${f.name} (${f.bytes.map(hex).join(' ')}) is written inline`).toBe(true);
+    if (inline) expect(wasmWritesInline(f.bytes), `${f.name} (${f.bytes.map(hex).join(' ')}) is written inline`).toBe(true);
     const r = rng(f.bytes.reduce((h, b) => (h * 31 + b) | 0, 11));
     const data = randomData(r);
     // Four of the sixteen Jcc each time, a different four for each form (SETcc reads all sixteen anyway).
@@ -98,6 +99,24 @@ describe('the WebAssembly tier agrees with the handlers', () => {
     forms.push({ name: 'add; inc', bytes: [0x01, 0xd0, 0x40] }, { name: 'sub; dec', bytes: [0x29, 0xd0, 0x48] });
     forms.push({ name: 'and; inc', bytes: [0x21, 0xd0, 0x40] }, { name: 'inc; dec', bytes: [0x40, 0x4b] });
     check(forms);
+  });
+
+  it('IMUL in its three forms, MUL and IMUL of EAX, DIV and IDIV (#DE by their handlers)', () => {
+    const EDX = 2;
+    const forms: Form[] = [...both('imul Gv,Ev', [0x0f, 0xaf], 2)];
+    for (const imm of [0, 1, 0xffffffff, 0x7fffffff, 0x80000000, 0x10001]) forms.push(...both(`imul 69 ${imm}`, [0x69], 1, d32(imm)));
+    for (const imm of [0, 1, 0x7f, 0x80, 0xff]) forms.push(...both(`imul 6b ${imm}`, [0x6b], 7, [imm]));
+    forms.push(...both('imul Ev', [0xf7], 5), ...both('mul Ev', [0xf7], 4));
+    check(forms);
+    // DIV: a high half below the divisor half the time, so that most cases divide and some raise #DE.
+    const divides = both('div Ev', [0xf7], 6, [], (regs, r) => { if (r() & 1) regs[EDX] = (r() & 1) ? 0 : value(r) & 0xffff; });
+    // IDIV: EDX the sign of EAX half the time; -2^31 / -1 and a divisor of -1 now and then.
+    divides.push(...both('idiv Ev', [0xf7], 7, [], (regs, r) => {
+      if (r() & 1) regs[EDX] = regs[0] >> 31;
+      if ((r() >>> 0) % 8 === 0) { regs[0] = 0x80000000 | 0; regs[EDX] = -1; regs[6] = -1; }
+      if ((r() >>> 0) % 8 === 1) regs[6] = -1;
+    }));
+    check(divides, 32, false);
   });
 
   it('PUSH, POP, MOVZX, MOVSX', () => {

@@ -23,7 +23,7 @@ import type { Code } from './emit';
 import { condition, getCF, ARITH } from '../flags';
 import { blocksModule } from './emit';
 import { dispatcherBytes, jumpSlot, NO_CHAIN } from './dispatch';
-import { blockBody, LOCALS } from './block';
+import { blockBody, LOCALS, LOCALS64 } from './block';
 import { CELL, IMPORTS } from './cells';
 import { CELLS, CELL_COUNT, BLOCK_INFO, MAX_CHAINED, JUMP_CACHE, JUMP_ENTRIES } from './layout';
 
@@ -119,7 +119,7 @@ export class WasmTier {
     const at = this.next;
     if (at + live.length > this.table.length) this.table.grow(at + live.length - this.table.length);
     this.next += live.length;
-    const bytes = blocksModule(this.pages, at, [...IMPORTS], LOCALS, live.map((p) => p.body));
+    const bytes = blocksModule(this.pages, at, [...IMPORTS], LOCALS, LOCALS64, live.map((p) => p.body));
     new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: this.memories, f: { ...this.slow, ...this.handlerCalls(handlers) } });
     live.forEach((p, k) => {
       p.block.wasmIndex = at + k;
