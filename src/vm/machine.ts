@@ -25,6 +25,8 @@ export interface MachineOptions {
   compileAfter?: number;
   /** Runs of a block of 32-bit code before it is compiled to WebAssembly (cpu/wasm/; Infinity: never; see ExecutorOptions). */
   wasmAfter?: number;
+  /** Blocks compiled to WebAssembly together (tests: 1). */
+  wasmBatch?: number;
 }
 
 /** Why a run ended. */
@@ -48,7 +50,7 @@ export class Machine {
     const mib = opts.memoryMiB ?? 64;
     this.mem = new PhysicalMemory(mib * 1024 * 1024);
     this.cpu = new Cpu(this.mem, this.io);
-    this.executor = new Executor(this.cpu, { compileAfter: opts.compileAfter, wasmAfter: opts.wasmAfter });
+    this.executor = new Executor(this.cpu, { compileAfter: opts.compileAfter, wasmAfter: opts.wasmAfter, wasmBatch: opts.wasmBatch });
     this.output = opts.output ?? (() => {});
     const out = (b: number) => this.output(b);
     this.io.register(0xe9, 1, new DebugConsole(out));

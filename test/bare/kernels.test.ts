@@ -28,9 +28,9 @@ function expected(name: string): { out: string; status: number } {
   };
 }
 
-function runOurs(run: Run, compileAfter?: number) {
+function runOurs(run: Run, tier: { compileAfter?: number; wasmAfter?: number; wasmBatch?: number } = {}) {
   const bytes: number[] = [];
-  const m = new Machine({ memoryMiB: 64, output: (b) => bytes.push(b), compileAfter });
+  const m = new Machine({ memoryMiB: 64, output: (b) => bytes.push(b), ...tier });
   // QEMU passes the kernel's path before the arguments; the kernels only look for words in it.
   m.bootMultiboot(new Uint8Array(readFileSync(join(DIR, 'build', `${run.kernel}.elf`))), run.kernel, run.cmdline);
   const result = m.run(2_000_000_000);
@@ -56,11 +56,15 @@ describe('bare-metal kernels print what QEMU prints', () => {
   }
 });
 
-// The block compiler writes the common instructions out again; it must agree with the handlers everywhere.
-describe.each([['compiled at once', 1], ['never compiled', Infinity]])('the same output with every block %s', (_label, compileAfter) => {
+// The block compilers write the common instructions out again; they must agree with the handlers everywhere.
+describe.each([
+  ['compiled to JavaScript at once', { compileAfter: 1 }],
+  ['compiled to WebAssembly at once', { compileAfter: Infinity, wasmAfter: 1, wasmBatch: 1 }],
+  ['never compiled', { compileAfter: Infinity }],
+])('the same output with every block %s', (_label, tier) => {
   for (const run of RUNS.filter((r) => !LONG.has(r.name))) {
     it(run.name, () => {
-      expect(runOurs(run, compileAfter).out).toBe(expected(run.name).out);
+      expect(runOurs(run, tier).out).toBe(expected(run.name).out);
     });
   }
 });
