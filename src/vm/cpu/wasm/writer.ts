@@ -1,0 +1,252 @@
+/**
+ * What a WebAssembly block is written with (block.ts): the function's locals,
+ * the registers in memory, an operand's address, a memory access as the TLB
+ * hit written inline (state.ts rdLin32 and the others: a flat segment, the
+ * tag, the right at the CPL, within the page, and for a write a page without
+ * decoded code) with the CPU's own access through an import for anything
+ * else, PUSH and POP, the lazy flags in the cells, what a condition reads, and
+ * a handler's call.
+ */
+import type { Instr } from '../instr';
+import { Code, OP } from './emit';
+import {
+  REGS, SEG_FLAT_R, SEG_FLAT_W, ACC_R, ACC_W, STACK32, TLB_TAG, TLB_PHYS, TLB_RIGHTS, CODE_PAGES, TLB_ENTRIES,
+} from './layout';
+import { CELL, CELL_AT, IMPORT } from './cells';
+import { ARITH, CF } from '../flags';
+
+const SS = 2;
+export const ESP = 4;
+// Lazy kinds (flags.ts Lazy).
+export const ADD = 0, SUB = 2, LOGIC = 4;
+
+// Locals: the two parameters, then the block's own.
+export const BASE = 0, PASSES = 1, FA = 2, FB = 3, FR = 4, O = 5, X = 6, P = 7, V = 8, CFL = 9, T = 10, F = 11;
+export const LOCALS = 10;
+// Then two i64 locals, for products and dividends.
+export const L0 = 12, L1 = 13;
+export const LOCALS64 = 2;
+
+/**
+ * What the last flag-setter of the block left in fa, fb, fr: a Jcc or INC/DEC after it reads them
+ * there. SUB8 and LOGIC8 are byte compares and tests (fa, fb 0..255); SHIFT a shift by a constant,
+ * whose flags are concrete (ZF and SF as fr says, CF in its local).
+ */
+export const enum Kind { NONE, ADD, SUB, LOGIC, INCDEC, SUB8, LOGIC8, SHIFT }
+
+export class Writer {
+  readonly c = new Code();
+  kind = Kind.NONE;
+  /** `handler` gives an instruction's id for a call of its handler (tier.ts keeps them). */
+  constructor(readonly ramBase: number, readonly handler: (i: Instr) => number) {}
+
+  /** Call instruction k's handler (the flags go back to the CPU first); leave the block after it if it asks. */
+  callHandler(i: Instr, k: number, last: boolean): void {
+    this.at(k);
+    this.c.i32(this.handler(i)).call(IMPORT.call);
+    if (last) this.c.drop(); else this.c.if().i32(k + 1).return().end();
+    this.kind = Kind.NONE;
+  }
+
+  /**
+   * The flags of a multiply (ops/alu.ts, QEMU's choice where the manual leaves them undefined):
+   * CF = OF = CFL (the high half matters), ZF SF PF from the low half in FR, AF clear.
+   */
+  multiplyFlags(): void {
+    const c = this.c;
+    c.get(CFL).i32(0x801).op(OP.mul);
+    c.get(FR).op(OP.eqz).i32(6).op(OP.shl).op(OP.or);
+    c.get(FR).i32(24).op(OP.shrU).i32(128).op(OP.and).op(OP.or);
+    c.get(FR).i32(255).op(OP.and).op(OP.popcnt).i32(1).op(OP.and).i32(1).op(OP.xor).i32(2).op(OP.shl).op(OP.or);
+    c.set(F);
+    this.concrete();
+    this.kind = Kind.SHIFT; // ZF SF from FR, CF in CFL
+  }
+
+  reg(r: number): void { this.c.i32(0).load32(REGS + r * 4); }
+  /** Store the value `value` leaves on the stack into register r. */
+  setReg(r: number, value: () => void): void { this.c.i32(0); value(); this.c.store32(REGS + r * 4); }
+  cell(k: number, value: () => void): void { this.c.i32(0); value(); this.c.store32(CELL_AT(k)); }
+  /** The instruction under way, for a fault from a slow path. */
+  at(k: number): void { this.cell(CELL.INDEX, () => this.c.i32(k)); }
+
+  /** The effective address of a memory operand. */
+  ea(i: Instr): void {
+    const c = this.c;
+    let parts = 0;
+    if (i.base >= 0) { this.reg(i.base); parts++; }
+    if (i.index >= 0) {
+      this.reg(i.index);
+      if (i.scale) c.i32(i.scale).op(OP.shl);
+      if (parts++ > 0) c.op(OP.add);
+    }
+    if (i.disp !== 0 || parts === 0) {
+      c.i32(i.disp | 0);
+      if (parts > 0) c.op(OP.add);
+    }
+  }
+
+  /** Branch to the enclosing block's end (depth 0) unless the TLB maps O for `size` bytes with the right. */
+  private hitOrBreak(size: number, seg: number, write: boolean): void {
+    const c = this.c;
+    c.i32(0).load8u((write ? SEG_FLAT_W : SEG_FLAT_R) + seg).op(OP.eqz).brIf(0);
+    c.get(O).i32(12).op(OP.shrU).i32(TLB_ENTRIES - 1).op(OP.and).set(X);
+    c.get(X).i32(2).op(OP.shl).load32(TLB_TAG).get(O).i32(12).op(OP.shrU).op(OP.ne).brIf(0);
+    c.get(X).load8u(TLB_RIGHTS).i32(0).load32(write ? ACC_W : ACC_R).op(OP.and).op(OP.eqz).brIf(0);
+    if (size > 1) c.get(O).i32(0xfff).op(OP.and).i32(4096 - size).op(OP.gtU).brIf(0);
+    c.get(X).i32(2).op(OP.shl).load32(TLB_PHYS).get(O).i32(0xfff).op(OP.and).op(OP.or).set(P);
+  }
+
+  /** Read `size` bytes at seg:O (checked for writing with `write`), leaving the value on the stack. */
+  read(size: 1 | 2 | 4, seg: number, write = false, signed = false): void {
+    const c = this.c;
+    c.block(true).block();
+    this.hitOrBreak(size, seg, write);
+    c.get(P);
+    if (size === 4) c.load32(this.ramBase);
+    else if (size === 2) (signed ? c.load16s(this.ramBase) : c.load16u(this.ramBase));
+    else (signed ? c.load8s(this.ramBase) : c.load8u(this.ramBase));
+    c.br(1).end();
+    c.i32(seg).get(O).call(size === 4 ? (write ? IMPORT.rdW32 : IMPORT.rd32) : size === 2 ? IMPORT.rd16 : IMPORT.rd8);
+    if (signed) c.i32(32 - size * 8).op(OP.shl).i32(32 - size * 8).op(OP.shrS);
+    c.end();
+  }
+
+  /** Write V (`size` bytes) at seg:O; `leave` is what to return if the slow path asks to leave (-1: go on). */
+  write(size: 1 | 4, seg: number, leave: number): void {
+    const c = this.c;
+    c.block().block();
+    this.hitOrBreak(size, seg, true);
+    c.get(P).i32(12).op(OP.shrU).load8u(CODE_PAGES).brIf(0);
+    c.get(P).get(V);
+    if (size === 4) c.store32(this.ramBase); else c.store8(this.ramBase);
+    c.br(1).end();
+    c.i32(seg).get(O).get(V).call(size === 4 ? IMPORT.wr32 : IMPORT.wr8);
+    this.leaveIf(leave);
+    c.end();
+  }
+
+  /** Read the memory operand of instruction k of the block (`size` bytes), leaving it on the stack. */
+  loadOperand(i: Instr, k: number, size: 1 | 2 | 4, signed = false): void {
+    this.at(k); this.ea(i); this.c.set(O); this.read(size, i.seg, false, signed);
+  }
+
+  /** Write what `value` leaves on the stack to the memory operand of instruction k (`size` bytes). */
+  storeOperand(i: Instr, k: number, size: 1 | 4, leave: number, value: () => void): void {
+    this.at(k); value(); this.c.set(V); this.ea(i); this.c.set(O); this.write(size, i.seg, leave);
+  }
+
+  /**
+   * With the slow path's "leave" flag on the stack: return `leave` if set; for the block's last
+   * instruction (-1) the flag is in the EXIT cell already (tier.ts), which the dispatcher reads.
+   */
+  private leaveIf(leave: number): void {
+    if (leave < 0) { this.c.drop(); return; }
+    this.c.if().i32(leave).return().end();
+  }
+
+  /** PUSH V on a flat 32-bit stack inline, else through the CPU's push32. */
+  push(leave: number): void {
+    const c = this.c;
+    c.block().block();
+    c.i32(0).load32(STACK32).op(OP.eqz).brIf(0);
+    this.reg(ESP); c.i32(4).op(OP.sub).set(O);
+    this.hitOrBreak(4, SS, true);
+    c.get(P).i32(12).op(OP.shrU).load8u(CODE_PAGES).brIf(0);
+    c.get(P).get(V).store32(this.ramBase);
+    this.setReg(ESP, () => c.get(O));
+    c.br(1).end();
+    c.get(V).call(IMPORT.push32);
+    this.leaveIf(leave);
+    c.end();
+  }
+
+  /** POP into V. */
+  pop(): void {
+    const c = this.c;
+    c.block().block();
+    c.i32(0).load32(STACK32).op(OP.eqz).brIf(0);
+    this.reg(ESP); c.set(O);
+    this.hitOrBreak(4, SS, false);
+    c.get(P).load32(this.ramBase).set(V);
+    this.setReg(ESP, () => c.get(O).i32(4).op(OP.add));
+    c.br(1).end();
+    c.call(IMPORT.pop32).set(V);
+    c.end();
+  }
+
+  /** Record FA FB FR as the lazy flags (flags.ts setLazy); INC/DEC keep CF (CFL, stored for the CPU). */
+  lazy(op: number, keepCF: boolean, size = 4): void {
+    const c = this.c;
+    this.cell(CELL.LAZY_OP, () => c.i32(op));
+    this.cell(CELL.LAZY_SIZE, () => c.i32(size));
+    this.cell(CELL.LAZY_A, () => c.get(FA));
+    this.cell(CELL.LAZY_B, () => c.get(FB));
+    this.cell(CELL.LAZY_RES, () => c.get(FR));
+    this.cell(CELL.LAZY_MASK, () => c.i32(keepCF ? ARITH & ~CF : ARITH));
+  }
+
+  reg8(r: number): void { this.c.i32(0).load8u(reg8At(r)); }
+  setReg8(r: number, value: () => void): void { this.c.i32(0); value(); this.c.store8(reg8At(r)); }
+
+  /**
+   * Concrete arithmetic flags (a shift): F holds them; they replace the lazy ones (LAZY_MASK 0) and
+   * CF, so a CF an INC/DEC kept earlier in the block no longer counts.
+   */
+  concrete(): void {
+    const c = this.c;
+    this.cell(CELL.ARITH, () => c.get(F));
+    this.cell(CELL.LAZY_MASK, () => c.i32(0));
+    this.cell(CELL.CARRY, () => c.i32(-1));
+  }
+
+  /** CF as the flags are now, into CFL. */
+  carry(): void {
+    const c = this.c;
+    switch (this.kind) {
+      case Kind.ADD: c.get(FR).get(FA).op(OP.ltU).set(CFL); return;
+      case Kind.SUB: case Kind.SUB8: c.get(FA).get(FB).op(OP.ltU).set(CFL); return;
+      case Kind.LOGIC: case Kind.LOGIC8: c.i32(0).set(CFL); return;
+      case Kind.INCDEC: case Kind.SHIFT: return; // CFL already holds it
+      default: c.call(IMPORT.getCF).set(CFL);
+    }
+  }
+
+  /** Condition cc (CC_NAMES order) as 0 or 1 on the stack. */
+  condition(cc: number): void {
+    const c = this.c, k = this.kind, neg = (cc & 1) !== 0, base = cc >> 1;
+    // base: 0 O, 1 B, 2 Z, 3 BE, 4 S, 5 P, 6 L, 7 LE.
+    const wide = k === Kind.ADD || k === Kind.SUB || k === Kind.LOGIC || k === Kind.INCDEC || k === Kind.SHIFT;
+    const direct = (): boolean => {
+      if (base === 2) { c.get(FR).op(OP.eqz); return true; }
+      if (base === 4 && wide) { c.get(FR).i32(0).op(OP.ltS); return true; }
+      if (k === Kind.SUB || k === Kind.SUB8) {
+        if (base === 1) { c.get(FA).get(FB).op(OP.ltU); return true; }
+        if (base === 3) { c.get(FA).get(FB).op(OP.leU); return true; }
+      }
+      if (k === Kind.SUB) {
+        if (base === 6) { c.get(FA).get(FB).op(OP.ltS); return true; }
+        if (base === 7) { c.get(FA).get(FB).op(OP.leS); return true; }
+      }
+      if (k === Kind.LOGIC || k === Kind.LOGIC8) {
+        if (base === 0 || base === 1) { c.i32(0); return true; }
+        if (base === 3) { c.get(FR).op(OP.eqz); return true; }
+      }
+      if (k === Kind.LOGIC) {
+        if (base === 6) { c.get(FR).i32(0).op(OP.ltS); return true; }
+        if (base === 7) { c.get(FR).i32(1).op(OP.ltS); return true; }
+      }
+      if (k === Kind.ADD && base === 1) { c.get(FR).get(FA).op(OP.ltU); return true; }
+      if (k === Kind.SHIFT && base === 1) { c.get(CFL); return true; }
+      return false;
+    };
+    if (k !== Kind.NONE && direct()) {
+      if (neg) c.op(OP.eqz);
+      return;
+    }
+    c.i32(cc).call(IMPORT.cond);
+  }
+}
+
+/** Byte offset of 8-bit register r in the register file (AL CL DL BL AH CH DH BH). */
+export const reg8At = (r: number) => REGS + (r < 4 ? r * 4 : (r - 4) * 4 + 1);
