@@ -42,7 +42,6 @@ const ALU: Record<number, AluOp | undefined> = {
   7: { op: OP.sub, lazy: SUB, kind: Kind.SUB, cmp: true },
 };
 
-
 /** One straight-line instruction, k of the block; `last` when nothing follows it in the block. False: not written here. */
 function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
   const c = w.c, op = i.opcode, mem = i.hasModrm && i.mod !== 3, seg = i.seg;
@@ -76,7 +75,7 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
     case op < 0x40 && (op & 7) <= 5 && (op & 7) % 2 === 1 && ALU[op >> 3] !== undefined: {
       const a = ALU[op >> 3]!, form = op & 7;
       if (form === 5) return alu(w, a, k, () => w.reg(0), () => c.i32(i.imm | 0), 0, null, leave);
-      if (form === 3) return alu(w, a, k, () => w.reg(i.reg), mem ? () => { w.ea(i); c.set(O); w.read(4, seg); } : () => w.reg(i.rm), i.reg, null, leave, mem);
+      if (form === 3) return alu(w, a, k, () => w.reg(i.reg), mem ? () => w.loadOperand(i, k, 4) : () => w.reg(i.rm), i.reg, null, leave);
       return alu(w, a, k, () => w.reg(i.rm), () => w.reg(i.reg), i.rm, mem ? i : null, leave);
     }
     case (op === 0x81 || op === 0x83) && ALU[i.reg] !== undefined:
@@ -231,14 +230,13 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
  * source reads memory (the instruction may fault).
  */
 function alu(w: Writer, a: AluOp, k: number, dst: () => void, src: () => void,
-  dstReg: number, memIns: Instr | null, leave: number, srcMem = false): boolean {
+  dstReg: number, memIns: Instr | null, leave: number): boolean {
   const c = w.c, cmp = a.cmp;
   if (memIns !== null) {
     w.at(k);
     w.ea(memIns); c.set(O);
     w.read(4, memIns.seg, !cmp); c.set(FA);
   } else {
-    if (srcMem) w.at(k);
     dst(); c.set(FA);
   }
   src(); c.set(FB);

@@ -69,11 +69,9 @@ export class WasmTier {
     this.jumps = new Int32Array(c.mem.wasm.buffer);
     this.forgetJumps();
     this.pages = c.mem.wasm.buffer.byteLength / 65536;
-    // A slow path may ask the run loop to look (code written, a device's stop): the dispatcher reads EXIT.
-    const cells = this.cells;
     // Each slow path sees the clock as the run loop would have it (sync), and may ask to leave.
-    const exit = () => { if (c.exitBlock) cells[CELL.EXIT] = 1; return c.exitBlock ? 1 : 0; };
-    const read = (v: number) => { if (c.exitBlock) cells[CELL.EXIT] = 1; return v; };
+    const exit = () => this.leaveAsked();
+    const read = (v: number) => { this.leaveAsked(); return v; };
     const f: Record<string, (...a: number[]) => number> = {
       rd8: (seg, off) => { this.sync(); return read(c.rd8(seg, off)); },
       rd16: (seg, off) => { this.sync(); return read(c.rd16(seg, off)); },
@@ -187,7 +185,7 @@ export class WasmTier {
 
   /** The handler calls of one module, over its instructions. */
   private handlerCalls(handlers: Instr[]): Record<string, (...a: number[]) => number> {
-    const c = this.c, cells = this.cells;
+    const c = this.c;
     return {
       call: (id) => {
         this.pull();
@@ -198,8 +196,7 @@ export class WasmTier {
         } finally {
           this.counted(now);
         }
-        if (c.exitBlock) cells[CELL.EXIT] = 1;
-        return c.exitBlock ? 1 : 0;
+        return this.leaveAsked();
       },
       callLast: (id, eip) => {
         this.pull();
@@ -214,6 +211,16 @@ export class WasmTier {
         return c.eipNext;
       },
     };
+  }
+
+  /**
+   * 1 if the CPU asked to leave (code written, a device's stop, a pended fault), noted in EXIT so the
+   * dispatcher goes back to the run loop; else 0.
+   */
+  private leaveAsked(): number {
+    if (!this.c.exitBlock) return 0;
+    this.cells[CELL.EXIT] = 1;
+    return 1;
   }
 
   /** Copy the flags a block set (if it set any) into the CPU. */
