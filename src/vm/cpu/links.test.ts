@@ -7,7 +7,7 @@
 import { describe, it, expect } from 'vitest';
 import { makeCpu, setDescriptor, setGate, enablePaging, enterRing3, installTss, PAGE_TABLE, CODE, TRAP_HLT, type TestCpu } from '../../../test/cpu/harness';
 import { Executor } from './executor';
-import { CS } from './state';
+import { CS, FS } from './state';
 import { IF } from './flags';
 
 const HANDLER = 0x3000;
@@ -162,15 +162,11 @@ describe('IRET and the run loop', () => {
   });
 });
 
-describe('blocks that end hard (LIDT, POPF, a delivered fault)', () => {
-  it('a loop through LIDT goes from block to block by links: look-ups do not grow with the passes', () => {
-    // l: lidt 0x5000; dec %ecx; jnz l  (the table at 0x5000 is the IDT already in use)
+describe('blocks that end hard (MOV to a debug register, POPF, a delivered fault)', () => {
+  it('a loop through MOV DR0 goes from block to block by links: look-ups do not grow with the passes', () => {
+    // l: mov %eax,%dr0; dec %ecx; jnz l
     const loop = (n: number, compileAfter: number) => {
-      const t = withTier(makeCpu('0f 01 1d 00 50 00 00 49 75 f6', (c) => {
-        c.mem.write16(0x5000, c.idtr.limit);
-        c.mem.write32(0x5002, c.idtr.base);
-        c.r32[1] = n;
-      }), compileAfter);
+      const t = withTier(makeCpu('0f 23 c0 49 75 fa', (c) => { c.r32[1] = n; }), compileAfter);
       t.run(1_000_000);
       return t;
     };
@@ -180,6 +176,31 @@ describe('blocks that end hard (LIDT, POPF, a delivered fault)', () => {
       expect(many.cpu.instructions).toBe(1000 * 3 + 1);
       expect(many.history).toEqual([]);
       expect(many.exec.blockLookups).toBe(few.exec.blockLookups);
+    }
+  });
+
+  it('LGDT does not end its block: a segment load after it in the same block reads the new table', () => {
+    // lgdt 0x5000; mov $0x10,%eax; mov %eax,%fs; hlt. The new GDT at 0x6000 is the old one with data at base 0x4000.
+    for (const [compileAfter, wasmAfter] of [[1, Infinity], [Infinity, Infinity], [Infinity, 1]]) {
+      const t = makeCpu('0f 01 15 00 50 00 00 b8 10 00 00 00 8e e0 f4', (c) => {
+        for (let k = 0; k < 40; k += 4) c.mem.write32(0x6000 + k, c.mem.read32(c.gdtr.base + k));
+        c.mem.write32(0x6010, 0x4000ffff);
+        c.mem.write32(0x6014, 0x00cf9300);
+        c.mem.write16(0x5000, 39);
+        c.mem.write32(0x5002, 0x6000);
+      });
+      t.exec = new Executor(t.cpu, { compileAfter, wasmAfter, wasmBatch: 1 });
+      const old = { ...t.cpu.gdtr };
+      // Twice over, so that the block is compiled on the second run.
+      for (let pass = 0; pass < 2; pass++) {
+        t.cpu.halted = false;
+        t.cpu.eip = CODE;
+        t.cpu.gdtr = { ...old };
+        t.exec.run(100);
+        expect(t.cpu.gdtr.base, `pass ${pass}`).toBe(0x6000);
+        expect(t.cpu.segBase[FS] >>> 0, `pass ${pass}`).toBe(0x4000);
+        expect(t.history).toEqual([]);
+      }
     }
   });
 

@@ -389,8 +389,10 @@ def('9C', 'pushf|pushfd', pushf);
 def('9D', 'popf|popfd', popf, popf, E);
 def('0F 01/0', 'sgdt Ms', sgdtSidt);
 def('0F 01/1', 'sidt Ms', sgdtSidt);
-def('0F 01/2', 'lgdt Ms', lgdtLidt, lgdtLidt, E);
-def('0F 01/3', 'lidt Ms', lgdtLidt, lgdtLidt, E);
+// The tables are read only by a segment load or an interrupt's delivery, never by the code that
+// follows: LGDT and LIDT need not end a block (the Switcher runs each twice a trip).
+def('0F 01/2', 'lgdt Ms', lgdtLidt);
+def('0F 01/3', 'lidt Ms', lgdtLidt);
 def('0F 01/4', 'smsw Ew', smsw);
 def('0F 01/6', 'lmsw Ew', lmsw, lmsw, E);
 def('0F 01/7', 'invlpg M', invlpg, invlpg, E);

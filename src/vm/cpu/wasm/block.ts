@@ -256,10 +256,10 @@ const writable = (i: Instr) => i.a32 && i.o32 && i.rep === 0 && plain(i);
  * The body of `run(base, passes)` for `instrs` (one block of 32-bit code, run through a flat CS).
  * What is not written out here calls its handler through an import, by the id `handler` gives the
  * instruction (tier.ts keeps them): the flags go back to the CPU first, and afterwards are known
- * only there. `endsInHandler`: the last instruction is a handler's (it may change the mode, CS, or
- * whether interrupts are taken), so the dispatcher goes back to the run loop after the block.
+ * only there. `loops`: it may jump back to its own start. `endsInHandler`: the last instruction is a handler's that may change the mode, CS,
+ * paging or whether interrupts are taken, so the dispatcher goes back to the run loop after the block.
  */
-export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) => number): { code: Code; endsInHandler: boolean } {
+export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) => number): { code: Code; endsInHandler: boolean; loops: boolean } {
   const w = new Writer(ramBase, handler), c = w.c, n = instrs.length, last = instrs[n - 1];
   // A jump back to the block's own start (a relative one to offset 0) loops here while passes last.
   const rel = (i: Instr) => (i.off + i.len + i.imm) | 0;
@@ -309,10 +309,13 @@ export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) 
     w.at(n - 1);
     c.i32(handler(last)).get(BASE).i32(last.off).op(OP.add).call(IMPORT.callLast).set(T);
     eipOut(() => c.get(T));
-    endsInHandler = true;
+    // After a near branch, a string instruction, RDTSC (which ends blocks only to read an exact clock) or
+    // an instruction that just filled the block, the dispatcher may go on; not after one that may change
+    // the mode, CS, paging or how interrupts are taken.
+    endsInHandler = (last.flags & (Op.ENDS_BLOCK | Op.FAR)) !== 0 && op !== 0x131;
   }
   if (loops) c.end();
   c.i32(n);
-  return { code: c, endsInHandler };
+  return { code: c, endsInHandler, loops };
 }
 

@@ -16,8 +16,9 @@ import { Code, OP, dispatcherModule } from './emit';
 import { CELL, CELL_AT } from './cells';
 import { TLB_TAG, TLB_PHYS, TLB_RIGHTS, TLB_ENTRIES, ACC_R, JUMP_CACHE, JUMP_ENTRIES, BLOCK_INFO } from './layout';
 
-/** BLOCK_INFO: the length in the low 16 bits; this bit when the block must go back to the run loop after it. */
+/** BLOCK_INFO: the length in the low 16 bits; NO_CHAIN when the block must go back to the run loop after it; LOOPS when it may jump back to its own start. */
 export const NO_CHAIN = 0x10000;
+export const LOOPS = 0x20000;
 const JUMP_BITS = Math.log2(JUMP_ENTRIES);
 
 /** The jump cache's entry for `eip` (a byte offset into the memory): the dispatcher's hash, written once. */
@@ -26,7 +27,7 @@ export function jumpSlot(eip: number): number {
 }
 
 // Parameters, then locals.
-const IDX = 0, BASE = 1, PASSES = 2, LEFT = 3, CHAIN = 4, DONE = 5, N = 6, EIP = 7, SLOT = 8, INFO = 9, X = 10, PAGE = 11;
+const IDX = 0, BASE = 1, PASSES = 2, LEFT = 3, CHAIN = 4, DONE = 5, N = 6, EIP = 7, SLOT = 8, INFO = 9, X = 10, PAGE = 11, RAN = 12;
 
 export function dispatcherBytes(pages: number): Uint8Array {
   const c = new Code();
@@ -42,9 +43,10 @@ export function dispatcherBytes(pages: number): Uint8Array {
   c.get(BASE).get(PASSES).get(IDX).callIndirect(1).set(DONE);
   c.get(IDX).i32(2).op(OP.shl).load32(BLOCK_INFO).set(INFO);
   c.get(INFO).i32(0xffff).op(OP.and).set(N);
-  // Its further passes: counted, and taken from the budget.
-  cell(CELL.RAN, () => { load(CELL.RAN); load(CELL.PASSES); c.get(N).op(OP.mul).op(OP.add); });
-  c.get(LEFT); load(CELL.PASSES); c.get(N).op(OP.mul).op(OP.sub).set(LEFT);
+  // Its further passes are counted. RAN is what ran after the first block, what handlers counted
+  // themselves included (a REP string's iterations): the budget left is LEFT - RAN.
+  load(CELL.RAN); load(CELL.PASSES); c.get(N).op(OP.mul).op(OP.add).set(RAN);
+  cell(CELL.RAN, () => c.get(RAN));
   c.get(DONE).get(N).op(OP.ne); leaveIf();
   c.get(CHAIN).op(OP.eqz); leaveIf();
   c.get(INFO).i32(NO_CHAIN).op(OP.and); leaveIf();
@@ -64,13 +66,15 @@ export function dispatcherBytes(pages: number): Uint8Array {
   c.get(X).i32(2).op(OP.shl).load32(TLB_PHYS).get(SLOT).load32(JUMP_CACHE + 8).op(OP.ne); leaveIf();
   // The budget holds the whole block: counted now, as the run loop counts a block before it runs.
   c.get(INFO).i32(0xffff).op(OP.and).set(N);
-  c.get(LEFT).get(N).op(OP.ltU); leaveIf();
-  c.get(LEFT).get(N).op(OP.sub).set(LEFT);
-  cell(CELL.RAN, () => { load(CELL.RAN); c.get(N).op(OP.add); });
-  c.get(LEFT).get(N).op(OP.divU).set(PASSES);
+  c.get(LEFT).get(RAN).op(OP.sub).get(N).op(OP.sub).set(X);
+  c.get(X).i32(0).op(OP.ltS); leaveIf();
+  cell(CELL.RAN, () => c.get(RAN).get(N).op(OP.add));
+  // Passes only for a block that loops on itself: the division is rare.
+  c.i32(0).set(PASSES);
+  c.get(INFO).i32(LOOPS).op(OP.and).if().get(X).get(N).op(OP.divU).set(PASSES).end();
   c.get(EIP).set(BASE);
   c.br(0);
   c.end();
   c.get(DONE);
-  return dispatcherModule(pages, 5, 7, c);
+  return dispatcherModule(pages, 5, 8, c);
 }

@@ -182,6 +182,11 @@ describe('WebAssembly blocks in programs', () => {
     // mov $0x4f00,%edi; mov $0x200,%ecx; rep stosb (0x5000 is not mapped: #PF after 0x100 bytes)
     for (const n of budgets) agreeOnProgram('bf 00 4f 00 00 b9 00 02 00 00 f3 aa f4', n, (c) => { c.r32[0] = 0x5a; });
   });
+  it('blocks ending in REP STOSB and RDTSC handlers chain on, and what the string counted itself comes off the budget', () => {
+    // l: mov $0x40,%ecx; mov $0x4000,%edi; rep stosb; rdtsc; add %eax,%ebx; dec %esi; jnz l; hlt
+    const code = 'b9 40 00 00 00 bf 00 40 00 00 f3 aa 0f 31 01 c3 4e 75 ed f4';
+    for (const n of [...budgets, 50, 65]) agreeOnProgram(code, n, (c) => { c.r32[6] = 20; c.r32[0] = 0x11; });
+  });
   it('a fault in the middle of a block and a store into the block itself', () => {
     // mov %eax,(%ebx) with EBX in the unmapped page: #PF, the handler halts.
     for (const n of budgets) agreeOnProgram('40 89 03 41 f4', n, (c) => { c.r32[3] = 0x5008; });

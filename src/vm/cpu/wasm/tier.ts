@@ -22,7 +22,7 @@ import type { Instr } from '../instr';
 import type { Code } from './emit';
 import { condition, getCF, ARITH } from '../flags';
 import { blocksModule } from './emit';
-import { dispatcherBytes, jumpSlot, NO_CHAIN } from './dispatch';
+import { dispatcherBytes, jumpSlot, NO_CHAIN, LOOPS } from './dispatch';
 import { blockBody, LOCALS, LOCALS64 } from './block';
 import { CELL, IMPORTS } from './cells';
 import { CELLS, CELL_COUNT, BLOCK_INFO, MAX_CHAINED, JUMP_CACHE, JUMP_ENTRIES } from './layout';
@@ -52,7 +52,7 @@ export class WasmTier {
   private readonly memories: Record<string, WebAssembly.ImportValue>;
   private readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: 0 });
   private readonly pages: number;
-  private pending: { block: WasmCandidate; body: Code; endsInHandler: boolean }[] = [];
+  private pending: { block: WasmCandidate; body: Code; info: number }[] = [];
   /** The instructions the waiting blocks call handlers for, by id. */
   private handlers: Instr[] = [];
   private oldestAt = 0;
@@ -95,9 +95,10 @@ export class WasmTier {
     // The table is capped where BLOCK_INFO ends; beyond, blocks stay with the JavaScript tier.
     if (!block.code32 || this.next + this.pending.length >= MAX_CHAINED) return false;
     const handlers = this.handlers;
-    const { code: body, endsInHandler } = blockBody(block.instrs, this.c.mem.ramBase, (i) => handlers.push(i) - 1);
+    const { code: body, endsInHandler, loops } = blockBody(block.instrs, this.c.mem.ramBase, (i) => handlers.push(i) - 1);
+    const info = block.instrs.length | (endsInHandler ? NO_CHAIN : 0) | (loops ? LOOPS : 0);
     if (this.pending.length === 0) this.oldestAt = this.c.instructions;
-    this.pending.push({ block, body, endsInHandler });
+    this.pending.push({ block, body, info });
     if (this.pending.length >= this.batch) this.flush();
     return true;
   }
@@ -122,7 +123,7 @@ export class WasmTier {
     live.forEach((p, k) => {
       p.block.wasmIndex = at + k;
       this.blocks[at + k] = p.block;
-      this.info[at + k] = p.block.instrs.length | (p.endsInHandler ? NO_CHAIN : 0);
+      this.info[at + k] = p.info;
     });
     this.compiled += live.length;
   }
@@ -208,6 +209,7 @@ export class WasmTier {
         } finally {
           this.counted(now);
         }
+        this.leaveAsked();
         return c.eipNext;
       },
     };
