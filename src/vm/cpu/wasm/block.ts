@@ -1,12 +1,11 @@
 /**
  * A block as WebAssembly: the function body for one block of 32-bit code run
- * through a flat CS. The common instructions are written out here (MOV and
- * its byte, moffs and MOVZX/MOVSX forms, LEA, the doubleword ALU operations
- * but ADC and SBB, TEST, byte compares and tests, INC/DEC of registers,
- * shifts of registers by a constant, SETcc, CMOVcc of registers, IMUL, MUL,
- * DIV and IDIV of doublewords, PUSH, POP, NOP, and the jumps, calls and
- * returns that end blocks); every other one calls its handler through an
- * import, as compiled JavaScript (compiler.ts) does.
+ * through a flat CS. The common instructions are written out: here MOV and
+ * its byte, moffs and MOVZX/MOVSX forms, LEA, SETcc, CMOVcc of registers,
+ * PUSH and POP (PUSH r/m32 too), LEAVE, NOP, and the jumps, calls, returns
+ * and loops that end blocks; arith.ts the arithmetic. Every other instruction
+ * calls its handler through an import, as compiled JavaScript (compiler.ts)
+ * does.
  *
  * The function is `run(base, passes)`: `base` the block's EIP, `passes` how
  * many more times a block that jumps back to its own start may run. It
@@ -22,25 +21,14 @@
 import type { Instr } from '../instr';
 import { Op } from '../instr';
 import { plain } from '../compile/common';
-import { type Code, OP, OP64 } from './emit';
+import { type Code, OP } from './emit';
 import { REGS } from './layout';
 import { CELL, CELL_AT, IMPORT } from './cells';
-import {
-  Writer, Kind, reg8At, ADD, SUB, LOGIC, BASE, PASSES, FA, FB, FR, O, V, CFL, T, F, L0, L1,
-} from './writer';
+import { Writer, reg8At, BASE, PASSES, O, V, T, P, ESP } from './writer';
+import { arithmetic } from './arith';
+import { STACK32 } from './layout';
 
 export { LOCALS, LOCALS64 } from './writer';
-
-interface AluOp { op: number; lazy: number; kind: Kind; cmp: boolean }
-/** ALU operations the block writes out (by the reg field of 81/83, or opcode >> 3): ADD OR AND SUB XOR CMP. */
-const ALU: Record<number, AluOp | undefined> = {
-  0: { op: OP.add, lazy: ADD, kind: Kind.ADD, cmp: false },
-  1: { op: OP.or, lazy: LOGIC, kind: Kind.LOGIC, cmp: false },
-  4: { op: OP.and, lazy: LOGIC, kind: Kind.LOGIC, cmp: false },
-  5: { op: OP.sub, lazy: SUB, kind: Kind.SUB, cmp: false },
-  6: { op: OP.xor, lazy: LOGIC, kind: Kind.LOGIC, cmp: false },
-  7: { op: OP.sub, lazy: SUB, kind: Kind.SUB, cmp: true },
-};
 
 /** One straight-line instruction, k of the block; `last` when nothing follows it in the block. False: not written here. */
 function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
@@ -61,33 +49,22 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
     case op >= 0x50 && op <= 0x57: w.at(k); w.reg(op & 7); c.set(V); w.push(leave); return true;
     case op === 0x68 || op === 0x6a: w.at(k); c.i32(i.imm | 0).set(V); w.push(leave); return true;
     case op >= 0x58 && op <= 0x5f: w.at(k); w.pop(); w.setReg(op & 7, () => c.get(V)); return true;
-    case op >= 0x40 && op <= 0x4f: {
-      const r = op & 7, dec = op >= 0x48;
-      w.carry();
-      w.cell(CELL.CARRY, () => c.get(CFL));
-      w.reg(r); c.set(FA); c.i32(1).set(FB);
-      c.get(FA).i32(1).op(dec ? OP.sub : OP.add).set(FR);
-      w.setReg(r, () => c.get(FR));
-      w.lazy(dec ? SUB : ADD, true);
-      w.kind = Kind.INCDEC;
+    case op === 0xff && i.reg === 6:
+      if (mem) w.loadOperand(i, k, 4); else w.reg(i.rm);
+      c.set(V); w.at(k); w.push(leave);
       return true;
-    }
-    case op < 0x40 && (op & 7) <= 5 && (op & 7) % 2 === 1 && ALU[op >> 3] !== undefined: {
-      const a = ALU[op >> 3]!, form = op & 7;
-      if (form === 5) return alu(w, a, k, () => w.reg(0), () => c.i32(i.imm | 0), 0, null, leave);
-      if (form === 3) return alu(w, a, k, () => w.reg(i.reg), mem ? () => w.loadOperand(i, k, 4) : () => w.reg(i.rm), i.reg, null, leave);
-      return alu(w, a, k, () => w.reg(i.rm), () => w.reg(i.reg), i.rm, mem ? i : null, leave);
-    }
-    case (op === 0x81 || op === 0x83) && ALU[i.reg] !== undefined:
-      return alu(w, ALU[i.reg]!, k, () => w.reg(i.rm), () => c.i32(i.imm | 0), i.rm, mem ? i : null, leave);
-    case op === 0x85 || op === 0xa9 || (op === 0xf7 && i.reg === 0): {
-      if (mem) w.loadOperand(i, k, 4); else w.reg(op === 0xa9 ? 0 : i.rm);
-      c.set(FA);
-      if (op === 0x85) w.reg(i.reg); else c.i32(i.imm | 0);
-      c.set(FB);
-      c.get(FA).get(FB).op(OP.and).set(FR);
-      w.lazy(LOGIC, false);
-      w.kind = Kind.LOGIC;
+    case op === 0xc9: {
+      // LEAVE: ESP = EBP, then POP EBP; on a 32-bit stack whose top the TLB maps, else by its handler
+      // (so a fault leaves ESP as it was).
+      c.block().block();
+      c.i32(0).load32(STACK32).op(OP.eqz).brIf(0);
+      w.reg(5); c.set(O);
+      w.hitOrBreak(4, 2, false);
+      w.setReg(5, () => c.get(P).load32(w.ramBase));
+      w.setReg(ESP, () => c.get(O).i32(4).op(OP.add));
+      c.br(1).end();
+      w.callHandler(i, k, last);
+      c.end();
       return true;
     }
     case op === 0x1b6 || op === 0x1be || op === 0x1b7 || op === 0x1bf: {
@@ -121,136 +98,19 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
       w.at(k); if (op === 0xa3) w.reg(0); else w.reg8(0); c.set(V); c.i32(i.disp | 0).set(O); w.write(op === 0xa3 ? 4 : 1, seg, leave);
       return true;
     case op === 0x90: return true;
-    case (op === 0x80 && i.reg === 7) || op === 0x3c || op === 0x38 || op === 0x3a
-      || (op === 0xf6 && i.reg === 0) || op === 0x84 || op === 0xa8: {
-      // Byte compares and tests: fa, fb the bytes, fr the byte result.
-      const test = op === 0xf6 || op === 0x84 || op === 0xa8;
-      const rm = () => { if (mem) { w.ea(i); c.set(O); w.read(1, seg); } else w.reg8(i.rm); };
-      if (mem && op !== 0x3c && op !== 0xa8) w.at(k);
-      if (op === 0x3c || op === 0xa8) { w.reg8(0); c.set(FA); c.i32(i.imm & 255).set(FB); }
-      else if (op === 0x3a) { w.reg8(i.reg); c.set(FA); rm(); c.set(FB); }
-      else { rm(); c.set(FA); if (op === 0x38 || op === 0x84) w.reg8(i.reg); else c.i32(i.imm & 255); c.set(FB); }
-      if (test) c.get(FA).get(FB).op(OP.and).set(FR);
-      else c.get(FA).get(FB).op(OP.sub).i32(255).op(OP.and).set(FR);
-      w.lazy(test ? LOGIC : SUB, false, 1);
-      w.kind = test ? Kind.LOGIC8 : Kind.SUB8;
-      return true;
-    }
-    case (op === 0xc1 || op === 0xd1) && !mem && (i.reg === 4 || i.reg === 5 || i.reg === 7): {
-      // SHL, SHR, SAR of a register by a constant: t the value shifted by one less (its bit out is CF).
-      const n = op === 0xd1 ? 1 : i.imm & 31, r = i.rm;
-      if (n === 0) return true;
-      w.reg(r); c.set(FA);
-      c.get(FA).i32(n - 1).op(i.reg === 4 ? OP.shl : i.reg === 5 ? OP.shrU : OP.shrS).set(T);
-      c.get(T).i32(1).op(i.reg === 4 ? OP.shl : i.reg === 5 ? OP.shrU : OP.shrS).set(FR);
-      w.setReg(r, () => c.get(FR));
-      if (i.reg === 4) c.get(T).i32(31).op(OP.shrU); else c.get(T).i32(1).op(OP.and);
-      c.set(CFL);
-      // ZF SF PF CF OF, as the handler leaves them.
-      c.get(FR).op(OP.eqz).i32(6).op(OP.shl);
-      c.get(FR).i32(31).op(OP.shrU).i32(7).op(OP.shl).op(OP.or);
-      c.get(FR).i32(255).op(OP.and).op(OP.popcnt).i32(1).op(OP.and).i32(1).op(OP.xor).i32(2).op(OP.shl).op(OP.or);
-      c.get(CFL).op(OP.or);
-      c.get(T).get(FR).op(OP.xor).i32(31).op(OP.shrU).i32(11).op(OP.shl).op(OP.or);
-      c.set(F);
-      w.concrete();
-      w.kind = Kind.SHIFT;
-      return true;
-    }
     case op >= 0x190 && op <= 0x19f:
       if (!mem) w.setReg8(i.rm, () => w.condition(op & 15)); else w.storeOperand(i, k, 1, leave, () => w.condition(op & 15));
       return true;
     case op >= 0x140 && op <= 0x14f && !mem:
       w.setReg(i.reg, () => { w.reg(i.rm); w.reg(i.reg); w.condition(op & 15); c.select(); });
       return true;
-    case op === 0x1af || op === 0x69 || op === 0x6b: {
-      // IMUL Gv,Ev(,imm): the low half of the signed product; it overflowed when the full one differs.
-      if (mem) w.loadOperand(i, k, 4); else w.reg(i.rm);
-      c.set(T);
-      if (op === 0x1af) w.reg(i.reg); else c.i32(i.imm | 0);
-      c.op(OP64.extendS).get(T).op(OP64.extendS).op(OP64.mul).set(L0);
-      c.get(L0).op(OP64.wrap).set(FR);
-      w.setReg(i.reg, () => c.get(FR));
-      c.get(L0).get(FR).op(OP64.extendS).op(OP64.ne).set(CFL);
-      w.multiplyFlags();
-      return true;
-    }
-    case op === 0xf7 && (i.reg === 4 || i.reg === 5): {
-      // MUL, IMUL r/m32: EDX:EAX = EAX * r/m32.
-      const signed = i.reg === 5, ext = signed ? OP64.extendS : OP64.extendU;
-      if (mem) w.loadOperand(i, k, 4); else w.reg(i.rm);
-      c.op(ext);
-      w.reg(0); c.op(ext).op(OP64.mul).set(L0);
-      c.get(L0).op(OP64.wrap).set(FR);
-      w.setReg(0, () => c.get(FR));
-      w.setReg(2, () => c.get(L0).i64(32).op(OP64.shrU).op(OP64.wrap));
-      if (signed) { w.reg(2); c.get(FR).i32(31).op(OP.shrS).op(OP.ne); } else { w.reg(2); c.i32(0).op(OP.ne); }
-      c.set(CFL);
-      w.multiplyFlags();
-      return true;
-    }
-    case op === 0xf7 && (i.reg === 6 || i.reg === 7): {
-      // DIV, IDIV r/m32 of EDX:EAX, flags untouched. What raises #DE (a zero divisor, a quotient too
-      // big; for IDIV also a divisor of -1) goes to the handler, which raises it.
-      const signed = i.reg === 7;
-      if (mem) w.loadOperand(i, k, 4); else w.reg(i.rm);
-      c.set(T);
-      w.reg(2); c.op(OP64.extendU).i64(32).op(OP64.shl); w.reg(0); c.op(OP64.extendU).op(OP64.or).set(L0);
-      c.get(T).op(OP.eqz);
-      if (signed) c.get(T).i32(-1).op(OP.eq).op(OP.or);
-      else { w.reg(2); c.get(T).op(OP.geU).op(OP.or); }
-      c.if();
-      w.callHandler(i, k, last);
-      c.else();
-      if (signed) {
-        c.get(L0).get(T).op(OP64.extendS).op(OP64.divS).set(L1);
-        c.get(L1).i64(-0x80000000).op(OP64.ltS).get(L1).i64(0x7fffffff).op(OP64.gtS).op(OP.or);
-        c.if();
-        w.callHandler(i, k, last);
-        c.else();
-        w.setReg(0, () => c.get(L1).op(OP64.wrap));
-        w.setReg(2, () => c.get(L0).get(T).op(OP64.extendS).op(OP64.remS).op(OP64.wrap));
-        c.end();
-      } else {
-        w.setReg(0, () => c.get(L0).get(T).op(OP64.extendU).op(OP64.divU).op(OP64.wrap));
-        w.setReg(2, () => c.get(L0).get(T).op(OP64.extendU).op(OP64.remU).op(OP64.wrap));
-      }
-      c.end();
-      // Flags as they were: what the block knew of them still holds (the handler path raised).
-      return true;
-    }
     default:
-      return false;
+      return arithmetic(w, i, k, leave);
   }
-}
-
-/**
- * dst OP src for a 32-bit ALU operation: `dst` a register (`dstReg`), or the memory operand of
- * `memIns` (read checked for writing, so the write after the flags cannot fault). `srcMem`: the
- * source reads memory (the instruction may fault).
- */
-function alu(w: Writer, a: AluOp, k: number, dst: () => void, src: () => void,
-  dstReg: number, memIns: Instr | null, leave: number): boolean {
-  const c = w.c, cmp = a.cmp;
-  if (memIns !== null) {
-    w.at(k);
-    w.ea(memIns); c.set(O);
-    w.read(4, memIns.seg, !cmp); c.set(FA);
-  } else {
-    dst(); c.set(FA);
-  }
-  src(); c.set(FB);
-  c.get(FA).get(FB).op(a.op).set(FR);
-  w.lazy(a.lazy, false);
-  w.kind = a.kind;
-  if (!cmp) {
-    if (memIns !== null) { c.get(FR).set(V); w.write(4, memIns.seg, leave); } else w.setReg(dstReg, () => c.get(FR));
-  }
-  return true;
 }
 
 /** Can the block write this instruction out itself (if instruction() has it)? Else its handler is called. */
-const writable = (i: Instr) => i.a32 && i.o32 && i.rep === 0 && plain(i);
+const writable = (i: Instr) => (i.a32 && i.o32 && i.rep === 0 && plain(i)) || (i.opcode === 0x90 && plain(i));
 
 /**
  * The body of `run(base, passes)` for `instrs` (one block of 32-bit code, run through a flat CS).
@@ -264,8 +124,9 @@ export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) 
   // A jump back to the block's own start (a relative one to offset 0) loops here while passes last.
   const rel = (i: Instr) => (i.off + i.len + i.imm) | 0;
   const isJcc = (op: number) => (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f);
+  const isLoop = (op: number) => op >= 0xe0 && op <= 0xe3;
   const op = last.opcode, inlineLast = writable(last);
-  const loops = inlineLast && (isJcc(op) || op === 0xeb || op === 0xe9) && rel(last) === 0;
+  const loops = inlineLast && (isJcc(op) || isLoop(op) || op === 0xeb || op === 0xe9) && rel(last) === 0;
   if (loops) c.loop();
   for (let k = 0; k < n - 1; k++) {
     const i = instrs[k];
@@ -286,8 +147,15 @@ export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) 
   let endsInHandler = false;
   if (inlineLast && !branch && instruction(w, last, n - 1, true)) {
     eipOut(next);
-  } else if (inlineLast && isJcc(op)) {
-    w.condition(op & 0xf);
+  } else if (inlineLast && (isJcc(op) || isLoop(op))) {
+    if (isJcc(op)) w.condition(op & 0xf);
+    else if (op === 0xe3) { w.reg(1); c.op(OP.eqz); }
+    else {
+      // LOOP, LOOPE, LOOPNE: ECX counts down first (flags untouched), then the condition.
+      w.setReg(1, () => { w.reg(1); c.i32(1).op(OP.sub); });
+      w.reg(1); c.i32(0).op(OP.ne);
+      if (op !== 0xe2) { w.condition(op === 0xe1 ? 4 : 5); c.op(OP.and); }
+    }
     c.if();
     if (loops) again(1);
     eipOut(target);
@@ -299,8 +167,23 @@ export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) 
     eipOut(target);
   } else if (inlineLast && op === 0xe8) {
     w.at(n - 1); next(); c.set(V); w.push(-1); eipOut(target);
-  } else if (inlineLast && op === 0xc3) {
+  } else if (inlineLast && (op === 0xc3 || op === 0xc2)) {
     w.at(n - 1); w.pop(); eipOut(() => c.get(V));
+    if (op === 0xc2 && (last.imm & 0xffff) !== 0) {
+      // RET imm16 then releases the arguments: ESP, or SP on a 16-bit stack.
+      c.i32(0).load32(STACK32).if();
+      w.setReg(ESP, () => { w.reg(ESP); c.i32(last.imm & 0xffff).op(OP.add); });
+      c.else();
+      c.i32(0); w.reg(ESP); c.i32(last.imm & 0xffff).op(OP.add).store16(REGS + ESP * 4);
+      c.end();
+    }
+  } else if (inlineLast && op === 0xff && last.reg === 2) {
+    // CALL r/m32: the target read first (a fault there pushes nothing), then the return address.
+    w.at(n - 1);
+    if (last.mod === 3) w.reg(last.rm); else { w.ea(last); c.set(O); w.read(4, last.seg); }
+    c.set(T);
+    next(); c.set(V); w.push(-1);
+    eipOut(() => c.get(T));
   } else if (inlineLast && op === 0xff && last.reg === 4) {
     if (last.mod === 3) eipOut(() => w.reg(last.rm));
     else { w.at(n - 1); w.ea(last); c.set(O); w.read(4, last.seg); c.set(T); eipOut(() => c.get(T)); }

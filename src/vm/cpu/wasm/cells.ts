@@ -40,6 +40,7 @@ export const IMPORTS = [
   { name: 'rd16', params: 2, result: true },
   { name: 'rd32', params: 2, result: true },
   { name: 'rdW32', params: 2, result: true },
+  { name: 'rdW8', params: 2, result: true },
   /** Writes return 1 when the run loop wants the block left (code was written, a stop asked). */
   { name: 'wr8', params: 3, result: true },
   { name: 'wr32', params: 3, result: true },

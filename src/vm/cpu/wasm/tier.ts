@@ -77,6 +77,7 @@ export class WasmTier {
       rd16: (seg, off) => { this.sync(); return read(c.rd16(seg, off)); },
       rd32: (seg, off) => { this.sync(); return read(c.rd32(seg, off)); },
       rdW32: (seg, off) => { this.sync(); return read(c.rdW32(seg, off)); },
+      rdW8: (seg, off) => { this.sync(); return read(c.rdW8(seg, off)); },
       wr8: (seg, off, v) => { this.sync(); c.wr8(seg, off, v); return exit(); },
       wr32: (seg, off, v) => { this.sync(); c.wr32(seg, off, v); return exit(); },
       push32: (v) => { this.sync(); c.push32(v); return exit(); },

@@ -29,10 +29,10 @@ export const LOCALS64 = 2;
 
 /**
  * What the last flag-setter of the block left in fa, fb, fr: a Jcc or INC/DEC after it reads them
- * there. SUB8 and LOGIC8 are byte compares and tests (fa, fb 0..255); SHIFT a shift by a constant,
+ * there. ADD8, SUB8 and LOGIC8 are byte operations (fa, fb, fr 0..255); SHIFT a shift or a multiply,
  * whose flags are concrete (ZF and SF as fr says, CF in its local).
  */
-export const enum Kind { NONE, ADD, SUB, LOGIC, INCDEC, SUB8, LOGIC8, SHIFT }
+export const enum Kind { NONE, ADD, SUB, LOGIC, INCDEC, ADD8, SUB8, LOGIC8, SHIFT }
 
 export class Writer {
   readonly c = new Code();
@@ -87,7 +87,7 @@ export class Writer {
   }
 
   /** Branch to the enclosing block's end (depth 0) unless the TLB maps O for `size` bytes with the right. */
-  private hitOrBreak(size: number, seg: number, write: boolean): void {
+  hitOrBreak(size: number, seg: number, write: boolean): void {
     const c = this.c;
     c.i32(0).load8u((write ? SEG_FLAT_W : SEG_FLAT_R) + seg).op(OP.eqz).brIf(0);
     c.get(O).i32(12).op(OP.shrU).i32(TLB_ENTRIES - 1).op(OP.and).set(X);
@@ -107,7 +107,7 @@ export class Writer {
     else if (size === 2) (signed ? c.load16s(this.ramBase) : c.load16u(this.ramBase));
     else (signed ? c.load8s(this.ramBase) : c.load8u(this.ramBase));
     c.br(1).end();
-    c.i32(seg).get(O).call(size === 4 ? (write ? IMPORT.rdW32 : IMPORT.rd32) : size === 2 ? IMPORT.rd16 : IMPORT.rd8);
+    c.i32(seg).get(O).call(size === 4 ? (write ? IMPORT.rdW32 : IMPORT.rd32) : size === 2 ? IMPORT.rd16 : write ? IMPORT.rdW8 : IMPORT.rd8);
     if (signed) c.i32(32 - size * 8).op(OP.shl).i32(32 - size * 8).op(OP.shrS);
     c.end();
   }
@@ -204,7 +204,7 @@ export class Writer {
   carry(): void {
     const c = this.c;
     switch (this.kind) {
-      case Kind.ADD: c.get(FR).get(FA).op(OP.ltU).set(CFL); return;
+      case Kind.ADD: case Kind.ADD8: c.get(FR).get(FA).op(OP.ltU).set(CFL); return;
       case Kind.SUB: case Kind.SUB8: c.get(FA).get(FB).op(OP.ltU).set(CFL); return;
       case Kind.LOGIC: case Kind.LOGIC8: c.i32(0).set(CFL); return;
       case Kind.INCDEC: case Kind.SHIFT: return; // CFL already holds it
@@ -236,7 +236,7 @@ export class Writer {
         if (base === 6) { c.get(FR).i32(0).op(OP.ltS); return true; }
         if (base === 7) { c.get(FR).i32(1).op(OP.ltS); return true; }
       }
-      if (k === Kind.ADD && base === 1) { c.get(FR).get(FA).op(OP.ltU); return true; }
+      if ((k === Kind.ADD || k === Kind.ADD8) && base === 1) { c.get(FR).get(FA).op(OP.ltU); return true; }
       if (k === Kind.SHIFT && base === 1) { c.get(CFL); return true; }
       return false;
     };
