@@ -12,7 +12,7 @@ import { raise, Vec, type FaultState } from './fault';
 import { Lazy } from './flags';
 import { translate, TLB_SIZE, TLB_MASK, R_S, W_S, R_U, W_U } from './paging';
 import { FpuState } from './fpu/state';
-import { REGS, SEG_FLAT_R, SEG_FLAT_W, ACC_R, TLB_TAG, TLB_PHYS, TLB_RIGHTS } from './wasm/layout';
+import { REGS, SEG_SEL, SEG_FLAT_R, SEG_FLAT_W, ACC_R, TLB_TAG, TLB_PHYS, TLB_RIGHTS } from './wasm/layout';
 
 /** Segment register numbers, in the order the instruction encoding uses. */
 export const ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
@@ -60,7 +60,7 @@ export class Cpu implements FaultState {
   lazyCarry = 0;
 
   // Segment registers: visible selector and hidden descriptor cache.
-  readonly segSel = new Uint16Array(6);
+  readonly segSel: Uint16Array;
   readonly segBase = new Int32Array(6);
   readonly segLimit = new Float64Array(6);
   readonly segAttr = new Uint16Array(6);
@@ -185,6 +185,7 @@ export class Cpu implements FaultState {
     this.r32 = new Int32Array(buf, REGS, 8);
     this.r16 = new Uint16Array(buf, REGS, 16);
     this.r8 = new Uint8Array(buf, REGS, 32);
+    this.segSel = new Uint16Array(buf, SEG_SEL, 6);
     this.segFlatR = new Uint8Array(buf, SEG_FLAT_R, 6);
     this.segFlatW = new Uint8Array(buf, SEG_FLAT_W, 6);
     this.tlbTag = new Int32Array(buf, TLB_TAG, TLB_SIZE).fill(-1);

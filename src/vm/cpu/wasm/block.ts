@@ -2,7 +2,7 @@
  * A block as WebAssembly: the function body for one block of 32-bit code run
  * through a flat CS. The common instructions are written out: here MOV and
  * its byte, moffs and MOVZX/MOVSX forms, LEA, SETcc, CMOVcc of registers,
- * PUSH and POP (PUSH r/m32 too), LEAVE, NOP, and the jumps, calls, returns
+ * PUSH and POP (PUSH r/m32 and of segment registers too), LEAVE, NOP, and the jumps, calls, returns
  * and loops that end blocks; arith.ts the arithmetic. Every other instruction
  * calls its handler through an import, as compiled JavaScript (compiler.ts)
  * does.
@@ -26,7 +26,7 @@ import { REGS } from './layout';
 import { CELL, CELL_AT, IMPORT } from './cells';
 import { Writer, reg8At, BASE, PASSES, O, V, T, P, ESP } from './writer';
 import { arithmetic } from './arith';
-import { STACK32 } from './layout';
+import { STACK32, SEG_SEL } from './layout';
 
 export { LOCALS, LOCALS64 } from './writer';
 
@@ -49,6 +49,12 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
     case op >= 0x50 && op <= 0x57: w.at(k); w.reg(op & 7); c.set(V); w.push(leave); return true;
     case op === 0x68 || op === 0x6a: w.at(k); c.i32(i.imm | 0).set(V); w.push(leave); return true;
     case op >= 0x58 && op <= 0x5f: w.at(k); w.pop(); w.setReg(op & 7, () => c.get(V)); return true;
+    case op === 0x06 || op === 0x0e || op === 0x16 || op === 0x1e || op === 0x1a0 || op === 0x1a8: {
+      // PUSH of a segment register: its selector, zero-extended.
+      const sreg = op < 0x100 ? op >> 3 : op === 0x1a0 ? 4 : 5;
+      w.at(k); c.i32(0).load16u(SEG_SEL + sreg * 2).set(V); w.push(leave);
+      return true;
+    }
     case op === 0xff && i.reg === 6:
       if (mem) w.loadOperand(i, k, 4); else w.reg(i.rm);
       c.set(V); w.at(k); w.push(leave);

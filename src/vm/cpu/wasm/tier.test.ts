@@ -171,10 +171,11 @@ describe('the WebAssembly tier agrees with the handlers', () => {
     check([{ name: 'push; ret 8', bytes: ret }], 16, false);
   });
 
-  it('PUSH, POP, MOVZX, MOVSX', () => {
+  it('PUSH (of segment registers too), POP, MOVZX, MOVSX', () => {
     const forms: Form[] = [];
     for (let r = 0; r < 8; r++) forms.push({ name: `push r${r}`, bytes: [0x50 + r] }, { name: `pop r${r}`, bytes: [0x58 + r] });
     forms.push({ name: 'push imm', bytes: [0x68, ...d32(0xfedcba98)] }, { name: 'push imm8', bytes: [0x6a, 0x80] });
+    forms.push(...[[0x06], [0x0e], [0x16], [0x1e], [0x0f, 0xa0], [0x0f, 0xa8]].map((b) => ({ name: `push sreg ${b.map(hex).join(' ')}`, bytes: b })));
     for (const op of [0xb6, 0xb7, 0xbe, 0xbf]) forms.push(...both(`${hex(op)}`, [0x0f, op], 2), { name: `${hex(op)} high`, bytes: reg([0x0f, op], 1, 7) });
     check(forms);
   });
@@ -238,6 +239,15 @@ describe('WebAssembly blocks in programs', () => {
     // l: mov $0x40,%ecx; mov $0x4000,%edi; rep stosb; rdtsc; add %eax,%ebx; dec %esi; jnz l; hlt
     const code = 'b9 40 00 00 00 bf 00 40 00 00 f3 aa 0f 31 01 c3 4e 75 ed f4';
     for (const n of [...budgets, 50, 65]) agreeOnProgram(code, n, (c) => { c.r32[6] = 20; c.r32[0] = 0x11; });
+  });
+  it('PUSH of each segment register pushes its own selector', () => {
+    // l: push es; push cs; push ss; push ds; push fs; push gs; pop %eax %ebx %edx %esi %edi %ebp; dec %ecx; jnz l; hlt
+    // Six different selectors (the caches stay as they are).
+    const code = '06 0e 16 1e 0f a0 0f a8 58 5b 5a 5e 5f 5d 49 75 ef f4';
+    for (const n of budgets) {
+      const compiled = agreeOnProgram(code, n, (c) => { c.r32[1] = 5; for (let s = 0; s < 6; s++) c.segSel[s] = 0x1000 + s * 0x111; });
+      expect(compiled).toBeGreaterThan(0);
+    }
   });
   it('a fault in the middle of a block and a store into the block itself', () => {
     // mov %eax,(%ebx) with EBX in the unmapped page: #PF, the handler halts.
