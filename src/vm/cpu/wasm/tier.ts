@@ -30,6 +30,8 @@ import { CELLS, CELL_COUNT, BLOCK_INFO, MAX_CHAINED, JUMP_CACHE, JUMP_ENTRIES } 
 /** What the tier needs of a block: its instructions, and where it puts the function's table index. */
 export interface WasmCandidate {
   readonly instrs: Instr[];
+  /** The physical frame it was decoded from (its first instruction's EIP is its linear address: CS is flat). */
+  readonly frame: number;
   readonly code32: boolean;
   readonly valid: boolean;
   wasmIndex: number;
@@ -117,7 +119,8 @@ export class WasmTier {
     this.handlers = [];
     if (live.length === 0) return;
     const at = this.next;
-    if (at + live.length > this.table.length) this.table.grow(at + live.length - this.table.length);
+    // The table grows by doubling, so a long run grows it a few times, not once a batch.
+    if (at + live.length > this.table.length) this.table.grow(Math.max(at + live.length, Math.min(MAX_CHAINED, this.table.length * 2)) - this.table.length);
     this.next += live.length;
     const bytes = blocksModule(this.pages, at, [...IMPORTS], LOCALS, LOCALS64, live.map((p) => p.body));
     new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: this.memories, f: { ...this.slow, ...this.handlerCalls(handlers) } });
@@ -125,6 +128,8 @@ export class WasmTier {
       p.block.wasmIndex = at + k;
       this.blocks[at + k] = p.block;
       this.info[at + k] = p.info;
+      // Known to the dispatcher at once, not only once the run loop has entered it.
+      this.remember(p.block.instrs[0].addr, at + k, p.block.frame);
     });
     this.compiled += live.length;
   }
