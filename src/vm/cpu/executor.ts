@@ -132,6 +132,8 @@ export class Executor {
   private readonly cells: Int32Array;
   /** Blocks compiled to WebAssembly. */
   get blocksCompiledWasm(): number { return this.wasm.compiled; }
+  /** Regions of several blocks compiled to WebAssembly (wasm/region.ts). */
+  get wasmRegions(): number { return this.wasm.regions; }
   /** Full look-ups of the block at CS:EIP (not through a link): what links save. For tests and profiles. */
   blockLookups = 0;
   /**

@@ -24,7 +24,7 @@ import { plain } from '../compile/common';
 import { type Code, OP } from './emit';
 import { REGS } from './layout';
 import { CELL, CELL_AT, IMPORT } from './cells';
-import { Writer, reg8At, BASE, PASSES, O, V, T, P, ESP } from './writer';
+import { Writer, Kind, reg8At, BASE, PASSES, O, V, T, P, ESP, CUR, RA, NX } from './writer';
 import { arithmetic } from './arith';
 import { STACK32, SEG_SEL } from './layout';
 
@@ -118,21 +118,60 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
 /** Can the block write this instruction out itself (if instruction() has it)? Else its handler is called. */
 const writable = (i: Instr) => (i.a32 && i.o32 && i.rep === 0 && plain(i)) || (i.opcode === 0x90 && plain(i));
 
+/** Does the block jump back to its own start (a relative jump to offset 0)? It then loops inside while passes last. */
+export function loopsOnItself(instrs: Instr[]): boolean {
+  const last = instrs[instrs.length - 1], op = last.opcode;
+  return writable(last) && (isJcc(op) || isLoop(op) || op === 0xeb || op === 0xe9) && rel(last) === 0;
+}
+const rel = (i: Instr) => (i.off + i.len + i.imm) | 0;
+
+/** Where the block may go on to, as linear addresses known when it is written (a region's blocks are linked by these). */
+export function staticExits(instrs: Instr[]): number[] {
+  const last = instrs[instrs.length - 1], op = last.opcode, start = instrs[0].addr;
+  if (!writable(last)) return [];
+  const next = (start + last.off + last.len) | 0, target = (start + rel(last)) | 0;
+  if ((last.flags & Op.BRANCH) === 0) return [next];
+  if (isJcc(op) || isLoop(op)) return [target, next];
+  if (op === 0xeb || op === 0xe9 || op === 0xe8) return [target];
+  return [];
+}
+const isJcc = (op: number) => (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f);
+const isLoop = (op: number) => op >= 0xe0 && op <= 0xe3;
+
+/** A block of a region, as the blocks beside it see it (tier.ts). */
+export interface RegionBlock {
+  /** Its body's number in the region's function, its table index, its length, and whether it loops on itself. */
+  cur: number;
+  index: number;
+  n: number;
+  loops: boolean;
+}
+
 /**
- * The body of `run(base, passes)` for `instrs` (one block of 32-bit code, run through a flat CS).
- * What is not written out here calls its handler through an import, by the id `handler` gives the
- * instruction (tier.ts keeps them): the flags go back to the CPU first, and afterwards are known
- * only there. `loops`: it may jump back to its own start. `endsInHandler`: the last instruction is a handler's that may change the mode, CS,
- * paging or whether interrupts are taken, so the dispatcher goes back to the run loop after the block.
+ * The function a block is written into with others of its page (tier.ts): a loop around its
+ * bodies, entered by `cur`. A block whose exit is another block of the region (a jump, a branch,
+ * the instruction after it, on the same page) goes on to it inside, as the dispatcher would.
  */
-export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) => number): { code: Code; endsInHandler: boolean; loops: boolean } {
-  const w = new Writer(ramBase, handler), c = w.c, n = instrs.length, last = instrs[n - 1];
-  // A jump back to the block's own start (a relative one to offset 0) loops here while passes last.
-  const rel = (i: Instr) => (i.off + i.len + i.imm) | 0;
-  const isJcc = (op: number) => (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f);
-  const isLoop = (op: number) => op >= 0xe0 && op <= 0xe3;
+export interface Region {
+  /** The block of the region decoded at linear address `addr`, or null. */
+  at(addr: number): RegionBlock | null;
+  /** `c.depth` inside the region's loop. */
+  top: number;
+}
+
+/**
+ * Write the body of `run(base, passes)` for `instrs` (one block of 32-bit code, run through a flat
+ * CS) into `w`, alone or in a region. What is not written out here calls its handler through an
+ * import, by the id `w.handler` gives the instruction (tier.ts keeps them): the flags go back to the
+ * CPU first, and afterwards are known only there. `endsInHandler`: the last instruction is a
+ * handler's that may change the mode, CS, paging or whether interrupts are taken, so the dispatcher
+ * goes back to the run loop after the block.
+ */
+export function writeBlock(w: Writer, instrs: Instr[], region: Region | null): { endsInHandler: boolean; loops: boolean } {
+  const c = w.c, n = instrs.length, last = instrs[n - 1], start = instrs[0].addr;
   const op = last.opcode, inlineLast = writable(last);
-  const loops = inlineLast && (isJcc(op) || isLoop(op) || op === 0xeb || op === 0xe9) && rel(last) === 0;
+  const loops = loopsOnItself(instrs);
+  w.kind = Kind.NONE;
   if (loops) c.loop();
   for (let k = 0; k < n - 1; k++) {
     const i = instrs[k];
@@ -141,7 +180,35 @@ export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) 
     w.callHandler(i, k, false);
   }
   const eipOut = (value: () => void) => w.cell(CELL.EIP, value);
-  const target = () => c.get(BASE).i32(rel(last)).op(OP.add);
+  const load = (k: number) => c.i32(0).load32(CELL_AT(k));
+  /**
+   * Into block s of the region, `to` bytes from this one's start, if the dispatcher would go there
+   * now: no breakpoints, no request to leave, the budget holds it; counted as it counts it.
+   */
+  const into = (s: RegionBlock, to: number) => {
+    c.block();
+    load(CELL.CHAIN).op(OP.eqz).brIf(0);
+    load(CELL.EXIT).brIf(0);
+    load(CELL.RAN); load(CELL.PASSES).i32(n).op(OP.mul).op(OP.add).set(RA);
+    load(CELL.BUDGET).get(RA).op(OP.sub).i32(s.n).op(OP.sub).set(NX);
+    c.get(NX).i32(0).op(OP.ltS).brIf(0);
+    w.cell(CELL.RAN, () => c.get(RA).i32(s.n).op(OP.add));
+    w.cell(CELL.LAST_INDEX, () => c.i32(s.index));
+    c.get(BASE).i32(to).op(OP.add).set(BASE);
+    w.cell(CELL.LAST_BASE, () => c.get(BASE));
+    w.cell(CELL.PASSES, () => c.i32(0));
+    if (s.loops) c.get(NX).i32(s.n).op(OP.divU).set(PASSES); else c.i32(0).set(PASSES);
+    c.i32(s.cur).set(CUR);
+    c.br(c.depth - region!.top);
+    c.end();
+  };
+  /** Go on `to` bytes from the block's start: inside the region if that block is in it, else by the dispatcher. */
+  const exitTo = (to: number) => {
+    const page = (start & 0xfff) + to;
+    const s = region !== null && page >= 0 && page < 4096 ? region.at((start + to) | 0) : null;
+    if (s !== null) into(s, to);
+    eipOut(() => c.get(BASE).i32(to).op(OP.add));
+  };
   const next = () => c.get(BASE).i32(last.off + last.len).op(OP.add);
   /** Another pass if one is left, counted (in the cells) before it runs; `depth` is the loop's from here. */
   const again = (depth: number) => {
@@ -152,7 +219,7 @@ export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) 
   const branch = (last.flags & Op.BRANCH) !== 0;
   let endsInHandler = false;
   if (inlineLast && !branch && instruction(w, last, n - 1, true)) {
-    eipOut(next);
+    exitTo(last.off + last.len);
   } else if (inlineLast && (isJcc(op) || isLoop(op))) {
     if (isJcc(op)) w.condition(op & 0xf);
     else if (op === 0xe3) { w.reg(1); c.op(OP.eqz); }
@@ -164,15 +231,15 @@ export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) 
     }
     c.if();
     if (loops) again(1);
-    eipOut(target);
+    exitTo(rel(last));
     c.else();
-    eipOut(next);
+    exitTo(last.off + last.len);
     c.end();
   } else if (inlineLast && (op === 0xeb || op === 0xe9)) {
     if (loops) again(0);
-    eipOut(target);
+    exitTo(rel(last));
   } else if (inlineLast && op === 0xe8) {
-    w.at(n - 1); next(); c.set(V); w.push(-1); eipOut(target);
+    w.at(n - 1); next(); c.set(V); w.push(-1); exitTo(rel(last));
   } else if (inlineLast && (op === 0xc3 || op === 0xc2)) {
     w.at(n - 1); w.pop(); eipOut(() => c.get(V));
     if (op === 0xc2 && (last.imm & 0xffff) !== 0) {
@@ -196,7 +263,7 @@ export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) 
   } else {
     // Its handler, with EIP and the next EIP as the run loop gives them; it returns where to go on.
     w.at(n - 1);
-    c.i32(handler(last)).get(BASE).i32(last.off).op(OP.add).call(IMPORT.callLast).set(T);
+    c.i32(w.handler(last)).get(BASE).i32(last.off).op(OP.add).call(IMPORT.callLast).set(T);
     eipOut(() => c.get(T));
     // After a near branch, a string instruction, RDTSC (which ends blocks only to read an exact clock) or
     // an instruction that just filled the block, the dispatcher may go on; not after one that may change
@@ -204,7 +271,12 @@ export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) 
     endsInHandler = (last.flags & (Op.ENDS_BLOCK | Op.FAR)) !== 0 && op !== 0x131;
   }
   if (loops) c.end();
-  c.i32(n);
-  return { code: c, endsInHandler, loops };
+  c.i32(n).return();
+  return { endsInHandler, loops };
 }
 
+/** A block alone, as a function body (what the tests look at). */
+export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) => number): { code: Code; endsInHandler: boolean; loops: boolean } {
+  const w = new Writer(ramBase, handler);
+  return { code: w.c, ...writeBlock(w, instrs, null) };
+}

@@ -30,6 +30,9 @@ export const CELL = {
   /** The block under way (its table index, its EIP): the last one run when the dispatcher returns, or the one that faulted. */
   LAST_INDEX: 13,
   LAST_BASE: 14,
+  /** The dispatcher's: 1 when it may go on from block to block (no breakpoints), and the budget after the first block. */
+  CHAIN: 15,
+  BUDGET: 16,
 } as const;
 
 export const CELL_AT = (k: number) => CELLS + k * 4;

@@ -36,11 +36,16 @@ export function dispatcherBytes(pages: number): Uint8Array {
   /** Back to the run loop (with the last block's result) if the condition on the stack holds. */
   const leaveIf = () => c.if().get(DONE).return().end();
   cell(CELL.RAN, () => c.i32(0));
+  // For a region (tier.ts), which goes from block to block inside itself as this loop would.
+  cell(CELL.CHAIN, () => c.get(CHAIN));
+  cell(CELL.BUDGET, () => c.get(LEFT));
   c.loop();
   cell(CELL.LAST_INDEX, () => c.get(IDX));
   cell(CELL.LAST_BASE, () => c.get(BASE));
   cell(CELL.PASSES, () => c.i32(0));
   c.get(BASE).get(PASSES).get(IDX).callIndirect(1).set(DONE);
+  // The block that ran last (a region may have gone on to others of its own).
+  load(CELL.LAST_INDEX).set(IDX);
   c.get(IDX).i32(2).op(OP.shl).load32(BLOCK_INFO).set(INFO);
   c.get(INFO).i32(0xffff).op(OP.and).set(N);
   // Its further passes are counted. RAN is what ran after the first block, what handlers counted

@@ -64,6 +64,8 @@ const I32 = 0x7f, I64 = 0x7e;
 /** A function body: instructions appended in order; `local` numbers locals after the parameters. */
 export class Code {
   readonly bytes = new Bytes();
+  /** How many blocks, loops and ifs are open here (a `br` out to one opened earlier counts from it). */
+  depth = 0;
 
   i32(v: number): this { this.bytes.push(0x41); this.bytes.sleb(v); return this; }
   /** An i64 constant in the int32 range. */
@@ -82,13 +84,21 @@ export class Code {
   store16(offset: number): this { return this.mem(0x3b, 1, offset); }
   call(f: number): this { this.bytes.push(0x10); this.bytes.uleb(f); return this; }
   /** Structured control: `block`/`loop`/`if` with no result (0x40) or an i32 result. */
-  block(result = false): this { this.bytes.push2(0x02, result ? I32 : 0x40); return this; }
-  loop(): this { this.bytes.push2(0x03, 0x40); return this; }
-  if(result = false): this { this.bytes.push2(0x04, result ? I32 : 0x40); return this; }
+  block(result = false): this { this.depth++; this.bytes.push2(0x02, result ? I32 : 0x40); return this; }
+  loop(): this { this.depth++; this.bytes.push2(0x03, 0x40); return this; }
+  if(result = false): this { this.depth++; this.bytes.push2(0x04, result ? I32 : 0x40); return this; }
   else(): this { this.bytes.push(0x05); return this; }
-  end(): this { this.bytes.push(0x0b); return this; }
-  br(depth: number): this { this.bytes.push2(0x0c, depth); return this; }
-  brIf(depth: number): this { this.bytes.push2(0x0d, depth); return this; }
+  end(): this { this.depth--; this.bytes.push(0x0b); return this; }
+  br(depth: number): this { this.bytes.push(0x0c); this.bytes.uleb(depth); return this; }
+  brIf(depth: number): this { this.bytes.push(0x0d); this.bytes.uleb(depth); return this; }
+  /** br_table: to `targets[i]` for the i on the stack, else to `otherwise` (depths). */
+  brTable(targets: number[], otherwise: number): this {
+    this.bytes.push(0x0e);
+    this.bytes.uleb(targets.length);
+    for (const t of targets) this.bytes.uleb(t);
+    this.bytes.uleb(otherwise);
+    return this;
+  }
   return(): this { this.bytes.push(0x0f); return this; }
   drop(): this { this.bytes.push(0x1a); return this; }
   select(): this { this.bytes.push(0x1b); return this; }
@@ -189,15 +199,16 @@ class ModuleBytes {
 }
 
 /**
- * A module of block functions `(base, passes) => i32`, importing the memory, the table and
- * `imports`, that puts its functions into the table from `tableAt` on (an active element
- * segment). It exports nothing: the dispatcher (`dispatcherModule`) calls them by index.
+ * A module of functions `(base, passes) => i32`, importing the memory, the table and `imports`,
+ * that puts function `slots[k]` (of `bodies`) into the table at `tableAt + k` (an active element
+ * segment): several slots may hold one function. It exports nothing: the dispatcher
+ * (`dispatcherModule`) calls them by index.
  */
-export function blocksModule(pages: number, tableAt: number, imports: ImportFn[], locals: number, locals64: number, bodies: Code[]): Uint8Array {
+export function blocksModule(pages: number, tableAt: number, imports: ImportFn[], locals: number, locals64: number, bodies: Code[], slots: number[]): Uint8Array {
   const m = new ModuleBytes();
   const sigs: Sig[] = imports.map((f) => [f.params, f.result ? 1 : 0]);
   m.types([...sigs, [2, 1]]);
-  m.imports(pages, tableAt + bodies.length, imports);
+  m.imports(pages, tableAt + slots.length, imports);
   const code = m.functions(sigs.length, locals, bodies, locals64);
   // Elements: table 0 from i32.const tableAt, the functions after the imports.
   const elem = new Bytes();
@@ -205,8 +216,8 @@ export function blocksModule(pages: number, tableAt: number, imports: ImportFn[]
   elem.push2(0x00, 0x41);
   elem.sleb(tableAt);
   elem.push(0x0b);
-  elem.uleb(bodies.length);
-  for (let k = 0; k < bodies.length; k++) elem.uleb(imports.length + k);
+  elem.uleb(slots.length);
+  for (const f of slots) elem.uleb(imports.length + f);
   m.section(9, elem);
   m.section(10, code);
   return m.bytes();

@@ -20,9 +20,9 @@ export const ACC_W = 52;
 export const STACK32 = 56;
 /** A compiled block's outputs and its copy of the lazy flags (see wasm/tier.ts). */
 export const CELLS = 64;
-export const CELL_COUNT = 16;
+export const CELL_COUNT = 24;
 /** segSel: the six segment selectors, uint16 each (PUSH of a segment register reads them). */
-export const SEG_SEL = 128;
+export const SEG_SEL = CELLS + CELL_COUNT * 4;
 
 /** TLB entries (paging.ts): a power of two. */
 export const TLB_ENTRIES = 4096;

@@ -23,7 +23,9 @@ import type { Code } from './emit';
 import { condition, getCF, ARITH } from '../flags';
 import { blocksModule } from './emit';
 import { dispatcherBytes, jumpSlot, NO_CHAIN, LOOPS } from './dispatch';
-import { blockBody, LOCALS, LOCALS64 } from './block';
+import { LOCALS, LOCALS64 } from './block';
+import { Writer } from './writer';
+import { writeRegion, regionsOf, type Written } from './region';
 import { CELL, IMPORTS } from './cells';
 import { CELLS, CELL_COUNT, BLOCK_INFO, MAX_CHAINED, JUMP_CACHE, JUMP_ENTRIES } from './layout';
 
@@ -54,13 +56,13 @@ export class WasmTier {
   private readonly memories: Record<string, WebAssembly.ImportValue>;
   private readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: 0 });
   private readonly pages: number;
-  private pending: { block: WasmCandidate; body: Code; info: number }[] = [];
-  /** The instructions the waiting blocks call handlers for, by id. */
-  private handlers: Instr[] = [];
+  private pending: WasmCandidate[] = [];
   private oldestAt = 0;
   /** The next free table index (the table is reused from 0 after a reset). */
   private next = 0;
   compiled = 0;
+  /** Regions of more than one block compiled. */
+  regions = 0;
 
   constructor(private readonly c: Cpu, private readonly batch: number) {
     this.cells = new Int32Array(c.mem.wasm.buffer, CELLS, CELL_COUNT);
@@ -97,11 +99,8 @@ export class WasmTier {
   offer(block: WasmCandidate): boolean {
     // The table is capped where BLOCK_INFO ends; beyond, blocks stay with the JavaScript tier.
     if (!block.code32 || this.next + this.pending.length >= MAX_CHAINED) return false;
-    const handlers = this.handlers;
-    const { code: body, endsInHandler, loops } = blockBody(block.instrs, this.c.mem.ramBase, (i) => handlers.push(i) - 1);
-    const info = block.instrs.length | (endsInHandler ? NO_CHAIN : 0) | (loops ? LOOPS : 0);
     if (this.pending.length === 0) this.oldestAt = this.c.instructions;
-    this.pending.push({ block, body, info });
+    this.pending.push(block);
     if (this.pending.length >= this.batch) this.flush();
     return true;
   }
@@ -111,25 +110,42 @@ export class WasmTier {
     if (this.pending.length > 0 && this.c.instructions - this.oldestAt >= MAX_WAIT) this.flush();
   }
 
-  /** Compile the waiting blocks that are still valid, into one module, and give each its index. */
+  /**
+   * Compile the waiting blocks that are still valid into one module: those of one page together, as
+   * one region (region.ts), with consecutive table indices.
+   */
   flush(): void {
-    const live = this.pending.filter((p) => p.block.valid);
-    const handlers = this.handlers;
+    const byFrame = new Map<number, WasmCandidate[]>();
+    for (const b of this.pending) {
+      if (!b.valid) continue;
+      const same = byFrame.get(b.frame);
+      if (same === undefined) byFrame.set(b.frame, [b]); else same.push(b);
+    }
     this.pending = [];
-    this.handlers = [];
+    const regions = [...byFrame.values()].flatMap((page) => regionsOf(page));
+    const live = regions.flat();
     if (live.length === 0) return;
     const at = this.next;
     // The table grows by doubling, so a long run grows it a few times, not once a batch.
     if (at + live.length > this.table.length) this.table.grow(Math.max(at + live.length, Math.min(MAX_CHAINED, this.table.length * 2)) - this.table.length);
     this.next += live.length;
-    const bytes = blocksModule(this.pages, at, [...IMPORTS], LOCALS, LOCALS64, live.map((p) => p.body));
+    const handlers: Instr[] = [];
+    const bodies: Code[] = [], slots: number[] = [], written: Written[] = [];
+    for (const region of regions) {
+      if (region.length > 1) this.regions++;
+      const w = new Writer(this.c.mem.ramBase, (i) => handlers.push(i) - 1);
+      written.push(...writeRegion(w, region, at + slots.length));
+      for (let k = 0; k < region.length; k++) slots.push(bodies.length);
+      bodies.push(w.c);
+    }
+    const bytes = blocksModule(this.pages, at, [...IMPORTS], LOCALS, LOCALS64, bodies, slots);
     new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: this.memories, f: { ...this.slow, ...this.handlerCalls(handlers) } });
-    live.forEach((p, k) => {
-      p.block.wasmIndex = at + k;
-      this.blocks[at + k] = p.block;
-      this.info[at + k] = p.info;
+    live.forEach((b, k) => {
+      b.wasmIndex = at + k;
+      this.blocks[at + k] = b;
+      this.info[at + k] = b.instrs.length | (written[k].endsInHandler ? NO_CHAIN : 0) | (written[k].loops ? LOOPS : 0);
       // Known to the dispatcher at once, not only once the run loop has entered it.
-      this.remember(p.block.instrs[0].addr, at + k, p.block.frame);
+      this.remember(b.instrs[0].addr, at + k, b.frame);
     });
     this.compiled += live.length;
   }
@@ -163,7 +179,6 @@ export class WasmTier {
    */
   reset(): void {
     this.pending = [];
-    this.handlers = [];
     this.info.fill(0, 0, this.next);
     for (const b of this.blocks) if (b !== undefined) b.wasmIndex = -1; // their indices will be others'
     this.blocks.length = 0;

@@ -22,9 +22,11 @@ export const ADD = 0, SUB = 2, LOGIC = 4;
 
 // Locals: the two parameters, then the block's own.
 export const BASE = 0, PASSES = 1, FA = 2, FB = 3, FR = 4, O = 5, X = 6, P = 7, V = 8, CFL = 9, T = 10, F = 11;
-export const LOCALS = 10;
+// A region's (tier.ts): the body under way, and two for going from one body to the next.
+export const CUR = 12, RA = 13, NX = 14;
+export const LOCALS = 13;
 // Then two i64 locals, for products and dividends.
-export const L0 = 12, L1 = 13;
+export const L0 = 15, L1 = 16;
 export const LOCALS64 = 2;
 
 /**
