@@ -77,7 +77,8 @@ export function randomCase(r: () => number, data: Int32Array, adjust?: (regs: nu
 const CONDS = 0x6000;
 
 /** The compiled tier a comparison runs against the interpreter. */
-export type Tier = 'js' | 'wasm';
+/** 'wasm-locals': the WebAssembly tier with the registers in locals in every function (as in a region). */
+export type Tier = 'js' | 'wasm' | 'wasm-locals';
 
 /** The machines by tier (made once: a machine's memory and tables cost more than many cases). */
 const pairs = new Map<Tier, [TestCpu, TestCpu]>();
@@ -87,7 +88,8 @@ function machine(tier: Tier | null): TestCpu {
     enablePaging(c);
     c.mem.write32(pteAddr(UNMAPPED), 0);
   });
-  t.exec = new Executor(t.cpu, tier === 'js' ? { compileAfter: 1 } : tier === 'wasm' ? { compileAfter: Infinity, wasmAfter: 1, wasmBatch: 1 } : { compileAfter: Infinity });
+  t.exec = new Executor(t.cpu, tier === 'js' ? { compileAfter: 1 }
+    : tier !== null ? { compileAfter: Infinity, wasmAfter: 1, wasmBatch: 1, wasmLocals: tier === 'wasm-locals' } : { compileAfter: Infinity });
   return t;
 }
 

@@ -62,6 +62,8 @@ export interface ExecutorOptions {
   wasmAfter?: number;
   /** Blocks compiled to WebAssembly together (1: each at once). */
   wasmBatch?: number;
+  /** Keep the registers in WebAssembly locals in every function, not only in regions of several blocks (for tests: every form so). */
+  wasmLocals?: boolean;
 }
 
 export class Block {
@@ -157,7 +159,7 @@ export class Executor {
     this.compileAfter = opts.compileAfter ?? COMPILE_AFTER;
     this.wasmAfter = opts.wasmAfter ?? (opts.compileAfter !== undefined ? Infinity : WASM_AFTER);
     this.firstCompile = Math.min(this.compileAfter, this.wasmAfter);
-    this.wasm = new WasmTier(cpu, opts.wasmBatch ?? WASM_BATCH);
+    this.wasm = new WasmTier(cpu, opts.wasmBatch ?? WASM_BATCH, opts.wasmLocals ?? false);
     this.cells = this.wasm.cells;
   }
 

@@ -16,15 +16,15 @@
  * lazy flags of the last instruction that set them.
  *
  * Registers are read and written in memory, where the TypeScript side sees
- * them; memory accesses are the TLB hit written inline (writer.ts).
+ * them, or in a region in locals, stored back before anything of the CPU's
+ * runs (writer.ts spill); memory accesses are the TLB hit written inline.
  */
 import type { Instr } from '../instr';
 import { Op } from '../instr';
 import { plain } from '../compile/common';
 import { type Code, OP } from './emit';
-import { REGS } from './layout';
 import { CELL, CELL_AT, IMPORT } from './cells';
-import { Writer, Kind, reg8At, BASE, PASSES, O, V, T, P, ESP, CUR, RA, NX } from './writer';
+import { Writer, Kind, BASE, PASSES, O, V, T, P, ESP, CUR, RA, NX } from './writer';
 import { arithmetic } from './arith';
 import { STACK32, SEG_SEL } from './layout';
 
@@ -78,9 +78,10 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
       if (mem) {
         w.loadOperand(i, k, byte ? 1 : 2, signed);
       } else if (byte) {
-        c.i32(0); signed ? c.load8s(reg8At(i.rm)) : c.load8u(reg8At(i.rm));
+        w.reg8(i.rm);
+        if (signed) c.i32(24).op(OP.shl).i32(24).op(OP.shrS);
       } else {
-        c.i32(0); signed ? c.load16s(REGS + i.rm * 4) : c.load16u(REGS + i.rm * 4);
+        w.reg16(i.rm, signed);
       }
       c.set(V);
       w.setReg(i.reg, () => c.get(V));
@@ -247,7 +248,7 @@ export function writeBlock(w: Writer, instrs: Instr[], region: Region | null): {
       c.i32(0).load32(STACK32).if();
       w.setReg(ESP, () => { w.reg(ESP); c.i32(last.imm & 0xffff).op(OP.add); });
       c.else();
-      c.i32(0); w.reg(ESP); c.i32(last.imm & 0xffff).op(OP.add).store16(REGS + ESP * 4);
+      w.setReg(ESP, () => { w.reg(ESP); c.i32(0xffff0000 | 0).op(OP.and); w.reg(ESP); c.i32(last.imm & 0xffff).op(OP.add).i32(0xffff).op(OP.and).op(OP.or); });
       c.end();
     }
   } else if (inlineLast && op === 0xff && last.reg === 2) {
@@ -263,7 +264,9 @@ export function writeBlock(w: Writer, instrs: Instr[], region: Region | null): {
   } else {
     // Its handler, with EIP and the next EIP as the run loop gives them; it returns where to go on.
     w.at(n - 1);
+    w.spill();
     c.i32(w.handler(last)).get(BASE).i32(last.off).op(OP.add).call(IMPORT.callLast).set(T);
+    w.reload();
     eipOut(() => c.get(T));
     // After a near branch, a string instruction, RDTSC (which ends blocks only to read an exact clock) or
     // an instruction that just filled the block, the dispatcher may go on; not after one that may change
@@ -271,12 +274,14 @@ export function writeBlock(w: Writer, instrs: Instr[], region: Region | null): {
     endsInHandler = (last.flags & (Op.ENDS_BLOCK | Op.FAR)) !== 0 && op !== 0x131;
   }
   if (loops) c.end();
-  c.i32(n).return();
+  c.i32(n);
+  w.ret();
   return { endsInHandler, loops };
 }
 
 /** A block alone, as a function body (what the tests look at). */
 export function blockBody(instrs: Instr[], ramBase: number, handler: (i: Instr) => number): { code: Code; endsInHandler: boolean; loops: boolean } {
   const w = new Writer(ramBase, handler);
+  w.reload();
   return { code: w.c, ...writeBlock(w, instrs, null) };
 }

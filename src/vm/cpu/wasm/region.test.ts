@@ -86,6 +86,12 @@ describe('regions: the blocks of a page that go on to one another, in one functi
     for (const n of budgets) agree(code, n, (c) => { c.r32[1] = 10; c.r32[3] = 0x38; c.r32[7] = 0x4000; c.r32[6] = CODE + 129; });
   });
 
+  it('PUSH and POP through the CPU (a stack page the TLB does not map yet) keep ESP right in a region', () => {
+    // l: sub $0x1000,%esp; push %eax; inc %eax; jmp m; m: pop %ebx; dec %ecx; jnz l; hlt
+    const code = '81 ec 00 10 00 00 50 40 eb 00 5b 49 75 f2 f4';
+    for (const n of budgets) agree(code, n, (c) => { c.r32[1] = 16; });
+  });
+
   it('a REP STOSB by its handler in the loop: what it counted comes off the budget', () => {
     // l: mov $0x4000,%edi; mov $0x10,%ecx; rep stosb; dec %esi; jnz l; hlt
     const code = 'bf 00 40 00 00 b9 10 00 00 00 f3 aa 4e 75 f1 f4';

@@ -50,10 +50,18 @@ export interface Written { endsInHandler: boolean; loops: boolean }
 
 /**
  * Write the region of `blocks` (table indices firstIndex, firstIndex + 1, ...) as one function into
- * `w`: `run(base, passes)` for the block at index CELL.LAST_INDEX.
+ * `w`: `run(base, passes)` for the block at index CELL.LAST_INDEX. `localsEverywhere`: a block alone
+ * keeps its registers in locals too (tests hold every form to it).
  */
-export function writeRegion(w: Writer, blocks: { instrs: Instr[] }[], firstIndex: number): Written[] {
+export function writeRegion(w: Writer, blocks: { instrs: Instr[] }[], firstIndex: number, localsEverywhere = false): Written[] {
   const c = w.c, count = blocks.length;
+  // The registers in locals for all the bodies, so that a loop across them keeps them there (writer.ts
+  // spill). A block alone keeps them in memory: measured, loading and storing them around each call
+  // costs a Linux boot more than it saves.
+  if (count > 1 || localsEverywhere) {
+    w.cached.fill(true);
+    w.reload();
+  }
   // A block alone is a function of its own: nothing to choose between.
   if (count === 1) return [writeBlock(w, blocks[0].instrs, null)];
   const byAddr = new Map<number, RegionBlock>();

@@ -37,8 +37,11 @@ function check(forms: Form[], cases = 16, inline = true): void {
     // Four of the sixteen Jcc each time, a different four for each form (SETcc reads all sixteen anyway).
     for (const cc of [0, 4, 8, 12].map((q) => q + ((r() >>> 0) % 4))) {
       const ks: Case[] = Array.from({ length: cases }, () => randomCase(r, data, f.adjust));
-      const why = disagreement(f.bytes, ks, cc, [10_000], 'wasm');
-      expect(why, `${f.name} (${f.bytes.map(hex).join(' ')}), jcc ${cc}`).toBeNull();
+      // The registers in memory (a block alone) and in locals (as in a region).
+      for (const tier of ['wasm', 'wasm-locals'] as const) {
+        const why = disagreement(f.bytes, ks, cc, [10_000], tier);
+        expect(why, `${f.name} (${f.bytes.map(hex).join(' ')}), jcc ${cc}, ${tier}`).toBeNull();
+      }
     }
   }
 }

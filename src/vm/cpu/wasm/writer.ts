@@ -24,9 +24,11 @@ export const ADD = 0, SUB = 2, LOGIC = 4;
 export const BASE = 0, PASSES = 1, FA = 2, FB = 3, FR = 4, O = 5, X = 6, P = 7, V = 8, CFL = 9, T = 10, F = 11;
 // A region's (tier.ts): the body under way, and two for going from one body to the next.
 export const CUR = 12, RA = 13, NX = 14;
-export const LOCALS = 13;
+/** EAX..EDI while the function runs (see Writer.spill). */
+export const R0 = 15;
+export const LOCALS = 21;
 // Then two i64 locals, for products and dividends.
-export const L0 = 15, L1 = 16;
+export const L0 = 23, L1 = 24;
 export const LOCALS64 = 2;
 
 /**
@@ -45,9 +47,32 @@ export class Writer {
   /** Call instruction k's handler (the flags go back to the CPU first); leave the block after it if it asks. */
   callHandler(i: Instr, k: number, last: boolean): void {
     this.at(k);
+    this.spill();
     this.c.i32(this.handler(i)).call(IMPORT.call);
+    this.reload();
     if (last) this.c.drop(); else this.c.if().i32(k + 1).return().end();
     this.kind = Kind.NONE;
+  }
+
+  /**
+   * The registers live in locals while the function runs: loaded when it starts (`reload`), and
+   * stored back (`spill`) before it returns and before anything of the CPU's that may read them or
+   * fault (a handler, a slow path), then loaded again after what may change them (a handler, a push
+   * or pop by the CPU). So the CPU always finds them in memory, faults included.
+   */
+  spill(): void {
+    for (let r = 0; r < 8; r++) if (this.cached[r]) this.c.i32(0).get(R0 + r).store32(REGS + r * 4);
+  }
+  reload(): void {
+    for (let r = 0; r < 8; r++) if (this.cached[r]) this.c.i32(0).load32(REGS + r * 4).set(R0 + r);
+  }
+  /** The registers kept in locals (the others are read and written in memory). */
+  cached = [false, false, false, false, false, false, false, false];
+  /** Return the value on the stack, the registers stored first. */
+  ret(): void {
+    this.c.set(T);
+    this.spill();
+    this.c.get(T).return();
   }
 
   /**
@@ -65,9 +90,11 @@ export class Writer {
     this.kind = Kind.SHIFT; // ZF SF from FR, CF in CFL
   }
 
-  reg(r: number): void { this.c.i32(0).load32(REGS + r * 4); }
+  reg(r: number): void { if (this.cached[r]) this.c.get(R0 + r); else this.c.i32(0).load32(REGS + r * 4); }
   /** Store the value `value` leaves on the stack into register r. */
-  setReg(r: number, value: () => void): void { this.c.i32(0); value(); this.c.store32(REGS + r * 4); }
+  setReg(r: number, value: () => void): void {
+    if (this.cached[r]) { value(); this.c.set(R0 + r); } else { this.c.i32(0); value(); this.c.store32(REGS + r * 4); }
+  }
   cell(k: number, value: () => void): void { this.c.i32(0); value(); this.c.store32(CELL_AT(k)); }
   /** The instruction under way, for a fault from a slow path. */
   at(k: number): void { this.cell(CELL.INDEX, () => this.c.i32(k)); }
@@ -109,6 +136,7 @@ export class Writer {
     else if (size === 2) (signed ? c.load16s(this.ramBase) : c.load16u(this.ramBase));
     else (signed ? c.load8s(this.ramBase) : c.load8u(this.ramBase));
     c.br(1).end();
+    this.spill();
     c.i32(seg).get(O).call(size === 4 ? (write ? IMPORT.rdW32 : IMPORT.rd32) : size === 2 ? IMPORT.rd16 : write ? IMPORT.rdW8 : IMPORT.rd8);
     if (signed) c.i32(32 - size * 8).op(OP.shl).i32(32 - size * 8).op(OP.shrS);
     c.end();
@@ -123,6 +151,7 @@ export class Writer {
     c.get(P).get(V);
     if (size === 4) c.store32(this.ramBase); else c.store8(this.ramBase);
     c.br(1).end();
+    this.spill();
     c.i32(seg).get(O).get(V).call(size === 4 ? IMPORT.wr32 : IMPORT.wr8);
     this.leaveIf(leave);
     c.end();
@@ -144,7 +173,7 @@ export class Writer {
    */
   private leaveIf(leave: number): void {
     if (leave < 0) { this.c.drop(); return; }
-    this.c.if().i32(leave).return().end();
+    this.c.if().i32(leave).return().end(); // the registers were stored for the slow path
   }
 
   /** PUSH V on a flat 32-bit stack inline, else through the CPU's push32. */
@@ -158,7 +187,9 @@ export class Writer {
     c.get(P).get(V).store32(this.ramBase);
     this.setReg(ESP, () => c.get(O));
     c.br(1).end();
+    this.spill();
     c.get(V).call(IMPORT.push32);
+    if (this.cached[ESP]) c.i32(0).load32(REGS + ESP * 4).set(R0 + ESP);
     this.leaveIf(leave);
     c.end();
   }
@@ -173,7 +204,9 @@ export class Writer {
     c.get(P).load32(this.ramBase).set(V);
     this.setReg(ESP, () => c.get(O).i32(4).op(OP.add));
     c.br(1).end();
+    this.spill();
     c.call(IMPORT.pop32).set(V);
+    if (this.cached[ESP]) c.i32(0).load32(REGS + ESP * 4).set(R0 + ESP);
     c.end();
   }
 
@@ -188,8 +221,29 @@ export class Writer {
     this.cell(CELL.LAZY_MASK, () => c.i32(keepCF ? ARITH & ~CF : ARITH));
   }
 
-  reg8(r: number): void { this.c.i32(0).load8u(reg8At(r)); }
-  setReg8(r: number, value: () => void): void { this.c.i32(0); value(); this.c.store8(reg8At(r)); }
+  /** AL CL DL BL, then AH CH DH BH. */
+  reg8(r: number): void {
+    const c = this.c;
+    this.reg(r & 3);
+    if (r >= 4) c.i32(8).op(OP.shrU);
+    c.i32(255).op(OP.and);
+  }
+  setReg8(r: number, value: () => void): void {
+    const c = this.c, shift = r >= 4 ? 8 : 0;
+    this.setReg(r & 3, () => {
+      this.reg(r & 3); c.i32(~(255 << shift)).op(OP.and);
+      value(); c.i32(255).op(OP.and);
+      if (shift) c.i32(shift).op(OP.shl);
+      c.op(OP.or);
+    });
+  }
+  /** The low word of register r, zero- or sign-extended. */
+  reg16(r: number, signed: boolean): void {
+    const c = this.c;
+    this.reg(r);
+    if (signed) c.i32(16).op(OP.shl).i32(16).op(OP.shrS);
+    else c.i32(0xffff).op(OP.and);
+  }
 
   /**
    * Concrete arithmetic flags (a shift): F holds them; they replace the lazy ones (LAZY_MASK 0) and
@@ -250,5 +304,3 @@ export class Writer {
   }
 }
 
-/** Byte offset of 8-bit register r in the register file (AL CL DL BL AH CH DH BH). */
-export const reg8At = (r: number) => REGS + (r < 4 ? r * 4 : (r - 4) * 4 + 1);
