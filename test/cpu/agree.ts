@@ -125,6 +125,7 @@ function differences(a: TestCpu, b: TestCpu, sa: number, sb: number): string[] {
   if (getFlags(x) !== getFlags(y)) out.push(`flags ${h(getFlags(x))} vs ${h(getFlags(y))}`);
   if (x.instructions - sa !== y.instructions - sb) out.push(`count ${x.instructions - sa} vs ${y.instructions - sb}`);
   if (x.halted !== y.halted) out.push(`halted ${x.halted} vs ${y.halted}`);
+  if (x.shutdownReason !== y.shutdownReason) out.push(`shutdown ${x.shutdownReason} vs ${y.shutdownReason}`);
   const va = a.history.map((d) => `${d.vector}/${d.code}@${h(d.eip)}`).join(','), vb = b.history.map((d) => `${d.vector}/${d.code}@${h(d.eip)}`).join(',');
   if (va !== vb) out.push(`vectors ${va} vs ${vb}`);
   for (const [at, len] of SPANS) {
@@ -142,6 +143,9 @@ function load(t: TestCpu, k: Case): number {
   for (const [at, len] of SPANS.slice(1)) words(t, at, len).fill(0);
   c.eip = CODE;
   c.halted = false;
+  // A case that ended in a triple fault must not leave the next one shut down before it starts.
+  c.shutdownReason = null;
+  c.interruptShadow = false;
   t.history.length = 0;
   return c.instructions;
 }

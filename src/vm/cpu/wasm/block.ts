@@ -2,7 +2,7 @@
  * A block as WebAssembly: the function body for one block of 32-bit code run
  * through a flat CS. The common instructions are written out: here MOV and
  * its byte, moffs and MOVZX/MOVSX forms, LEA, SETcc, CMOVcc of registers,
- * PUSH and POP (PUSH r/m32 and of segment registers too), LEAVE, NOP, and the jumps, calls, returns
+ * PUSH and POP (PUSH r/m32 and of segment registers too), PUSHA, POPA, LEAVE, NOP, and the jumps, calls, returns
  * and loops that end blocks; arith.ts the arithmetic. Every other instruction
  * calls its handler through an import, as compiled JavaScript (compiler.ts)
  * does.
@@ -26,7 +26,7 @@ import { type Code, OP } from './emit';
 import { CELL, CELL_AT, IMPORT } from './cells';
 import { Writer, Kind, BASE, PASSES, O, V, T, P, ESP, CUR, RA, NX } from './writer';
 import { arithmetic } from './arith';
-import { STACK32, SEG_SEL } from './layout';
+import { STACK32, SEG_SEL, CODE_PAGES } from './layout';
 
 export { LOCALS, LOCALS64 } from './writer';
 
@@ -59,6 +59,28 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
       if (mem) w.loadOperand(i, k, 4); else w.reg(i.rm);
       c.set(V); w.at(k); w.push(leave);
       return true;
+    case op === 0x60 || op === 0x61: {
+      // PUSHA, POPA: the eight registers in one go on a 32-bit stack whose 32 bytes the TLB maps on
+      // one page (for PUSHA, one without decoded code), else by the handler (a fault moves nothing).
+      const push = op === 0x60;
+      c.block().block();
+      c.i32(0).load32(STACK32).op(OP.eqz).brIf(0);
+      w.reg(ESP); if (push) c.i32(32).op(OP.sub); c.set(O);
+      w.hitOrBreak(32, 2, push);
+      if (push) {
+        c.get(P).i32(12).op(OP.shrU).load8u(CODE_PAGES).brIf(0);
+        // EDI lowest ... EAX highest; the ESP stored is the one before.
+        for (let r = 0; r < 8; r++) { c.get(P); w.reg(r); c.store32(w.ramBase + 28 - r * 4); }
+        w.setReg(ESP, () => c.get(O));
+      } else {
+        for (let r = 0; r < 8; r++) if (r !== ESP) w.setReg(r, () => c.get(P).load32(w.ramBase + 28 - r * 4));
+        w.setReg(ESP, () => c.get(O).i32(32).op(OP.add));
+      }
+      c.br(1).end();
+      w.callHandler(i, k, last);
+      c.end();
+      return true;
+    }
     case op === 0xc9: {
       // LEAVE: ESP = EBP, then POP EBP; on a 32-bit stack whose top the TLB maps, else by its handler
       // (so a fault leaves ESP as it was).

@@ -153,6 +153,14 @@ describe('the WebAssembly tier agrees with the handlers', () => {
     check(forms);
   });
 
+  it('PUSHA and POPA, with ESP anywhere (across a page end, into an unmapped page: the handler then)', () => {
+    const anywhere = (regs: number[], r: () => number) => { regs[4] = address(r) + 32; };
+    check([
+      { name: 'pusha', bytes: [0x60], adjust: anywhere }, { name: 'popa', bytes: [0x61], adjust: anywhere },
+      { name: 'pusha; popa', bytes: [0x60, 0x61], adjust: anywhere },
+    ], 16, false);
+  });
+
   it('LEAVE, with EBP anywhere (a fault leaves ESP as it was)', () => {
     // Written out for a 32-bit stack the TLB maps; its handler takes the rest, so it is not "inline" here.
     check([{ name: 'leave', bytes: [0xc9], adjust: (regs, r) => { regs[5] = address(r); } }], 16, false);
@@ -251,6 +259,10 @@ describe('WebAssembly blocks in programs', () => {
       const compiled = agreeOnProgram(code, n, (c) => { c.r32[1] = 5; for (let s = 0; s < 6; s++) c.segSel[s] = 0x1000 + s * 0x111; });
       expect(compiled).toBeGreaterThan(0);
     }
+  });
+  it('PUSHA and POPA in a loop: what POPA restores is what PUSHA saved', () => {
+    // l: inc %eax; pusha; xor %eax,%eax; popa; cmp $100,%eax; jne l; hlt
+    for (const n of budgets) expect(agreeOnProgram('40 60 31 c0 61 83 f8 64 75 f6 f4', n, (c) => { c.r32[4] = 0x4800; })).toBeGreaterThan(0);
   });
   it('a fault in the middle of a block and a store into the block itself', () => {
     // mov %eax,(%ebx) with EBX in the unmapped page: #PF, the handler halts.
