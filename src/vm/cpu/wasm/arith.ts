@@ -1,7 +1,8 @@
 /**
  * The arithmetic a WebAssembly block writes out (block.ts asks here first):
- * ADD OR AND SUB XOR CMP TEST on doublewords and bytes in every form, INC and
- * DEC, NOT and NEG, SHL SHR SAR of registers by a constant or by CL, IMUL in
+ * the eight ALU operations and TEST on doublewords and bytes in every form,
+ * INC and DEC, NOT and NEG, SHL SHR SAR by a constant (of registers and
+ * memory) or by CL (of registers), IMUL in
  * its three forms, MUL, DIV and IDIV, CDQ and CWDE. Each leaves the flags as
  * its handler (ops/alu.ts, ops/shift.ts) does: a lazy record in the cells, or
  * concrete flags for the shifts and multiplies, and says in `w.kind` what the
@@ -10,20 +11,25 @@
 import type { Instr } from '../instr';
 import { OP, OP64 } from './emit';
 import { CELL } from './cells';
-import { Writer, Kind, ADD, SUB, LOGIC, FA, FB, FR, O, V, CFL, T, F, P, L0, L1 } from './writer';
+import { Writer, Kind, ADD, ADC, SUB, SBB, LOGIC, FA, FB, FR, O, V, CFL, T, F, P, L0, L1 } from './writer';
 
 interface AluOp { op: number; lazy: number; kind: Kind; writes: boolean }
-/** ALU operations written out (by the reg field of 80/81/83, or opcode >> 3): ADD OR AND SUB XOR CMP. */
+/**
+ * ALU operations written out (by the reg field of 80/81/83, or opcode >> 3): all eight. ADC and SBB
+ * add or take CF in too; what a condition after them needs is asked of the CPU (Kind.NONE).
+ */
 const ALU: Record<number, AluOp | undefined> = {
   0: { op: OP.add, lazy: ADD, kind: Kind.ADD, writes: true },
   1: { op: OP.or, lazy: LOGIC, kind: Kind.LOGIC, writes: true },
+  2: { op: OP.add, lazy: ADC, kind: Kind.NONE, writes: true },
+  3: { op: OP.sub, lazy: SBB, kind: Kind.NONE, writes: true },
   4: { op: OP.and, lazy: LOGIC, kind: Kind.LOGIC, writes: true },
   5: { op: OP.sub, lazy: SUB, kind: Kind.SUB, writes: true },
   6: { op: OP.xor, lazy: LOGIC, kind: Kind.LOGIC, writes: true },
   7: { op: OP.sub, lazy: SUB, kind: Kind.SUB, writes: false },
 };
 const TEST: AluOp = { op: OP.and, lazy: LOGIC, kind: Kind.LOGIC, writes: false };
-const BYTE_KIND: Partial<Record<Kind, Kind>> = { [Kind.ADD]: Kind.ADD8, [Kind.SUB]: Kind.SUB8, [Kind.LOGIC]: Kind.LOGIC8 };
+const BYTE_KIND: Partial<Record<Kind, Kind>> = { [Kind.ADD]: Kind.ADD8, [Kind.SUB]: Kind.SUB8, [Kind.LOGIC]: Kind.LOGIC8, [Kind.NONE]: Kind.NONE };
 
 /** Instruction i (k of the block) if it is arithmetic written out here; false if not. `leave`: see writer.ts write. */
 export function arithmetic(w: Writer, i: Instr, k: number, leave: number): boolean {
@@ -56,10 +62,14 @@ export function arithmetic(w: Writer, i: Instr, k: number, leave: number): boole
     case op >= 0x40 && op <= 0x4f: return incDec(w, op >= 0x48, k, op & 7, null, leave);
     case op === 0xff && (i.reg === 0 || i.reg === 1): return incDec(w, i.reg === 1, k, i.rm, memIns, leave);
     case op === 0xf7 && (i.reg === 2 || i.reg === 3): return notNeg(w, i.reg === 3, k, i, leave);
-    case (op === 0xc1 || op === 0xd1) && !mem && (i.reg === 4 || i.reg === 5 || i.reg === 7): {
+    case (op === 0xc1 || op === 0xd1) && (i.reg === 4 || i.reg === 5 || i.reg === 7): {
       const n = op === 0xd1 ? 1 : i.imm & 31;
-      if (n === 0) return true;
-      shift(w, i.reg, i.rm, () => c.i32(n));
+      if (n === 0) {
+        // Nothing changes, but the operand is still read (checked for writing) and may fault.
+        if (mem) { w.at(k); w.ea(i); c.set(O); w.read(4, i.seg, true); c.drop(); }
+        return true;
+      }
+      shift(w, i.reg, mem ? i : null, i.rm, k, leave, () => c.i32(n));
       w.kind = Kind.SHIFT;
       return true;
     }
@@ -67,7 +77,7 @@ export function arithmetic(w: Writer, i: Instr, k: number, leave: number): boole
       // By CL: a count of 0 changes nothing, flags included, so what the locals hold is unknown after.
       w.reg8(1); c.i32(31).op(OP.and).set(P);
       c.get(P).if();
-      shift(w, i.reg, i.rm, () => c.get(P));
+      shift(w, i.reg, null, i.rm, k, leave, () => c.get(P));
       c.end();
       w.kind = Kind.NONE;
       return true;
@@ -113,7 +123,9 @@ export function arithmetic(w: Writer, i: Instr, k: number, leave: number): boole
  * (read checked for writing when it is written, so the write after the flags cannot fault).
  */
 function alu(w: Writer, a: AluOp, size: 1 | 4, k: number, src: () => void, dstReg: number, memIns: Instr | null, leave: number): boolean {
-  const c = w.c;
+  const c = w.c, carries = a.lazy === ADC || a.lazy === SBB;
+  // The carry in, from the flags as they are before the operands are read (a slow path may pull them).
+  if (carries) w.carry();
   if (memIns !== null) {
     w.at(k);
     w.ea(memIns); c.set(O);
@@ -122,6 +134,7 @@ function alu(w: Writer, a: AluOp, size: 1 | 4, k: number, src: () => void, dstRe
   c.set(FA);
   src(); c.set(FB);
   c.get(FA).get(FB).op(a.op);
+  if (carries) c.get(CFL).op(a.op);
   if (size === 1 && a.op !== OP.and && a.op !== OP.or) c.i32(255).op(OP.and);
   c.set(FR);
   w.lazy(a.lazy, false, size);
@@ -165,15 +178,17 @@ function notNeg(w: Writer, neg: boolean, k: number, i: Instr, leave: number): bo
 }
 
 /**
- * SHL (reg field 4), SHR (5) or SAR (7) of register r by the count `count` leaves (1..31): t the
- * value shifted by one less (its bit out is CF); ZF SF PF CF OF concrete, as the handler leaves them.
+ * SHL (reg field 4), SHR (5) or SAR (7) of register r, or of the memory operand of memIns (read
+ * checked for writing, so the write after the flags cannot fault), by the count `count` leaves
+ * (1..31): t the value shifted by one less (its bit out is CF); ZF SF PF CF OF concrete, as the
+ * handler leaves them.
  */
-function shift(w: Writer, kind: number, r: number, count: () => void): void {
+function shift(w: Writer, kind: number, memIns: Instr | null, r: number, k: number, leave: number, count: () => void): void {
   const c = w.c, sh = kind === 4 ? OP.shl : kind === 5 ? OP.shrU : OP.shrS;
-  w.reg(r); c.set(FA);
+  if (memIns !== null) { w.at(k); w.ea(memIns); c.set(O); w.read(4, memIns.seg, true); } else w.reg(r);
+  c.set(FA);
   c.get(FA); count(); c.i32(1).op(OP.sub).op(sh).set(T);
   c.get(T).i32(1).op(sh).set(FR);
-  w.setReg(r, () => c.get(FR));
   if (kind === 4) c.get(T).i32(31).op(OP.shrU); else c.get(T).i32(1).op(OP.and);
   c.set(CFL);
   c.get(FR).op(OP.eqz).i32(6).op(OP.shl);
@@ -183,6 +198,7 @@ function shift(w: Writer, kind: number, r: number, count: () => void): void {
   c.get(T).get(FR).op(OP.xor).i32(31).op(OP.shrU).i32(11).op(OP.shl).op(OP.or);
   c.set(F);
   w.concrete();
+  if (memIns !== null) { c.get(FR).set(V); w.write(4, memIns.seg, leave); } else w.setReg(r, () => c.get(FR));
 }
 
 /**

@@ -2,7 +2,7 @@
  * A block as WebAssembly: the function body for one block of 32-bit code run
  * through a flat CS. The common instructions are written out: here MOV and
  * its byte, moffs and MOVZX/MOVSX forms, LEA, SETcc, CMOVcc of registers,
- * PUSH and POP (PUSH r/m32 and of segment registers too), PUSHA, POPA, LEAVE, NOP, and the jumps, calls, returns
+ * PUSH and POP (PUSH r/m32 and of segment registers too), PUSHA, POPA, XCHG, LEAVE, NOP, and the jumps, calls, returns
  * and loops that end blocks; arith.ts the arithmetic. Every other instruction
  * calls its handler through an import, as compiled JavaScript (compiler.ts)
  * does.
@@ -49,6 +49,26 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
     case op >= 0x50 && op <= 0x57: w.at(k); w.reg(op & 7); c.set(V); w.push(leave); return true;
     case op === 0x68 || op === 0x6a: w.at(k); c.i32(i.imm | 0).set(V); w.push(leave); return true;
     case op >= 0x58 && op <= 0x5f: w.at(k); w.pop(); w.setReg(op & 7, () => c.get(V)); return true;
+    case op === 0x87 || (op === 0x86 && !mem) || (op >= 0x91 && op <= 0x97): {
+      // XCHG: the register gets the old value before the write, so that a write that asks to leave
+      // after it leaves the instruction done (the read was checked for writing: the write cannot fault).
+      const byte = op === 0x86, other = op >= 0x91 ? op & 7 : i.reg, first = op >= 0x91 ? 0 : i.rm;
+      if (byte) {
+        w.reg8(first); c.set(T);
+        w.setReg8(first, () => w.reg8(other));
+        w.setReg8(other, () => c.get(T));
+      } else if (!mem || op >= 0x91) {
+        w.reg(first); c.set(T);
+        w.setReg(first, () => w.reg(other));
+        w.setReg(other, () => c.get(T));
+      } else {
+        w.at(k); w.ea(i); c.set(O); w.read(4, seg, true); c.set(T);
+        w.reg(other); c.set(V);
+        w.setReg(other, () => c.get(T));
+        w.write(4, seg, leave);
+      }
+      return true;
+    }
     case op === 0x06 || op === 0x0e || op === 0x16 || op === 0x1e || op === 0x1a0 || op === 0x1a8: {
       // PUSH of a segment register: its selector, zero-extended.
       const sreg = op < 0x100 ? op >> 3 : op === 0x1a0 ? 4 : 5;

@@ -33,6 +33,8 @@ export const CELL = {
   /** The dispatcher's: 1 when it may go on from block to block (no breakpoints), and the budget after the first block. */
   CHAIN: 15,
   BUDGET: 16,
+  /** The carry an ADC or SBB took in (flags.ts lazyCarry), with the lazy record. */
+  LAZY_CARRY: 17,
 } as const;
 
 export const CELL_AT = (k: number) => CELLS + k * 4;

@@ -47,7 +47,7 @@ function check(forms: Form[], cases = 16, inline = true): void {
 }
 
 const ALU = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'];
-const WRITTEN = [0, 1, 4, 5, 6, 7];
+const WRITTEN = [0, 1, 2, 3, 4, 5, 6, 7];
 
 describe('the WebAssembly tier agrees with the handlers', () => {
   it('byte MOVs, moffs MOVs, NOP', () => {
@@ -86,7 +86,7 @@ describe('the WebAssembly tier agrees with the handlers', () => {
     ]);
   });
 
-  it('ADD, OR, AND, SUB, XOR, CMP in all their doubleword forms; TEST', () => {
+  it('ADD, OR, ADC, SBB, AND, SUB, XOR, CMP in all their doubleword forms; TEST', () => {
     const forms: Form[] = [];
     for (const aop of WRITTEN) {
       forms.push(...both(`${ALU[aop]} Ev,Gv`, [(aop << 3) | 1], 2), ...both(`${ALU[aop]} Gv,Ev`, [(aop << 3) | 3], 2));
@@ -123,7 +123,7 @@ describe('the WebAssembly tier agrees with the handlers', () => {
     check(divides, 32, false);
   });
 
-  it('ADD, OR, AND, SUB, XOR, CMP on bytes in every form (AH..BH too); TEST of bytes', () => {
+  it('the eight ALU operations on bytes in every form (AH..BH too); TEST of bytes', () => {
     const forms: Form[] = [];
     for (const aop of WRITTEN) {
       forms.push(...both(`${ALU[aop]} Eb,Gb`, [aop << 3], 2), ...both(`${ALU[aop]} Gb,Eb`, [(aop << 3) | 2], 6));
@@ -132,6 +132,8 @@ describe('the WebAssembly tier agrees with the handlers', () => {
     }
     forms.push(...both('test Eb,Gb', [0x84], 3), ...both('test Eb,Ib', [0xf6], 0, [0x80]), { name: 'test al,Ib', bytes: [0xa8, 0x01] });
     forms.push({ name: 'add; inc', bytes: [0x00, 0xd8, 0x40] }, { name: 'sub; adc', bytes: [0x28, 0xd8, 0x11, 0xc1] });
+    forms.push({ name: 'add; adc', bytes: [0x01, 0xd8, 0x11, 0xca] }, { name: 'sub; sbb', bytes: [0x29, 0xd8, 0x19, 0xca] });
+    forms.push({ name: 'inc; adc', bytes: [0x40, 0x11, 0xca] }, { name: 'shl; sbb', bytes: [...reg([0xc1], 4, 0, 3), 0x19, 0xca] });
     check(forms);
   });
 
@@ -151,6 +153,16 @@ describe('the WebAssembly tier agrees with the handlers', () => {
     forms.push({ name: 'cdq', bytes: [0x99] }, { name: 'cwde', bytes: [0x98] });
     forms.push({ name: 'o16 nop', bytes: [0x66, 0x90] }, { name: 'pause', bytes: [0xf3, 0x90] });
     check(forms);
+  });
+
+  it('XCHG of registers and with memory; shifts of memory by a constant (0: the operand is still read)', () => {
+    const forms: Form[] = [...both('xchg Ev,Gv', [0x87], 2), { name: 'xchg Eb,Gb', bytes: reg([0x86], 7, 1) }, { name: 'xchg al,bl', bytes: reg([0x86], 3, 0) }];
+    for (let op = 0x91; op <= 0x97; op++) if (op !== 0x94) forms.push({ name: hex(op), bytes: [op] });
+    for (const r of [4, 5, 7]) {
+      forms.push({ name: `d1/${r} mem`, bytes: mem([0xd1], r) }, { name: `d1/${r} mem; jcc`, bytes: [...mem([0xd1], r), 0x0f, 0x92, 0xc0] });
+      for (const n of [0, 1, 2, 31, 33]) forms.push({ name: `c1/${r} mem ${n}`, bytes: mem([0xc1], r, n), adjust: (regs, g) => memAt(regs, g) });
+    }
+    check(forms.map((f) => (f.adjust === undefined && f.name.includes('mem') ? { ...f, adjust: memAt } : f)));
   });
 
   it('PUSHA and POPA, with ESP anywhere (across a page end, into an unmapped page: the handler then)', () => {

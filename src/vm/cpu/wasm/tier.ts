@@ -263,6 +263,7 @@ export class WasmTier {
       c.lazyOp = cells[CELL.LAZY_OP]; c.lazySize = cells[CELL.LAZY_SIZE];
       c.lazyA = cells[CELL.LAZY_A]; c.lazyB = cells[CELL.LAZY_B]; c.lazyRes = cells[CELL.LAZY_RES];
       c.lazyMask = cells[CELL.LAZY_MASK];
+      c.lazyCarry = cells[CELL.LAZY_CARRY];
       cells[CELL.LAZY_MASK] = -1;
     }
   }

@@ -18,7 +18,7 @@ import { ARITH, CF } from '../flags';
 const SS = 2;
 export const ESP = 4;
 // Lazy kinds (flags.ts Lazy).
-export const ADD = 0, SUB = 2, LOGIC = 4;
+export const ADD = 0, ADC = 1, SUB = 2, SBB = 3, LOGIC = 4;
 
 // Locals: the two parameters, then the block's own.
 export const BASE = 0, PASSES = 1, FA = 2, FB = 3, FR = 4, O = 5, X = 6, P = 7, V = 8, CFL = 9, T = 10, F = 11;
@@ -213,6 +213,8 @@ export class Writer {
   /** Record FA FB FR as the lazy flags (flags.ts setLazy); INC/DEC keep CF (CFL, stored for the CPU). */
   lazy(op: number, keepCF: boolean, size = 4): void {
     const c = this.c;
+    // ADC and SBB: the carry they took in (CFL), which their CF depends on.
+    if (op === ADC || op === SBB) this.cell(CELL.LAZY_CARRY, () => c.get(CFL));
     this.cell(CELL.LAZY_OP, () => c.i32(op));
     this.cell(CELL.LAZY_SIZE, () => c.i32(size));
     this.cell(CELL.LAZY_A, () => c.get(FA));
