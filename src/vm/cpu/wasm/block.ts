@@ -1,7 +1,7 @@
 /**
  * A block as WebAssembly: the function body for one block of 32-bit code run
  * through a flat CS. The common instructions are written out: here MOV and
- * its byte, moffs and MOVZX/MOVSX forms, LEA, SETcc, CMOVcc of registers,
+ * its byte, word, moffs and MOVZX/MOVSX forms, LEA, SETcc, CMOVcc of registers,
  * PUSH and POP (PUSH r/m32 and of segment registers too), PUSHA, POPA, XCHG, LEAVE, NOP, and the jumps, calls, returns
  * and loops that end blocks; arith.ts the arithmetic. Every other instruction
  * calls its handler through an import, as compiled JavaScript (compiler.ts)
@@ -30,10 +30,30 @@ import { STACK32, SEG_SEL, CODE_PAGES } from './layout';
 
 export { LOCALS, LOCALS64 } from './writer';
 
+/** The MOVs of words (an operand-size prefix, as 16-bit data in 32-bit code has): false if not one. */
+function moveWord(w: Writer, i: Instr, k: number, leave: number): boolean {
+  const c = w.c, op = i.opcode, mem = i.hasModrm && i.mod !== 3;
+  switch (true) {
+    case op === 0x89:
+      if (!mem) w.setReg16(i.rm, () => w.reg(i.reg)); else w.storeOperand(i, k, 2, leave, () => { w.reg(i.reg); c.i32(0xffff).op(OP.and); });
+      return true;
+    case op === 0x8b:
+      if (!mem) w.setReg16(i.reg, () => w.reg(i.rm)); else { w.loadOperand(i, k, 2); c.set(V); w.setReg16(i.reg, () => c.get(V)); }
+      return true;
+    case op >= 0xb8 && op <= 0xbf: w.setReg16(op & 7, () => c.i32(i.imm & 0xffff)); return true;
+    case op === 0xc7 && i.reg === 0:
+      if (!mem) w.setReg16(i.rm, () => c.i32(i.imm & 0xffff)); else w.storeOperand(i, k, 2, leave, () => c.i32(i.imm & 0xffff));
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** One straight-line instruction, k of the block; `last` when nothing follows it in the block. False: not written here. */
 function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
   const c = w.c, op = i.opcode, mem = i.hasModrm && i.mod !== 3, seg = i.seg;
   const leave = last ? -1 : k + 1;
+  if (!i.o32 && op !== 0x90) return moveWord(w, i, k, leave);
   switch (true) {
     case op === 0x89:
       if (!mem) w.setReg(i.rm, () => w.reg(i.reg)); else w.storeOperand(i, k, 4, leave, () => w.reg(i.reg));
@@ -160,6 +180,8 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
 
 /** Can the block write this instruction out itself (if instruction() has it)? Else its handler is called. */
 const writable = (i: Instr) => (i.a32 && i.o32 && i.rep === 0 && plain(i)) || (i.opcode === 0x90 && plain(i));
+/** Or a straight-line one with an operand-size prefix, which instruction() may have (the MOVs of words); never a branch (its EIP would wrap at 64 KiB). */
+const straight = (i: Instr) => writable(i) || (i.a32 && i.rep === 0 && plain(i) && (i.flags & Op.BRANCH) === 0);
 
 /** Does the block jump back to its own start (a relative jump to offset 0)? It then loops inside while passes last. */
 export function loopsOnItself(instrs: Instr[]): boolean {
@@ -213,12 +235,13 @@ export interface Region {
 export function writeBlock(w: Writer, instrs: Instr[], region: Region | null): { endsInHandler: boolean; loops: boolean } {
   const c = w.c, n = instrs.length, last = instrs[n - 1], start = instrs[0].addr;
   const op = last.opcode, inlineLast = writable(last);
+  const branch = (last.flags & Op.BRANCH) !== 0;
   const loops = loopsOnItself(instrs);
   w.kind = Kind.NONE;
   if (loops) c.loop();
   for (let k = 0; k < n - 1; k++) {
     const i = instrs[k];
-    if (writable(i) && instruction(w, i, k, false)) continue;
+    if (straight(i) && instruction(w, i, k, false)) continue;
     // The handler: it may fault (the index is set), or ask to leave after it.
     w.callHandler(i, k, false);
   }
@@ -259,9 +282,8 @@ export function writeBlock(w: Writer, instrs: Instr[], region: Region | null): {
     w.cell(CELL.PASSES, () => c.i32(0).load32(CELL_AT(CELL.PASSES)).i32(1).op(OP.add));
     c.br(depth + 1).end();
   };
-  const branch = (last.flags & Op.BRANCH) !== 0;
   let endsInHandler = false;
-  if (inlineLast && !branch && instruction(w, last, n - 1, true)) {
+  if (straight(last) && !branch && instruction(w, last, n - 1, true)) {
     exitTo(last.off + last.len);
   } else if (inlineLast && (isJcc(op) || isLoop(op))) {
     if (isJcc(op)) w.condition(op & 0xf);

@@ -49,6 +49,7 @@ export const IMPORTS = [
   /** Writes return 1 when the run loop wants the block left (code was written, a stop asked). */
   { name: 'wr8', params: 3, result: true },
   { name: 'wr32', params: 3, result: true },
+  { name: 'wr16', params: 3, result: true },
   { name: 'push32', params: 1, result: true },
   { name: 'pop32', params: 0, result: true },
   /** Condition cc and CF from the CPU's flags (after the block's own are copied there). */

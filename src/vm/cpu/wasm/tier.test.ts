@@ -79,6 +79,8 @@ describe('the WebAssembly tier agrees with the handlers', () => {
 
   it('MOV, LEA', () => {
     check([
+      ...both('mov Ew,Gw', [0x66, 0x89], 2), ...both('mov Gw,Ew', [0x66, 0x8b], 2), ...both('mov Ew,Iw', [0x66, 0xc7], 0, [0x34, 0x92]),
+      { name: 'mov dx,imm16', bytes: [0x66, 0xba, 0xff, 0x80] }, { name: 'mov sp,imm16', bytes: [0x66, 0xbc, 0x00, 0x10] },
       ...both('mov Ev,Gv', [0x89], 2), ...both('mov Gv,Ev', [0x8b], 2),
       { name: 'mov eax,imm', bytes: [0xb8, ...d32(0x12345678)] }, { name: 'mov edi,imm', bytes: [0xbf, ...d32(0x80000000)] },
       ...both('mov Ev,Iz', [0xc7], 0, d32(0xdeadbeef)),

@@ -84,6 +84,7 @@ export class WasmTier {
       rdW8: (seg, off) => { this.sync(); return read(c.rdW8(seg, off)); },
       wr8: (seg, off, v) => { this.sync(); c.wr8(seg, off, v); return exit(); },
       wr32: (seg, off, v) => { this.sync(); c.wr32(seg, off, v); return exit(); },
+      wr16: (seg, off, v) => { this.sync(); c.wr16(seg, off, v); return exit(); },
       push32: (v) => { this.sync(); c.push32(v); return exit(); },
       pop32: () => { this.sync(); return read(c.pop32()); },
       cond: (cc) => { this.pull(); return condition(c, cc) ? 1 : 0; },

@@ -143,16 +143,16 @@ export class Writer {
   }
 
   /** Write V (`size` bytes) at seg:O; `leave` is what to return if the slow path asks to leave (-1: go on). */
-  write(size: 1 | 4, seg: number, leave: number): void {
+  write(size: 1 | 2 | 4, seg: number, leave: number): void {
     const c = this.c;
     c.block().block();
     this.hitOrBreak(size, seg, true);
     c.get(P).i32(12).op(OP.shrU).load8u(CODE_PAGES).brIf(0);
     c.get(P).get(V);
-    if (size === 4) c.store32(this.ramBase); else c.store8(this.ramBase);
+    if (size === 4) c.store32(this.ramBase); else if (size === 2) c.store16(this.ramBase); else c.store8(this.ramBase);
     c.br(1).end();
     this.spill();
-    c.i32(seg).get(O).get(V).call(size === 4 ? IMPORT.wr32 : IMPORT.wr8);
+    c.i32(seg).get(O).get(V).call(size === 4 ? IMPORT.wr32 : size === 2 ? IMPORT.wr16 : IMPORT.wr8);
     this.leaveIf(leave);
     c.end();
   }
@@ -163,7 +163,7 @@ export class Writer {
   }
 
   /** Write what `value` leaves on the stack to the memory operand of instruction k (`size` bytes). */
-  storeOperand(i: Instr, k: number, size: 1 | 4, leave: number, value: () => void): void {
+  storeOperand(i: Instr, k: number, size: 1 | 2 | 4, leave: number, value: () => void): void {
     this.at(k); value(); this.c.set(V); this.ea(i); this.c.set(O); this.write(size, i.seg, leave);
   }
 
@@ -238,6 +238,11 @@ export class Writer {
       if (shift) c.i32(shift).op(OP.shl);
       c.op(OP.or);
     });
+  }
+  /** Store the low 16 bits of what `value` leaves into the low word of register r. */
+  setReg16(r: number, value: () => void): void {
+    const c = this.c;
+    this.setReg(r, () => { this.reg(r); c.i32(0xffff0000 | 0).op(OP.and); value(); c.i32(0xffff).op(OP.and).op(OP.or); });
   }
   /** The low word of register r, zero- or sign-extended. */
   reg16(r: number, signed: boolean): void {
