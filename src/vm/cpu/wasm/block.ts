@@ -1,11 +1,11 @@
 /**
  * A block as WebAssembly: the function body for one block of 32-bit code run
  * through a flat CS. The common instructions are written out: here MOV and
- * its byte, word, moffs and MOVZX/MOVSX forms, LEA, SETcc, CMOVcc of registers,
- * PUSH and POP (PUSH r/m32 and of segment registers too), PUSHA, POPA, XCHG, LEAVE, NOP, and the jumps, calls, returns
- * and loops that end blocks; arith.ts the arithmetic. Every other instruction
- * calls its handler through an import, as compiled JavaScript (compiler.ts)
- * does.
+ * its byte, word, moffs and MOVZX/MOVSX forms, LEA, SETcc, CMOVcc of
+ * registers, PUSH and POP (PUSH r/m32 and of segment registers too), PUSHA,
+ * POPA, XCHG, LEAVE, NOP, and the jumps, calls, returns and loops that end
+ * blocks; arith.ts the arithmetic. Every other instruction calls its handler
+ * through an import, as compiled JavaScript (compiler.ts) does.
  *
  * The function is `run(base, passes)`: `base` the block's EIP, `passes` how
  * many more times a block that jumps back to its own start may run. It
