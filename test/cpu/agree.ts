@@ -9,6 +9,7 @@
  * compiled code reads them. The WebAssembly tier (src/vm/cpu/wasm/) is
  * compared the same way.
  */
+import { expect } from 'vitest';
 import { makeCpu, enablePaging, pteAddr, setFlags, STACK_TOP, CODE, type TestCpu } from './harness';
 import { Executor } from '../../src/vm/cpu/executor';
 import { compileBlock } from '../../src/vm/cpu/compiler';
@@ -194,4 +195,13 @@ export function compiledSource(bytes: number[]): string {
   const t = machines(bytes, 0)[1];
   t.cpu.eip = CODE;
   return compileBlock(t.exec.blockAt()).toString();
+}
+
+/** Two machines that ran the same program (one interpreted, one compiled) are alike: registers, EIP, flags, count, HLT, deliveries, memory. */
+export function expectSameMachines(a: TestCpu, b: TestCpu, where: string): void {
+  const x = a.cpu, y = b.cpu;
+  expect([...y.r32], where).toEqual([...x.r32]);
+  expect([y.eip >>> 0, getFlags(y), y.instructions, y.halted], where).toEqual([x.eip >>> 0, getFlags(x), x.instructions, x.halted]);
+  expect(b.history, where).toEqual(a.history);
+  expect(Buffer.compare(b.mem.bytes, a.mem.bytes), `memory, ${where}`).toBe(0);
 }

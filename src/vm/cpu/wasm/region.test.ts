@@ -9,7 +9,7 @@
 import { describe, it, expect } from 'vitest';
 import { makeCpu, enablePaging, pteAddr, CODE } from '../../../../test/cpu/harness';
 import { Executor, Exit } from '../executor';
-import { getFlags } from '../flags';
+import { expectSameMachines } from '../../../../test/cpu/agree';
 import { decode } from '../decoder';
 import { Instr } from '../instr';
 import { regionsOf } from './region';
@@ -48,11 +48,7 @@ function agree(code: string, budget: number, setup?: (c: Cpu) => void, batch = 2
       a.exec.resumeFrom = a.cpu.eip >>> 0;
       b.exec.resumeFrom = b.cpu.eip >>> 0;
     }
-    const x = a.cpu, y = b.cpu;
-    expect([...y.r32], `slice ${s}`).toEqual([...x.r32]);
-    expect([y.eip >>> 0, getFlags(y), y.instructions, y.halted], `slice ${s}`).toEqual([x.eip >>> 0, getFlags(x), x.instructions, x.halted]);
-    expect(b.history).toEqual(a.history);
-    expect(Buffer.compare(b.mem.bytes, a.mem.bytes), `memory, slice ${s}`).toBe(0);
+    expectSameMachines(a, b, `slice ${s}`);
   }
   expect(a.cpu.halted).toBe(true);
   expect(b.exec.wasmRegions, 'regions compiled').toBeGreaterThan(0);

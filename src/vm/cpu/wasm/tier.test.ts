@@ -7,7 +7,7 @@
  * holds the tier to the same for every form the JavaScript tier writes.)
  */
 import { describe, it, expect } from 'vitest';
-import { disagreement, randomCase, randomData, rng, address, value, wasmWritesInline, type Case } from '../../../../test/cpu/agree';
+import { disagreement, randomCase, randomData, rng, address, value, wasmWritesInline, expectSameMachines, type Case } from '../../../../test/cpu/agree';
 import { CODE } from '../../../../test/cpu/harness';
 
 const EBX = 3;
@@ -208,7 +208,6 @@ describe('the WebAssembly tier agrees with the handlers', () => {
 
 import { makeCpu, enablePaging, pteAddr } from '../../../../test/cpu/harness';
 import { Executor } from '../executor';
-import { getFlags } from '../flags';
 
 /** A program run interpreted and in the tier, in slices of `budget`, compared after each slice. */
 function agreeOnProgram(code: string, budget: number, setup?: (c: import('../state').Cpu) => void): number {
@@ -221,11 +220,7 @@ function agreeOnProgram(code: string, budget: number, setup?: (c: import('../sta
   for (let s = 0; s < 2000 && !(a.cpu.halted && b.cpu.halted); s++) {
     a.exec.run(budget);
     b.exec.run(budget);
-    const x = a.cpu, y = b.cpu;
-    expect([...y.r32], `slice ${s}`).toEqual([...x.r32]);
-    expect([y.eip >>> 0, getFlags(y), y.instructions, y.halted], `slice ${s}`).toEqual([x.eip >>> 0, getFlags(x), x.instructions, x.halted]);
-    expect(b.history).toEqual(a.history);
-    expect(Buffer.compare(b.mem.bytes, a.mem.bytes), `memory, slice ${s}`).toBe(0);
+    expectSameMachines(a, b, `slice ${s}`);
   }
   expect(a.cpu.halted).toBe(true);
   return b.exec.blocksCompiledWasm;
