@@ -78,7 +78,7 @@ export function randomCase(r: () => number, data: Int32Array, adjust?: (regs: nu
 const CONDS = 0x6000;
 
 /** The compiled tier a comparison runs against the interpreter. */
-/** 'wasm-locals': the WebAssembly tier with the registers in locals in every function (as in a region). */
+/** 'wasm-locals': the WebAssembly tier with the registers in locals (ExecutorOptions.wasmLocals). */
 export type Tier = 'js' | 'wasm' | 'wasm-locals';
 
 /** The machines by tier (made once: a machine's memory and tables cost more than many cases). */

@@ -16,8 +16,9 @@
  * lazy flags of the last instruction that set them.
  *
  * Registers are read and written in memory, where the TypeScript side sees
- * them, or in a region in locals, stored back before anything of the CPU's
- * runs (writer.ts spill); memory accesses are the TLB hit written inline.
+ * them (or, with ExecutorOptions.wasmLocals, in locals stored back before
+ * anything of the CPU's runs: writer.ts spill); memory accesses are the TLB
+ * hit written inline.
  */
 import type { Instr } from '../instr';
 import { Op } from '../instr';

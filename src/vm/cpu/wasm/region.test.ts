@@ -23,9 +23,15 @@ const d32 = (v: number) => [0, 8, 16, 24].map((k) => ((v >>> k) & 255).toString(
  * loop's blocks are compiled together), in slices of `budget`, comparing after each.
  */
 function agree(code: string, budget: number, setup?: (c: Cpu) => void, batch = 2, breakAt: number[] = []): { regions: number; exits: Exit[] } {
+  agreeOnce(code, budget, setup, batch, breakAt, true);
+  return agreeOnce(code, budget, setup, batch, breakAt, false);
+}
+
+/** `agree` with the registers in memory, or in locals (ExecutorOptions.wasmLocals). */
+function agreeOnce(code: string, budget: number, setup: ((c: Cpu) => void) | undefined, batch: number, breakAt: number[], locals: boolean): { regions: number; exits: Exit[] } {
   const make = (wasmAfter: number) => {
     const t = makeCpu(code, (c) => { enablePaging(c); c.mem.write32(pteAddr(0x5000), 0); setup?.(c); });
-    t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter, wasmBatch: batch });
+    t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter, wasmBatch: batch, wasmLocals: locals });
     return t;
   };
   const a = make(Infinity), b = make(1);

@@ -50,15 +50,15 @@ export interface Written { endsInHandler: boolean; loops: boolean }
 
 /**
  * Write the region of `blocks` (table indices firstIndex, firstIndex + 1, ...) as one function into
- * `w`: `run(base, passes)` for the block at index CELL.LAST_INDEX. `localsEverywhere`: a block alone
- * keeps its registers in locals too (tests hold every form to it).
+ * `w`: `run(base, passes)` for the block at index CELL.LAST_INDEX. `locals`: the registers are kept in
+ * WebAssembly locals while it runs.
  */
-export function writeRegion(w: Writer, blocks: { instrs: Instr[] }[], firstIndex: number, localsEverywhere = false): Written[] {
+export function writeRegion(w: Writer, blocks: { instrs: Instr[] }[], firstIndex: number, locals = false): Written[] {
   const c = w.c, count = blocks.length;
-  // The registers in locals for all the bodies, so that a loop across them keeps them there (writer.ts
-  // spill). A block alone keeps them in memory: measured, loading and storing them around each call
-  // costs a Linux boot more than it saves.
-  if (count > 1 || localsEverywhere) {
+  // With `locals`, the registers in locals for all the bodies, so that a loop across them keeps them
+  // there (writer.ts spill). Off by default: measured, the bench kernel gained 3 % and the Linux boot
+  // lost 12 % (the loads and stores around every call and handler, and V8's time on the bigger code).
+  if (locals) {
     w.cached.fill(true);
     w.reload();
   }

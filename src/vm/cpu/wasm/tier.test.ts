@@ -37,7 +37,7 @@ function check(forms: Form[], cases = 16, inline = true): void {
     // Four of the sixteen Jcc each time, a different four for each form (SETcc reads all sixteen anyway).
     for (const cc of [0, 4, 8, 12].map((q) => q + ((r() >>> 0) % 4))) {
       const ks: Case[] = Array.from({ length: cases }, () => randomCase(r, data, f.adjust));
-      // The registers in memory (a block alone) and in locals (as in a region).
+      // The registers in memory, and in locals (ExecutorOptions.wasmLocals).
       for (const tier of ['wasm', 'wasm-locals'] as const) {
         const why = disagreement(f.bytes, ks, cc, [10_000], tier);
         expect(why, `${f.name} (${f.bytes.map(hex).join(' ')}), jcc ${cc}, ${tier}`).toBeNull();

@@ -64,7 +64,7 @@ export class WasmTier {
   /** Regions of more than one block compiled. */
   regions = 0;
 
-  constructor(private readonly c: Cpu, private readonly batch: number, private readonly localsEverywhere = false) {
+  constructor(private readonly c: Cpu, private readonly batch: number, private readonly locals = false) {
     this.cells = new Int32Array(c.mem.wasm.buffer, CELLS, CELL_COUNT);
     this.cells[CELL.CARRY] = -1;
     this.cells[CELL.LAZY_MASK] = -1;
@@ -135,7 +135,7 @@ export class WasmTier {
     for (const region of regions) {
       if (region.length > 1) this.regions++;
       const w = new Writer(this.c.mem.ramBase, (i) => handlers.push(i) - 1);
-      written.push(...writeRegion(w, region, at + slots.length, this.localsEverywhere));
+      written.push(...writeRegion(w, region, at + slots.length, this.locals));
       for (let k = 0; k < region.length; k++) slots.push(bodies.length);
       bodies.push(w.c);
     }
