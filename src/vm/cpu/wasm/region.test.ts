@@ -22,13 +22,13 @@ const d32 = (v: number) => [0, 8, 16, 24].map((k) => ((v >>> k) & 255).toString(
  * Run `code` interpreted and with every block in WebAssembly after one run (in batches of `batch`: a
  * loop's blocks are compiled together), in slices of `budget`, comparing after each.
  */
-function agree(code: string, budget: number, setup?: (c: Cpu) => void, batch = 2, breakAt: number[] = []): { regions: number; exits: Exit[] } {
-  agreeOnce(code, budget, setup, batch, breakAt, true);
-  return agreeOnce(code, budget, setup, batch, breakAt, false);
+function agree(code: string, budget: number, setup?: (c: Cpu) => void, batch = 2, breakAt: number[] = [], regions = true): { regions: number; exits: Exit[] } {
+  agreeOnce(code, budget, setup, batch, breakAt, true, regions);
+  return agreeOnce(code, budget, setup, batch, breakAt, false, regions);
 }
 
 /** `agree` with the registers in memory, or in locals (ExecutorOptions.wasmLocals). */
-function agreeOnce(code: string, budget: number, setup: ((c: Cpu) => void) | undefined, batch: number, breakAt: number[], locals: boolean): { regions: number; exits: Exit[] } {
+function agreeOnce(code: string, budget: number, setup: ((c: Cpu) => void) | undefined, batch: number, breakAt: number[], locals: boolean, regions: boolean): { regions: number; exits: Exit[] } {
   const make = (wasmAfter: number) => {
     const t = makeCpu(code, (c) => { enablePaging(c); c.mem.write32(pteAddr(0x5000), 0); setup?.(c); });
     t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter, wasmBatch: batch, wasmLocals: locals });
@@ -57,7 +57,7 @@ function agreeOnce(code: string, budget: number, setup: ((c: Cpu) => void) | und
     expectSameMachines(a, b, `slice ${s}`);
   }
   expect(a.cpu.halted).toBe(true);
-  expect(b.exec.wasmRegions, 'regions compiled').toBeGreaterThan(0);
+  if (regions) expect(b.exec.wasmRegions, 'regions compiled').toBeGreaterThan(0);
   return { regions: b.exec.wasmRegions, exits };
 }
 
@@ -94,10 +94,11 @@ describe('regions: the blocks of a page that go on to one another, in one functi
     for (const n of budgets) agree(code, n, (c) => { c.r32[1] = 16; });
   });
 
-  it('a REP STOSB by its handler in the loop: what it counted comes off the budget', () => {
-    // l: mov $0x4000,%edi; mov $0x10,%ecx; rep stosb; dec %esi; jnz l; hlt
+  it('a REP STOSB by its handler in a loop: what it counted comes off the budget', () => {
+    // l: mov $0x4000,%edi; mov $0x10,%ecx; rep stosb; dec %esi; jnz l; hlt. The string's block goes on by
+    // its handler (no exit known when written), so these two blocks are no region: the dispatcher chains them.
     const code = 'bf 00 40 00 00 b9 10 00 00 00 f3 aa 4e 75 f1 f4';
-    for (const n of [...budgets, 40, 41]) agree(code, n, (c) => { c.r32[6] = 30; });
+    for (const n of [...budgets, 40, 41]) agree(code, n, (c) => { c.r32[6] = 30; }, 2, [], false);
   });
 
   it('a breakpoint inside a region stops there at the same instruction as interpreted', () => {
@@ -123,15 +124,18 @@ describe('regionsOf', () => {
     });
   }
 
-  it('groups the blocks linked by jumps, branches and fall-throughs, and leaves the others alone', () => {
+  it('groups the blocks of a loop (linked by jumps, branches and fall-throughs), and leaves the others alone', () => {
     const code = [0x01, 0xc8, 0xf6, 0xc1, 0x01, 0x74, 0x03, 0x43, 0xeb, 0x03, 0x83, 0xc2, 0x02, 0x49, 0x75, 0xf0, 0xf4];
-    const bs = blocks(code, [0, 7, 10, 13]);
+    const bs = blocks(code, [0, 7, 10, 13, 16]).slice(0, 4);
     const regions = regionsOf(bs);
     expect(regions.length).toBe(1);
     expect(regions[0].length).toBe(4);
-    // "inc; jmp tail" and "even: add $2,%edx" both go on to "tail" only: without it, each is alone.
+    // Without "tail" (dec; jnz l) there is no loop: the others go on to one another only once, so each is alone.
     expect(regionsOf([bs[1], bs[2]]).map((r) => r.length)).toEqual([1, 1]);
-    expect(regionsOf([bs[0], bs[1], bs[2]]).map((r) => r.length)).toEqual([3]);
+    expect(regionsOf([bs[0], bs[1], bs[2]]).map((r) => r.length)).toEqual([1, 1, 1]);
+    // "l", "inc; jmp tail" and "tail" still make a loop; "even" alone is not part of one.
+    expect(regionsOf([bs[0], bs[3], bs[1]]).map((r) => r.length)).toEqual([3]);
+    expect(regionsOf([bs[2], bs[3]]).map((r) => r.length)).toEqual([1, 1]);
   });
 
   it('a ret, an indirect jump or a handler links nothing', () => {

@@ -1,6 +1,6 @@
 /**
- * A region: the blocks of one batch decoded from the same page, written into
- * one function. The dispatcher calls it through any of their table indices;
+ * A region: the blocks of a loop, compiled in one batch from the same page,
+ * written into one function. The dispatcher calls it through any of their table indices;
  * it starts at the body of the block the dispatcher meant (CELL.LAST_INDEX),
  * and where a block ends in a jump, a branch or a fall-through to another
  * block of the region on the same page it goes on to that block's body inside
@@ -20,28 +20,32 @@ import { writeBlock, loopsOnItself, staticExits, type RegionBlock } from './bloc
 const MAX_REGION = 32;
 
 /**
- * The blocks of one page, in regions: those that go on to one another by a jump, a branch or a
- * fall-through (the exits known when written) together, the others alone.
+ * The blocks of one page, in regions: the blocks of each loop (a strongly connected part of the graph
+ * of their exits known when written: jumps, branches, fall-throughs) together, every other block
+ * alone. A block that goes on to another only once gains nothing from sharing a function with it,
+ * and V8 spends more on a bigger one.
  */
 export function regionsOf<B extends { instrs: Instr[] }>(blocks: B[]): B[][] {
   const byAddr = new Map<number, number>();
   blocks.forEach((b, k) => byAddr.set(b.instrs[0].addr, k));
-  // Union-find over the links.
-  const root = blocks.map((_, k) => k);
-  const find = (k: number): number => { while (root[k] !== k) k = root[k] = root[root[k]]; return k; };
-  blocks.forEach((b, k) => {
-    for (const to of staticExits(b.instrs)) {
-      const j = byAddr.get(to);
-      if (j !== undefined) root[find(j)] = find(k);
+  const exits = blocks.map((b) => staticExits(b.instrs).map((to) => byAddr.get(to)).filter((j): j is number => j !== undefined));
+  // Tarjan's strongly connected components (the graph is a batch's: at most 64 blocks).
+  const index: number[] = blocks.map(() => -1), low: number[] = blocks.map(() => 0), onStack = blocks.map(() => false);
+  const stack: number[] = [], out: B[][] = [];
+  let next = 0;
+  const visit = (v: number): void => {
+    index[v] = low[v] = next++;
+    stack.push(v); onStack[v] = true;
+    for (const w of exits[v]) {
+      if (index[w] < 0) { visit(w); low[v] = Math.min(low[v], low[w]); } else if (onStack[w]) low[v] = Math.min(low[v], index[w]);
     }
-  });
-  const groups = new Map<number, B[]>();
-  blocks.forEach((b, k) => {
-    const r = find(k), g = groups.get(r);
-    if (g === undefined) groups.set(r, [b]); else g.push(b);
-  });
-  const out: B[][] = [];
-  for (const g of groups.values()) for (let k = 0; k < g.length; k += MAX_REGION) out.push(g.slice(k, k + MAX_REGION));
+    if (low[v] !== index[v]) return;
+    const part: B[] = [];
+    let w: number;
+    do { w = stack.pop()!; onStack[w] = false; part.push(blocks[w]); } while (w !== v);
+    for (let k = 0; k < part.length; k += MAX_REGION) out.push(part.slice(k, k + MAX_REGION));
+  };
+  blocks.forEach((_, v) => { if (index[v] < 0) visit(v); });
   return out;
 }
 
