@@ -1,6 +1,7 @@
 /**
  * The WebAssembly tier: blocks of 32-bit code become WebAssembly functions
- * (block.ts writes their bodies), many to a module, in one table; the run
+ * (block.ts writes their bodies; the blocks of a loop on one page share one,
+ * region.ts), many to a module, in one table; the run
  * loop calls them all through one exported dispatcher, `run(index, EIP,
  * passes)`, so its call site stays the same whichever block runs.
  *
