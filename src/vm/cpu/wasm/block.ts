@@ -31,19 +31,27 @@ import { STACK32, SEG_SEL, CODE_PAGES } from './layout';
 
 export { LOCALS, LOCALS64 } from './writer';
 
-/** The MOVs of words (an operand-size prefix, as 16-bit data in 32-bit code has): false if not one. */
-function moveWord(w: Writer, i: Instr, k: number, leave: number): boolean {
-  const c = w.c, op = i.opcode, mem = i.hasModrm && i.mod !== 3;
+/**
+ * MOV in its four forms for operands of `size` bytes: r/m from a register (88/89), a register from
+ * r/m (8A/8B), r/m from an immediate (C6/C7 /0), a register from an immediate (B0+r/B8+r). Words
+ * are the doubleword opcodes with an operand-size prefix. False if `i` is none of them.
+ */
+function move(w: Writer, i: Instr, k: number, leave: number, size: 1 | 2 | 4): boolean {
+  const c = w.c, op = i.opcode, mem = i.hasModrm && i.mod !== 3, w1 = size === 1 ? 0 : 1;
+  const imm = () => c.i32(size === 4 ? i.imm | 0 : i.imm & (size === 2 ? 0xffff : 255));
   switch (true) {
-    case op === 0x89:
-      if (!mem) w.setReg16(i.rm, () => w.reg(i.reg)); else w.storeOperand(i, k, 2, leave, () => { w.reg(i.reg); c.i32(0xffff).op(OP.and); });
+    case op === (0x88 | w1):
+      if (!mem) w.setRegOf(size, i.rm, () => w.regOf(size, i.reg)); else w.storeOperand(i, k, size, leave, () => w.regOf(size, i.reg));
       return true;
-    case op === 0x8b:
-      if (!mem) w.setReg16(i.reg, () => w.reg(i.rm)); else { w.loadOperand(i, k, 2); c.set(V); w.setReg16(i.reg, () => c.get(V)); }
+    case op === (0x8a | w1):
+      if (!mem) w.setRegOf(size, i.reg, () => w.regOf(size, i.rm));
+      else { w.loadOperand(i, k, size); c.set(V); w.setRegOf(size, i.reg, () => c.get(V)); }
       return true;
-    case op >= 0xb8 && op <= 0xbf: w.setReg16(op & 7, () => c.i32(i.imm & 0xffff)); return true;
-    case op === 0xc7 && i.reg === 0:
-      if (!mem) w.setReg16(i.rm, () => c.i32(i.imm & 0xffff)); else w.storeOperand(i, k, 2, leave, () => c.i32(i.imm & 0xffff));
+    case op === (0xc6 | w1) && i.reg === 0:
+      if (!mem) w.setRegOf(size, i.rm, imm); else w.storeOperand(i, k, size, leave, imm);
+      return true;
+    case op >= (0xb0 | (w1 << 3)) && op <= (0xb7 | (w1 << 3)):
+      w.setRegOf(size, op & 7, imm);
       return true;
     default:
       return false;
@@ -54,18 +62,9 @@ function moveWord(w: Writer, i: Instr, k: number, leave: number): boolean {
 function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
   const c = w.c, op = i.opcode, mem = i.hasModrm && i.mod !== 3, seg = i.seg;
   const leave = last ? -1 : k + 1;
-  if (!i.o32 && op !== 0x90) return moveWord(w, i, k, leave);
+  if (move(w, i, k, leave, i.size as 1 | 2 | 4)) return true;
+  if (!i.o32 && op !== 0x90) return false; // of the word forms, only the MOVs are written out
   switch (true) {
-    case op === 0x89:
-      if (!mem) w.setReg(i.rm, () => w.reg(i.reg)); else w.storeOperand(i, k, 4, leave, () => w.reg(i.reg));
-      return true;
-    case op === 0x8b:
-      if (!mem) w.setReg(i.reg, () => w.reg(i.rm)); else { w.loadOperand(i, k, 4); c.set(V); w.setReg(i.reg, () => c.get(V)); }
-      return true;
-    case op >= 0xb8 && op <= 0xbf: w.setReg(op & 7, () => c.i32(i.imm | 0)); return true;
-    case op === 0xc7 && i.reg === 0:
-      if (!mem) w.setReg(i.rm, () => c.i32(i.imm | 0)); else w.storeOperand(i, k, 4, leave, () => c.i32(i.imm | 0));
-      return true;
     case op === 0x8d && mem: w.ea(i); c.set(V); w.setReg(i.reg, () => c.get(V)); return true;
     case op >= 0x50 && op <= 0x57: w.at(k); w.reg(op & 7); c.set(V); w.push(leave); return true;
     case op === 0x68 || op === 0x6a: w.at(k); c.i32(i.imm | 0).set(V); w.push(leave); return true;
@@ -150,16 +149,6 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
       w.setReg(i.reg, () => c.get(V));
       return true;
     }
-    case op === 0x88:
-      if (!mem) w.setReg8(i.rm, () => w.reg8(i.reg)); else w.storeOperand(i, k, 1, leave, () => w.reg8(i.reg));
-      return true;
-    case op === 0x8a:
-      if (!mem) w.setReg8(i.reg, () => w.reg8(i.rm)); else { w.loadOperand(i, k, 1); c.set(V); w.setReg8(i.reg, () => c.get(V)); }
-      return true;
-    case op === 0xc6 && i.reg === 0:
-      if (!mem) w.setReg8(i.rm, () => c.i32(i.imm & 255)); else w.storeOperand(i, k, 1, leave, () => c.i32(i.imm & 255));
-      return true;
-    case op >= 0xb0 && op <= 0xb7: w.setReg8(op & 7, () => c.i32(i.imm & 255)); return true;
     case op === 0xa1 || op === 0xa0:
       w.at(k); c.i32(i.disp | 0).set(O); w.read(op === 0xa1 ? 4 : 1, seg); c.set(V);
       if (op === 0xa1) w.setReg(0, () => c.get(V)); else w.setReg8(0, () => c.get(V));

@@ -239,6 +239,14 @@ export class Writer {
       c.op(OP.or);
     });
   }
+  /** Register r of `size` bytes (1: AL..BH, 2: AX..DI, 4), zero-extended. */
+  regOf(size: 1 | 2 | 4, r: number): void {
+    if (size === 4) this.reg(r); else if (size === 2) this.reg16(r, false); else this.reg8(r);
+  }
+  /** Store what `value` leaves into register r of `size` bytes, the rest of the register kept. */
+  setRegOf(size: 1 | 2 | 4, r: number, value: () => void): void {
+    if (size === 4) this.setReg(r, value); else if (size === 2) this.setReg16(r, value); else this.setReg8(r, value);
+  }
   /** Store the low 16 bits of what `value` leaves into the low word of register r. */
   setReg16(r: number, value: () => void): void {
     const c = this.c;
