@@ -273,6 +273,16 @@ describe('WebAssembly blocks in programs', () => {
     // l: inc %eax; pusha; xor %eax,%eax; popa; cmp $100,%eax; jne l; hlt
     for (const n of budgets) expect(agreeOnProgram('40 60 31 c0 61 83 f8 64 75 f6 f4', n, (c) => { c.r32[4] = 0x4800; })).toBeGreaterThan(0);
   });
+  it('a hot block waiting in a batch that does not fill is compiled once it has run 4 × wasmAfter times', () => {
+    // l: add %ebx,%eax; dec %ecx; jnz l; hlt  — one block that loops 1,000 times, a batch of 64 that never fills
+    const t = makeCpu('01 d8 49 75 fb f4', (c) => { c.r32[1] = 1000; c.r32[3] = 3; });
+    t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter: 10, wasmBatch: 64 });
+    t.exec.run(3 * 45);
+    expect(t.exec.blocksCompiledWasm).toBe(1);
+    t.exec.run(100_000);
+    expect(t.cpu.halted).toBe(true);
+    expect(t.cpu.r32[0]).toBe(3000);
+  });
   it('a fault in the middle of a block and a store into the block itself', () => {
     // mov %eax,(%ebx) with EBX in the unmapped page: #PF, the handler halts.
     for (const n of budgets) agreeOnProgram('40 89 03 41 f4', n, (c) => { c.r32[3] = 0x5008; });

@@ -117,6 +117,7 @@ export class WasmTier {
    * one region (region.ts), with consecutive table indices.
    */
   flush(): void {
+    if (this.pending.length === 0) return;
     const byFrame = new Map<number, WasmCandidate[]>();
     for (const b of this.pending) {
       if (!b.valid) continue;
