@@ -10,8 +10,14 @@
 import type { Target, Outcome } from './target';
 import type { Breakpoints } from './breakpoints';
 
-/** Instructions per slice: a few milliseconds even in code that traps all the time (a pause waits for at most one). */
-const SLICE = 200_000;
+/**
+ * Wall time the Guest runs between two turns of the event loop: what a pause waits at most. A slice of
+ * so many instructions would last from half a millisecond (a loop in WebAssembly) to tens (a Guest
+ * trapping to the Host all the time); the clock is read every CHUNK instructions instead.
+ */
+const SLICE_MS = 2;
+/** Instructions between two looks at the clock: a millisecond at the slowest, microseconds at best. */
+const CHUNK = 20_000;
 
 /** A halted Guest's wall-clock wait is cut into waits this long, so a pause is seen within one. */
 const IDLE_POLL_MS = 20;
@@ -22,8 +28,8 @@ export const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r))
 export class Runner {
   /** Set by a pause (or the session's end): the loops see it between slices. */
   pauseRequested = false;
-  /** The CPU's instruction count when the event loop was last let in. */
-  private lastTurn = 0;
+  /** When the event loop was last let in (performance.now()). */
+  private lastTurn = performance.now();
   /** Ends a halted Guest's wait early (input came). */
   private wakeIdle: (() => void) | null = null;
 
@@ -47,7 +53,7 @@ export class Runner {
     this.leaveBreakpoint();
     for (;;) {
       if (this.pauseRequested) return { kind: 'paused' };
-      const o = t.run(SLICE);
+      const o = this.runSlice();
       if (o.kind === 'running') {
         await this.turn();
         continue;
@@ -81,7 +87,7 @@ export class Runner {
       this.leaveBreakpoint();
       for (;;) {
         if (this.pauseRequested) return { kind: 'paused' };
-        const o = t.run(SLICE);
+        const o = this.runSlice();
         if (o.kind === 'running') { await this.turn(); continue; }
         if (o.kind === 'idle') { await this.idle(o.until); continue; }
         if (o.kind === 'breakpoint') {
@@ -96,6 +102,15 @@ export class Runner {
       }
     } finally {
       this.breakpoints.setTemporary(null);
+    }
+  }
+
+  /** Run until something other than the budget stops the machine, or a slice's time is up ('running'). */
+  private runSlice(): Outcome {
+    const t = this.target, until = this.lastTurn + SLICE_MS;
+    for (;;) {
+      const o = t.run(CHUNK);
+      if (o.kind !== 'running' || performance.now() >= until) return o;
     }
   }
 
@@ -116,20 +131,20 @@ export class Runner {
       this.wakeIdle = () => { clearTimeout(timer); this.wakeIdle = null; resolve(); };
     });
     t.host!.passIdleTime(Number(process.hrtime.bigint() - start));
-    this.lastTurn = t.cpu.instructions;
+    this.lastTurn = performance.now();
   }
 
   private async turn(): Promise<void> {
-    this.lastTurn = this.target.cpu.instructions;
     await nextTurn();
+    this.lastTurn = performance.now();
   }
 
   /**
    * After a run that a breakpoint cut short but that goes on (a false condition, a logpoint, a recursive call
-   * on the way out of a step over): the event loop is let in once a slice's worth has run since it last was,
+   * on the way out of a step over): the event loop is let in once a slice's time has passed since it last was,
    * or a breakpoint hit all the time would shut out a pause, a disconnect, even SIGTERM.
    */
   private async turnIfDue(): Promise<void> {
-    if (this.target.cpu.instructions - this.lastTurn >= SLICE) await this.turn();
+    if (performance.now() - this.lastTurn >= SLICE_MS) await this.turn();
   }
 }
