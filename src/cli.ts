@@ -218,7 +218,7 @@ function runBare(image: Uint8Array, imagePath: string, memoryMiB: number, maxIns
   const result = machine.run(maxInstructions);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   out.flush();
-  if (stats) printStats(machine.cpu, seconds, []);
+  if (stats) printStats(machine.cpu, machine.executor, seconds, []);
   if (out.closed) return 0;
   switch (result.kind) {
     case 'exit': return result.status;

@@ -62,7 +62,7 @@ export async function runLguest(image: Uint8Array, imagePath: string, out: Guest
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   out.flush();
   if (o.stats) {
-    printStats(host.cpu, seconds, [
+    printStats(host.cpu, host.executor, seconds, [
       ...describeStats(host.lg.stats), ...(host.restarts > 0 ? [`restarts: ${host.restarts}`] : []),
       `state hash: ${machineStateHash(host)}`,
     ]);

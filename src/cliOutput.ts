@@ -5,6 +5,7 @@
 import { writeSync } from 'node:fs';
 import { EXCEPTION_NAMES } from './vm/cpu/fault';
 import type { Cpu } from './vm/cpu/state';
+import type { Executor } from './vm/cpu/executor';
 
 export const EXIT_GUEST_STOPPED = 2, EXIT_LIMIT = 124, EXIT_USAGE = 64;
 /** Three Ctrl-C within a second at the Guest's console end the run, as lguest's Launcher did: as a SIGINT would. */
@@ -39,12 +40,15 @@ export class GuestOutput {
   }
 }
 
-export function printStats(cpu: Cpu, seconds: number, extra: string[]): void {
+export function printStats(cpu: Cpu, exec: Executor, seconds: number, extra: string[]): void {
   const n = cpu.instructions;
   const lines = [
     `instructions: ${n}`,
     `wall time: ${seconds.toFixed(3)} s`,
     `guest MIPS: ${(n / seconds / 1e6).toFixed(1)}`,
+    // Where the instructions ran: what tells a slow run's warm-up from its steady state.
+    `instructions interpreted: ${exec.instructionsInterpreted}`,
+    `blocks decoded: ${exec.blocksDecoded}; compiled to WebAssembly: ${exec.blocksCompiledWasm}, in ${exec.wasmModules} modules (${exec.wasmRegions} loops as regions)`,
   ];
   cpu.vectorCounts.forEach((count, v) => {
     if (count > 0) lines.push(`vector ${v}${v < EXCEPTION_NAMES.length ? ` ${EXCEPTION_NAMES[v]}` : ''}: ${count}`);

@@ -35,6 +35,12 @@ describe('lguest-vm run', () => {
     expect(r.stderr).toMatch(/^wall time: [\d.]+ s$/m);
     expect(r.stderr).toMatch(/^guest MIPS: [\d.]+$/m);
     expect(r.stderr).toMatch(/^vector 14 page fault \(#PF\): \d+$/m);
+    // Where they ran: paging.elf's loops are hot enough to be compiled, its start-up is not.
+    const interpreted = Number(/^instructions interpreted: (\d+)$/m.exec(r.stderr)?.[1]);
+    const total = Number(/^instructions: (\d+)$/m.exec(r.stderr)?.[1]);
+    expect(interpreted).toBeGreaterThan(0);
+    expect(interpreted).toBeLessThan(total);
+    expect(r.stderr).toMatch(/^blocks decoded: \d+; compiled to WebAssembly: [1-9]\d*, in [1-9]\d* modules \(\d+ loops as regions\)$/m);
   });
 
   it('stops at --max-instructions with status 124', () => {

@@ -111,7 +111,7 @@ describe('hardening item 1: a bare kernel with 3072 MiB, using RAM at and above 
       m.mem.load(at, Uint8Array.from(loop));
       m.cpu.eip = at;
       expect(m.run(100_000)).toEqual({ kind: 'exit', status: 0x43 });
-      return m.executor.blocksCompiled;
+      return m.executor.blocksDecoded;
     };
     const low = decoded(64, 0x100000);
     expect(low).toBeGreaterThan(0);

@@ -15,7 +15,7 @@ describe('executor', () => {
     t.run(1_000_000);
     expect(t.cpu.r32[0]).toBe(500500);
     expect(t.cpu.instructions).toBe(1 + 3000 + 1);
-    expect(t.exec.blocksCompiled).toBeGreaterThan(0);
+    expect(t.exec.blocksCompiledWasm).toBeGreaterThan(0);
   });
 
   it('stops exactly at the budget, even inside a compiled loop', () => {
@@ -71,18 +71,21 @@ describe('executor', () => {
     expect(stepped.cpu.instructions).toBe(whole.cpu.instructions);
   });
 
-  it('reports a fault in a compiled block at the faulting instruction', () => {
-    // A loop whose body divides by zero on its 100th pass, long after the block was compiled:
-    // mov $100,%ecx; l: mov $1,%eax; xor %edx,%edx; dec %ecx; div %ecx; jmp l
-    const t = makeCpu('b9 64 00 00 00 b8 01 00 00 00 31 d2 49 f7 f1 eb f4');
-    t.run(100_000);
-    expect(t.lastVector).toBe(0);
-    expect(t.exec.blocksCompiled).toBeGreaterThan(0);
-    expect(t.mem.read32(t.cpu.r32[4] >>> 0)).toBe(CODE + 13);
-    expect(t.cpu.r32[1]).toBe(0);
-    // mov; 99 whole passes; mov, xor, dec and the faulting div; then the HLT.
-    expect(t.cpu.instructions).toBe(1 + 5 * 99 + 4 + 1);
-  });
+  for (const [tier, options] of [['WebAssembly', { wasmAfter: 10, wasmBatch: 1 }], ['JavaScript', { compileAfter: 10 }]] as const) {
+    it(`reports a fault in a block compiled to ${tier} at the faulting instruction`, () => {
+      // A loop whose body divides by zero on its 100th pass, long after the block was compiled:
+      // mov $100,%ecx; l: mov $1,%eax; xor %edx,%edx; dec %ecx; div %ecx; jmp l
+      const t = makeCpu('b9 64 00 00 00 b8 01 00 00 00 31 d2 49 f7 f1 eb f4');
+      t.exec = new Executor(t.cpu, options);
+      t.run(100_000);
+      expect(t.lastVector).toBe(0);
+      expect(tier === 'WebAssembly' ? t.exec.blocksCompiledWasm : t.exec.blocksCompiledJs).toBeGreaterThan(0);
+      expect(t.mem.read32(t.cpu.r32[4] >>> 0)).toBe(CODE + 13);
+      expect(t.cpu.r32[1]).toBe(0);
+      // mov; 99 whole passes; mov, xor, dec and the faulting div; then the HLT.
+      expect(t.cpu.instructions).toBe(1 + 5 * 99 + 4 + 1);
+    });
+  }
 
   it('reports a fault on fetching the target of a branch at the target', () => {
     // jmp to 0x200000: beyond 1 MiB of RAM is open bus, which decodes as FF FF: #UD at the target.

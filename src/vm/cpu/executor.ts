@@ -139,14 +139,21 @@ export class Executor {
   private readonly fetchBuf = new Uint8Array(MAX_INSTR_LEN);
   /** Set by `requestStop` (devices, the debugger); `run` returns STOPPED at the next instruction boundary. */
   stopRequested = false;
-  blocksCompiled = 0;
+  /** Blocks decoded (each new block, or a block decoded again after its code was written). */
+  blocksDecoded = 0;
   /** The WebAssembly tier, and its cells (the next EIP, the passes, the flags a block set). */
   private readonly wasm: WasmTier;
   private readonly cells: Int32Array;
+  /** Blocks compiled to JavaScript functions (compiler.ts). */
+  blocksCompiledJs = 0;
   /** Blocks compiled to WebAssembly. */
   get blocksCompiledWasm(): number { return this.wasm.compiled; }
   /** Regions of several blocks compiled to WebAssembly (wasm/region.ts). */
   get wasmRegions(): number { return this.wasm.regions; }
+  /** WebAssembly modules made (one a batch): each costs V8 a compilation and an instance. */
+  get wasmModules(): number { return this.wasm.modules; }
+  /** Instructions run by their handlers one by one, in blocks not compiled (yet), not counting single steps. */
+  instructionsInterpreted = 0;
   /** Full look-ups of the block at CS:EIP (not through a link): what links save. For tests and profiles. */
   blockLookups = 0;
   /**
@@ -182,7 +189,10 @@ export class Executor {
     } else if (block.wasmQueued && block.wasmIndex < 0 && block.hits >= this.wasmAfter * WAITING_TOO_HOT) {
       this.wasm.flush();
     }
-    if (block.wasmIndex < 0 && !block.wasmQueued && block.hits >= this.compileAfter) block.run = compileBlock(block);
+    if (block.wasmIndex < 0 && !block.wasmQueued && block.hits >= this.compileAfter) {
+      block.run = compileBlock(block);
+      this.blocksCompiledJs++;
+    }
   }
 
   requestStop(): void {
@@ -377,6 +387,7 @@ export class Executor {
           block = this.nextBlock(block);
           continue;
         }
+        this.instructionsInterpreted += n;
         if (++block.hits >= this.firstCompile && block.valid) this.compileNow(block);
         for (k = 0; k < n - 1; k++) {
           const ins = instrs[k];
@@ -665,7 +676,7 @@ export class Executor {
       return new Block(phys, code32, [this.decodeAcrossPages(lin)]).invalidated();
     }
     const block = new Block(phys, code32, instrs);
-    this.blocksCompiled++;
+    this.blocksDecoded++;
     if (!flatCs) return block.invalidated();
     const page = phys >>> 12;
     let blocks = this.byPage.get(page);

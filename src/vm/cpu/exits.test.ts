@@ -31,7 +31,7 @@ describe('faults in compiled blocks', () => {
     expect(t.cpu.r32[1]).toBe(1000 - 150);
     // 150 whole passes of 4, then the INC and the faulting MOV, then the handler's HLT.
     expect(t.cpu.instructions).toBe(150 * 4 + 2 + 1);
-    expect(t.exec.blocksCompiled).toBeGreaterThan(0);
+    expect(t.exec.blocksDecoded).toBeGreaterThan(0);
   });
 
   it('an error that is not a CPU fault goes up from compiled code to the caller', () => {

@@ -64,6 +64,8 @@ export class WasmTier {
   compiled = 0;
   /** Regions of more than one block compiled. */
   regions = 0;
+  /** Modules made (batches compiled). */
+  modules = 0;
 
   constructor(private readonly c: Cpu, private readonly batch: number, private readonly locals = false) {
     this.cells = new Int32Array(c.mem.wasm.buffer, CELLS, CELL_COUNT);
@@ -151,6 +153,7 @@ export class WasmTier {
       this.remember(b.instrs[0].addr, at + k, b.frame);
     });
     this.compiled += live.length;
+    this.modules++;
   }
 
   /**
