@@ -66,7 +66,7 @@ export function arithmetic(w: Writer, i: Instr, k: number, leave: number): boole
       const n = op === 0xd1 ? 1 : i.imm & 31;
       if (n === 0) {
         // Nothing changes, but the operand is still read (checked for writing) and may fault.
-        if (mem) { w.at(k); w.ea(i); c.set(O); w.read(4, i.seg, true); c.drop(); }
+        if (mem) { w.ea(i); c.set(O); w.read(4, i.seg, true); c.drop(); }
         return true;
       }
       shift(w, i.reg, mem ? i : null, i.rm, k, leave, () => c.i32(n));
@@ -127,7 +127,6 @@ function alu(w: Writer, a: AluOp, size: 1 | 4, k: number, src: () => void, dstRe
   // The carry in, from the flags as they are before the operands are read (a slow path may pull them).
   if (carries) w.carry();
   if (memIns !== null) {
-    w.at(k);
     w.ea(memIns); c.set(O);
     w.read(size, memIns.seg, a.writes);
   } else if (size === 4) w.reg(dstReg); else w.reg8(dstReg);
@@ -151,7 +150,7 @@ function incDec(w: Writer, dec: boolean, k: number, r: number, memIns: Instr | n
   const c = w.c;
   w.carry();
   w.cell(CELL.CARRY, () => c.get(CFL));
-  if (memIns !== null) { w.at(k); w.ea(memIns); c.set(O); w.read(4, memIns.seg, true); } else w.reg(r);
+  if (memIns !== null) { w.ea(memIns); c.set(O); w.read(4, memIns.seg, true); } else w.reg(r);
   c.set(FA); c.i32(1).set(FB);
   c.get(FA).i32(1).op(dec ? OP.sub : OP.add).set(FR);
   w.lazy(dec ? SUB : ADD, true);
@@ -163,7 +162,7 @@ function incDec(w: Writer, dec: boolean, k: number, r: number, memIns: Instr | n
 /** NOT (flags untouched) or NEG (flags as 0 - x) of a doubleword, in a register or memory. */
 function notNeg(w: Writer, neg: boolean, k: number, i: Instr, leave: number): boolean {
   const c = w.c, mem = i.mod !== 3;
-  if (mem) { w.at(k); w.ea(i); c.set(O); w.read(4, i.seg, true); } else w.reg(i.rm);
+  if (mem) { w.ea(i); c.set(O); w.read(4, i.seg, true); } else w.reg(i.rm);
   if (neg) {
     c.set(FB); c.i32(0).set(FA);
     c.get(FA).get(FB).op(OP.sub).set(V);
@@ -185,7 +184,7 @@ function notNeg(w: Writer, neg: boolean, k: number, i: Instr, leave: number): bo
  */
 function shift(w: Writer, kind: number, memIns: Instr | null, r: number, k: number, leave: number, count: () => void): void {
   const c = w.c, sh = kind === 4 ? OP.shl : kind === 5 ? OP.shrU : OP.shrS;
-  if (memIns !== null) { w.at(k); w.ea(memIns); c.set(O); w.read(4, memIns.seg, true); } else w.reg(r);
+  if (memIns !== null) { w.ea(memIns); c.set(O); w.read(4, memIns.seg, true); } else w.reg(r);
   c.set(FA);
   c.get(FA); count(); c.i32(1).op(OP.sub).op(sh).set(T);
   c.get(T).i32(1).op(sh).set(FR);

@@ -66,9 +66,9 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
   if (!i.o32 && op !== 0x90) return false; // of the word forms, only the MOVs are written out
   switch (true) {
     case op === 0x8d && mem: w.ea(i); c.set(V); w.setReg(i.reg, () => c.get(V)); return true;
-    case op >= 0x50 && op <= 0x57: w.at(k); w.reg(op & 7); c.set(V); w.push(leave); return true;
-    case op === 0x68 || op === 0x6a: w.at(k); c.i32(i.imm | 0).set(V); w.push(leave); return true;
-    case op >= 0x58 && op <= 0x5f: w.at(k); w.pop(); w.setReg(op & 7, () => c.get(V)); return true;
+    case op >= 0x50 && op <= 0x57: w.reg(op & 7); c.set(V); w.push(leave); return true;
+    case op === 0x68 || op === 0x6a: c.i32(i.imm | 0).set(V); w.push(leave); return true;
+    case op >= 0x58 && op <= 0x5f: w.pop(); w.setReg(op & 7, () => c.get(V)); return true;
     case op === 0x87 || (op === 0x86 && !mem) || (op >= 0x91 && op <= 0x97): {
       // XCHG: the register gets the old value before the write, so that a write that asks to leave
       // after it leaves the instruction done (the read was checked for writing: the write cannot fault).
@@ -82,7 +82,7 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
         w.setReg(first, () => w.reg(other));
         w.setReg(other, () => c.get(T));
       } else {
-        w.at(k); w.ea(i); c.set(O); w.read(4, seg, true); c.set(T);
+        w.ea(i); c.set(O); w.read(4, seg, true); c.set(T);
         w.reg(other); c.set(V);
         w.setReg(other, () => c.get(T));
         w.write(4, seg, leave);
@@ -92,12 +92,12 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
     case op === 0x06 || op === 0x0e || op === 0x16 || op === 0x1e || op === 0x1a0 || op === 0x1a8: {
       // PUSH of a segment register: its selector, zero-extended.
       const sreg = op < 0x100 ? op >> 3 : op === 0x1a0 ? 4 : 5;
-      w.at(k); c.i32(0).load16u(SEG_SEL + sreg * 2).set(V); w.push(leave);
+      c.i32(0).load16u(SEG_SEL + sreg * 2).set(V); w.push(leave);
       return true;
     }
     case op === 0xff && i.reg === 6:
       if (mem) w.loadOperand(i, k, 4); else w.reg(i.rm);
-      c.set(V); w.at(k); w.push(leave);
+      c.set(V); w.push(leave);
       return true;
     case op === 0x60 || op === 0x61: {
       // PUSHA, POPA: the eight registers in one go on a 32-bit stack whose 32 bytes the TLB maps on
@@ -150,11 +150,11 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
       return true;
     }
     case op === 0xa1 || op === 0xa0:
-      w.at(k); c.i32(i.disp | 0).set(O); w.read(op === 0xa1 ? 4 : 1, seg); c.set(V);
+      c.i32(i.disp | 0).set(O); w.read(op === 0xa1 ? 4 : 1, seg); c.set(V);
       if (op === 0xa1) w.setReg(0, () => c.get(V)); else w.setReg8(0, () => c.get(V));
       return true;
     case op === 0xa3 || op === 0xa2:
-      w.at(k); if (op === 0xa3) w.reg(0); else w.reg8(0); c.set(V); c.i32(i.disp | 0).set(O); w.write(op === 0xa3 ? 4 : 1, seg, leave);
+      if (op === 0xa3) w.reg(0); else w.reg8(0); c.set(V); c.i32(i.disp | 0).set(O); w.write(op === 0xa3 ? 4 : 1, seg, leave);
       return true;
     case op === 0x90: return true;
     case op >= 0x190 && op <= 0x19f:
@@ -231,6 +231,7 @@ export function writeBlock(w: Writer, instrs: Instr[], region: Region | null): {
   if (loops) c.loop();
   for (let k = 0; k < n - 1; k++) {
     const i = instrs[k];
+    w.under = k;
     if (straight(i) && instruction(w, i, k, false)) continue;
     // The handler: it may fault (the index is set), or ask to leave after it.
     w.callHandler(i, k, false);
@@ -273,6 +274,7 @@ export function writeBlock(w: Writer, instrs: Instr[], region: Region | null): {
     c.br(depth + 1).end();
   };
   let endsInHandler = false;
+  w.under = n - 1;
   if (straight(last) && !branch && instruction(w, last, n - 1, true)) {
     exitTo(last.off + last.len);
   } else if (inlineLast && (isJcc(op) || isLoop(op))) {
@@ -294,9 +296,9 @@ export function writeBlock(w: Writer, instrs: Instr[], region: Region | null): {
     if (loops) again(0);
     exitTo(rel(last));
   } else if (inlineLast && op === 0xe8) {
-    w.at(n - 1); next(); c.set(V); w.push(-1); exitTo(rel(last));
+    next(); c.set(V); w.push(-1); exitTo(rel(last));
   } else if (inlineLast && (op === 0xc3 || op === 0xc2)) {
-    w.at(n - 1); w.pop(); eipOut(() => c.get(V));
+    w.pop(); eipOut(() => c.get(V));
     if (op === 0xc2 && (last.imm & 0xffff) !== 0) {
       // RET imm16 then releases the arguments: ESP, or SP on a 16-bit stack.
       c.i32(0).load32(STACK32).if();
@@ -307,14 +309,13 @@ export function writeBlock(w: Writer, instrs: Instr[], region: Region | null): {
     }
   } else if (inlineLast && op === 0xff && last.reg === 2) {
     // CALL r/m32: the target read first (a fault there pushes nothing), then the return address.
-    w.at(n - 1);
     if (last.mod === 3) w.reg(last.rm); else { w.ea(last); c.set(O); w.read(4, last.seg); }
     c.set(T);
     next(); c.set(V); w.push(-1);
     eipOut(() => c.get(T));
   } else if (inlineLast && op === 0xff && last.reg === 4) {
     if (last.mod === 3) eipOut(() => w.reg(last.rm));
-    else { w.at(n - 1); w.ea(last); c.set(O); w.read(4, last.seg); c.set(T); eipOut(() => c.get(T)); }
+    else { w.ea(last); c.set(O); w.read(4, last.seg); c.set(T); eipOut(() => c.get(T)); }
   } else {
     // Its handler, with EIP and the next EIP as the run loop gives them; it returns where to go on.
     w.at(n - 1);

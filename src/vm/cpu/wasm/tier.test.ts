@@ -286,6 +286,13 @@ describe('WebAssembly blocks in programs', () => {
   it('a fault in the middle of a block and a store into the block itself', () => {
     // mov %eax,(%ebx) with EBX in the unmapped page: #PF, the handler halts.
     for (const n of budgets) agreeOnProgram('40 89 03 41 f4', n, (c) => { c.r32[3] = 0x5008; });
+    // A compiled block's last instruction faulting in its slow path, after another: the fifth time round,
+    // EBX points into the unmapped page. l: inc %eax; cmp $5,%eax; jne m; mov $0x5000,%ebx; m: inc %ecx; jmp *(%ebx) (or call)
+    for (const jump of ['ff 23', 'ff 13']) {
+      for (const n of budgets) {
+        agreeOnProgram(`40 83 f8 05 75 05 bb 00 50 00 00 41 ${jump}`, n, (c) => { c.r32[3] = 0x4000; c.mem.write32(0x4000, CODE); });
+      }
+    }
     // mov %eax,(%ebx) onto the instructions after it (inc %ecx; inc %ecx -> inc %edx; inc %ecx), the first write to the page
     for (const n of budgets) agreeOnProgram('89 03 41 41 f4', n, (c) => { c.r32[3] = CODE + 2; c.r32[0] = 0xf4414142 | 0; });
   });

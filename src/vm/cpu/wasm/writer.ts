@@ -41,6 +41,11 @@ export const enum Kind { NONE, ADD, SUB, LOGIC, INCDEC, ADD8, SUB8, LOGIC8, SHIF
 export class Writer {
   readonly c = new Code();
   kind = Kind.NONE;
+  /**
+   * The instruction of the block being written (block.ts sets it). A slow path stores it in
+   * CELL.INDEX before it calls the CPU, which may fault: the fast paths cannot, so they store nothing.
+   */
+  under = 0;
   /** `handler` gives an instruction's id for a call of its handler (tier.ts keeps them). */
   constructor(readonly ramBase: number, readonly handler: (i: Instr) => number) {}
 
@@ -96,8 +101,13 @@ export class Writer {
     if (this.cached[r]) { value(); this.c.set(R0 + r); } else { this.c.i32(0); value(); this.c.store32(REGS + r * 4); }
   }
   cell(k: number, value: () => void): void { this.c.i32(0); value(); this.c.store32(CELL_AT(k)); }
-  /** The instruction under way, for a fault from a slow path. */
+  /** The instruction under way, for a fault from a slow path or a handler. */
   at(k: number): void { this.cell(CELL.INDEX, () => this.c.i32(k)); }
+  /** Before a slow path: what may fault there is `under`, and the registers go back to memory. */
+  private slow(): void {
+    this.at(this.under);
+    this.spill();
+  }
 
   /** The effective address of a memory operand. */
   ea(i: Instr): void {
@@ -136,7 +146,7 @@ export class Writer {
     else if (size === 2) (signed ? c.load16s(this.ramBase) : c.load16u(this.ramBase));
     else (signed ? c.load8s(this.ramBase) : c.load8u(this.ramBase));
     c.br(1).end();
-    this.spill();
+    this.slow();
     c.i32(seg).get(O).call(size === 4 ? (write ? IMPORT.rdW32 : IMPORT.rd32) : size === 2 ? IMPORT.rd16 : write ? IMPORT.rdW8 : IMPORT.rd8);
     if (signed) c.i32(32 - size * 8).op(OP.shl).i32(32 - size * 8).op(OP.shrS);
     c.end();
@@ -151,7 +161,7 @@ export class Writer {
     c.get(P).get(V);
     if (size === 4) c.store32(this.ramBase); else if (size === 2) c.store16(this.ramBase); else c.store8(this.ramBase);
     c.br(1).end();
-    this.spill();
+    this.slow();
     c.i32(seg).get(O).get(V).call(size === 4 ? IMPORT.wr32 : size === 2 ? IMPORT.wr16 : IMPORT.wr8);
     this.leaveIf(leave);
     c.end();
@@ -159,12 +169,12 @@ export class Writer {
 
   /** Read the memory operand of instruction k of the block (`size` bytes), leaving it on the stack. */
   loadOperand(i: Instr, k: number, size: 1 | 2 | 4, signed = false): void {
-    this.at(k); this.ea(i); this.c.set(O); this.read(size, i.seg, false, signed);
+    this.ea(i); this.c.set(O); this.read(size, i.seg, false, signed);
   }
 
   /** Write what `value` leaves on the stack to the memory operand of instruction k (`size` bytes). */
   storeOperand(i: Instr, k: number, size: 1 | 2 | 4, leave: number, value: () => void): void {
-    this.at(k); value(); this.c.set(V); this.ea(i); this.c.set(O); this.write(size, i.seg, leave);
+    value(); this.c.set(V); this.ea(i); this.c.set(O); this.write(size, i.seg, leave);
   }
 
   /**
@@ -187,7 +197,7 @@ export class Writer {
     c.get(P).get(V).store32(this.ramBase);
     this.setReg(ESP, () => c.get(O));
     c.br(1).end();
-    this.spill();
+    this.slow();
     c.get(V).call(IMPORT.push32);
     if (this.cached[ESP]) c.i32(0).load32(REGS + ESP * 4).set(R0 + ESP);
     this.leaveIf(leave);
@@ -204,7 +214,7 @@ export class Writer {
     c.get(P).load32(this.ramBase).set(V);
     this.setReg(ESP, () => c.get(O).i32(4).op(OP.add));
     c.br(1).end();
-    this.spill();
+    this.slow();
     c.call(IMPORT.pop32).set(V);
     if (this.cached[ESP]) c.i32(0).load32(REGS + ESP * 4).set(R0 + ESP);
     c.end();
