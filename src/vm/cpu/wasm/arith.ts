@@ -74,7 +74,9 @@ export function arithmetic(w: Writer, i: Instr, k: number, leave: number): boole
       return true;
     }
     case op === 0xd3 && !mem && (i.reg === 4 || i.reg === 5 || i.reg === 7): {
-      // By CL: a count of 0 changes nothing, flags included, so what the locals hold is unknown after.
+      // By CL: a count of 0 changes nothing, flags included, so what the locals hold is unknown after
+      // (and the record before it is stored first: the shift's concrete flags replace it on one side only).
+      w.settleLazy();
       w.reg8(1); c.i32(31).op(OP.and).set(P);
       c.get(P).if();
       shift(w, i.reg, null, i.rm, k, leave, () => c.get(P));

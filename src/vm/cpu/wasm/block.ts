@@ -228,13 +228,14 @@ export function writeBlock(w: Writer, instrs: Instr[], region: Region | null): {
   const branch = (last.flags & Op.BRANCH) !== 0;
   const loops = loopsOnItself(instrs);
   w.kind = Kind.NONE;
+  w.pending = null;
   if (loops) c.loop();
   for (let k = 0; k < n - 1; k++) {
     const i = instrs[k];
     w.under = k;
     if (straight(i) && instruction(w, i, k, false)) continue;
     // The handler: it may fault (the index is set), or ask to leave after it.
-    w.callHandler(i, k, false);
+    w.callHandler(i, k, false, true);
   }
   const eipOut = (value: () => void) => w.cell(CELL.EIP, value);
   const load = (k: number) => c.i32(0).load32(CELL_AT(k));
@@ -275,7 +276,10 @@ export function writeBlock(w: Writer, instrs: Instr[], region: Region | null): {
   };
   let endsInHandler = false;
   w.under = n - 1;
-  if (straight(last) && !branch && instruction(w, last, n - 1, true)) {
+  const straightLast = straight(last) && !branch && instruction(w, last, n - 1, true);
+  // The flags the block leaves go to the cells before it goes anywhere (another pass of itself included).
+  w.settleLazy();
+  if (straightLast) {
     exitTo(last.off + last.len);
   } else if (inlineLast && (isJcc(op) || isLoop(op))) {
     if (isJcc(op)) w.condition(op & 0xf);

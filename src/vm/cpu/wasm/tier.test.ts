@@ -283,6 +283,17 @@ describe('WebAssembly blocks in programs', () => {
     expect(t.cpu.halted).toBe(true);
     expect(t.cpu.r32[0]).toBe(3000);
   });
+  it('a handler in the middle of a block, and a carry the CPU works out, see the flags of the instruction before', () => {
+    // The lazy record goes to the cells only where it may be read (writer.ts lazy).
+    // l: add %ebx,%eax; lahf (its handler reads them); add %eax,%ecx; dec %esi; jnz l; hlt
+    for (const n of budgets) {
+      agreeOnProgram('01 d8 9f 01 c1 4e 75 f8 f4', n, (c) => { c.r32[6] = 40; c.r32[3] = 0x3fffffff; c.r32[0] = 0x40000001; });
+    }
+    // l: add %ebx,%eax; pusha (kind unknown after it); adc %ecx,%edx (CF from the CPU); add $32,%esp; dec %esi; jnz l; hlt
+    for (const n of budgets) {
+      agreeOnProgram('01 d8 60 11 ca 83 c4 20 4e 75 f5 f4', n, (c) => { c.r32[6] = 40; c.r32[3] = 0x3fffffff; c.r32[0] = 0x40000001; c.r32[4] = 0x4800; });
+    }
+  });
   it('a fault in the middle of a block and a store into the block itself', () => {
     // mov %eax,(%ebx) with EBX in the unmapped page: #PF, the handler halts.
     for (const n of budgets) agreeOnProgram('40 89 03 41 f4', n, (c) => { c.r32[3] = 0x5008; });

@@ -26,9 +26,11 @@ export const BASE = 0, PASSES = 1, FA = 2, FB = 3, FR = 4, O = 5, X = 6, P = 7, 
 export const CUR = 12, RA = 13, NX = 14;
 /** EAX..EDI while the function runs (see Writer.spill). */
 export const R0 = 15;
-export const LOCALS = 21;
+/** The lazy record not yet stored (see Writer.lazy): its operands, result and carry in. */
+export const PA = 23, PB = 24, PR = 25, PC = 26;
+export const LOCALS = 25;
 // Then two i64 locals, for products and dividends.
-export const L0 = 23, L1 = 24;
+export const L0 = 27, L1 = 28;
 export const LOCALS64 = 2;
 
 /**
@@ -49,14 +51,19 @@ export class Writer {
   /** `handler` gives an instruction's id for a call of its handler (tier.ts keeps them). */
   constructor(readonly ramBase: number, readonly handler: (i: Instr) => number) {}
 
-  /** Call instruction k's handler (the flags go back to the CPU first); leave the block after it if it asks. */
-  callHandler(i: Instr, k: number, last: boolean): void {
+  /**
+   * Call instruction k's handler (the flags go back to the CPU first); leave the block after it if it
+   * asks. `always`: not on one side of a branch only, so what it does to the flags holds after it.
+   */
+  callHandler(i: Instr, k: number, last: boolean, always = false): void {
     this.at(k);
+    this.storeLazy();
     this.spill();
     this.c.i32(this.handler(i)).call(IMPORT.call);
     this.reload();
     if (last) this.c.drop(); else this.c.if().i32(k + 1).return().end();
     this.kind = Kind.NONE;
+    if (always) this.pending = null;
   }
 
   /**
@@ -103,9 +110,10 @@ export class Writer {
   cell(k: number, value: () => void): void { this.c.i32(0); value(); this.c.store32(CELL_AT(k)); }
   /** The instruction under way, for a fault from a slow path or a handler. */
   at(k: number): void { this.cell(CELL.INDEX, () => this.c.i32(k)); }
-  /** Before a slow path: what may fault there is `under`, and the registers go back to memory. */
+  /** Before a slow path: what may fault there is `under`, and the flags and registers go back to memory. */
   private slow(): void {
     this.at(this.under);
+    this.storeLazy();
     this.spill();
   }
 
@@ -220,17 +228,37 @@ export class Writer {
     c.end();
   }
 
-  /** Record FA FB FR as the lazy flags (flags.ts setLazy); INC/DEC keep CF (CFL, stored for the CPU). */
+  /**
+   * Record FA FB FR as the lazy flags (flags.ts setLazy); INC/DEC keep CF (CFL, stored for the CPU).
+   * The record is kept in locals (PA PB PR, and PC the carry an ADC or SBB took in) and stored in the
+   * cells only where someone may read it: before a slow path or a handler (which may fault, or read
+   * the flags), a condition the CPU works out, and the block's end. A flag-setter that a later one
+   * overwrites in between so costs no stores at all.
+   */
   lazy(op: number, keepCF: boolean, size = 4): void {
     const c = this.c;
-    // ADC and SBB: the carry they took in (CFL), which their CF depends on.
-    if (op === ADC || op === SBB) this.cell(CELL.LAZY_CARRY, () => c.get(CFL));
-    this.cell(CELL.LAZY_OP, () => c.i32(op));
-    this.cell(CELL.LAZY_SIZE, () => c.i32(size));
-    this.cell(CELL.LAZY_A, () => c.get(FA));
-    this.cell(CELL.LAZY_B, () => c.get(FB));
-    this.cell(CELL.LAZY_RES, () => c.get(FR));
-    this.cell(CELL.LAZY_MASK, () => c.i32(keepCF ? ARITH & ~CF : ARITH));
+    c.get(FA).set(PA); c.get(FB).set(PB); c.get(FR).set(PR);
+    if (op === ADC || op === SBB) c.get(CFL).set(PC);
+    this.pending = { op, size, keepCF };
+  }
+  /** The lazy record the cells do not hold yet (what `lazy` wrote last), or null. */
+  pending: { op: number; size: number; keepCF: boolean } | null = null;
+  /** Store the pending lazy record in the cells; it stays pending (this may be on one side of a branch). */
+  storeLazy(): void {
+    const c = this.c, p = this.pending;
+    if (p === null) return;
+    if (p.op === ADC || p.op === SBB) this.cell(CELL.LAZY_CARRY, () => c.get(PC));
+    this.cell(CELL.LAZY_OP, () => c.i32(p.op));
+    this.cell(CELL.LAZY_SIZE, () => c.i32(p.size));
+    this.cell(CELL.LAZY_A, () => c.get(PA));
+    this.cell(CELL.LAZY_B, () => c.get(PB));
+    this.cell(CELL.LAZY_RES, () => c.get(PR));
+    this.cell(CELL.LAZY_MASK, () => c.i32(p.keepCF ? ARITH & ~CF : ARITH));
+  }
+  /** Store it where every path goes through (not inside a branch): then it is no longer pending. */
+  settleLazy(): void {
+    this.storeLazy();
+    this.pending = null;
   }
 
   /** AL CL DL BL, then AH CH DH BH. */
@@ -279,6 +307,7 @@ export class Writer {
     this.cell(CELL.ARITH, () => c.get(F));
     this.cell(CELL.LAZY_MASK, () => c.i32(0));
     this.cell(CELL.CARRY, () => c.i32(-1));
+    this.pending = null;
   }
 
   /** CF as the flags are now, into CFL. */
@@ -289,7 +318,7 @@ export class Writer {
       case Kind.SUB: case Kind.SUB8: c.get(FA).get(FB).op(OP.ltU).set(CFL); return;
       case Kind.LOGIC: case Kind.LOGIC8: c.i32(0).set(CFL); return;
       case Kind.INCDEC: case Kind.SHIFT: return; // CFL already holds it
-      default: c.call(IMPORT.getCF).set(CFL);
+      default: this.storeLazy(); c.call(IMPORT.getCF).set(CFL);
     }
   }
 
@@ -325,6 +354,7 @@ export class Writer {
       if (neg) c.op(OP.eqz);
       return;
     }
+    this.storeLazy();
     c.i32(cc).call(IMPORT.cond);
   }
 }
