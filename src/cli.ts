@@ -15,6 +15,7 @@
 import { version } from '../package.json';
 import { parseArgsErrorLine } from './cliArgs';
 import { readErrorText, readBytes } from './fileErrors';
+import { readImageToRun } from './imageToRun';
 import { parseEpoch, EPOCH_WANTED, EPOCH_TOO_LATE } from './launchOptions';
 import { parseArgs } from 'node:util';
 import { Machine } from './vm/machine';
@@ -159,7 +160,8 @@ export function main(argv: string[]): number | Promise<number> {
 
   let image: Uint8Array;
   try {
-    image = readBytes(imagePath);
+    // A recording names the image by its whole file's hash; a run needs only what is loaded.
+    image = values.record !== undefined || values.replay !== undefined ? readBytes(imagePath) : readImageToRun(imagePath);
   } catch (e) {
     return fail(`cannot read ${imagePath}: ${readErrorText(e, 'a kernel image')}`, EXIT_USAGE);
   }
