@@ -1,6 +1,6 @@
 /** An image read to run: the same headers and loadable segments as the whole file, and nothing else read. */
 import { describe, it, expect } from 'vitest';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { readImageToRun } from './imageToRun';
@@ -27,11 +27,15 @@ describe('readImageToRun', () => {
   });
   it('reads anything that is not ELF32 whole', () => {
     const dir = mkdtempSync(join(tmpdir(), 'image-'));
-    const path = join(dir, 'notelf');
-    const bytes = Uint8Array.from({ length: 5000 }, (_, k) => (k * 7) & 255);
-    writeFileSync(path, bytes);
-    expect(readImageToRun(path)).toEqual(bytes);
-    writeFileSync(path, Uint8Array.of(0x7f, 0x45, 0x4c));
-    expect(readImageToRun(path)).toEqual(Uint8Array.of(0x7f, 0x45, 0x4c));
+    try {
+      const path = join(dir, 'notelf');
+      const bytes = Uint8Array.from({ length: 5000 }, (_, k) => (k * 7) & 255);
+      writeFileSync(path, bytes);
+      expect(readImageToRun(path)).toEqual(bytes);
+      writeFileSync(path, Uint8Array.of(0x7f, 0x45, 0x4c));
+      expect(readImageToRun(path)).toEqual(Uint8Array.of(0x7f, 0x45, 0x4c));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -28,12 +28,18 @@ export const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r))
 export class Runner {
   /** Set by a pause (or the session's end): the loops see it between slices. */
   pauseRequested = false;
-  /** When the event loop was last let in (performance.now()). */
-  private lastTurn = performance.now();
+  /** When the event loop was last let in (by `clock`). */
+  private lastTurn: number;
   /** Ends a halted Guest's wait early (input came). */
   private wakeIdle: (() => void) | null = null;
 
-  constructor(readonly target: Target, private readonly breakpoints: Breakpoints, readonly intoSwitcher: boolean) {}
+  /** `clock`: milliseconds, for the slices (a test gives its own). */
+  constructor(
+    readonly target: Target, private readonly breakpoints: Breakpoints, readonly intoSwitcher: boolean,
+    private readonly clock: () => number = () => performance.now(),
+  ) {
+    this.lastTurn = clock();
+  }
 
   /** Leave a breakpoint the machine stands on: its instruction runs once without stopping again. */
   leaveBreakpoint(): void {
@@ -110,7 +116,7 @@ export class Runner {
     const t = this.target, until = this.lastTurn + SLICE_MS;
     for (;;) {
       const o = t.run(CHUNK);
-      if (o.kind !== 'running' || performance.now() >= until) return o;
+      if (o.kind !== 'running' || this.clock() >= until) return o;
     }
   }
 
@@ -131,12 +137,12 @@ export class Runner {
       this.wakeIdle = () => { clearTimeout(timer); this.wakeIdle = null; resolve(); };
     });
     t.host!.passIdleTime(Number(process.hrtime.bigint() - start));
-    this.lastTurn = performance.now();
+    this.lastTurn = this.clock();
   }
 
   private async turn(): Promise<void> {
     await nextTurn();
-    this.lastTurn = performance.now();
+    this.lastTurn = this.clock();
   }
 
   /**
@@ -145,6 +151,6 @@ export class Runner {
    * or a breakpoint hit all the time would shut out a pause, a disconnect, even SIGTERM.
    */
   private async turnIfDue(): Promise<void> {
-    if (performance.now() - this.lastTurn >= SLICE_MS) await this.turn();
+    if (this.clock() - this.lastTurn >= SLICE_MS) await this.turn();
   }
 }
