@@ -212,6 +212,9 @@ export interface Region {
   at(addr: number): RegionBlock | null;
   /** `c.depth` inside the region's loop. */
   top: number;
+  /** How many bodies, and which one is being written (bodies after it are reached by a plain branch forward). */
+  count: number;
+  cur: number;
 }
 
 /**
@@ -256,8 +259,15 @@ export function writeBlock(w: Writer, instrs: Instr[], region: Region | null): {
     w.cell(CELL.LAST_BASE, () => c.get(BASE));
     w.cell(CELL.PASSES, () => c.i32(0));
     if (s.loops) c.get(NX).i32(s.n).op(OP.divU).set(PASSES); else c.i32(0).set(PASSES);
-    c.i32(s.cur).set(CUR);
-    c.br(c.depth - region!.top);
+    const r = region!;
+    if (s.cur > r.cur) {
+      // A body further on starts where the block around it ends: a branch there, no br_table (an indirect
+      // jump, shared by every way in, which the processor predicts badly).
+      c.br(c.depth - (r.top + r.count - s.cur));
+    } else {
+      c.i32(s.cur).set(CUR);
+      c.br(c.depth - r.top);
+    }
     c.end();
   };
   /** Go on `to` bytes from the block's start: inside the region if that block is in it, else by the dispatcher. */

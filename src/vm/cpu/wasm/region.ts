@@ -43,6 +43,8 @@ export function regionsOf<B extends { instrs: Instr[] }>(blocks: B[]): B[][] {
     const part: B[] = [];
     let w: number;
     do { w = stack.pop()!; onStack[w] = false; part.push(blocks[w]); } while (w !== v);
+    // In address order: a loop's fall-throughs and forward jumps are then branches forward (writeRegion).
+    part.sort((a, b) => (a.instrs[0].addr >>> 0) - (b.instrs[0].addr >>> 0));
     for (let k = 0; k < part.length; k += MAX_REGION) out.push(part.slice(k, k + MAX_REGION));
   };
   blocks.forEach((_, v) => { if (index[v] < 0) visit(v); });
@@ -72,15 +74,16 @@ export function writeRegion(w: Writer, blocks: { instrs: Instr[] }[], firstIndex
   blocks.forEach((b, k) => byAddr.set(b.instrs[0].addr, { cur: k, index: firstIndex + k, n: b.instrs.length, loops: loopsOnItself(b.instrs) }));
   c.i32(0).load32(CELL_AT(CELL.LAST_INDEX)).i32(firstIndex).op(OP.sub).set(CUR);
   c.loop();
-  const region = { at: (addr: number) => byAddr.get(addr) ?? null, top: c.depth };
+  const region = { at: (addr: number) => byAddr.get(addr) ?? null, top: c.depth, count, cur: 0 };
   // Body k follows the end of the k-th innermost block: br_table goes to the end for CUR.
   for (let k = 0; k < count; k++) c.block();
   c.get(CUR).brTable(blocks.map((_, k) => k), count - 1);
   const written: Written[] = [];
-  for (const b of blocks) {
+  blocks.forEach((b, k) => {
     c.end();
+    region.cur = k;
     written.push(writeBlock(w, b.instrs, region));
-  }
+  });
   c.end();
   // Every body returns or goes round the loop: this is never reached, but a function must end with its result.
   c.i32(0);
