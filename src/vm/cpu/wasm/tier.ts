@@ -8,7 +8,8 @@
  * V8 compiles a module's functions in a few microseconds each, but a module
  * costs tens of microseconds of its own: blocks are queued when they become
  * hot and compiled together once `batch` of them wait (or when the oldest has
- * waited a million instructions); until then they run as before.
+ * waited a million instructions, or one of them has gone on running: the
+ * run loop then calls `flush`); until then they run as before.
  *
  * A block function returns how many instructions ran, as compiled JavaScript
  * does (fewer when a slow path asked to leave). The rest comes back through
