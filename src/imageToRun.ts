@@ -8,7 +8,6 @@
  * is the same byte for byte: Elf32 and its checks see the file's real length.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { readBytes } from './fileErrors';
 
 /** A Multiboot header is looked for in a file's first 8 KiB (multiboot.ts). */
 const MULTIBOOT_SEARCH = 8192;
@@ -28,7 +27,10 @@ export function readImageToRun(path: string): Uint8Array {
     };
     fill(0, MULTIBOOT_SEARCH);
     const elf32 = size >= 52 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46 && bytes[4] === 1 && bytes[5] === 1;
-    if (!elf32) return readBytes(path);
+    if (!elf32) {
+      fill(MULTIBOOT_SEARCH, size);
+      return bytes;
+    }
     const dv = new DataView(bytes.buffer);
     const phoff = dv.getUint32(28, true), shoff = dv.getUint32(32, true);
     const phentsize = dv.getUint16(42, true), phnum = dv.getUint16(44, true);

@@ -53,8 +53,8 @@ const WASM_BATCH = 64;
 /**
  * A block waiting in a batch that has run this many times WASM_AFTER is compiled with the batch at
  * once: a batch fills slowly once a Guest's hot code is compiled, and the hot blocks it holds were
- * interpreted meanwhile (a Linux boot interpreted 5.0 M instructions, 3.4 M of them in blocks that
- * waited; its CPU time fell about 20 %).
+ * interpreted meanwhile. A Linux boot's first 61.7 M instructions: 5.0 M interpreted before, 1.5 M
+ * now; tour's system calls 35 -> 51 guest MIPS by CPU time (the more modules cost back part of it).
  */
 const WAITING_TOO_HOT = 4;
 

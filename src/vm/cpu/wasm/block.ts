@@ -140,8 +140,7 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
       if (mem) {
         w.loadOperand(i, k, byte ? 1 : 2, signed);
       } else if (byte) {
-        w.reg8(i.rm);
-        if (signed) c.i32(24).op(OP.shl).i32(24).op(OP.shrS);
+        w.reg8(i.rm, signed);
       } else {
         w.reg16(i.rm, signed);
       }
@@ -318,7 +317,7 @@ export function writeBlock(w: Writer, instrs: Instr[], region: Region | null): {
       c.i32(0).load32(STACK32).if();
       w.setReg(ESP, () => { w.reg(ESP); c.i32(last.imm & 0xffff).op(OP.add); });
       c.else();
-      w.setReg(ESP, () => { w.reg(ESP); c.i32(0xffff0000 | 0).op(OP.and); w.reg(ESP); c.i32(last.imm & 0xffff).op(OP.add).i32(0xffff).op(OP.and).op(OP.or); });
+      w.setReg16(ESP, () => { w.reg(ESP); c.i32(last.imm & 0xffff).op(OP.add); });
       c.end();
     }
   } else if (inlineLast && op === 0xff && last.reg === 2) {

@@ -260,6 +260,17 @@ describe('WebAssembly blocks in programs', () => {
     const code = 'b9 40 00 00 00 bf 00 40 00 00 f3 aa 0f 31 01 c3 4e 75 ed f4';
     for (const n of [...budgets, 50, 65]) agreeOnProgram(code, n, (c) => { c.r32[6] = 20; c.r32[0] = 0x11; });
   });
+  it('RET imm16 on a 16-bit stack releases the arguments from SP, keeping ESP\'s high word', () => {
+    // l: push %eax; push %eax; call f; dec %ecx; jnz l; hlt; f: ret $8 — SS a 16-bit segment, ESP 0xabcd0004:
+    // SP goes below 0 (to 0xfff8) and RET's release takes it back over 0xffff to 4, the high word untouched.
+    const code = '50 50 e8 04 00 00 00 49 75 f6 f4 c2 08 00';
+    for (const n of budgets) {
+      expect(agreeOnProgram(code, n, (c) => {
+        c.setSegmentCache(2, 0x10, 0, 0xffff, 0x0093);
+        c.r32[4] = 0xabcd0004 | 0; c.r32[1] = 20;
+      })).toBeGreaterThan(0);
+    }
+  });
   it('PUSH of each segment register pushes its own selector', () => {
     // l: push es; push cs; push ss; push ds; push fs; push gs; pop %eax %ebx %edx %esi %edi %ebp; dec %ecx; jnz l; hlt
     // Six different selectors (the caches stay as they are).

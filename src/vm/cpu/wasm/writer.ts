@@ -261,15 +261,25 @@ export class Writer {
     this.pending = null;
   }
 
-  /** AL CL DL BL, then AH CH DH BH. */
-  reg8(r: number): void {
+  /**
+   * AL CL DL BL, then AH CH DH BH, zero- or sign-extended. In memory they are bytes of the register
+   * file, read and written as bytes; in a local, shifted and masked out of the register.
+   */
+  reg8(r: number, signed = false): void {
     const c = this.c;
+    if (!this.cached[r & 3]) {
+      c.i32(0);
+      if (signed) c.load8s(reg8At(r)); else c.load8u(reg8At(r));
+      return;
+    }
     this.reg(r & 3);
-    if (r >= 4) c.i32(8).op(OP.shrU);
-    c.i32(255).op(OP.and);
+    // The byte to the top, then down again (AH: bits 8..15).
+    if (signed) c.i32(r >= 4 ? 16 : 24).op(OP.shl).i32(24).op(OP.shrS);
+    else { if (r >= 4) c.i32(8).op(OP.shrU); c.i32(255).op(OP.and); }
   }
   setReg8(r: number, value: () => void): void {
     const c = this.c, shift = r >= 4 ? 8 : 0;
+    if (!this.cached[r & 3]) { c.i32(0); value(); c.store8(reg8At(r)); return; }
     this.setReg(r & 3, () => {
       this.reg(r & 3); c.i32(~(255 << shift)).op(OP.and);
       value(); c.i32(255).op(OP.and);
@@ -288,11 +298,17 @@ export class Writer {
   /** Store the low 16 bits of what `value` leaves into the low word of register r. */
   setReg16(r: number, value: () => void): void {
     const c = this.c;
+    if (!this.cached[r]) { c.i32(0); value(); c.store16(REGS + r * 4); return; }
     this.setReg(r, () => { this.reg(r); c.i32(0xffff0000 | 0).op(OP.and); value(); c.i32(0xffff).op(OP.and).op(OP.or); });
   }
   /** The low word of register r, zero- or sign-extended. */
   reg16(r: number, signed: boolean): void {
     const c = this.c;
+    if (!this.cached[r]) {
+      c.i32(0);
+      if (signed) c.load16s(REGS + r * 4); else c.load16u(REGS + r * 4);
+      return;
+    }
     this.reg(r);
     if (signed) c.i32(16).op(OP.shl).i32(16).op(OP.shrS);
     else c.i32(0xffff).op(OP.and);
@@ -359,3 +375,5 @@ export class Writer {
   }
 }
 
+/** Byte offset of 8-bit register r in the register file (AL CL DL BL AH CH DH BH). */
+const reg8At = (r: number) => REGS + (r < 4 ? r * 4 : (r - 4) * 4 + 1);
