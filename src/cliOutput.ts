@@ -48,7 +48,7 @@ export function printStats(cpu: Cpu, exec: Executor, seconds: number, extra: str
     `guest MIPS: ${(n / seconds / 1e6).toFixed(1)}`,
     // Where the instructions ran: what tells a slow run's warm-up from its steady state.
     `instructions interpreted: ${exec.instructionsInterpreted}`,
-    `blocks decoded: ${exec.blocksDecoded}; compiled to WebAssembly: ${exec.blocksCompiledWasm}, in ${exec.wasmModules} modules (${exec.wasmRegions} loops as regions)`,
+    `blocks decoded: ${exec.blocksDecoded}; compiled to WebAssembly: ${exec.blocksCompiledWasm}, in ${exec.wasmModules} modules (${exec.wasmRegions} loops as regions); entered ${exec.wasmEntries} times`,
   ];
   cpu.vectorCounts.forEach((count, v) => {
     if (count > 0) lines.push(`vector ${v}${v < EXCEPTION_NAMES.length ? ` ${EXCEPTION_NAMES[v]}` : ''}: ${count}`);

@@ -40,7 +40,7 @@ describe('lguest-vm run', () => {
     const total = Number(/^instructions: (\d+)$/m.exec(r.stderr)?.[1]);
     expect(interpreted).toBeGreaterThan(0);
     expect(interpreted).toBeLessThan(total);
-    expect(r.stderr).toMatch(/^blocks decoded: \d+; compiled to WebAssembly: [1-9]\d*, in [1-9]\d* modules \(\d+ loops as regions\)$/m);
+    expect(r.stderr).toMatch(/^blocks decoded: \d+; compiled to WebAssembly: [1-9]\d*, in [1-9]\d* modules \(\d+ loops as regions\); entered [1-9]\d* times$/m);
   });
 
   it('stops at --max-instructions with status 124', () => {

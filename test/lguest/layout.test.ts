@@ -50,3 +50,10 @@ describe('the Switcher image', () => {
     }
   });
 });
+
+describe('the offsets by name', () => {
+  it('regOffset and dataOffset give what REGS and LGUEST_DATA say', () => {
+    for (const n of L.REG_NAMES) expect(L.regOffset(n), n).toBe(L.REGS[n]);
+    for (const n of Object.keys(L.LGUEST_DATA) as (keyof typeof L.LGUEST_DATA)[]) expect(L.dataOffset(n), n).toBe(L.LGUEST_DATA[n]);
+  });
+});

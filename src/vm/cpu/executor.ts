@@ -154,6 +154,8 @@ export class Executor {
   get wasmModules(): number { return this.wasm.modules; }
   /** Instructions run by their handlers one by one, in blocks not compiled (yet), not counting single steps. */
   instructionsInterpreted = 0;
+  /** Calls from the run loop into WebAssembly (each then goes from block to block as long as it can: dispatch.ts). */
+  wasmEntries = 0;
   /** Full look-ups of the block at CS:EIP (not through a link): what links save. For tests and profiles. */
   blockLookups = 0;
   /**
@@ -178,6 +180,9 @@ export class Executor {
     this.wasmAfter = opts.wasmAfter ?? (opts.compileAfter !== undefined ? Infinity : WASM_AFTER);
     this.firstCompile = Math.min(this.compileAfter, this.wasmAfter);
     this.wasm = new WasmTier(cpu, opts.wasmBatch ?? WASM_BATCH, opts.wasmLocals ?? false);
+    // After a handler ends a block, the dispatcher goes on only where the run loop would (mustReturn), in flat
+    // 32-bit code (the jump cache's EIPs are linear addresses, and its blocks all 32-bit).
+    this.wasm.goOn = () => !cpu.exitBlock && cpu.codeMode === 2 && !this.mustSeeFirst();
     this.cells = this.wasm.cells;
   }
 
@@ -344,6 +349,7 @@ export class Executor {
             this.wasm.remember(blockEip, block.wasmIndex, block.frame);
             const left = Math.min(0x7fffffff, end - c.instructions);
             this.wasm.clockBase = c.instructions;
+            this.wasmEntries++;
             done = this.wasm.dispatch(block.wasmIndex, blockEip, Math.floor(left / n), left, this.hasBreakpoints ? 0 : 1);
             if (cells[CELL.LAZY_MASK] !== -1 || cells[CELL.CARRY] !== -1 || cells[CELL.ARITH] !== -1) this.wasm.pull();
             c.instructions = this.wasm.clockBase + cells[CELL.RAN];
@@ -445,10 +451,16 @@ export class Executor {
    */
   private mustReturn(end: number): boolean {
     const c = this.cpu;
-    if (c.instructions >= end || this.stopRequested || c.shutdownReason !== null || c.halted || c.interruptShadow
-      || c.dbArmed !== 0 || (c.flagsRaw & (TF | RF)) !== 0 || (c.intrLine && (c.flagsRaw & IF) !== 0)) return true;
+    if (c.instructions >= end || this.mustSeeFirst()) return true;
     c.exitBlock = false;
     return false;
+  }
+
+  /** What `run` must look at before the next block, the budget aside: a stop, an interrupt, a single step... */
+  private mustSeeFirst(): boolean {
+    const c = this.cpu;
+    return this.stopRequested || c.shutdownReason !== null || c.halted || c.interruptShadow || c.dbArmed !== 0
+      || (c.flagsRaw & (TF | RF)) !== 0 || (c.intrLine && (c.flagsRaw & IF) !== 0);
   }
 
   /**

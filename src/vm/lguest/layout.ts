@@ -38,6 +38,34 @@ export const REGS = {
 } as const;
 export type RegName = keyof typeof REGS;
 export const REG_NAMES = Object.keys(REGS) as RegName[];
+/**
+ * REGS[name] by a switch. The Host reads a dozen registers a trip by name; one look-up in REGS with names
+ * that vary is a megamorphic load in V8 (a hash probe each time), a switch on constant strings is not.
+ * test/lguest/layout.test.ts holds it to REGS.
+ */
+export function regOffset(name: RegName): number {
+  switch (name) {
+    case 'eax': return 0;
+    case 'ebx': return 4;
+    case 'ecx': return 8;
+    case 'edx': return 12;
+    case 'esi': return 16;
+    case 'edi': return 20;
+    case 'ebp': return 24;
+    case 'gs': return 28;
+    case 'fs': return 32;
+    case 'ds': return 36;
+    case 'es': return 40;
+    case 'trapnum': return 44;
+    case 'errcode': return 48;
+    case 'eip': return 52;
+    case 'cs': return 56;
+    case 'eflags': return 60;
+    case 'esp': return 64;
+    case 'ss': return 68;
+  }
+}
+
 
 /** A trap number no CPU delivers: set before each entry, it survives only if the way back went wrong. */
 export const IMPOSSIBLE_TRAP = 256;
@@ -144,6 +172,24 @@ export const LGUEST_DATA = {
   reserve_mem: 1368, tsc_khz: 1372, noirq_iret: 1376, kernel_address: 1380, syscall_vec: 1384,
 } as const;
 export const LGUEST_DATA_SIZE = 1388;
+/** LGUEST_DATA[name] by a switch, as regOffset for REGS. */
+export function dataOffset(name: keyof typeof LGUEST_DATA): number {
+  switch (name) {
+    case 'irq_enabled': return 0;
+    case 'blocked_interrupts': return 4;
+    case 'cr2': return 8;
+    case 'time': return 12;
+    case 'irq_pending': return 20;
+    case 'hcall_status': return 24;
+    case 'hcalls': return 88;
+    case 'reserve_mem': return 1368;
+    case 'tsc_khz': return 1372;
+    case 'noirq_iret': return 1376;
+    case 'kernel_address': return 1380;
+    case 'syscall_vec': return 1384;
+  }
+}
+
 export const LHCALL_RING_SIZE = 64;
 export const HCALL_ARGS_SIZE = 20;
 export const X86_EFLAGS_IF = 0x200;

@@ -12,7 +12,7 @@
 import { PhysicalMemory } from '../cpu/memory';
 import { Cpu } from '../cpu/state';
 import { HostWorld } from './hostWorld';
-import { REGS, RegName, PAGES_REGS, GDT_ENTRIES, LGUEST_DATA, PAGE_SIZE } from './layout';
+import { RegName, regOffset, dataOffset, PAGES_REGS, GDT_ENTRIES, LGUEST_DATA, PAGE_SIZE } from './layout';
 import type { ShadowPageTables } from './pageTables';
 import type { LauncherDevices } from './devices/launcherDevices';
 import type { HostEvent } from './events';
@@ -95,10 +95,10 @@ export class Lguest {
   // ---- The Guest's saved registers (struct lguest_regs in the register page) ----
 
   reg(name: RegName): number {
-    return this.mem.read32(this.regsBase + REGS[name]) >>> 0;
+    return this.mem.read32(this.regsBase + regOffset(name)) >>> 0;
   }
   setReg(name: RegName, v: number): void {
-    this.mem.write32(this.regsBase + REGS[name], v);
+    this.mem.write32(this.regsBase + regOffset(name), v);
   }
 
   // ---- Killing ------------------------------------------------------------------
@@ -142,10 +142,10 @@ export class Lguest {
   // ---- struct lguest_data (range-checked once, at LGUEST_INIT) ---------------------
 
   dataRead(field: keyof typeof LGUEST_DATA): number {
-    return this.mem.read32(this.lguestData! + LGUEST_DATA[field]) >>> 0;
+    return this.mem.read32(this.lguestData! + dataOffset(field)) >>> 0;
   }
   dataWrite(field: keyof typeof LGUEST_DATA, v: number): void {
-    this.mem.write32(this.lguestData! + LGUEST_DATA[field], v);
+    this.mem.write32(this.lguestData! + dataOffset(field), v);
   }
 
   /** Virtual time: one nanosecond per instruction executed. */

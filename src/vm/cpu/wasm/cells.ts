@@ -35,6 +35,11 @@ export const CELL = {
   BUDGET: 16,
   /** The carry an ADC or SBB took in (flags.ts lazyCarry), with the lazy record. */
   LAZY_CARRY: 17,
+  /**
+   * 1 when the handler of a block's last instruction found that the dispatcher may go on to the next
+   * block (tier.ts goOn); the dispatcher clears it before each block.
+   */
+  GO_ON: 18,
 } as const;
 
 export const CELL_AT = (k: number) => CELLS + k * 4;

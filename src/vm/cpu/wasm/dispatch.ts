@@ -4,19 +4,31 @@
  * then, while `chain` is set, goes from block to block inside WebAssembly as
  * the run loop would (executor.ts nextBlock): the next EIP found in the jump
  * cache, its block still there (BLOCK_INFO not 0), the TLB still mapping
- * EIP's page to that block's frame with the right to fetch it at the CPL,
- * and `left` instructions of budget for the whole block. It goes back to the
+ * EIP's page to that block's frame with the right to fetch it at the CPL
+ * (a page the TLB lost is walked again, through the imported `fill`), and
+ * `left` instructions of budget for the whole block. It goes back to the
  * run loop when a block stopped early, ended in a handler (an instruction
- * that may change the mode, CS or how interrupts are taken), asked to leave
- * (EXIT), or when the next block is not found so: returning what the last
- * block returned, with that block's index and EIP in the cells, and every
- * instruction beyond the first block's first pass in RAN.
+ * that may change the mode, CS or how interrupts are taken) that found
+ * something the run loop must see (tier.ts goOn: an interrupt to take, a
+ * single step, CS no longer flat...), asked to leave (EXIT), or when the
+ * next block is not found so: returning what the last block returned, with
+ * that block's index and EIP in the cells, and every instruction beyond the
+ * first block's first pass in RAN.
+ *
+ * Going on through handlers and refilled TLB pages is what makes the lguest
+ * path cheap: a trip through the Switcher is a dozen blocks that end in
+ * LGDT, LTR, MOV CR3, IRET or INT, each of which used to go back to the run
+ * loop.
  */
-import { Code, OP, dispatcherModule } from './emit';
+import { Code, OP, dispatcherModule, type ImportFn } from './emit';
 import { CELL, CELL_AT } from './cells';
 import { TLB_TAG, TLB_PHYS, TLB_RIGHTS, TLB_ENTRIES, ACC_R, JUMP_CACHE, JUMP_ENTRIES, BLOCK_INFO } from './layout';
 
-/** BLOCK_INFO: the length in the low 16 bits; NO_CHAIN when the block must go back to the run loop after it; LOOPS when it may jump back to its own start. */
+/**
+ * BLOCK_INFO: the length in the low 16 bits; NO_CHAIN when the block ends in an instruction after which
+ * only its handler knows whether the dispatcher may go on (CELL.GO_ON); LOOPS when it may jump back to its
+ * own start.
+ */
 export const NO_CHAIN = 0x10000;
 export const LOOPS = 0x20000;
 const JUMP_BITS = Math.log2(JUMP_ENTRIES);
@@ -27,7 +39,15 @@ export function jumpSlot(eip: number): number {
 }
 
 // Parameters, then locals.
-const IDX = 0, BASE = 1, PASSES = 2, LEFT = 3, CHAIN = 4, DONE = 5, N = 6, EIP = 7, SLOT = 8, INFO = 9, X = 10, PAGE = 11, RAN = 12;
+const IDX = 0, BASE = 1, PASSES = 2, LEFT = 3, CHAIN = 4, DONE = 5, N = 6, EIP = 7, SLOT = 8, INFO = 9, X = 10, PAGE = 11, RAN = 12, AFTER = 13;
+
+/**
+ * What the dispatcher imports: `fill(eip)` walks the page tables for a fetch at EIP (tier.ts), as the
+ * run loop would before the block there, and returns 1 if the TLB now holds its page.
+ */
+export const DISPATCH_IMPORTS: ImportFn[] = [{ name: 'fill', params: 1, result: true }];
+const FILL = 0;
+const BLOCK_TYPE = DISPATCH_IMPORTS.length + 1;
 
 export function dispatcherBytes(pages: number): Uint8Array {
   const c = new Code();
@@ -43,7 +63,8 @@ export function dispatcherBytes(pages: number): Uint8Array {
   cell(CELL.LAST_INDEX, () => c.get(IDX));
   cell(CELL.LAST_BASE, () => c.get(BASE));
   cell(CELL.PASSES, () => c.i32(0));
-  c.get(BASE).get(PASSES).get(IDX).callIndirect(1).set(DONE);
+  cell(CELL.GO_ON, () => c.i32(0));
+  c.get(BASE).get(PASSES).get(IDX).callIndirect(BLOCK_TYPE).set(DONE);
   // The block that ran last (a region may have gone on to others of its own).
   load(CELL.LAST_INDEX).set(IDX);
   c.get(IDX).i32(2).op(OP.shl).load32(BLOCK_INFO).set(INFO);
@@ -54,7 +75,10 @@ export function dispatcherBytes(pages: number): Uint8Array {
   cell(CELL.RAN, () => c.get(RAN));
   c.get(DONE).get(N).op(OP.ne); leaveIf();
   c.get(CHAIN).op(OP.eqz); leaveIf();
-  c.get(INFO).i32(NO_CHAIN).op(OP.and); leaveIf();
+  // A block ending in a handler (IRET, INT, a far jump, MOV CR3...) goes on only if the handler found
+  // nothing the run loop must see first (tier.ts goOn).
+  c.get(INFO).i32(NO_CHAIN).op(OP.and);
+  c.if(); load(CELL.GO_ON).op(OP.eqz); leaveIf(); c.end();
   load(CELL.EXIT); leaveIf();
   // The next block, by the jump cache.
   load(CELL.EIP).set(EIP);
@@ -63,23 +87,25 @@ export function dispatcherBytes(pages: number): Uint8Array {
   c.get(SLOT).load32(JUMP_CACHE + 4).set(IDX);
   c.get(IDX).i32(2).op(OP.shl).load32(BLOCK_INFO).set(INFO);
   c.get(INFO).op(OP.eqz); leaveIf();
-  // The TLB still maps EIP's page to the block's frame, with the right to fetch it at the CPL.
-  c.get(EIP).i32(12).op(OP.shrU).set(PAGE);
-  c.get(PAGE).i32(TLB_ENTRIES - 1).op(OP.and).set(X);
-  c.get(X).i32(2).op(OP.shl).load32(TLB_TAG).get(PAGE).op(OP.ne); leaveIf();
-  c.get(X).load8u(TLB_RIGHTS).i32(0).load32(ACC_R).op(OP.and).op(OP.eqz); leaveIf();
-  c.get(X).i32(2).op(OP.shl).load32(TLB_PHYS).get(SLOT).load32(JUMP_CACHE + 8).op(OP.ne); leaveIf();
   // The budget holds the whole block: counted now, as the run loop counts a block before it runs.
   c.get(INFO).i32(0xffff).op(OP.and).set(N);
-  c.get(LEFT).get(RAN).op(OP.sub).get(N).op(OP.sub).set(X);
-  c.get(X).i32(0).op(OP.ltS); leaveIf();
+  c.get(LEFT).get(RAN).op(OP.sub).get(N).op(OP.sub).set(AFTER);
+  c.get(AFTER).i32(0).op(OP.ltS); leaveIf();
+  // The TLB still maps EIP's page to the block's frame, with the right to fetch it at the CPL. A page
+  // it lost (a CR3 load flushes it) is walked now, as the run loop's fetch would walk it.
+  c.get(EIP).i32(12).op(OP.shrU).set(PAGE);
+  c.get(PAGE).i32(TLB_ENTRIES - 1).op(OP.and).set(X);
+  c.get(X).i32(2).op(OP.shl).load32(TLB_TAG).get(PAGE).op(OP.ne);
+  c.if(); c.get(EIP).call(FILL).op(OP.eqz); leaveIf(); c.end();
+  c.get(X).load8u(TLB_RIGHTS).i32(0).load32(ACC_R).op(OP.and).op(OP.eqz); leaveIf();
+  c.get(X).i32(2).op(OP.shl).load32(TLB_PHYS).get(SLOT).load32(JUMP_CACHE + 8).op(OP.ne); leaveIf();
   cell(CELL.RAN, () => c.get(RAN).get(N).op(OP.add));
   // Passes only for a block that loops on itself: the division is rare.
   c.i32(0).set(PASSES);
-  c.get(INFO).i32(LOOPS).op(OP.and).if().get(X).get(N).op(OP.divU).set(PASSES).end();
+  c.get(INFO).i32(LOOPS).op(OP.and).if().get(AFTER).get(N).op(OP.divU).set(PASSES).end();
   c.get(EIP).set(BASE);
   c.br(0);
   c.end();
   c.get(DONE);
-  return dispatcherModule(pages, 5, 8, c);
+  return dispatcherModule(pages, 5, 9, c, DISPATCH_IMPORTS);
 }

@@ -226,17 +226,21 @@ export function blocksModule(pages: number, tableAt: number, imports: ImportFn[]
 /**
  * The dispatcher's module: one exported function "run" of `params` i32 parameters returning an
  * i32, with `locals` more and the body `body`, which may call a block of the table through
- * `callIndirect(1)` (type 1 is the blocks' `(base, passes) => i32`).
+ * `callIndirect(DISPATCH_BLOCK_TYPE)` (the blocks' `(base, passes) => i32`) and the imported
+ * functions `imports` by their index (`call(k)`).
  */
-export function dispatcherModule(pages: number, params: number, locals: number, body: Code): Uint8Array {
+export function dispatcherModule(pages: number, params: number, locals: number, body: Code, imports: ImportFn[] = []): Uint8Array {
   const m = new ModuleBytes();
-  m.types([[params, 1], [2, 1]]);
-  m.imports(pages, 0, []);
-  const code = m.functions(0, locals, [body]);
+  // An import's type is its index (ModuleBytes.imports): theirs first, then run's and the blocks'.
+  const sigs: Sig[] = imports.map((f) => [f.params, f.result ? 1 : 0]);
+  m.types([...sigs, [params, 1], [2, 1]]);
+  m.imports(pages, 0, imports);
+  const code = m.functions(sigs.length, locals, [body]);
   const exp = new Bytes();
   exp.uleb(1);
   exp.name('run');
-  exp.push2(0x00, 0x00);
+  exp.push(0x00);
+  exp.uleb(imports.length);
   m.section(7, exp);
   m.section(10, code);
   return m.bytes();

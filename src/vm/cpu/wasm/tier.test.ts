@@ -206,7 +206,7 @@ describe('the WebAssembly tier agrees with the handlers', () => {
   });
 });
 
-import { makeCpu, enablePaging, pteAddr } from '../../../../test/cpu/harness';
+import { makeCpu, enablePaging, pteAddr, setGate, setDescriptor, PAGE_DIR, PAGE_TABLE } from '../../../../test/cpu/harness';
 import { Executor } from '../executor';
 
 /** A program run interpreted and in the tier, in slices of `budget`, compared after each slice. */
@@ -224,6 +224,23 @@ function agreeOnProgram(code: string, budget: number, setup?: (c: import('../sta
   }
   expect(a.cpu.halted).toBe(true);
   return b.exec.blocksCompiledWasm;
+}
+
+/**
+ * A loop through an INT and the IRET of its handler, both blocks ending in handlers. When ECX is `at`, the
+ * handler ORs `flag` (in ESI) into the EFLAGS the IRET pops, in the same block, compiled by then:
+ * l: inc %eax; int $0x40; dec %ecx; jnz l; hlt; h: add $3,%ebx; cmp $at,%ecx; cmove %esi,%edx; or %edx,8(%esp); iret
+ */
+function intIretLoop(at: number, flag: number, setup?: (c: import('../state').Cpu) => void) {
+  const code = `40 cd 40 49 75 fa f4 83 c3 03 83 f9 ${hex(at & 0xff)} 0f 44 d6 09 54 24 08 cf`;
+  return {
+    code,
+    setup: (c: import('../state').Cpu) => {
+      setGate(c, 0x40, { offset: CODE + 7, sel: 0x08, type: 0xe, dpl: 0 });
+      c.r32[1] = 40; c.r32[2] = 0; c.r32[6] = flag;
+      setup?.(c);
+    },
+  };
 }
 
 describe('WebAssembly blocks in programs', () => {
@@ -303,6 +320,81 @@ describe('WebAssembly blocks in programs', () => {
     // l: add %ebx,%eax; pusha (kind unknown after it); adc %ecx,%edx (CF from the CPU); add $32,%esp; dec %esi; jnz l; hlt
     for (const n of budgets) {
       agreeOnProgram('01 d8 60 11 ca 83 c4 20 4e 75 f5 f4', n, (c) => { c.r32[6] = 40; c.r32[3] = 0x3fffffff; c.r32[0] = 0x40000001; c.r32[4] = 0x4800; });
+    }
+  });
+  it('through blocks ending in INT and IRET the dispatcher goes on inside WebAssembly', () => {
+    const p = intIretLoop(-1, 0);
+    const t = makeCpu(p.code, (c) => { enablePaging(c); p.setup(c); });
+    t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter: 1, wasmBatch: 1 });
+    t.exec.run(100_000);
+    expect(t.cpu.halted).toBe(true);
+    expect(t.cpu.r32[3]).toBe(120);
+    // 80 blocks ended in a handler; once the loop's blocks are compiled, one entry runs the rest of it.
+    expect(t.exec.wasmEntries).toBeLessThan(10);
+    for (const n of budgets) expect(agreeOnProgram(p.code, n, p.setup)).toBeGreaterThan(0);
+  });
+  it('after an IRET that sets TF or IF, the dispatcher leaves: the single step, the interrupt waiting come first', () => {
+    // TF: the #DB after the next instruction (its gate halts). IF: the interrupt waiting on the line, at once.
+    const tf = intIretLoop(5, 0x100);
+    for (const n of budgets) expect(agreeOnProgram(tf.code, n, tf.setup)).toBeGreaterThan(0);
+    const irq = intIretLoop(5, 0x200, (c) => { c.intrLine = true; c.ackInterrupt = () => 0x41; });
+    for (const n of budgets) expect(agreeOnProgram(irq.code, n, irq.setup)).toBeGreaterThan(0);
+  });
+  it('after STI the dispatcher leaves: the interrupt waiting comes after one more instruction', () => {
+    // l: cli; cmp $5,%ecx; sete %al; out %al,$0x80 (a device raises the line when AL is 1); test $1,%cl; jz n2;
+    // sti; n: inc %ebx; dec %ecx; jnz l; hlt; n2: jmp n. The block at n is compiled (even rounds jump there), so
+    // the dispatcher could go on to it from the STI; the fifth time round, the interrupt (its gate halts) must
+    // come after the INC.
+    for (const n of budgets) {
+      expect(agreeOnProgram('fa 83 f9 05 0f 94 c0 e6 80 f6 c1 01 74 06 fb 43 49 75 ed f4 eb f9', n, (c) => {
+        (c.io as import('../../ioports').IoPorts).register(0x80, 1, { read: () => 0xff, write: (_p, _s, v) => { c.intrLine = v !== 0; } });
+        c.ackInterrupt = () => 0x41;
+        c.r32[1] = 40;
+      })).toBeGreaterThan(0);
+    }
+  });
+  it('after a far jump to a CS that is not flat, the dispatcher leaves: EIP there is not a linear address', () => {
+    // l: inc %eax; ljmp $0x30,$0x1000; m: dec %ecx; jnz l; hlt. CS 0x30 has base 0x2000, so EIP 0x1000 is linear
+    // 0x3000: add $7,%edx; ljmp $0x08,$m. Were EIP taken as linear, the block at l would run instead.
+    for (const n of budgets) {
+      expect(agreeOnProgram('40 ea 00 10 00 00 30 00 49 75 f5 f4', n, (c) => {
+        setDescriptor(c, 0x30, 0x2000, 0xfffff, 0x9b);
+        c.mem.load(0x3000, Uint8Array.of(0x83, 0xc2, 0x07, 0xea, ...d32(CODE + 8), 0x08, 0x00));
+        c.r32[1] = 30;
+      })).toBeGreaterThan(0);
+    }
+  });
+  it('after MOV CR3 the dispatcher walks the page tables again for the next block, faults included', () => {
+    // l: inc %eax; mov %esi,%cr3; n: add $1,%ebx; xchg %esi,%edi; dec %ecx; jnz l; hlt. The second page directory
+    // maps the code's page to a copy at 0x6000 where n adds 100: n alternates between two frames.
+    const code = '40 0f 22 de 83 c3 01 87 f7 49 75 f4 f4';
+    const second = (c: import('../state').Cpu, dir: number, codeFrame: number) => {
+      for (let k = 0; k < 1024; k++) c.mem.write32(dir + 0x1000 + 4 * k, c.mem.read32(PAGE_TABLE + 4 * k));
+      c.mem.write32(dir + 0x1000 + 4, codeFrame);
+      for (let k = 0; k < 1024; k++) c.mem.write32(dir + 4 * k, c.mem.read32(PAGE_DIR + 4 * k));
+      c.mem.write32(dir, (dir + 0x1000) | 7);
+    };
+    const twoFrames = (c: import('../state').Cpu) => {
+      for (let k = 0; k < 0x20; k++) c.mem.write8(0x6000 + k, c.mem.read8(CODE + k));
+      c.mem.write8(0x6006, 100);
+      second(c, 0x22000, 0x6000 | 7);
+      c.r32[6] = 0x22000; c.r32[7] = PAGE_DIR; c.r32[1] = 30;
+    };
+    for (const n of budgets) agreeOnProgram(code, n, twoFrames);
+    // Two directories that map the code alike: after each of the 30 CR3 loads the dispatcher walks the tables
+    // for the next block itself and goes on, a handful of entries into WebAssembly in all.
+    const t = makeCpu(code, (c) => { enablePaging(c); second(c, 0x22000, CODE | 7); c.r32[6] = 0x22000; c.r32[7] = PAGE_DIR; c.r32[1] = 30; });
+    t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter: 1, wasmBatch: 1 });
+    t.exec.run(100_000);
+    expect(t.cpu.halted).toBe(true);
+    expect(t.cpu.r32[3]).toBe(30);
+    expect(t.exec.wasmEntries).toBeLessThan(10);
+    // The second directory does not map the code's page: the fetch at n faults (#PF, CR2 = n), the third time round.
+    for (const n of budgets) {
+      agreeOnProgram(code, n, (c) => {
+        second(c, 0x24000, 0);
+        c.r32[6] = PAGE_DIR; c.r32[7] = 0x24000; c.r32[1] = 30;
+      });
     }
   });
   it('a fault in the middle of a block and a store into the block itself', () => {

@@ -20,6 +20,8 @@
  * loop, with the faulting instruction's index in a cell.
  */
 import type { Cpu } from '../state';
+import { translate, TLB_MASK } from '../paging';
+import { FAULT } from '../fault';
 import type { Instr } from '../instr';
 import type { Code } from './emit';
 import { condition, getCF, ARITH } from '../flags';
@@ -96,8 +98,34 @@ export class WasmTier {
     };
     this.slow = f;
     this.memories = { mem: c.mem.wasm, tbl: this.table };
-    const d = new WebAssembly.Instance(new WebAssembly.Module(dispatcherBytes(this.pages)), { m: this.memories });
+    const fill = (eip: number) => this.fill(eip);
+    const d = new WebAssembly.Instance(new WebAssembly.Module(dispatcherBytes(this.pages)), { m: this.memories, f: { fill } });
     this.dispatch = d.exports.run as WasmTier['dispatch'];
+  }
+
+  /**
+   * After the handler of a block's last instruction (IRET, INT, a far jump, MOV CR3...): may the
+   * dispatcher go straight on to the next block, as the run loop would (nothing for it to do first:
+   * no interrupt to take, no single step, no stop asked, CS still flat)? The executor sets it.
+   */
+  goOn: () => boolean = () => false;
+
+  /**
+   * The dispatcher's TLB refill: the walk the run loop's fetch at EIP would make (CS is flat there).
+   * A walk that would fault leaves everything as it was but the Accessed bit a directory entry gets
+   * either way: the run loop walks again and delivers the fault.
+   */
+  private fill(eip: number): number {
+    const c = this.c, cr2 = c.cr2;
+    try {
+      translate(c, eip, c.accR);
+    } catch (e) {
+      if (e !== FAULT) throw e;
+      c.cr2 = cr2;
+      return 0;
+    }
+    const page = eip >>> 12;
+    return c.tlbTag[page & TLB_MASK] === page ? 1 : 0;
   }
 
   /** Queue a hot block; false if it is not one this tier takes (16-bit code: the JavaScript tier's then). */
@@ -238,6 +266,7 @@ export class WasmTier {
           this.counted(now);
         }
         this.leaveAsked();
+        this.cells[CELL.GO_ON] = this.goOn() ? 1 : 0;
         return c.eipNext;
       },
     };
