@@ -197,10 +197,15 @@ export function compiledSource(bytes: number[]): string {
   return compileBlock(t.exec.blockAt()).toString();
 }
 
-/** Two machines that ran the same program (one interpreted, one compiled) are alike: registers, EIP, flags, count, HLT, deliveries, memory. */
+/**
+ * Two machines that ran the same program (one interpreted, one compiled) are alike: registers, segment
+ * registers with their caches, CPL, EIP, flags, count, HLT, deliveries, memory.
+ */
 export function expectSameMachines(a: TestCpu, b: TestCpu, where: string): void {
   const x = a.cpu, y = b.cpu;
   expect([...y.r32], where).toEqual([...x.r32]);
+  const segments = (c: typeof x) => [c.cpl, [...c.segSel], [...c.segBase], [...c.segLimit], [...c.segAttr], [...c.segFlatR], [...c.segFlatW]];
+  expect(segments(y), `segments, ${where}`).toEqual(segments(x));
   expect([y.eip >>> 0, getFlags(y), y.instructions, y.halted], where).toEqual([x.eip >>> 0, getFlags(x), x.instructions, x.halted]);
   expect(b.history, where).toEqual(a.history);
   expect(Buffer.compare(b.mem.bytes, a.mem.bytes), `memory, ${where}`).toBe(0);

@@ -12,7 +12,9 @@ import { raise, Vec, type FaultState } from './fault';
 import { Lazy } from './flags';
 import { translate, TLB_SIZE, TLB_MASK, R_S, W_S, R_U, W_U } from './paging';
 import { FpuState } from './fpu/state';
-import { REGS, SEG_SEL, SEG_FLAT_R, SEG_FLAT_W, ACC_R, TLB_TAG, TLB_PHYS, TLB_RIGHTS } from './wasm/layout';
+import {
+  REGS, SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ATTR, GDTR_BASE, SEG_FLAT_R, SEG_FLAT_W, ACC_R, TLB_TAG, TLB_PHYS, TLB_RIGHTS,
+} from './wasm/layout';
 
 /** Segment register numbers, in the order the instruction encoding uses. */
 export const ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
@@ -36,6 +38,17 @@ export interface IoBus {
 
 /** A cached system segment (LDTR, TR) or descriptor table register. */
 export interface SystemSegment { sel: number; base: number; limit: number; attr: number }
+
+/** GDTR, its base and limit in the machine's memory (uint32 each), where compiled blocks find descriptors. */
+class TableRegisterInMemory implements SystemSegment {
+  sel = 0;
+  attr = 0;
+  constructor(private readonly words: Uint32Array) {}
+  get base(): number { return this.words[0]; }
+  set base(v: number) { this.words[0] = v; }
+  get limit(): number { return this.words[1]; }
+  set limit(v: number) { this.words[1] = v; }
+}
 
 export class Cpu implements FaultState {
   readonly mem: PhysicalMemory;
@@ -61,9 +74,9 @@ export class Cpu implements FaultState {
 
   // Segment registers: visible selector and hidden descriptor cache.
   readonly segSel: Uint16Array;
-  readonly segBase = new Int32Array(6);
-  readonly segLimit = new Float64Array(6);
-  readonly segAttr = new Uint16Array(6);
+  readonly segBase: Int32Array;
+  readonly segLimit: Uint32Array;
+  readonly segAttr: Uint16Array;
   /** 1 when reads (or writes) through this segment need no checks: flat, base 0, 4 GiB, usable. */
   readonly segFlatR: Uint8Array;
   readonly segFlatW: Uint8Array;
@@ -72,7 +85,13 @@ export class Cpu implements FaultState {
   code32 = true;
   stack32 = true;
 
-  gdtr: SystemSegment = { sel: 0, base: 0, limit: 0xffff, attr: 0 };
+  private readonly gdtrInMemory: TableRegisterInMemory;
+  /** GDTR. Given a new value, it copies it (its base and limit live in the machine's memory). */
+  get gdtr(): SystemSegment { return this.gdtrInMemory; }
+  set gdtr(v: SystemSegment) {
+    const g = this.gdtrInMemory;
+    g.sel = v.sel; g.base = v.base; g.limit = v.limit; g.attr = v.attr;
+  }
   idtr: SystemSegment = { sel: 0, base: 0, limit: 0x3ff, attr: 0 };
   ldtr: SystemSegment = { sel: 0, base: 0, limit: 0, attr: 0 };
   tr: SystemSegment = { sel: 0, base: 0, limit: 0, attr: 0 };
@@ -174,7 +193,7 @@ export class Cpu implements FaultState {
   /** Rights bit a data read or write needs at the current CPL (also in the machine's memory, for compiled blocks). */
   accR = R_S;
   accW = W_S;
-  /** accR, accW and stack32 where compiled WebAssembly reads them (wasm/layout.ts). */
+  /** accR, accW, stack32 and the CPL where compiled WebAssembly reads them (wasm/layout.ts). */
   private readonly modeCells: Int32Array;
 
   constructor(mem: PhysicalMemory, io: IoBus) {
@@ -186,12 +205,17 @@ export class Cpu implements FaultState {
     this.r16 = new Uint16Array(buf, REGS, 16);
     this.r8 = new Uint8Array(buf, REGS, 32);
     this.segSel = new Uint16Array(buf, SEG_SEL, 6);
+    this.segBase = new Int32Array(buf, SEG_BASE, 6);
+    this.segLimit = new Uint32Array(buf, SEG_LIMIT, 6);
+    this.segAttr = new Uint16Array(buf, SEG_ATTR, 6);
+    this.gdtrInMemory = new TableRegisterInMemory(new Uint32Array(buf, GDTR_BASE, 2));
+    this.gdtr = { sel: 0, base: 0, limit: 0xffff, attr: 0 };
     this.segFlatR = new Uint8Array(buf, SEG_FLAT_R, 6);
     this.segFlatW = new Uint8Array(buf, SEG_FLAT_W, 6);
     this.tlbTag = new Int32Array(buf, TLB_TAG, TLB_SIZE).fill(-1);
     this.tlbPhys = new Int32Array(buf, TLB_PHYS, TLB_SIZE);
     this.tlbRights = new Uint8Array(buf, TLB_RIGHTS, TLB_SIZE);
-    this.modeCells = new Int32Array(buf, ACC_R, 3);
+    this.modeCells = new Int32Array(buf, ACC_R, 4);
     this.setCpl(0);
     this.modeCells[2] = 1;
   }
@@ -218,6 +242,7 @@ export class Cpu implements FaultState {
     this.accW = cpl === 3 ? W_U : W_S;
     this.modeCells[0] = this.accR;
     this.modeCells[1] = this.accW;
+    this.modeCells[3] = cpl;
   }
 
   /** Load a segment's hidden cache (checks are the caller's: segments.ts). */

@@ -165,12 +165,19 @@ function movSE(c: Cpu, i: Instr): void {
   loadSegment(c, i.reg, getRm(c, i, 2));
   if (i.reg === SS) c.interruptShadow = true;
 }
-const SEG_OF_OPCODE: Record<number, number> = { 0x06: 0, 0x07: 0, 0x0e: 1, 0x16: 2, 0x17: 2, 0x1e: 3, 0x1f: 3, 0x1a0: 4, 0x1a1: 4, 0x1a8: 5, 0x1a9: 5 };
+/**
+ * The segment register of PUSH and POP of one: ES CS SS DS are bits 3-4 of the one-byte opcodes, FS and GS
+ * have 0F A0/A1 and 0F A8/A9. (Worked out, not looked up: an object keyed by such sparse numbers is a
+ * dictionary to V8, and these run every system call.)
+ */
+function segOfOpcode(op: number): number {
+  return op < 0x100 ? op >> 3 : op < 0x1a8 ? 4 : 5;
+}
 function pushS(c: Cpu, i: Instr): void {
-  pushV(c, i, c.segSel[SEG_OF_OPCODE[i.opcode]]);
+  pushV(c, i, c.segSel[segOfOpcode(i.opcode)]);
 }
 function popS(c: Cpu, i: Instr): void {
-  const seg = SEG_OF_OPCODE[i.opcode];
+  const seg = segOfOpcode(i.opcode);
   const sel = i.o32 ? c.peek32(0) & 0xffff : c.peek16(0);
   // The pop moves the stack pointer by the size of the stack it read: POP SS must not use the new SS's B bit.
   const stack32 = c.stack32;

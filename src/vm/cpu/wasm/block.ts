@@ -2,9 +2,10 @@
  * A block as WebAssembly: the function body for one block of 32-bit code run
  * through a flat CS. The common instructions are written out: here MOV and
  * its byte, word, moffs and MOVZX/MOVSX forms, LEA, SETcc, CMOVcc of
- * registers, PUSH and POP (PUSH r/m32 and of segment registers too), PUSHA,
- * POPA, XCHG, LEAVE, NOP, and the jumps, calls, returns and loops that end
- * blocks; arith.ts the arithmetic. Every other instruction calls its handler
+ * registers, PUSH and POP (PUSH r/m32 and of segment registers too), loads
+ * of ES, DS, FS and GS (MOV and POP: a kernel's every entry and exit has
+ * them), PUSHA, POPA, XCHG, LEAVE, NOP, and the jumps, calls, returns and
+ * loops that end blocks; arith.ts the arithmetic. Every other instruction calls its handler
  * through an import, as compiled JavaScript (compiler.ts) does.
  *
  * The function is `run(base, passes)`: `base` the block's EIP, `passes` how
@@ -93,6 +94,33 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
       // PUSH of a segment register: its selector, zero-extended.
       const sreg = op < 0x100 ? op >> 3 : op === 0x1a0 ? 4 : 5;
       c.i32(0).load16u(SEG_SEL + sreg * 2).set(V); w.push(leave);
+      return true;
+    }
+    case op === 0x07 || op === 0x1f || op === 0x1a1 || op === 0x1a9: {
+      // POP ES, DS, FS, GS: the selector off a flat 32-bit stack the TLB maps, loaded (writer.ts
+      // dataSegmentLoad), then ESP moves; anything else by the handler, which starts over.
+      c.block().block();
+      c.i32(0).load32(STACK32).op(OP.eqz).brIf(0);
+      w.reg(ESP); c.set(O);
+      w.hitOrBreak(4, 2, false);
+      c.get(P).load16u(w.ramBase).set(V);
+      w.dataSegmentLoad(op < 0x100 ? op >> 3 : op === 0x1a1 ? 4 : 5);
+      w.setReg(ESP, () => { w.reg(ESP); c.i32(4).op(OP.add); });
+      c.br(1).end();
+      w.callHandler(i, k, last);
+      c.end();
+      return true;
+    }
+    case op === 0x8e && i.reg !== 1 && i.reg !== 2 && i.reg <= 5: {
+      // MOV to ES, DS, FS, GS from a register or from memory the TLB maps (a device's register is read
+      // once, by the handler), loaded as POP does.
+      c.block().block();
+      if (mem) { w.ea(i); c.set(O); w.hitOrBreak(2, seg, false); c.get(P).load16u(w.ramBase); } else { w.reg(i.rm); c.i32(0xffff).op(OP.and); }
+      c.set(V);
+      w.dataSegmentLoad(i.reg);
+      c.br(1).end();
+      w.callHandler(i, k, last);
+      c.end();
       return true;
     }
     case op === 0xff && i.reg === 6:

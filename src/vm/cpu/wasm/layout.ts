@@ -18,11 +18,23 @@ export const SEG_FLAT_W = 40;
 export const ACC_R = 48;
 export const ACC_W = 52;
 export const STACK32 = 56;
+/** The CPL as an int32 (a segment load checks it against the descriptor's DPL). */
+export const CPL = 60;
 /** A compiled block's outputs and its copy of the lazy flags (see wasm/tier.ts). */
 export const CELLS = 64;
 export const CELL_COUNT = 24;
 /** segSel: the six segment selectors, uint16 each (PUSH of a segment register reads them). */
 export const SEG_SEL = CELLS + CELL_COUNT * 4;
+/**
+ * The rest of the segment registers' descriptor caches, which a load of DS, ES, FS or GS writes: segBase
+ * (int32 each), segLimit (uint32 each), segAttr (uint16 each). Then GDTR's base and limit (uint32 each),
+ * where that load finds the descriptor.
+ */
+export const SEG_BASE = SEG_SEL + 16;
+export const SEG_LIMIT = SEG_BASE + 24;
+export const SEG_ATTR = SEG_LIMIT + 24;
+export const GDTR_BASE = SEG_ATTR + 16;
+export const GDTR_LIMIT = GDTR_BASE + 4;
 
 /** TLB entries (paging.ts): a power of two. */
 export const TLB_ENTRIES = 4096;

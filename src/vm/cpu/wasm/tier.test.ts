@@ -206,7 +206,7 @@ describe('the WebAssembly tier agrees with the handlers', () => {
   });
 });
 
-import { makeCpu, enablePaging, pteAddr, setGate, setDescriptor, PAGE_DIR, PAGE_TABLE } from '../../../../test/cpu/harness';
+import { makeCpu, enablePaging, pteAddr, setGate, setDescriptor, enterRing3, PAGE_DIR, PAGE_TABLE, GDT } from '../../../../test/cpu/harness';
 import { Executor } from '../executor';
 
 /** A program run interpreted and in the tier, in slices of `budget`, compared after each slice. */
@@ -396,6 +396,101 @@ describe('WebAssembly blocks in programs', () => {
         c.r32[6] = PAGE_DIR; c.r32[7] = 0x24000; c.r32[1] = 30;
       });
     }
+  });
+  describe('loads of ES, DS, FS and GS (MOV from a register or memory, POP) agree with their handlers', () => {
+    // Descriptors for each way a load can go: written out (flat or not), or left to the handler (a fault, the
+    // accessed bit to set, an LDT selector, conforming code).
+    const descriptors = (c: import('../state').Cpu) => {
+      setDescriptor(c, 0x30, 0x3000, 0xfff, 0x91, 0x4); // read-only data at 0x3000, 4 KiB
+      setDescriptor(c, 0x38, 0, 0xfff, 0x97); // expand-down data
+      setDescriptor(c, 0x40, 0, 0xfffff, 0x9b); // readable code, flat
+      setDescriptor(c, 0x48, 0, 0xfffff, 0x99); // execute-only code
+      setDescriptor(c, 0x50, 0, 0xfffff, 0x9f); // conforming readable code
+      setDescriptor(c, 0x58, 0, 0xfffff, 0x13); // not present
+      setDescriptor(c, 0x60, 0, 0xfffff, 0x92); // not accessed yet
+      setDescriptor(c, 0x68, 0x1000, 0xfffff, 0xf3); // ring-3 data at 0x1000
+      setDescriptor(c, 0x70, 0x10000, 0x67, 0x89, 0); // a TSS: no segment to load
+      setDescriptor(c, 0x78, 0x10000, 0xfff, 0x82, 0); // an LDT: none either
+      setDescriptor(c, 0x80, 0, 0xfffff, 0x97); // expand-down, base 0, limit 4 GiB: not flat (no offset is in it)
+      setDescriptor(c, 0x88, 0x10000, 0x67, 0x81, 0); // an available 16-bit TSS (its type's low bit set)
+    };
+    const selectors = [0, 3, 0x10, 0x13, 0x23, 0x30, 0x38, 0x40, 0x48, 0x50, 0x58, 0x60, 0x68, 0x6b, 0x70, 0x78, 0x80, 0x88, 0x14, 0x7f8];
+    const hex2 = (v: number) => hex(v & 0xff);
+    /**
+     * Two rounds: l: mov (%esi),%eax; add $2,%esi; <load sreg>; mov %sreg:(%ebx),%edx; dec %ecx; jnz l; hlt — the
+     * first loads `first` (the block is compiled after it), the second the selector under test.
+     */
+    const program = (sreg: number, how: 'reg' | 'mem' | 'pop') => {
+      const load = how === 'reg' ? [0x8e, 0xc0 | (sreg << 3)] : how === 'mem' ? [0x8e, 0x46 | (sreg << 3), 0xfe]
+        : [0x50, ...(sreg === 0 ? [0x07] : sreg === 3 ? [0x1f] : sreg === 4 ? [0x0f, 0xa1] : [0x0f, 0xa9])];
+      const body = [0x8b, 0x06, 0x83, 0xc6, 0x02, ...load, [0x26, 0, 0, 0x3e, 0x64, 0x65][sreg], 0x8b, 0x13, 0x49];
+      return [...body, 0x75, (-(body.length + 2)) & 0xff, 0xf4].map(hex2).join(' ');
+    };
+    const run = (how: 'reg' | 'mem' | 'pop', ring3: boolean, moveGdt?: (c: import('../state').Cpu) => void) => {
+      for (const sreg of [0, 3, 4, 5]) {
+        for (const sel of selectors) {
+          for (const n of [100_000]) {
+            agreeOnProgram(program(sreg, how), n, (c) => {
+              descriptors(c);
+              c.mem.write16(0x4000, ring3 ? 0x23 : 0x10); c.mem.write16(0x4002, sel);
+              c.r32[6] = 0x4000; c.r32[3] = 0x100; c.r32[1] = 2;
+              if (ring3) enterRing3(c);
+              moveGdt?.(c);
+            });
+          }
+        }
+      }
+    };
+    /** How many times the load's handler runs in the 49 rounds of good selectors after the first (compiled by then). */
+    const handlerRuns = (sreg: number, how: 'reg' | 'mem' | 'pop') => {
+      const t = makeCpu(program(sreg, how), (c) => {
+        enablePaging(c); descriptors(c);
+        c.mem.write16(0x4000, 0x10);
+        for (let k = 1; k < 50; k++) c.mem.write16(0x4000 + 2 * k, [0x10, 0x40, 0x23][k % 3]);
+        c.r32[6] = 0x4000; c.r32[3] = 0x100; c.r32[1] = 50;
+      });
+      t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter: 1, wasmBatch: 1 });
+      const instrs = t.exec.blockAt().instrs;
+      // The first round interpreted (its block compiled as it starts), then a count of the handler's runs.
+      t.exec.run(how === 'pop' ? 7 : 6);
+      expect([t.cpu.r32[1], t.exec.blocksCompiledWasm]).toEqual([49, 1]);
+      const ins = instrs[instrs.findIndex((i) => i.opcode === 0x8e || i.opcode === 0x50) + (how === 'pop' ? 1 : 0)];
+      let runs = 0;
+      const fn = ins.fn;
+      ins.fn = (c, i) => { runs++; fn(c, i); };
+      t.exec.run(100_000);
+      expect(t.cpu.halted).toBe(true);
+      expect(t.cpu.r32[1]).toBe(0);
+      return runs;
+    };
+    it('from a register', () => {
+      for (const sreg of [0, 3, 4, 5]) expect(handlerRuns(sreg, 'reg')).toBe(0);
+      run('reg', false);
+    });
+    it('from memory', () => {
+      for (const sreg of [0, 3, 4, 5]) expect(handlerRuns(sreg, 'mem')).toBe(0);
+      run('mem', false);
+    });
+    it('by POP', () => {
+      for (const sreg of [0, 3, 4, 5]) expect(handlerRuns(sreg, 'pop')).toBe(0);
+      run('pop', false);
+    });
+    it('at CPL 3', () => run('reg', true));
+    it('with the GDT across a page end, and on a page the TLB has not got', () => {
+      // The descriptor of 0x10 straddles linear 0x6fff/0x7000, and page 0x7000 is the frame at 0x9000 (what
+      // lies at 0x7000 is another descriptor's second word, with another base). Then the GDT on a page no
+      // access has walked yet.
+      const copy = (c: import('../state').Cpu, to: number, phys: (lin: number) => number) => {
+        for (let k = 0; k < 0x90; k++) c.mem.write8(phys(to + k), c.mem.read8(GDT + k));
+        c.gdtr.base = to;
+      };
+      run('pop', false, (c) => {
+        c.mem.write32(pteAddr(0x7000), 0x9000 | 7);
+        c.mem.write32(0x7000, 0x55cf9300);
+        copy(c, 0x6ffc - 0x10, (lin) => (lin < 0x7000 ? lin : lin - 0x7000 + 0x9000));
+      });
+      run('reg', false, (c) => copy(c, 0x8000, (lin) => lin));
+    });
   });
   it('a fault in the middle of a block and a store into the block itself', () => {
     // mov %eax,(%ebx) with EBX in the unmapped page: #PF, the handler halts.

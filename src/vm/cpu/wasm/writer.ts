@@ -11,6 +11,7 @@ import type { Instr } from '../instr';
 import { Code, OP } from './emit';
 import {
   REGS, SEG_FLAT_R, SEG_FLAT_W, ACC_R, ACC_W, STACK32, TLB_TAG, TLB_PHYS, TLB_RIGHTS, CODE_PAGES, TLB_ENTRIES,
+  SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ATTR, GDTR_BASE, GDTR_LIMIT, CPL,
 } from './layout';
 import { CELL, CELL_AT, IMPORT } from './cells';
 import { ARITH, CF } from '../flags';
@@ -142,6 +143,62 @@ export class Writer {
     c.get(X).load8u(TLB_RIGHTS).i32(0).load32(write ? ACC_W : ACC_R).op(OP.and).op(OP.eqz).brIf(0);
     if (size > 1) c.get(O).i32(0xfff).op(OP.and).i32(4096 - size).op(OP.gtU).brIf(0);
     c.get(X).i32(2).op(OP.shl).load32(TLB_PHYS).get(O).i32(0xfff).op(OP.and).op(OP.or).set(P);
+  }
+
+  /**
+   * Load data segment register `seg` (ES, DS, FS or GS) with the selector in V, as segments.ts
+   * loadDataSegment does, for what such a load nearly always is: a null selector, or a GDT descriptor
+   * that is present, already accessed, data or readable code, with RPL and CPL at most its DPL, whose eight bytes the TLB maps on one page. Anything else branches out of the enclosing
+   * block (depth 0) with nothing changed, for the handler, which does it all with every check. Uses O,
+   * X, P and T.
+   */
+  dataSegmentLoad(seg: number): void {
+    const c = this.c, ram = this.ramBase;
+    c.get(V).i32(0xfffc).op(OP.and);
+    c.if();
+    // A GDT selector within GDTR's limit, the descriptor's two words on one page the TLB maps.
+    c.get(V).i32(4).op(OP.and).brIf(1);
+    c.get(V).i32(0xfff8).op(OP.and).i32(7).op(OP.add).i32(0).load32(GDTR_LIMIT).op(OP.gtU).brIf(1);
+    c.i32(0).load32(GDTR_BASE).get(V).i32(0xfff8).op(OP.and).op(OP.add).set(O);
+    c.get(O).i32(0xfff).op(OP.and).i32(0xff8).op(OP.gtU).brIf(1);
+    c.get(O).i32(12).op(OP.shrU).i32(TLB_ENTRIES - 1).op(OP.and).set(X);
+    // (A TLB entry always lets the supervisor read, as a descriptor is read at any CPL.)
+    c.get(X).i32(2).op(OP.shl).load32(TLB_TAG).get(O).i32(12).op(OP.shrU).op(OP.ne).brIf(1);
+    c.get(X).i32(2).op(OP.shl).load32(TLB_PHYS).get(O).i32(0xfff).op(OP.and).op(OP.or).set(P);
+    c.get(P).load32(ram).set(O);
+    c.get(P).load32(ram + 4).set(T);
+    // Present, a code or data segment, accessed; the attributes as the cache keeps them.
+    c.get(T).i32(0x9100).op(OP.and).i32(0x9100).op(OP.ne).brIf(1);
+    c.get(T).i32(8).op(OP.shrU).i32(0xf0ff).op(OP.and).set(X);
+    // Not code that cannot be read; RPL and CPL at most DPL (conforming code may be loaded more widely: then
+    // the handler loads it).
+    c.get(X).i32(0xa).op(OP.and).i32(0x8).op(OP.eq).brIf(1);
+    c.get(V).i32(3).op(OP.and).get(X).i32(5).op(OP.shrU).i32(3).op(OP.and).op(OP.gtU).brIf(1);
+    c.i32(0).load32(CPL).get(X).i32(5).op(OP.shrU).i32(3).op(OP.and).op(OP.gtU).brIf(1);
+    // The cache: selector, base, limit (in 4 KiB units with G), attributes.
+    c.i32(0).get(V).store16(SEG_SEL + seg * 2);
+    c.i32(0);
+    c.get(O).i32(16).op(OP.shrU).get(T).i32(0xff).op(OP.and).i32(16).op(OP.shl).op(OP.or);
+    c.get(T).i32(0xff000000 | 0).op(OP.and).op(OP.or);
+    c.store32(SEG_BASE + seg * 4);
+    c.get(O).i32(0xffff).op(OP.and).get(T).i32(0xf0000).op(OP.and).op(OP.or).set(P);
+    c.get(T).i32(0x800000).op(OP.and).if().get(P).i32(12).op(OP.shl).i32(0xfff).op(OP.or).set(P).end();
+    c.i32(0).get(P).store32(SEG_LIMIT + seg * 4);
+    c.i32(0).get(X).store16(SEG_ATTR + seg * 2);
+    // Flat: base 0, 4 GiB, not expand-down data; writable for writable data.
+    c.i32(0).load32(SEG_BASE + seg * 4).op(OP.eqz).get(P).i32(-1).op(OP.eq).op(OP.and);
+    c.get(X).i32(0xc).op(OP.and).i32(4).op(OP.ne).op(OP.and).set(O);
+    c.i32(0).get(O).store8(SEG_FLAT_R + seg);
+    c.i32(0).get(O).get(X).i32(0xa).op(OP.and).i32(2).op(OP.eq).op(OP.and).store8(SEG_FLAT_W + seg);
+    c.else();
+    // A null selector loads (using it faults later).
+    c.i32(0).get(V).store16(SEG_SEL + seg * 2);
+    c.i32(0).i32(0).store32(SEG_BASE + seg * 4);
+    c.i32(0).i32(0).store32(SEG_LIMIT + seg * 4);
+    c.i32(0).i32(0).store16(SEG_ATTR + seg * 2);
+    c.i32(0).i32(0).store8(SEG_FLAT_R + seg);
+    c.i32(0).i32(0).store8(SEG_FLAT_W + seg);
+    c.end();
   }
 
   /** Read `size` bytes at seg:O (checked for writing with `write`), leaving the value on the stack. */
