@@ -13,7 +13,7 @@ import { Lazy } from './flags';
 import { translate, TLB_SIZE, TLB_MASK, R_S, W_S, R_U, W_U } from './paging';
 import { FpuState } from './fpu/state';
 import {
-  REGS, SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ATTR, GDTR_BASE, SEG_FLAT_R, SEG_FLAT_W, ACC_R, TLB_TAG, TLB_PHYS, TLB_RIGHTS,
+  REGS, SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ATTR, GDTR_BASE, IDTR_BASE, SEG_FLAT_R, SEG_FLAT_W, ACC_R, TLB_TAG, TLB_PHYS, TLB_RIGHTS,
 } from './wasm/layout';
 
 /** Segment register numbers, in the order the instruction encoding uses. */
@@ -39,7 +39,7 @@ export interface IoBus {
 /** A cached system segment (LDTR, TR) or descriptor table register. */
 export interface SystemSegment { sel: number; base: number; limit: number; attr: number }
 
-/** GDTR, its base and limit in the machine's memory (uint32 each), where compiled blocks find descriptors. */
+/** GDTR or IDTR, its base and limit in the machine's memory (uint32 each), where compiled blocks read and write them. */
 class TableRegisterInMemory implements SystemSegment {
   sel = 0;
   attr = 0;
@@ -48,6 +48,10 @@ class TableRegisterInMemory implements SystemSegment {
   set base(v: number) { this.words[0] = v; }
   get limit(): number { return this.words[1]; }
   set limit(v: number) { this.words[1] = v; }
+}
+
+function copyTableRegister(to: SystemSegment, v: SystemSegment): void {
+  to.sel = v.sel; to.base = v.base; to.limit = v.limit; to.attr = v.attr;
 }
 
 export class Cpu implements FaultState {
@@ -86,13 +90,12 @@ export class Cpu implements FaultState {
   stack32 = true;
 
   private readonly gdtrInMemory: TableRegisterInMemory;
-  /** GDTR. Given a new value, it copies it (its base and limit live in the machine's memory). */
+  private readonly idtrInMemory: TableRegisterInMemory;
+  /** GDTR and IDTR. Given a new value, each copies it (their bases and limits live in the machine's memory). */
   get gdtr(): SystemSegment { return this.gdtrInMemory; }
-  set gdtr(v: SystemSegment) {
-    const g = this.gdtrInMemory;
-    g.sel = v.sel; g.base = v.base; g.limit = v.limit; g.attr = v.attr;
-  }
-  idtr: SystemSegment = { sel: 0, base: 0, limit: 0x3ff, attr: 0 };
+  set gdtr(v: SystemSegment) { copyTableRegister(this.gdtrInMemory, v); }
+  get idtr(): SystemSegment { return this.idtrInMemory; }
+  set idtr(v: SystemSegment) { copyTableRegister(this.idtrInMemory, v); }
   ldtr: SystemSegment = { sel: 0, base: 0, limit: 0, attr: 0 };
   tr: SystemSegment = { sel: 0, base: 0, limit: 0, attr: 0 };
 
@@ -210,6 +213,8 @@ export class Cpu implements FaultState {
     this.segAttr = new Uint16Array(buf, SEG_ATTR, 6);
     this.gdtrInMemory = new TableRegisterInMemory(new Uint32Array(buf, GDTR_BASE, 2));
     this.gdtr = { sel: 0, base: 0, limit: 0xffff, attr: 0 };
+    this.idtrInMemory = new TableRegisterInMemory(new Uint32Array(buf, IDTR_BASE, 2));
+    this.idtr = { sel: 0, base: 0, limit: 0x3ff, attr: 0 };
     this.segFlatR = new Uint8Array(buf, SEG_FLAT_R, 6);
     this.segFlatW = new Uint8Array(buf, SEG_FLAT_W, 6);
     this.tlbTag = new Int32Array(buf, TLB_TAG, TLB_SIZE).fill(-1);

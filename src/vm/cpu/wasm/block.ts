@@ -4,8 +4,8 @@
  * its byte, word, moffs and MOVZX/MOVSX forms, LEA, SETcc, CMOVcc of
  * registers, PUSH and POP (PUSH r/m32 and of segment registers too), loads
  * of ES, DS, FS and GS (MOV and POP: a kernel's every entry and exit has
- * them), PUSHA, POPA, XCHG, LEAVE, NOP, and the jumps, calls, returns and
- * loops that end blocks; arith.ts the arithmetic. Every other instruction calls its handler
+ * them), LGDT and LIDT, PUSHA, POPA, XCHG, LEAVE, NOP, and the jumps,
+ * calls, returns and loops that end blocks; arith.ts the arithmetic. Every other instruction calls its handler
  * through an import, as compiled JavaScript (compiler.ts) does.
  *
  * The function is `run(base, passes)`: `base` the block's EIP, `passes` how
@@ -28,7 +28,7 @@ import { type Code, OP } from './emit';
 import { CELL, CELL_AT, IMPORT } from './cells';
 import { Writer, Kind, BASE, PASSES, O, V, T, P, ESP, CUR, RA, NX } from './writer';
 import { arithmetic } from './arith';
-import { STACK32, SEG_SEL, CODE_PAGES } from './layout';
+import { STACK32, SEG_SEL, CODE_PAGES, CPL, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT } from './layout';
 
 export { LOCALS, LOCALS64 } from './writer';
 
@@ -118,6 +118,20 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
       if (mem) { w.ea(i); c.set(O); w.hitOrBreak(2, seg, false); c.get(P).load16u(w.ramBase); } else { w.reg(i.rm); c.i32(0xffff).op(OP.and); }
       c.set(V);
       w.dataSegmentLoad(i.reg);
+      c.br(1).end();
+      w.callHandler(i, k, last);
+      c.end();
+      return true;
+    }
+    case op === 0x101 && (i.reg === 2 || i.reg === 3) && mem: {
+      // LGDT, LIDT at CPL 0 (the Switcher's, twice each a trip): the limit and base from six bytes the TLB
+      // maps on one page, into GDTR or IDTR in the machine's memory; else the handler (#GP, #PF...).
+      c.block().block();
+      c.i32(0).load32(CPL).brIf(0);
+      w.ea(i); c.set(O);
+      w.hitOrBreak(6, seg, false);
+      c.i32(0).get(P).load16u(w.ramBase).store32(i.reg === 2 ? GDTR_LIMIT : IDTR_LIMIT);
+      c.i32(0).get(P).load32(w.ramBase + 2).store32(i.reg === 2 ? GDTR_BASE : IDTR_BASE);
       c.br(1).end();
       w.callHandler(i, k, last);
       c.end();

@@ -28,13 +28,15 @@ export const SEG_SEL = CELLS + CELL_COUNT * 4;
 /**
  * The rest of the segment registers' descriptor caches, which a load of DS, ES, FS or GS writes: segBase
  * (int32 each), segLimit (uint32 each), segAttr (uint16 each). Then GDTR's base and limit (uint32 each),
- * where that load finds the descriptor.
+ * where that load finds the descriptor, and IDTR's (LGDT and LIDT write them).
  */
 export const SEG_BASE = SEG_SEL + 16;
 export const SEG_LIMIT = SEG_BASE + 24;
 export const SEG_ATTR = SEG_LIMIT + 24;
 export const GDTR_BASE = SEG_ATTR + 16;
 export const GDTR_LIMIT = GDTR_BASE + 4;
+export const IDTR_BASE = GDTR_LIMIT + 4;
+export const IDTR_LIMIT = IDTR_BASE + 4;
 
 /** TLB entries (paging.ts): a power of two. */
 export const TLB_ENTRIES = 4096;

@@ -492,6 +492,64 @@ describe('WebAssembly blocks in programs', () => {
       run('reg', false, (c) => copy(c, 0x8000, (lin) => lin));
     });
   });
+  describe('LGDT and LIDT agree with their handlers', () => {
+    // l: lgdt (%esi); lidt 6(%esi); add $12,%esi; mov %eax,%ds (EAX 0x10, through the GDT just loaded);
+    // sgdt (%ebp); sidt 8(%ebp); add $16,%ebp; dec %ecx; jnz l; hlt
+    const code = '0f 01 16 0f 01 5e 06 83 c6 0c 8e d8 0f 01 45 00 0f 01 4d 08 83 c5 10 49 75 e6 f4';
+    /** Rounds of (GDT limit, base; IDT limit, base) from `table`, the GDT copied to 0x6000 too. */
+    const setup = (table: number, rounds: [number, number, number, number][], ring3 = false) => (c: import('../state').Cpu) => {
+      for (let k = 0; k < 0x28; k++) c.mem.write8(0x6000 + k, c.mem.read8(GDT + k));
+      rounds.forEach(([gl, gb, il, ib], r) => {
+        const at = table + 12 * r;
+        c.mem.write16(at, gl); c.mem.write32(at + 2, gb); c.mem.write16(at + 6, il); c.mem.write32(at + 8, ib);
+      });
+      c.r32[6] = table; c.r32[5] = 0x4800; c.r32[0] = 0x10; c.r32[1] = rounds.length;
+      if (ring3) enterRing3(c);
+    };
+    const rounds: [number, number, number, number][] = [
+      [0x27, GDT, 0x7ff, 0], [0x27, 0x6000, 0x3ff, 0x7000], [0x27, GDT, 0xffff, 0xfedcb000], [0x0f, GDT, 0x7ff, 0],
+    ];
+    it('at CPL 0, and the segment load after them reads the GDT they loaded (the last round: beyond its limit, #GP)', () => {
+      for (const n of budgets) expect(agreeOnProgram(code, n, setup(0x4000, rounds))).toBeGreaterThan(0);
+    });
+    it('at CPL 3 (#GP), and with an operand across the end of a page into one not mapped (#PF)', () => {
+      // A round at CPL 0 (the block is compiled), then the same block at CPL 3.
+      const make = (wasmAfter: number) => {
+        const t = makeCpu(code, (c) => { enablePaging(c); setup(0x4000, rounds)(c); });
+        t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter, wasmBatch: 1 });
+        return t;
+      };
+      const a = make(Infinity), b = make(1);
+      for (const t of [a, b]) {
+        t.exec.run(9);
+        enterRing3(t.cpu);
+        t.cpu.eip = CODE;
+        t.exec.run(100_000);
+      }
+      expect(b.exec.blocksCompiledWasm).toBeGreaterThan(0);
+      expect(a.history.map((d) => d.vector)).toEqual([13]);
+      expectSameMachines(a, b, 'at CPL 3');
+      // The second round's LGDT reads 0x4ffc..0x5001.
+      for (const n of budgets) agreeOnProgram(code, n, setup(0x4ffc - 12, [[0x27, GDT, 0x7ff, 0], [0x27, GDT, 0x7ff, 0]]));
+    });
+    it('written out: the handlers do not run once the block is compiled', () => {
+      const many = Array.from({ length: 40 }, (_, r) => [0x27, r % 2 === 0 ? GDT : 0x6000, 0x7ff, r * 8] as [number, number, number, number]);
+      const t = makeCpu(code, (c) => { enablePaging(c); setup(0x4000, many)(c); });
+      t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter: 1, wasmBatch: 1 });
+      const instrs = t.exec.blockAt().instrs;
+      t.exec.run(9); // the first round, one block: interpreted, and compiled as it starts
+      expect(t.exec.blocksCompiledWasm).toBe(1);
+      let runs = 0;
+      for (const ins of instrs.slice(0, 2)) {
+        const fn = ins.fn;
+        ins.fn = (c, i) => { runs++; fn(c, i); };
+      }
+      t.exec.run(100_000);
+      expect(t.cpu.halted).toBe(true);
+      expect(runs).toBe(0);
+      expect([t.cpu.gdtr.base, t.cpu.gdtr.limit, t.cpu.idtr.base, t.cpu.idtr.limit]).toEqual([0x6000, 0x27, 39 * 8, 0x7ff]);
+    });
+  });
   it('a fault in the middle of a block and a store into the block itself', () => {
     // mov %eax,(%ebx) with EBX in the unmapped page: #PF, the handler halts.
     for (const n of budgets) agreeOnProgram('40 89 03 41 f4', n, (c) => { c.r32[3] = 0x5008; });
