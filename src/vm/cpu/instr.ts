@@ -81,6 +81,14 @@ export class Instr {
   }
 }
 
+/**
+ * The segment register PUSH or POP of a segment register names: ES CS SS DS are bits 3-4 of the one-byte
+ * opcodes (06/07, 0E, 16/17, 1E/1F), FS and GS have 0F A0/A1 and 0F A8/A9 (opcodes 0x1a0.. here).
+ */
+export function segOfPushPop(opcode: number): number {
+  return opcode < 0x100 ? opcode >> 3 : opcode < 0x1a8 ? 4 : 5;
+}
+
 /** Effective address (offset within the segment) of the memory operand. */
 export function ea(c: Cpu, i: Instr): number {
   let a = i.disp;

@@ -5,7 +5,7 @@
  */
 import type { Cpu } from '../state';
 import { EAX, EBX, ESP, EBP, CS, SS, DS } from '../state';
-import { ea, Op, type Instr } from '../instr';
+import { ea, Op, segOfPushPop, type Instr } from '../instr';
 import { def } from '../optable';
 import { raise, Vec } from '../fault';
 import { condition, getFlags, materialize, SF, ZF, AF, PF, CF } from '../flags';
@@ -165,19 +165,11 @@ function movSE(c: Cpu, i: Instr): void {
   loadSegment(c, i.reg, getRm(c, i, 2));
   if (i.reg === SS) c.interruptShadow = true;
 }
-/**
- * The segment register of PUSH and POP of one: ES CS SS DS are bits 3-4 of the one-byte opcodes, FS and GS
- * have 0F A0/A1 and 0F A8/A9. (Worked out, not looked up: an object keyed by such sparse numbers is a
- * dictionary to V8, and these run every system call.)
- */
-function segOfOpcode(op: number): number {
-  return op < 0x100 ? op >> 3 : op < 0x1a8 ? 4 : 5;
-}
 function pushS(c: Cpu, i: Instr): void {
-  pushV(c, i, c.segSel[segOfOpcode(i.opcode)]);
+  pushV(c, i, c.segSel[segOfPushPop(i.opcode)]);
 }
 function popS(c: Cpu, i: Instr): void {
-  const seg = segOfOpcode(i.opcode);
+  const seg = segOfPushPop(i.opcode);
   const sel = i.o32 ? c.peek32(0) & 0xffff : c.peek16(0);
   // The pop moves the stack pointer by the size of the stack it read: POP SS must not use the new SS's B bit.
   const stack32 = c.stack32;

@@ -22,7 +22,7 @@
  * hit written inline.
  */
 import type { Instr } from '../instr';
-import { Op } from '../instr';
+import { Op, segOfPushPop } from '../instr';
 import { plain } from '../compile/common';
 import { type Code, OP } from './emit';
 import { CELL, CELL_AT, IMPORT } from './cells';
@@ -92,7 +92,7 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
     }
     case op === 0x06 || op === 0x0e || op === 0x16 || op === 0x1e || op === 0x1a0 || op === 0x1a8: {
       // PUSH of a segment register: its selector, zero-extended.
-      const sreg = op < 0x100 ? op >> 3 : op === 0x1a0 ? 4 : 5;
+      const sreg = segOfPushPop(op);
       c.i32(0).load16u(SEG_SEL + sreg * 2).set(V); w.push(leave);
       return true;
     }
@@ -104,7 +104,7 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
       w.reg(ESP); c.set(O);
       w.hitOrBreak(4, 2, false);
       c.get(P).load16u(w.ramBase).set(V);
-      w.dataSegmentLoad(op < 0x100 ? op >> 3 : op === 0x1a1 ? 4 : 5);
+      w.dataSegmentLoad(segOfPushPop(op));
       w.setReg(ESP, () => { w.reg(ESP); c.i32(4).op(OP.add); });
       c.br(1).end();
       w.callHandler(i, k, last);

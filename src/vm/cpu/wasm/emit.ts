@@ -226,8 +226,8 @@ export function blocksModule(pages: number, tableAt: number, imports: ImportFn[]
 /**
  * The dispatcher's module: one exported function "run" of `params` i32 parameters returning an
  * i32, with `locals` more and the body `body`, which may call a block of the table through
- * `callIndirect(DISPATCH_BLOCK_TYPE)` (the blocks' `(base, passes) => i32`) and the imported
- * functions `imports` by their index (`call(k)`).
+ * `callIndirect(imports.length + 1)` (that type is the blocks' `(base, passes) => i32`) and the
+ * imported functions `imports` by their index (`call(k)`).
  */
 export function dispatcherModule(pages: number, params: number, locals: number, body: Code, imports: ImportFn[] = []): Uint8Array {
   const m = new ModuleBytes();

@@ -148,9 +148,9 @@ export class Writer {
   /**
    * Load data segment register `seg` (ES, DS, FS or GS) with the selector in V, as segments.ts
    * loadDataSegment does, for what such a load nearly always is: a null selector, or a GDT descriptor
-   * that is present, already accessed, data or readable code, with RPL and CPL at most its DPL, whose eight bytes the TLB maps on one page. Anything else branches out of the enclosing
-   * block (depth 0) with nothing changed, for the handler, which does it all with every check. Uses O,
-   * X, P and T.
+   * that is present, already accessed, data or readable code, with RPL and CPL at most its DPL, whose
+   * eight bytes the TLB maps on one page. Anything else branches out of the enclosing block (depth 0)
+   * with nothing changed, for the handler, which does it all with every check. Uses O, X, P and T.
    */
   dataSegmentLoad(seg: number): void {
     const c = this.c, ram = this.ramBase;
