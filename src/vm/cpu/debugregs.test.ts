@@ -13,7 +13,7 @@ import type { Cpu } from './state';
 import { CR4_DE, ESP } from './state';
 import { RF, TF } from './flags';
 import { Executor, Exit } from './executor';
-import { TLB_MASK } from './paging';
+import { tlbIndex } from './paging';
 
 const DATA = 0x3000, HANDLER = 0x5000;
 const L = (n: number) => 1 << (2 * n);
@@ -177,11 +177,11 @@ describe('data breakpoints (SDM Vol. 3 §17.2.4, §17.2.5, §17.3.1.2)', () => {
     const t = debugCpu('a3 00 30 00 00 a3 00 70 00 00 90', (c) => arm(c, [DATA + 0x100], L(0) | cond(0, WRITE, 4)));
     t.run();
     expect(t.history).toEqual([]);
-    expect(t.cpu.tlbTag[3 & TLB_MASK]).not.toBe(3);
-    expect(t.cpu.tlbTag[7 & TLB_MASK]).toBe(7);
+    expect(t.cpu.tlbTag[tlbIndex(3)]).not.toBe(3);
+    expect(t.cpu.tlbTag[tlbIndex(7)]).toBe(7);
     arm(t.cpu, [DATA + 0x100], 0);
     t.cpu.wr32(3, DATA, 1);
-    expect(t.cpu.tlbTag[3 & TLB_MASK]).toBe(3);
+    expect(t.cpu.tlbTag[tlbIndex(3)]).toBe(3);
   });
   it('an instruction that faults after its access reports no data breakpoint', () => {
     // movsl from 0x3000 to 0xfffffffc with ES limited to 0xffff: the read is done, the write faults (#GP)

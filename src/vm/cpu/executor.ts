@@ -23,7 +23,7 @@ import { Cpu, CS, SS } from './state';
 import { Instr, Op } from './instr';
 import { decode, NEED_MORE_BYTES, MAX_INSTR_LEN } from './decoder';
 import { FAULT, raise, Vec } from './fault';
-import { translate, TLB_MASK } from './paging';
+import { translate, tlbIndex } from './paging';
 import { deliverException, externalInterrupt } from './interrupts';
 import { IF, TF, RF } from './flags';
 import { compileBlock } from './compiler';
@@ -510,7 +510,7 @@ export class Executor {
    */
   private nextBlock(prev: Block): Block {
     const c = this.cpu, eip = c.eip, mode = c.codeMode;
-    const page = eip >>> 12, t = page & TLB_MASK;
+    const page = eip >>> 12, t = tlbIndex(page);
     if (mode !== 0 && c.tlbTag[t] === page && (c.tlbRights[t] & c.accR) !== 0) {
       const frame = c.tlbPhys[t];
       let b = prev.succA;
@@ -638,7 +638,7 @@ export class Executor {
     const eip = c.eip >>> 0;
     if (eip > c.segLimit[CS]) raise(c, Vec.GP, 0);
     const lin = (c.segBase[CS] + c.eip) | 0;
-    const page = lin >>> 12, t = page & TLB_MASK;
+    const page = lin >>> 12, t = tlbIndex(page);
     const hit = c.tlbTag[t] === page && (c.tlbRights[t] & c.accR) !== 0;
     const phys = hit ? (c.tlbPhys[t] | (lin & 0xfff)) >>> 0 : translate(c, lin, c.accR);
     const slot = (Math.imul(phys, 0x9e3779b1) >>> (32 - CACHE_BITS));

@@ -170,6 +170,16 @@ describe('TLB invalidation', () => {
     expect(t.history).toEqual([]);
     expect(regs(t.cpu)).toMatchObject({ ebx: 0x5555, eax: 0x6666 });
   });
+  it('keeps two pages 16 MiB apart at once (the TLB entry is not the page number\'s low bits alone)', () => {
+    // mov (%ecx),%ebx; mov (%esi),%edi; movl $0x6007,(%edx); mov (%ecx),%eax: PAGE and PAGE + 16 MiB, both mapped
+    // to PAGE's frame, are read; then PAGE's PTE changes with no flush. PAGE is still cached: EAX reads the old frame.
+    const t = run(`${READ} 8b 3e c7 02 07 60 00 00 8b 01`, PAGE | 7, {
+      init: { edx: pteAddr(PAGE), esi: PAGE + 0x1000000 },
+      more: (c) => { c.mem.write32(PAGE_DIR + 4 * 4, PAGE_TABLE | 7); c.mem.write32(PAGE, 0x5555); c.mem.write32(0x6000, 0x6666); },
+    });
+    expect(t.history).toEqual([]);
+    expect(regs(t.cpu)).toMatchObject({ ebx: 0x5555, edi: 0x5555, eax: 0x5555 });
+  });
   it('INVLPG of a page that became not present makes the next access fault', () => {
     // mov (%ecx),%ebx; movl $0,(%edx); invlpg (%ecx); mov (%ecx),%eax
     const t = run(`${READ} c7 02 00 00 00 00 0f 01 39 8b 01`, PAGE | 7, { init: { edx: pteAddr(PAGE) } });

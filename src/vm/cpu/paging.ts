@@ -17,6 +17,17 @@ export const TLB_SIZE = TLB_ENTRIES;
 export const TLB_BITS = Math.log2(TLB_SIZE);
 export const TLB_MASK = TLB_SIZE - 1;
 
+/**
+ * The TLB entry of a linear page: its low bits with its high bits folded in. The low bits alone made
+ * pages 16 MiB apart share an entry, and programs often sit so (tour's user code at 0x30000000 and
+ * 0x46000000 threw each other out on every system call; Linux's kernel text and its direct map too).
+ * Consecutive pages still take consecutive entries. Compiled WebAssembly works it out the same way
+ * (wasm/writer.ts tlbIndex).
+ */
+export function tlbIndex(page: number): number {
+  return (page ^ (page >>> TLB_BITS)) & TLB_MASK;
+}
+
 /** Rights bits: what an access needs (one of these) and what an entry grants. */
 export const R_S = 1, W_S = 2, R_U = 4, W_U = 8;
 
@@ -86,7 +97,7 @@ function fill(c: Cpu, page: number, frame: number, rights: number, global: boole
   if (c.dbData !== 0 && c.dataBreakPage(page)) return;
   // Writes through this entry will not be seen one by one: the page counts as written from now on.
   if ((rights & (W_S | W_U)) !== 0) c.mem.markWritten(frame >>> 12);
-  const i = page & TLB_MASK;
+  const i = tlbIndex(page);
   // Remember which entries are in use, so a flush only has to clear those.
   if (c.tlbTag[i] === -1 && c.tlbUsedCount < TLB_SIZE) c.tlbUsed[c.tlbUsedCount++] = i;
   c.tlbTag[i] = page;

@@ -10,7 +10,7 @@
 import { PhysicalMemory } from './memory';
 import { raise, Vec, type FaultState } from './fault';
 import { Lazy } from './flags';
-import { translate, TLB_SIZE, TLB_MASK, R_S, W_S, R_U, W_U } from './paging';
+import { translate, tlbIndex, TLB_SIZE, R_S, W_S, R_U, W_U } from './paging';
 import { FpuState } from './fpu/state';
 import {
   REGS, SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ATTR, GDTR_BASE, IDTR_BASE, SEG_FLAT_R, SEG_FLAT_W, ACC_R, TLB_TAG, TLB_PHYS, TLB_RIGHTS,
@@ -334,14 +334,14 @@ export class Cpu implements FaultState {
   // ---- Linear access through the TLB ---------------------------------------
 
   rdLin8(lin: number, need: number): number {
-    const page = lin >>> 12, i = page & TLB_MASK;
+    const page = lin >>> 12, i = tlbIndex(page);
     if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0) return this.mem.bytes[(this.tlbPhys[i] | (lin & 0xfff)) >>> 0];
     const p = translate(this, lin, need);
     if (this.dbData !== 0) this.dataBreak(lin, 1, false);
     return this.mem.read8(p);
   }
   rdLin16(lin: number, need: number): number {
-    const page = lin >>> 12, i = page & TLB_MASK;
+    const page = lin >>> 12, i = tlbIndex(page);
     if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0 && (lin & 0xfff) <= 0xffe) {
       return this.mem.view.getUint16((this.tlbPhys[i] | (lin & 0xfff)) >>> 0, true);
     }
@@ -351,7 +351,7 @@ export class Cpu implements FaultState {
     return this.mem.read16(p);
   }
   rdLin32(lin: number, need: number): number {
-    const page = lin >>> 12, i = page & TLB_MASK;
+    const page = lin >>> 12, i = tlbIndex(page);
     if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0 && (lin & 0xfff) <= 0xffc) {
       return this.mem.view.getInt32((this.tlbPhys[i] | (lin & 0xfff)) >>> 0, true);
     }
@@ -372,7 +372,7 @@ export class Cpu implements FaultState {
   }
 
   wrLin8(lin: number, v: number, need: number): void {
-    const page = lin >>> 12, i = page & TLB_MASK;
+    const page = lin >>> 12, i = tlbIndex(page);
     if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0) {
       const p = (this.tlbPhys[i] | (lin & 0xfff)) >>> 0;
       if (this.mem.codePages[p >>> 12] !== 0) this.codeWritten(p >>> 12, p, 1);
@@ -384,7 +384,7 @@ export class Cpu implements FaultState {
     if (this.mem.write8(p, v)) this.exitBlock = true;
   }
   wrLin16(lin: number, v: number, need: number): void {
-    const page = lin >>> 12, i = page & TLB_MASK;
+    const page = lin >>> 12, i = tlbIndex(page);
     if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0 && (lin & 0xfff) <= 0xffe) {
       const p = (this.tlbPhys[i] | (lin & 0xfff)) >>> 0;
       if (this.mem.codePages[p >>> 12] !== 0) this.codeWritten(p >>> 12, p, 2);
@@ -394,7 +394,7 @@ export class Cpu implements FaultState {
     this.wrLinSlow(lin, v, 2, need);
   }
   wrLin32(lin: number, v: number, need: number): void {
-    const page = lin >>> 12, i = page & TLB_MASK;
+    const page = lin >>> 12, i = tlbIndex(page);
     if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0 && (lin & 0xfff) <= 0xffc) {
       const p = (this.tlbPhys[i] | (lin & 0xfff)) >>> 0;
       if (this.mem.codePages[p >>> 12] !== 0) this.codeWritten(p >>> 12, p, 4);
@@ -415,7 +415,7 @@ export class Cpu implements FaultState {
     }
   }
   probeLinWrite(lin: number, size: number, need: number): void {
-    const page = lin >>> 12, i = page & TLB_MASK;
+    const page = lin >>> 12, i = tlbIndex(page);
     if (this.tlbTag[i] === page && (this.tlbRights[i] & need) !== 0 && (lin & 0xfff) <= 0x1000 - size) return;
     translate(this, lin, need);
     if ((lin & 0xfff) + size > 0x1000) translate(this, (lin + size - 1) & ~0xfff, need);
@@ -526,12 +526,12 @@ export class Cpu implements FaultState {
     this.tlbUsedCount = kept;
   }
   invlpg(lin: number): void {
-    const page = lin >>> 12, i = page & TLB_MASK;
+    const page = lin >>> 12, i = tlbIndex(page);
     if (this.tlbTag[i] === page) this.tlbTag[i] = -1;
     // A 4 MiB page is one translation to the CPU, however many slices of it we cached.
     const first = page & ~0x3ff;
     for (let p = first; p < first + 0x400; p++) {
-      const j = p & TLB_MASK;
+      const j = tlbIndex(p);
       if (this.tlbTag[j] === p && this.tlbLarge[j] !== 0) this.tlbTag[j] = -1;
     }
   }

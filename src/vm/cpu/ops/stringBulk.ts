@@ -16,11 +16,11 @@ import type { Cpu } from '../state';
 import { ES, DS, ECX, ESI, EDI } from '../state';
 import type { Instr } from '../instr';
 import { DF } from '../flags';
-import { TLB_MASK } from '../paging';
+import { tlbIndex } from '../paging';
 
 /** The physical address of linear `lin` if the TLB has it with the right `need`, else -1. */
 function phys(c: Cpu, lin: number, need: number): number {
-  const page = lin >>> 12, t = page & TLB_MASK;
+  const page = lin >>> 12, t = tlbIndex(page);
   if (c.tlbTag[t] !== page || (c.tlbRights[t] & need) === 0) return -1;
   return (c.tlbPhys[t] | (lin & 0xfff)) >>> 0;
 }

@@ -22,7 +22,8 @@
  */
 import { Code, OP, dispatcherModule, type ImportFn } from './emit';
 import { CELL, CELL_AT } from './cells';
-import { TLB_TAG, TLB_PHYS, TLB_RIGHTS, TLB_ENTRIES, ACC_R, JUMP_CACHE, JUMP_ENTRIES, BLOCK_INFO } from './layout';
+import { tlbIndexOf } from './writer';
+import { TLB_TAG, TLB_PHYS, TLB_RIGHTS, ACC_R, JUMP_CACHE, JUMP_ENTRIES, BLOCK_INFO } from './layout';
 
 /**
  * BLOCK_INFO: the length in the low 16 bits; NO_CHAIN when the block ends in an instruction after which
@@ -94,7 +95,7 @@ export function dispatcherBytes(pages: number): Uint8Array {
   // The TLB still maps EIP's page to the block's frame, with the right to fetch it at the CPL. A page
   // it lost (a CR3 load flushes it) is walked now, as the run loop's fetch would walk it.
   c.get(EIP).i32(12).op(OP.shrU).set(PAGE);
-  c.get(PAGE).i32(TLB_ENTRIES - 1).op(OP.and).set(X);
+  tlbIndexOf(c, EIP); c.set(X);
   c.get(X).i32(2).op(OP.shl).load32(TLB_TAG).get(PAGE).op(OP.ne);
   c.if(); c.get(EIP).call(FILL).op(OP.eqz); leaveIf(); c.end();
   c.get(X).load8u(TLB_RIGHTS).i32(0).load32(ACC_R).op(OP.and).op(OP.eqz); leaveIf();

@@ -397,6 +397,33 @@ describe('WebAssembly blocks in programs', () => {
       });
     }
   });
+  describe('compiled code and the dispatcher find a page in the TLB entry paging.ts gives it', () => {
+    /** PAGE_DIR's fifth entry maps 16 MiB up to 20 MiB as the first does 0 to 4 MiB: pages 16 MiB apart. */
+    const HIGH = 0x1000000;
+    const alias = (c: import('../state').Cpu) => { enablePaging(c); c.mem.write32(PAGE_DIR + 4 * 4, PAGE_TABLE | 7); };
+    it('loads from two pages 16 MiB apart take no slow path once compiled', () => {
+      // l: mov (%esi),%eax; add (%edi),%eax; dec %ecx; jnz l; hlt
+      const t = makeCpu('8b 06 03 07 49 75 f9', (c) => { alias(c); c.r32[6] = 0x5000; c.r32[7] = HIGH + 0x5010; c.r32[1] = 50; });
+      t.mem.write32(0x5000, 1); t.mem.write32(0x5010, 2);
+      t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter: 1, wasmBatch: 1 });
+      t.exec.run(4);
+      expect(t.exec.blocksCompiledWasm).toBe(1);
+      let slow = 0;
+      const rd32 = t.cpu.rd32.bind(t.cpu);
+      t.cpu.rd32 = (seg, off) => { slow++; return rd32(seg, off); };
+      t.exec.run(100_000);
+      expect([t.cpu.halted, t.cpu.r32[0], t.cpu.r32[1]]).toEqual([true, 3, 0]);
+      expect(slow).toBe(0);
+    });
+    it('after MOV CR3 the dispatcher refills the page of code 16 MiB up and goes on', () => {
+      // m: inc %eax; mov %edx,%cr3; dec %ecx; jnz m; hlt, run at CODE + 16 MiB
+      const t = makeCpu('40 0f 22 da 49 75 f9', (c) => { alias(c); c.r32[2] = PAGE_DIR; c.r32[1] = 30; c.eip = HIGH + CODE; });
+      t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter: 1, wasmBatch: 1 });
+      t.exec.run(100_000);
+      expect([t.cpu.halted, t.cpu.r32[0], t.cpu.eip >>> 0]).toEqual([true, 30, HIGH + CODE + 8]);
+      expect(t.exec.wasmEntries).toBeLessThan(10);
+    });
+  });
   describe('loads of ES, DS, FS and GS (MOV from a register or memory, POP) agree with their handlers', () => {
     // Descriptors for each way a load can go: written out (flat or not), or left to the handler (a fault, the
     // accessed bit to set, an LDT selector, conforming code).

@@ -20,7 +20,7 @@
  * loop, with the faulting instruction's index in a cell.
  */
 import type { Cpu } from '../state';
-import { translate, TLB_MASK } from '../paging';
+import { translate, tlbIndex } from '../paging';
 import { FAULT } from '../fault';
 import type { Instr } from '../instr';
 import type { Code } from './emit';
@@ -125,7 +125,7 @@ export class WasmTier {
       return 0;
     }
     const page = eip >>> 12;
-    return c.tlbTag[page & TLB_MASK] === page ? 1 : 0;
+    return c.tlbTag[tlbIndex(page)] === page ? 1 : 0;
   }
 
   /** Queue a hot block; false if it is not one this tier takes (16-bit code: the JavaScript tier's then). */

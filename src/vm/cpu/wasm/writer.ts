@@ -14,6 +14,7 @@ import {
   SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ATTR, GDTR_BASE, GDTR_LIMIT, CPL,
 } from './layout';
 import { CELL, CELL_AT, IMPORT } from './cells';
+import { TLB_BITS } from '../paging';
 import { ARITH, CF } from '../flags';
 
 const SS = 2;
@@ -40,6 +41,11 @@ export const LOCALS64 = 2;
  * whose flags are concrete (ZF and SF as fr says, CF in its local).
  */
 export const enum Kind { NONE, ADD, SUB, LOGIC, INCDEC, ADD8, SUB8, LOGIC8, SHIFT }
+
+/** Push the TLB entry of the linear address in local `addr`: paging.ts tlbIndex of its page. */
+export function tlbIndexOf(c: Code, addr: number): void {
+  c.get(addr).i32(12).op(OP.shrU).get(addr).i32(12 + TLB_BITS).op(OP.shrU).op(OP.xor).i32(TLB_ENTRIES - 1).op(OP.and);
+}
 
 export class Writer {
   readonly c = new Code();
@@ -138,7 +144,7 @@ export class Writer {
   hitOrBreak(size: number, seg: number, write: boolean): void {
     const c = this.c;
     c.i32(0).load8u((write ? SEG_FLAT_W : SEG_FLAT_R) + seg).op(OP.eqz).brIf(0);
-    c.get(O).i32(12).op(OP.shrU).i32(TLB_ENTRIES - 1).op(OP.and).set(X);
+    tlbIndexOf(c, O); c.set(X);
     c.get(X).i32(2).op(OP.shl).load32(TLB_TAG).get(O).i32(12).op(OP.shrU).op(OP.ne).brIf(0);
     c.get(X).load8u(TLB_RIGHTS).i32(0).load32(write ? ACC_W : ACC_R).op(OP.and).op(OP.eqz).brIf(0);
     if (size > 1) c.get(O).i32(0xfff).op(OP.and).i32(4096 - size).op(OP.gtU).brIf(0);
@@ -161,7 +167,7 @@ export class Writer {
     c.get(V).i32(0xfff8).op(OP.and).i32(7).op(OP.add).i32(0).load32(GDTR_LIMIT).op(OP.gtU).brIf(1);
     c.i32(0).load32(GDTR_BASE).get(V).i32(0xfff8).op(OP.and).op(OP.add).set(O);
     c.get(O).i32(0xfff).op(OP.and).i32(0xff8).op(OP.gtU).brIf(1);
-    c.get(O).i32(12).op(OP.shrU).i32(TLB_ENTRIES - 1).op(OP.and).set(X);
+    tlbIndexOf(c, O); c.set(X);
     // (A TLB entry always lets the supervisor read, as a descriptor is read at any CPL.)
     c.get(X).i32(2).op(OP.shl).load32(TLB_TAG).get(O).i32(12).op(OP.shrU).op(OP.ne).brIf(1);
     c.get(X).i32(2).op(OP.shl).load32(TLB_PHYS).get(O).i32(0xfff).op(OP.and).op(OP.or).set(P);
