@@ -15,6 +15,7 @@ import { Executor } from '../../src/vm/cpu/executor';
 import { compileBlock } from '../../src/vm/cpu/compiler';
 import { blockBody } from '../../src/vm/cpu/wasm/block';
 import { getFlags } from '../../src/vm/cpu/flags';
+import type { Cpu } from '../../src/vm/cpu/state';
 
 export const DATA = 0x4000, UNMAPPED = 0x5000;
 /** The stack bytes compared (exception frames land there). */
@@ -204,9 +205,31 @@ export function compiledSource(bytes: number[]): string {
 export function expectSameMachines(a: TestCpu, b: TestCpu, where: string): void {
   const x = a.cpu, y = b.cpu;
   expect([...y.r32], where).toEqual([...x.r32]);
-  const segments = (c: typeof x) => [c.cpl, [...c.segSel], [...c.segBase], [...c.segLimit], [...c.segAttr], [...c.segFlatR], [...c.segFlatW]];
+  const segments = (c: typeof x) => [c.cpl, c.accR, c.accW, c.stack32, c.code32, c.codeMode, [...c.segSel], [...c.segBase], [...c.segLimit], [...c.segAttr], [...c.segFlatR], [...c.segFlatW]];
   expect(segments(y), `segments, ${where}`).toEqual(segments(x));
+  expect([...y.vectorCounts], `vector counts, ${where}`).toEqual([...x.vectorCounts]);
   expect([y.eip >>> 0, getFlags(y), y.instructions, y.halted], where).toEqual([x.eip >>> 0, getFlags(x), x.instructions, x.halted]);
   expect(b.history, where).toEqual(a.history);
   expect(Buffer.compare(b.mem.bytes, a.mem.bytes), `memory, ${where}`).toBe(0);
+}
+
+/**
+ * A program run interpreted and in the WebAssembly tier (each block compiled at its first run), in slices
+ * of `budget`, the machines compared after each slice; it must end halted. Paging is on, UNMAPPED is not
+ * mapped. Returns how many blocks the tier compiled.
+ */
+export function agreeOnProgram(code: string, budget: number, setup?: (c: Cpu) => void): number {
+  const make = (wasmAfter: number) => {
+    const t = makeCpu(code, (c) => { enablePaging(c); c.mem.write32(pteAddr(UNMAPPED), 0); setup?.(c); });
+    t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter, wasmBatch: 1 });
+    return t;
+  };
+  const a = make(Infinity), b = make(1);
+  for (let s = 0; s < 2000 && !(a.cpu.halted && b.cpu.halted); s++) {
+    a.exec.run(budget);
+    b.exec.run(budget);
+    expectSameMachines(a, b, `slice ${s}`);
+  }
+  expect(a.cpu.halted).toBe(true);
+  return b.exec.blocksCompiledWasm;
 }

@@ -13,7 +13,7 @@ import { Lazy } from './flags';
 import { translate, tlbIndex, TLB_SIZE, R_S, W_S, R_U, W_U } from './paging';
 import { FpuState } from './fpu/state';
 import {
-  REGS, SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ATTR, GDTR_BASE, IDTR_BASE, SEG_FLAT_R, SEG_FLAT_W, ACC_R, TLB_TAG, TLB_PHYS, TLB_RIGHTS,
+  REGS, SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ATTR, GDTR_BASE, IDTR_BASE, TR_BASE, SEG_FLAT_R, SEG_FLAT_W, ACC_R, TLB_TAG, TLB_PHYS, TLB_RIGHTS,
 } from './wasm/layout';
 
 /** Segment register numbers, in the order the instruction encoding uses. */
@@ -40,17 +40,19 @@ export interface IoBus {
 export interface SystemSegment { sel: number; base: number; limit: number; attr: number }
 
 /** GDTR or IDTR, its base and limit in the machine's memory (uint32 each), where compiled blocks read and write them. */
-class TableRegisterInMemory implements SystemSegment {
+class SystemSegmentInMemory implements SystemSegment {
   sel = 0;
-  attr = 0;
+  /** Base, limit, attributes. */
   constructor(private readonly words: Uint32Array) {}
   get base(): number { return this.words[0]; }
   set base(v: number) { this.words[0] = v; }
   get limit(): number { return this.words[1]; }
   set limit(v: number) { this.words[1] = v; }
+  get attr(): number { return this.words[2]; }
+  set attr(v: number) { this.words[2] = v; }
 }
 
-function copyTableRegister(to: SystemSegment, v: SystemSegment): void {
+function copySystemSegment(to: SystemSegment, v: SystemSegment): void {
   to.sel = v.sel; to.base = v.base; to.limit = v.limit; to.attr = v.attr;
 }
 
@@ -89,15 +91,17 @@ export class Cpu implements FaultState {
   code32 = true;
   stack32 = true;
 
-  private readonly gdtrInMemory: TableRegisterInMemory;
-  private readonly idtrInMemory: TableRegisterInMemory;
-  /** GDTR and IDTR. Given a new value, each copies it (their bases and limits live in the machine's memory). */
+  private readonly gdtrInMemory: SystemSegmentInMemory;
+  private readonly idtrInMemory: SystemSegmentInMemory;
+  private readonly trInMemory: SystemSegmentInMemory;
+  /** GDTR, IDTR and TR. Given a new value, each copies it (its base, limit and attributes live in the machine's memory). */
   get gdtr(): SystemSegment { return this.gdtrInMemory; }
-  set gdtr(v: SystemSegment) { copyTableRegister(this.gdtrInMemory, v); }
+  set gdtr(v: SystemSegment) { copySystemSegment(this.gdtrInMemory, v); }
   get idtr(): SystemSegment { return this.idtrInMemory; }
-  set idtr(v: SystemSegment) { copyTableRegister(this.idtrInMemory, v); }
+  set idtr(v: SystemSegment) { copySystemSegment(this.idtrInMemory, v); }
+  get tr(): SystemSegment { return this.trInMemory; }
+  set tr(v: SystemSegment) { copySystemSegment(this.trInMemory, v); }
   ldtr: SystemSegment = { sel: 0, base: 0, limit: 0, attr: 0 };
-  tr: SystemSegment = { sel: 0, base: 0, limit: 0, attr: 0 };
 
   cr0 = CR0_PE | CR0_ET;
   cr2 = 0;
@@ -211,10 +215,12 @@ export class Cpu implements FaultState {
     this.segBase = new Int32Array(buf, SEG_BASE, 6);
     this.segLimit = new Uint32Array(buf, SEG_LIMIT, 6);
     this.segAttr = new Uint16Array(buf, SEG_ATTR, 6);
-    this.gdtrInMemory = new TableRegisterInMemory(new Uint32Array(buf, GDTR_BASE, 2));
+    this.gdtrInMemory = new SystemSegmentInMemory(new Uint32Array(buf, GDTR_BASE, 3));
     this.gdtr = { sel: 0, base: 0, limit: 0xffff, attr: 0 };
-    this.idtrInMemory = new TableRegisterInMemory(new Uint32Array(buf, IDTR_BASE, 2));
+    this.idtrInMemory = new SystemSegmentInMemory(new Uint32Array(buf, IDTR_BASE, 3));
     this.idtr = { sel: 0, base: 0, limit: 0x3ff, attr: 0 };
+    this.trInMemory = new SystemSegmentInMemory(new Uint32Array(buf, TR_BASE, 3));
+    this.tr = { sel: 0, base: 0, limit: 0, attr: 0 };
     this.segFlatR = new Uint8Array(buf, SEG_FLAT_R, 6);
     this.segFlatW = new Uint8Array(buf, SEG_FLAT_W, 6);
     this.tlbTag = new Int32Array(buf, TLB_TAG, TLB_SIZE).fill(-1);
@@ -266,10 +272,13 @@ export class Cpu implements FaultState {
       this.code32 = (attr & ATTR_DB) !== 0;
       this.codeMode = base === 0 && limit >>> 0 === 0xffffffff ? (this.code32 ? 2 : 1) : 0;
     }
-    if (seg === SS) {
-      this.stack32 = (attr & ATTR_DB) !== 0;
-      this.modeCells[2] = this.stack32 ? 1 : 0;
-    }
+    if (seg === SS) this.setStack32((attr & ATTR_DB) !== 0);
+  }
+
+  /** SS.B, as setSegmentCache sets it (compiled WebAssembly that loaded SS's cache itself has the CPU call this). */
+  setStack32(b: boolean): void {
+    this.stack32 = b;
+    this.modeCells[2] = b ? 1 : 0;
   }
 
   // ---- Segmentation --------------------------------------------------------

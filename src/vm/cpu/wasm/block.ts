@@ -5,7 +5,8 @@
  * registers, PUSH and POP (PUSH r/m32 and of segment registers too), loads
  * of ES, DS, FS and GS (MOV and POP: a kernel's every entry and exit has
  * them), LGDT and LIDT, PUSHA, POPA, XCHG, LEAVE, NOP, and the jumps,
- * calls, returns and loops that end blocks; arith.ts the arithmetic. Every other instruction calls its handler
+ * calls, returns and loops that end blocks; arith.ts the arithmetic; gates.ts
+ * INT and IRET as a system call has them. Every other instruction calls its handler
  * through an import, as compiled JavaScript (compiler.ts) does.
  *
  * The function is `run(base, passes)`: `base` the block's EIP, `passes` how
@@ -28,6 +29,7 @@ import { type Code, OP } from './emit';
 import { CELL, CELL_AT, IMPORT } from './cells';
 import { Writer, Kind, BASE, PASSES, O, V, T, P, ESP, CUR, RA, NX } from './writer';
 import { arithmetic } from './arith';
+import { writeSoftwareInterrupt, writeInterruptReturn } from './gates';
 import { STACK32, SEG_SEL, CODE_PAGES, CPL, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT } from './layout';
 
 export { LOCALS, LOCALS64 } from './writer';
@@ -373,10 +375,23 @@ export function writeBlock(w: Writer, instrs: Instr[], region: Region | null): {
     else { w.ea(last); c.set(O); w.read(4, last.seg); c.set(T); eipOut(() => c.get(T)); }
   } else {
     // Its handler, with EIP and the next EIP as the run loop gives them; it returns where to go on.
-    w.at(n - 1);
-    w.spill();
-    c.i32(w.handler(last)).get(BASE).i32(last.off).op(OP.add).call(IMPORT.callLast).set(T);
-    w.reload();
+    const callLast = () => {
+      w.at(n - 1);
+      w.spill();
+      c.i32(w.handler(last)).get(BASE).i32(last.off).op(OP.add).call(IMPORT.callLast).set(T);
+      w.reload();
+    };
+    // INT n and IRET are written out for the common case (gates.ts), with the handler for the rest.
+    const int = op === 0xcd && plain(last), iret = op === 0xcf && last.o32 && plain(last);
+    if (int || iret) {
+      c.block().block();
+      if (int) writeSoftwareInterrupt(w, last); else writeInterruptReturn(w);
+      c.br(1).end();
+      callLast();
+      c.end();
+    } else {
+      callLast();
+    }
     eipOut(() => c.get(T));
     // After a near branch, a string instruction, RDTSC (which ends blocks only to read an exact clock) or
     // an instruction that just filled the block, the dispatcher may go on; not after one that may change

@@ -27,16 +27,20 @@ export const CELL_COUNT = 24;
 export const SEG_SEL = CELLS + CELL_COUNT * 4;
 /**
  * The rest of the segment registers' descriptor caches, which a load of DS, ES, FS or GS writes: segBase
- * (int32 each), segLimit (uint32 each), segAttr (uint16 each). Then GDTR's base and limit (uint32 each),
- * where that load finds the descriptor, and IDTR's (LGDT and LIDT write them).
+ * (int32 each), segLimit (uint32 each), segAttr (uint16 each). Then GDTR, IDTR and TR, each as its base,
+ * limit and attributes (uint32 each): a segment load finds its descriptor through GDTR, LGDT and LIDT
+ * write theirs, INT finds its gate through IDTR and the inner ring's stack in the TSS TR names.
  */
 export const SEG_BASE = SEG_SEL + 16;
 export const SEG_LIMIT = SEG_BASE + 24;
 export const SEG_ATTR = SEG_LIMIT + 24;
 export const GDTR_BASE = SEG_ATTR + 16;
 export const GDTR_LIMIT = GDTR_BASE + 4;
-export const IDTR_BASE = GDTR_LIMIT + 4;
+export const IDTR_BASE = GDTR_BASE + 12;
 export const IDTR_LIMIT = IDTR_BASE + 4;
+export const TR_BASE = IDTR_BASE + 12;
+export const TR_LIMIT = TR_BASE + 4;
+export const TR_ATTR = TR_BASE + 8;
 
 /** TLB entries (paging.ts): a power of two. */
 export const TLB_ENTRIES = 4096;

@@ -7,7 +7,7 @@
  * holds the tier to the same for every form the JavaScript tier writes.)
  */
 import { describe, it, expect } from 'vitest';
-import { disagreement, randomCase, randomData, rng, address, value, wasmWritesInline, expectSameMachines, type Case } from '../../../../test/cpu/agree';
+import { disagreement, randomCase, randomData, rng, address, value, wasmWritesInline, agreeOnProgram, expectSameMachines, type Case } from '../../../../test/cpu/agree';
 import { CODE } from '../../../../test/cpu/harness';
 
 const EBX = 3;
@@ -208,23 +208,6 @@ describe('the WebAssembly tier agrees with the handlers', () => {
 
 import { makeCpu, enablePaging, pteAddr, setGate, setDescriptor, enterRing3, PAGE_DIR, PAGE_TABLE, GDT } from '../../../../test/cpu/harness';
 import { Executor } from '../executor';
-
-/** A program run interpreted and in the tier, in slices of `budget`, compared after each slice. */
-function agreeOnProgram(code: string, budget: number, setup?: (c: import('../state').Cpu) => void): number {
-  const make = (wasmAfter: number) => {
-    const t = makeCpu(code, (c) => { enablePaging(c); c.mem.write32(pteAddr(0x5000), 0); setup?.(c); });
-    t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter, wasmBatch: 1 });
-    return t;
-  };
-  const a = make(Infinity), b = make(1);
-  for (let s = 0; s < 2000 && !(a.cpu.halted && b.cpu.halted); s++) {
-    a.exec.run(budget);
-    b.exec.run(budget);
-    expectSameMachines(a, b, `slice ${s}`);
-  }
-  expect(a.cpu.halted).toBe(true);
-  return b.exec.blocksCompiledWasm;
-}
 
 /**
  * A loop through an INT and the IRET of its handler, both blocks ending in handlers. When ECX is `at`, the

@@ -24,7 +24,8 @@ import { translate, tlbIndex } from '../paging';
 import { FAULT } from '../fault';
 import type { Instr } from '../instr';
 import type { Code } from './emit';
-import { condition, getCF, ARITH } from '../flags';
+import { condition, getCF, materialize, ARITH, TF, NT, RF, VM, IF } from '../flags';
+import { setFlagsMasked, writableFlags } from '../interrupts';
 import { blocksModule } from './emit';
 import { dispatcherBytes, jumpSlot, NO_CHAIN, LOOPS } from './dispatch';
 import { LOCALS, LOCALS64 } from './block';
@@ -95,6 +96,9 @@ export class WasmTier {
       pop32: () => { this.sync(); return read(c.pop32()); },
       cond: (cc) => { this.pull(); return condition(c, cc) ? 1 : 0; },
       getCF: () => { this.pull(); return getCF(c); },
+      eflags: () => { this.pull(); materialize(c); return c.flagsRaw; },
+      entered: (vector, cpl, trap, eip) => this.entered(vector, cpl, trap, eip),
+      returned: (flags, oldCpl, cpl) => this.returned(flags, oldCpl, cpl),
     };
     this.slow = f;
     this.memories = { mem: c.mem.wasm, tbl: this.table };
@@ -126,6 +130,44 @@ export class WasmTier {
     }
     const page = eip >>> 12;
     return c.tlbTag[tlbIndex(page)] === page ? 1 : 0;
+  }
+
+  /**
+   * What interrupts.ts deliver does after the frame is pushed and CS and SS loaded, for an INT through
+   * an interrupt or trap gate into an inner ring that gates.ts wrote out (EFLAGS is concrete: `eflags`
+   * ran just before); then, as callLast, whether the dispatcher may go on.
+   */
+  private entered(vector: number, cpl: number, trap: number, eip: number): number {
+    const c = this.c;
+    c.setCpl(cpl);
+    c.setStack32(true);
+    c.vectorCounts[vector]++;
+    c.eip = eip;
+    c.eipNext = (eip + 2) | 0;
+    if (c.onVector !== null) {
+      const now = this.sync();
+      c.onVector(vector, -1, c.eipNext);
+      this.counted(now);
+    }
+    c.flagsRaw &= trap !== 0 ? ~(TF | NT | RF | VM) : ~(TF | NT | RF | VM | IF);
+    c.halted = false;
+    this.leaveAsked();
+    this.cells[CELL.GO_ON] = this.goOn() ? 1 : 0;
+    return 0;
+  }
+
+  /** What interrupts.ts iret does after CS (and SS, ESP) are loaded, for an IRET gates.ts wrote out. */
+  private returned(flags: number, oldCpl: number, cpl: number): number {
+    const c = this.c;
+    if (cpl !== oldCpl) {
+      c.setCpl(cpl);
+      c.setStack32(true);
+    }
+    setFlagsMasked(c, flags, writableFlags(c, oldCpl));
+    if ((c.flagsRaw & (TF | RF)) !== 0 || (c.intrLine && (c.flagsRaw & IF) !== 0)) c.exitBlock = true;
+    this.leaveAsked();
+    this.cells[CELL.GO_ON] = this.goOn() ? 1 : 0;
+    return 0;
   }
 
   /** Queue a hot block; false if it is not one this tier takes (16-bit code: the JavaScript tier's then). */

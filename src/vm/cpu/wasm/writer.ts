@@ -30,9 +30,11 @@ export const CUR = 12, RA = 13, NX = 14;
 export const R0 = 15;
 /** The lazy record not yet stored (see Writer.lazy): its operands, result and carry in. */
 export const PA = 23, PB = 24, PR = 25, PC = 26;
-export const LOCALS = 25;
+/** For INT and IRET written out (gates.ts): what they gather before they change anything. */
+export const G0 = 27, G1 = 28, G2 = 29, G3 = 30, G4 = 31, G5 = 32, G6 = 33;
+export const LOCALS = 32;
 // Then two i64 locals, for products and dividends.
-export const L0 = 27, L1 = 28;
+export const L0 = 34, L1 = 35;
 export const LOCALS64 = 2;
 
 /**
@@ -159,20 +161,10 @@ export class Writer {
    * with nothing changed, for the handler, which does it all with every check. Uses O, X, P and T.
    */
   dataSegmentLoad(seg: number): void {
-    const c = this.c, ram = this.ramBase;
+    const c = this.c;
     c.get(V).i32(0xfffc).op(OP.and);
     c.if();
-    // A GDT selector within GDTR's limit, the descriptor's two words on one page the TLB maps.
-    c.get(V).i32(4).op(OP.and).brIf(1);
-    c.get(V).i32(0xfff8).op(OP.and).i32(7).op(OP.add).i32(0).load32(GDTR_LIMIT).op(OP.gtU).brIf(1);
-    c.i32(0).load32(GDTR_BASE).get(V).i32(0xfff8).op(OP.and).op(OP.add).set(O);
-    c.get(O).i32(0xfff).op(OP.and).i32(0xff8).op(OP.gtU).brIf(1);
-    tlbIndexOf(c, O); c.set(X);
-    // (A TLB entry always lets the supervisor read, as a descriptor is read at any CPL.)
-    c.get(X).i32(2).op(OP.shl).load32(TLB_TAG).get(O).i32(12).op(OP.shrU).op(OP.ne).brIf(1);
-    c.get(X).i32(2).op(OP.shl).load32(TLB_PHYS).get(O).i32(0xfff).op(OP.and).op(OP.or).set(P);
-    c.get(P).load32(ram).set(O);
-    c.get(P).load32(ram + 4).set(T);
+    this.gdtDescriptor(V, 1);
     // Present, a code or data segment, accessed; the attributes as the cache keeps them.
     c.get(T).i32(0x9100).op(OP.and).i32(0x9100).op(OP.ne).brIf(1);
     c.get(T).i32(8).op(OP.shrU).i32(0xf0ff).op(OP.and).set(X);
@@ -205,6 +197,33 @@ export class Writer {
     c.i32(0).i32(0).store8(SEG_FLAT_R + seg);
     c.i32(0).i32(0).store8(SEG_FLAT_W + seg);
     c.end();
+  }
+
+  /**
+   * The descriptor the selector in local `sel` names, its low word in O and its high word in T, if it is
+   * in the GDT, within GDTR's limit, on one page the TLB maps; else a branch `depth` out. Uses X and P.
+   * (A TLB entry always lets the supervisor read, and a descriptor is read as the supervisor at any CPL.)
+   */
+  gdtDescriptor(sel: number, depth: number): void {
+    const c = this.c;
+    c.get(sel).i32(4).op(OP.and).brIf(depth);
+    c.get(sel).i32(0xfff8).op(OP.and).i32(7).op(OP.add).i32(0).load32(GDTR_LIMIT).op(OP.gtU).brIf(depth);
+    c.i32(0).load32(GDTR_BASE).get(sel).i32(0xfff8).op(OP.and).op(OP.add).set(O);
+    this.linearToPhysical(8, depth);
+    c.get(P).load32(this.ramBase).set(O);
+    c.get(P).load32(this.ramBase + 4).set(T);
+  }
+
+  /**
+   * P = the physical address of linear O if its `size` bytes are on one page the TLB maps (for the
+   * supervisor's reads, which every entry allows), else a branch `depth` out. Uses X.
+   */
+  linearToPhysical(size: number, depth: number): void {
+    const c = this.c;
+    c.get(O).i32(0xfff).op(OP.and).i32(4096 - size).op(OP.gtU).brIf(depth);
+    tlbIndexOf(c, O); c.set(X);
+    c.get(X).i32(2).op(OP.shl).load32(TLB_TAG).get(O).i32(12).op(OP.shrU).op(OP.ne).brIf(depth);
+    c.get(X).i32(2).op(OP.shl).load32(TLB_PHYS).get(O).i32(0xfff).op(OP.and).op(OP.or).set(P);
   }
 
   /** Read `size` bytes at seg:O (checked for writing with `write`), leaving the value on the stack. */

@@ -1,0 +1,183 @@
+/**
+ * INT n and IRET written out in WebAssembly, for what they nearly always are
+ * under a protected-mode kernel: a system call from ring 3 through a gate
+ * into the kernel's ring (tour's and Linux's INT 0x80, which lguest lets go
+ * straight to the Guest's ring 1), and the IRET back; the Switcher's IRETs
+ * into the Guest too. Every segment on the way is flat (base 0, 4 GiB,
+ * 32-bit), every table and stack is on a page the TLB maps.
+ *
+ * They gather and check everything first, as interrupts.ts does, and change
+ * nothing until nothing can fail: anything else (a fault to raise, a task
+ * gate, a conforming or non-flat segment, a descriptor not yet accessed, a
+ * frame across a page end, a segment register the IRET would clear...)
+ * branches out to the instruction's handler, which does it all with every
+ * check. Then the CPU's part, which lives in TypeScript (EFLAGS, the CPL,
+ * the vector counts, the observers of the lguest Host and the debugger),
+ * goes through the `entered` and `returned` imports (tier.ts), which also
+ * say whether the dispatcher may go on, as callLast does for a handler.
+ */
+import type { Instr } from '../instr';
+import { OP } from './emit';
+import { IMPORT } from './cells';
+import { type Writer, BASE, O, X, P, T, V, ESP, G0, G1, G2, G3, G4, G5, G6 } from './writer';
+import {
+  CPL, STACK32, IDTR_BASE, IDTR_LIMIT, TR_BASE, TR_LIMIT, TR_ATTR, SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ATTR,
+  SEG_FLAT_R, SEG_FLAT_W, TLB_RIGHTS, CODE_PAGES,
+} from './layout';
+
+const CS = 1, SS = 2;
+/** The TLB's supervisor-write right (paging.ts W_S): the inner ring's stack is written as the supervisor's. */
+const W_S = 2;
+/**
+ * The high word of a flat 32-bit descriptor (base 0, limit 0xFFFFF in 4 KiB units, D/B set, not 64-bit),
+ * present, accessed (a load would otherwise have to write the Accessed bit), its DPL left out: for code not
+ * conforming, for data writable and expanding up. The low word is then 0x0000FFFF.
+ */
+const FLAT_CODE_MASK = 0xffef9dff | 0, FLAT_CODE = 0x00cf9900;
+const FLAT_DATA_MASK = 0xffef9fff | 0, FLAT_DATA = 0x00cf9300;
+
+/** Branch `depth` out unless the descriptor in O (low) and T (high) is flat code or data (see FLAT_CODE). */
+function flat(w: Writer, code: boolean, depth: number): void {
+  const c = w.c;
+  c.get(O).i32(0xffff).op(OP.ne).brIf(depth);
+  c.get(T).i32(code ? FLAT_CODE_MASK : FLAT_DATA_MASK).op(OP.and).i32(code ? FLAT_CODE : FLAT_DATA).op(OP.ne).brIf(depth);
+}
+
+/** The descriptor's DPL, from T. */
+const dpl = (w: Writer) => w.c.get(T).i32(13).op(OP.shrU).i32(3).op(OP.and);
+
+/** Load the cache of CS or SS with a flat segment: the selector in local `sel`, the attributes in `attr`. */
+function loadFlat(w: Writer, seg: number, sel: number, attr: number): void {
+  const c = w.c;
+  c.i32(0).get(sel).store16(SEG_SEL + seg * 2);
+  c.i32(0).i32(0).store32(SEG_BASE + seg * 4);
+  c.i32(0).i32(-1).store32(SEG_LIMIT + seg * 4);
+  c.i32(0).get(attr).store16(SEG_ATTR + seg * 2);
+  // Code is read through CS if it is readable, and never written; the stack is writable data.
+  if (seg === CS) c.i32(0).get(attr).i32(1).op(OP.shrU).i32(1).op(OP.and).store8(SEG_FLAT_R + seg);
+  else c.i32(0).i32(1).store8(SEG_FLAT_R + seg);
+  c.i32(0).i32(seg === CS ? 0 : 1).store8(SEG_FLAT_W + seg);
+}
+
+/**
+ * INT n (`last`, the block's last instruction) through a present 32-bit interrupt or trap gate whose DPL
+ * the CPL may use, to a flat code segment of an inner ring, with that ring's stack from a 32-bit TSS.
+ * Inside a block whose innermost enclosing block (depth 0) is left to run the handler instead. On the fast
+ * path, T holds the handler's EIP at the end.
+ */
+export function writeSoftwareInterrupt(w: Writer, last: Instr): void {
+  const c = w.c, ram = w.ramBase, vector = last.imm & 0xff;
+  const CS_SEL = G0, CS_ATTR = G1, NEW_ESP = G2, NEW_SS = G3, SS_ATTR = G4, OFFSET = G5, TRAP = G6;
+  // The gate: within IDTR's limit, on a page the TLB maps.
+  c.i32(vector * 8 + 7).i32(0).load32(IDTR_LIMIT).op(OP.gtU).brIf(0);
+  c.i32(0).load32(IDTR_BASE).i32(vector * 8).op(OP.add).set(O);
+  w.linearToPhysical(8, 0);
+  c.get(P).load32(ram).set(V);
+  c.get(P).load32(ram + 4).set(T);
+  // Present, type 14 or 15 (S clear), DPL at least the CPL.
+  c.get(T).i32(0x9e00).op(OP.and).i32(0x8e00).op(OP.ne).brIf(0);
+  c.i32(0).load32(CPL); dpl(w); c.op(OP.gtU).brIf(0);
+  c.get(V).i32(0xffff).op(OP.and).get(T).i32(0xffff0000 | 0).op(OP.and).op(OP.or).set(OFFSET);
+  c.get(T).i32(8).op(OP.shrU).i32(1).op(OP.and).set(TRAP);
+  // The code segment: not null, flat, of a more privileged ring (the same ring is the handler's).
+  c.get(V).i32(16).op(OP.shrU).set(CS_SEL);
+  c.get(CS_SEL).i32(0xfffc).op(OP.and).op(OP.eqz).brIf(0);
+  w.gdtDescriptor(CS_SEL, 0);
+  flat(w, true, 0);
+  dpl(w); c.i32(0).load32(CPL).op(OP.geU).brIf(0);
+  c.get(CS_SEL).i32(0xfffc).op(OP.and); dpl(w); c.op(OP.or).set(CS_SEL);
+  c.get(T).i32(8).op(OP.shrU).i32(0xf0ff).op(OP.and).set(CS_ATTR);
+  // That ring's ESP and SS from a 32-bit TSS, within its limit, on a page the TLB maps.
+  c.i32(0).load32(TR_ATTR).i32(8).op(OP.and).op(OP.eqz).brIf(0);
+  c.get(CS_SEL).i32(3).op(OP.and).i32(3).op(OP.shl).i32(4).op(OP.add).set(V);
+  c.get(V).i32(5).op(OP.add).i32(0).load32(TR_LIMIT).op(OP.gtU).brIf(0);
+  c.i32(0).load32(TR_BASE).get(V).op(OP.add).set(O);
+  w.linearToPhysical(6, 0);
+  c.get(P).load32(ram).set(NEW_ESP);
+  c.get(P).load16u(ram + 4).set(NEW_SS);
+  // Its stack segment (segments.ts checkStackSegment): RPL and DPL that ring, flat writable data.
+  c.get(NEW_SS).i32(0xfffc).op(OP.and).op(OP.eqz).brIf(0);
+  c.get(NEW_SS).i32(3).op(OP.and).get(CS_SEL).i32(3).op(OP.and).op(OP.ne).brIf(0);
+  w.gdtDescriptor(NEW_SS, 0);
+  flat(w, false, 0);
+  dpl(w); c.get(CS_SEL).i32(3).op(OP.and).op(OP.ne).brIf(0);
+  c.get(T).i32(8).op(OP.shrU).i32(0xf0ff).op(OP.and).set(SS_ATTR);
+  // The frame's five doublewords on one page the TLB lets the supervisor write, holding no decoded code.
+  c.get(NEW_ESP).i32(20).op(OP.sub).set(O);
+  w.linearToPhysical(20, 0);
+  c.get(X).load8u(TLB_RIGHTS).i32(W_S).op(OP.and).op(OP.eqz).brIf(0);
+  c.get(P).i32(12).op(OP.shrU).load8u(CODE_PAGES).brIf(0);
+
+  // Nothing can fail from here on. The frame: EIP after the INT, CS, EFLAGS, ESP, SS.
+  c.get(P).get(BASE).i32(last.off + last.len).op(OP.add).store32(ram);
+  c.get(P).i32(0).load16u(SEG_SEL + CS * 2).store32(ram + 4);
+  c.get(P).call(IMPORT.eflags).store32(ram + 8);
+  c.get(P); w.reg(ESP); c.store32(ram + 12);
+  c.get(P).i32(0).load16u(SEG_SEL + SS * 2).store32(ram + 16);
+  loadFlat(w, SS, NEW_SS, SS_ATTR);
+  w.setReg(ESP, () => c.get(O));
+  loadFlat(w, CS, CS_SEL, CS_ATTR);
+  w.spill();
+  c.i32(vector).get(CS_SEL).i32(3).op(OP.and).get(TRAP).get(BASE).i32(last.off).op(OP.add).call(IMPORT.entered).drop();
+  c.get(OFFSET).set(T);
+}
+
+/**
+ * IRET (32-bit operands) with NT clear, from a flat 32-bit stack whose frame at ESP (12 bytes, or 20 to an
+ * outer ring) the TLB maps on one page, to a flat code segment of the same ring or, with its flat stack, of
+ * an outer ring that may keep every data segment register as it is. Inside a block whose innermost enclosing block (depth 0) is
+ * left to run the handler instead. On the fast path, T holds the EIP popped at the end.
+ */
+export function writeInterruptReturn(w: Writer): void {
+  const c = w.c, ram = w.ramBase;
+  const NEW_EIP = G0, NEW_CS = G1, FLAGS = G2, NEW_ESP = G3, NEW_SS = G4, CS_ATTR = G5, SS_ATTR = G6;
+  // A return to a task (NT) is the handler's.
+  c.call(IMPORT.eflags).i32(0x4000).op(OP.and).brIf(0);
+  c.i32(0).load32(STACK32).op(OP.eqz).brIf(0);
+  w.reg(ESP); c.set(O);
+  w.hitOrBreak(12, SS, false);
+  c.get(P).set(V);
+  c.get(V).load32(ram).set(NEW_EIP);
+  c.get(V).load32(ram + 4).i32(0xffff).op(OP.and).set(NEW_CS);
+  c.get(V).load32(ram + 8).set(FLAGS);
+  // The code segment: not null, RPL at least the CPL, flat, its DPL the RPL.
+  c.get(NEW_CS).i32(0xfffc).op(OP.and).op(OP.eqz).brIf(0);
+  c.get(NEW_CS).i32(3).op(OP.and).i32(0).load32(CPL).op(OP.ltU).brIf(0);
+  w.gdtDescriptor(NEW_CS, 0);
+  flat(w, true, 0);
+  dpl(w); c.get(NEW_CS).i32(3).op(OP.and).op(OP.ne).brIf(0);
+  c.get(T).i32(8).op(OP.shrU).i32(0xf0ff).op(OP.and).set(CS_ATTR);
+  c.get(NEW_CS).i32(3).op(OP.and).i32(0).load32(CPL).op(OP.ne);
+  c.if();
+  {
+    // To an outer ring: its stack segment (RPL and DPL that ring, flat writable data); and no data segment
+    // register it would have to clear (segments.ts dropInnerSegments): DS and ES not null, FS and GS null
+    // or, like the others, of a DPL the new CPL may use.
+    w.reg(ESP); c.i32(0xfff).op(OP.and).i32(4096 - 20).op(OP.gtU).brIf(1);
+    c.get(V).load32(ram + 12).set(NEW_ESP);
+    c.get(V).load32(ram + 16).i32(0xffff).op(OP.and).set(NEW_SS);
+    c.get(NEW_SS).i32(0xfffc).op(OP.and).op(OP.eqz).brIf(1);
+    c.get(NEW_SS).i32(3).op(OP.and).get(NEW_CS).i32(3).op(OP.and).op(OP.ne).brIf(1);
+    w.gdtDescriptor(NEW_SS, 1);
+    flat(w, false, 1);
+    dpl(w); c.get(NEW_CS).i32(3).op(OP.and).op(OP.ne).brIf(1);
+    c.get(T).i32(8).op(OP.shrU).i32(0xf0ff).op(OP.and).set(SS_ATTR);
+    for (const seg of [0, 3, 4, 5]) {
+      const inner = () => {
+        c.i32(0).load16u(SEG_ATTR + seg * 2).i32(5).op(OP.shrU).i32(3).op(OP.and);
+        c.get(NEW_CS).i32(3).op(OP.and).op(OP.ltU);
+      };
+      const isNull = () => c.i32(0).load16u(SEG_SEL + seg * 2).i32(0xfffc).op(OP.and).op(OP.eqz);
+      if (seg === 0 || seg === 3) { isNull(); c.brIf(1); inner(); c.brIf(1); } else { isNull(); c.op(OP.eqz); inner(); c.op(OP.and).brIf(1); }
+    }
+    loadFlat(w, SS, NEW_SS, SS_ATTR);
+    w.setReg(ESP, () => c.get(NEW_ESP));
+  }
+  c.else();
+  w.setReg(ESP, () => { w.reg(ESP); c.i32(12).op(OP.add); });
+  c.end();
+  loadFlat(w, CS, NEW_CS, CS_ATTR);
+  w.spill();
+  c.get(FLAGS).i32(0).load32(CPL).get(NEW_CS).i32(3).op(OP.and).call(IMPORT.returned).drop();
+  c.get(NEW_EIP).set(T);
+}
