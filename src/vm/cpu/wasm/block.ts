@@ -2,7 +2,7 @@
  * A block as WebAssembly: the function body for one block of 32-bit code run
  * through a flat CS. The common instructions are written out: here MOV and
  * its byte, word, moffs and MOVZX/MOVSX forms, LEA, SETcc, CMOVcc of
- * registers, PUSH and POP (PUSH r/m32 and of segment registers too), loads
+ * registers, PUSH and POP (of r/m32 and of segment registers too), loads
  * of ES, DS, FS and GS (MOV and POP: a kernel's every entry and exit has
  * them), LGDT and LIDT, PUSHA, POPA, XCHG, LEAVE, NOP, and the jumps,
  * calls, returns and loops that end blocks; arith.ts the arithmetic; gates.ts
@@ -143,6 +143,33 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
       if (mem) w.loadOperand(i, k, 4); else w.reg(i.rm);
       c.set(V); w.push(leave);
       return true;
+    case op === 0x8f && i.reg === 0: {
+      // POP r/m32 off a flat 32-bit stack the TLB maps. Into memory: the address is worked out with ESP
+      // already moved (it may use ESP), and ESP moves for good only with a write that cannot fail (a page
+      // the TLB lets it write, without decoded code); else the handler, which starts over.
+      c.block().block();
+      c.i32(0).load32(STACK32).op(OP.eqz).brIf(0);
+      w.reg(ESP); c.set(O);
+      w.hitOrBreak(4, 2, false);
+      c.get(P).load32(w.ramBase).set(V);
+      if (!mem) {
+        w.setReg(ESP, () => { w.reg(ESP); c.i32(4).op(OP.add); });
+        w.setReg(i.rm, () => c.get(V));
+      } else {
+        w.reg(ESP); c.set(T);
+        w.setReg(ESP, () => c.get(T).i32(4).op(OP.add));
+        w.ea(i); c.set(O);
+        w.setReg(ESP, () => c.get(T));
+        w.hitOrBreak(4, seg, true);
+        c.get(P).i32(12).op(OP.shrU).load8u(CODE_PAGES).brIf(0);
+        c.get(P).get(V).store32(w.ramBase);
+        w.setReg(ESP, () => c.get(T).i32(4).op(OP.add));
+      }
+      c.br(1).end();
+      w.callHandler(i, k, last);
+      c.end();
+      return true;
+    }
     case op === 0x60 || op === 0x61: {
       // PUSHA, POPA: the eight registers in one go on a 32-bit stack whose 32 bytes the TLB maps on
       // one page (for PUSHA, one without decoded code), else by the handler (a fault moves nothing).

@@ -3,7 +3,7 @@
  * block, `run(index, base, passes, left, chain)`. It runs table[index], and
  * then, while `chain` is set, goes from block to block inside WebAssembly as
  * the run loop would (executor.ts nextBlock): the next EIP found in the jump
- * cache, its block still there (BLOCK_INFO not 0), the TLB still mapping
+ * cache, its block still there (in BLOCK_INFO, not DROPPED), the TLB still mapping
  * EIP's page to that block's frame with the right to fetch it at the CPL
  * (a page the TLB lost is walked again, through the imported `fill`), and
  * `left` instructions of budget for the whole block. It goes back to the
@@ -32,6 +32,11 @@ import { TLB_TAG, TLB_PHYS, TLB_RIGHTS, ACC_R, JUMP_CACHE, JUMP_ENTRIES, BLOCK_I
  */
 export const NO_CHAIN = 0x10000;
 export const LOOPS = 0x20000;
+/**
+ * DROPPED once the block is thrown away (its code written...): the dispatcher goes to it no more. Its length
+ * stays, because the block may be the one that dropped itself, and its passes are counted by it after it returns.
+ */
+export const DROPPED = 0x40000;
 const JUMP_BITS = Math.log2(JUMP_ENTRIES);
 
 /** The jump cache's entry for `eip` (a byte offset into the memory): the dispatcher's hash, written once. */
@@ -87,9 +92,10 @@ export function dispatcherBytes(pages: number): Uint8Array {
   c.get(SLOT).load32(JUMP_CACHE).get(EIP).op(OP.ne); leaveIf();
   c.get(SLOT).load32(JUMP_CACHE + 4).set(IDX);
   c.get(IDX).i32(2).op(OP.shl).load32(BLOCK_INFO).set(INFO);
-  c.get(INFO).op(OP.eqz); leaveIf();
-  // The budget holds the whole block: counted now, as the run loop counts a block before it runs.
+  c.get(INFO).i32(DROPPED).op(OP.and); leaveIf();
   c.get(INFO).i32(0xffff).op(OP.and).set(N);
+  c.get(N).op(OP.eqz); leaveIf();
+  // The budget holds the whole block: counted now, as the run loop counts a block before it runs.
   c.get(LEFT).get(RAN).op(OP.sub).get(N).op(OP.sub).set(AFTER);
   c.get(AFTER).i32(0).op(OP.ltS); leaveIf();
   // The TLB still maps EIP's page to the block's frame, with the right to fetch it at the CPL. A page

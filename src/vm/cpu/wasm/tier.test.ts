@@ -380,6 +380,40 @@ describe('WebAssembly blocks in programs', () => {
       });
     }
   });
+  it('POP r/m32: into memory at an address that uses ESP (after it moved), into ESP, and a write that faults or hits code', () => {
+    // l: popl (%esi); popl 4(%esp); pop %esp; push %eax (x3); add $0x400,%esi; dec %ecx; jnz l; hlt. The stack at
+    // S - 12 holds x, y, S and EAX is S, so every round leaves ESP at S - 12 again; ESI walks up 1 KiB a round.
+    const code = '8f 06 8f 44 24 04 5c 50 50 50 81 c6 00 04 00 00 49 75 ed f4';
+    const S = 0x7ff00;
+    const stack = (esi: number) => (c: import('../state').Cpu) => {
+      c.r32[4] = S - 12; c.mem.write32(S - 12, 0x1111); c.mem.write32(S - 8, 0x2222); c.mem.write32(S - 4, S);
+      c.r32[0] = S; c.r32[1] = 12; c.r32[6] = esi;
+    };
+    // Into memory that is there; into the unmapped page at 0x5000 the sixth round (#PF: ESP as before the
+    // POP); from page 0 up over the code itself, the third round (which then runs what was written).
+    for (const esi of [0x40000, 0x5000 - 5 * 0x400, CODE + 0x800 - 0x1000]) {
+      for (const n of budgets) expect(agreeOnProgram(code, n, stack(esi))).toBeGreaterThan(0);
+    }
+    const t = makeCpu(code, (c) => { enablePaging(c); stack(0x40000)(c); });
+    t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter: 1, wasmBatch: 1 });
+    const pops = t.exec.blockAt().instrs.slice(0, 3);
+    t.exec.run(10);
+    let runs = 0;
+    for (const ins of pops) { const fn = ins.fn; ins.fn = (c, i) => { runs++; fn(c, i); }; }
+    t.exec.run(100_000);
+    // Of the 33 POPs after the first round, only the first write to each of the two pages ESI reaches later (not
+    // yet in the TLB) goes through the handler.
+    expect([t.cpu.halted, t.cpu.r32[1], t.cpu.r32[4], runs]).toEqual([true, 0, S - 12, 2]);
+  });
+  it('a block looping on itself that writes over its own code in a later pass counts every pass', () => {
+    // l: mov %eax,(%esi); pop %eax; nop x4; push %eax x3; add $0x400,%esi; dec %ecx; jnz l; hlt, from ESI 0x800: the
+    // third pass writes four NOPs over its first three instructions (the block drops itself). The dispatcher
+    // read the dropped block's length as 0 and lost the passes it had run.
+    const code = '89 06 58 90 90 90 90 50 50 50 81 c6 00 04 00 00 49 75 ed f4';
+    for (const n of budgets) {
+      agreeOnProgram(code, n, (c) => { c.r32[4] = 0x7fef4; c.r32[0] = 0x90909090 | 0; c.mem.write32(0x7fef4, 0x90909090 | 0); c.r32[1] = 12; c.r32[6] = 0x800; });
+    }
+  });
   describe('compiled code and the dispatcher find a page in the TLB entry paging.ts gives it', () => {
     /** PAGE_DIR's fifth entry maps 16 MiB up to 20 MiB as the first does 0 to 4 MiB: pages 16 MiB apart. */
     const HIGH = 0x1000000;

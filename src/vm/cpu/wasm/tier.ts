@@ -27,7 +27,7 @@ import type { Code } from './emit';
 import { condition, getCF, materialize, ARITH, TF, NT, RF, VM, IF } from '../flags';
 import { setFlagsMasked, writableFlags } from '../interrupts';
 import { blocksModule } from './emit';
-import { dispatcherBytes, jumpSlot, NO_CHAIN, LOOPS } from './dispatch';
+import { dispatcherBytes, jumpSlot, NO_CHAIN, LOOPS, DROPPED } from './dispatch';
 import { LOCALS, LOCALS64 } from './block';
 import { Writer } from './writer';
 import { writeRegion, regionsOf, type Written } from './region';
@@ -273,7 +273,7 @@ export class WasmTier {
 
   /** The block is dropped (its code written, a flush): the dispatcher no longer goes to it. */
   drop(index: number): void {
-    this.info[index] = 0;
+    this.info[index] |= DROPPED;
   }
 
   /** Note that the block at `index` runs at `eip` from `frame`, for the dispatcher's jump cache. */
