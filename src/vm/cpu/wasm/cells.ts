@@ -40,6 +40,11 @@ export const CELL = {
    * block (tier.ts goOn); the dispatcher clears it before each block.
    */
   GO_ON: 18,
+  /**
+   * The chain slot (layout.ts CHAIN_SLOTS, by number) of the static exit the block left by, when that exit could
+   * go straight on to the block there once known; -1 otherwise. The dispatcher fills the slot when it finds it.
+   */
+  EXIT_SLOT: 19,
 } as const;
 
 export const CELL_AT = (k: number) => CELLS + k * 4;

@@ -15,6 +15,10 @@
  * that block's index and EIP in the cells, and every instruction beyond the
  * first block's first pass in RAN.
  *
+ * A block that left by a static exit to its own page says so (CELL.EXIT_SLOT): the block found for it is
+ * written into that exit's chain slot, and from then on the exit goes straight to it (block.ts chainTo),
+ * without coming back here.
+ *
  * Going on through handlers and refilled TLB pages is what makes the lguest
  * path cheap: a trip through the Switcher is a dozen blocks that end in
  * LGDT, LTR, MOV CR3, IRET or INT, each of which used to go back to the run
@@ -23,7 +27,7 @@
 import { Code, OP, dispatcherModule, type ImportFn } from './emit';
 import { CELL, CELL_AT } from './cells';
 import { tlbIndexOf } from './writer';
-import { TLB_TAG, TLB_PHYS, TLB_RIGHTS, ACC_R, JUMP_CACHE, JUMP_ENTRIES, BLOCK_INFO } from './layout';
+import { TLB_TAG, TLB_PHYS, TLB_RIGHTS, ACC_R, JUMP_CACHE, JUMP_ENTRIES, BLOCK_INFO, CHAIN_SLOTS } from './layout';
 
 /**
  * BLOCK_INFO: the length in the low 16 bits; NO_CHAIN when the block ends in an instruction after which
@@ -70,6 +74,7 @@ export function dispatcherBytes(pages: number): Uint8Array {
   cell(CELL.LAST_BASE, () => c.get(BASE));
   cell(CELL.PASSES, () => c.i32(0));
   cell(CELL.GO_ON, () => c.i32(0));
+  cell(CELL.EXIT_SLOT, () => c.i32(-1));
   c.get(BASE).get(PASSES).get(IDX).callIndirect(BLOCK_TYPE).set(DONE);
   // The block that ran last (a region may have gone on to others of its own).
   load(CELL.LAST_INDEX).set(IDX);
@@ -106,6 +111,10 @@ export function dispatcherBytes(pages: number): Uint8Array {
   c.if(); c.get(EIP).call(FILL).op(OP.eqz); leaveIf(); c.end();
   c.get(X).load8u(TLB_RIGHTS).i32(0).load32(ACC_R).op(OP.and).op(OP.eqz); leaveIf();
   c.get(X).i32(2).op(OP.shl).load32(TLB_PHYS).get(SLOT).load32(JUMP_CACHE + 8).op(OP.ne); leaveIf();
+  // Found so: if the block before left by a static exit to its own page, that exit goes straight here from now
+  // on (block.ts chainTo).
+  load(CELL.EXIT_SLOT).set(X);
+  c.get(X).i32(0).op(OP.geS).if().get(X).i32(2).op(OP.shl).get(IDX).i32(1).op(OP.add).store32(CHAIN_SLOTS).end();
   cell(CELL.RAN, () => c.get(RAN).get(N).op(OP.add));
   // Passes only for a block that loops on itself: the division is rare.
   c.i32(0).set(PASSES);

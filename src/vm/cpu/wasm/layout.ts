@@ -58,8 +58,14 @@ export const JUMP_ENTRIES = 65536;
 export const JUMP_CACHE = TLB_RIGHTS + TLB_ENTRIES;
 export const MAX_CHAINED = 65536;
 export const BLOCK_INFO = JUMP_CACHE + JUMP_ENTRIES * 12;
+/**
+ * Two words per table index, CHAIN_SLOTS: for each of the block's static exits to its own page (a jump's
+ * target, a branch's two ways, a fall-through), the table index + 1 of the block there, once the dispatcher
+ * has found it (0 until then): the block then goes straight on to it (block.ts chainTo).
+ */
+export const CHAIN_SLOTS = BLOCK_INFO + MAX_CHAINED * 4;
 /** codePages (memory.ts): a byte per 4 KiB page of RAM. */
-export const CODE_PAGES = BLOCK_INFO + MAX_CHAINED * 4;
+export const CODE_PAGES = CHAIN_SLOTS + MAX_CHAINED * 8;
 
 const WASM_PAGE = 65536;
 

@@ -69,7 +69,7 @@ export function writeRegion(w: Writer, blocks: { instrs: Instr[] }[], firstIndex
     w.reload();
   }
   // A block alone is a function of its own: nothing to choose between.
-  if (count === 1) return [writeBlock(w, blocks[0].instrs, null)];
+  if (count === 1) return [writeBlock(w, blocks[0].instrs, null, firstIndex)];
   const byAddr = new Map<number, RegionBlock>();
   blocks.forEach((b, k) => byAddr.set(b.instrs[0].addr, { cur: k, index: firstIndex + k, n: b.instrs.length, loops: loopsOnItself(b.instrs) }));
   c.i32(0).load32(CELL_AT(CELL.LAST_INDEX)).i32(firstIndex).op(OP.sub).set(CUR);
@@ -82,7 +82,7 @@ export function writeRegion(w: Writer, blocks: { instrs: Instr[] }[], firstIndex
   blocks.forEach((b, k) => {
     c.end();
     region.cur = k;
-    written.push(writeBlock(w, b.instrs, region));
+    written.push(writeBlock(w, b.instrs, region, firstIndex + k));
   });
   c.end();
   // Every body returns or goes round the loop: this is never reached, but a function must end with its result.

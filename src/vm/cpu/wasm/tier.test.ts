@@ -208,6 +208,8 @@ describe('the WebAssembly tier agrees with the handlers', () => {
 
 import { makeCpu, enablePaging, pteAddr, setGate, setDescriptor, enterRing3, PAGE_DIR, PAGE_TABLE, GDT } from '../../../../test/cpu/harness';
 import { Executor } from '../executor';
+import { CHAIN_SLOTS, MAX_CHAINED } from './layout';
+import { jumpSlot } from './dispatch';
 
 /**
  * A loop through an INT and the IRET of its handler, both blocks ending in handlers. When ECX is `at`, the
@@ -242,6 +244,58 @@ describe('WebAssembly blocks in programs', () => {
   it('blocks that chain into each other inside WebAssembly, with every budget', () => {
     // l: add $1,%eax; jmp m; (hlt) m: add %eax,%ebx; dec %ecx; jnz l; hlt
     for (const n of budgets) agreeOnProgram('83 c0 01 eb 01 f4 01 c3 49 75 f5 f4', n, (c) => { c.r32[1] = 300; });
+  });
+  describe('a static exit to its own page goes straight to the next block once the dispatcher has found it', () => {
+    // l: add $1,%eax; jmp m; (hlt) m: add %eax,%ebx; dec %ecx; jnz l; hlt: blocks A (l) and B (m), each its own module.
+    const code = '83 c0 01 eb 01 f4 01 c3 49 75 f5 f4';
+    const A = CODE, B = CODE + 6;
+    const machine = () => {
+      const t = makeCpu(code, (c) => { enablePaging(c); c.r32[1] = 300; });
+      t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter: 1, wasmBatch: 1 });
+      return t;
+    };
+    const slots = (t: ReturnType<typeof machine>) => new Int32Array(t.mem.wasm.buffer, CHAIN_SLOTS, MAX_CHAINED * 2);
+    const indexAt = (t: ReturnType<typeof machine>, eip: number) => {
+      const saved = t.cpu.eip;
+      t.cpu.eip = eip;
+      const b = t.exec.blockAt();
+      t.cpu.eip = saved;
+      return b.wasmIndex;
+    };
+    it('the exits\' slots name the blocks they lead to', () => {
+      const t = machine();
+      t.exec.run(30);
+      const a = indexAt(t, A), b = indexAt(t, B), s = slots(t);
+      expect(a >= 0 && b >= 0).toBe(true);
+      // A's jump to m; B's branch back to l (taken); B's fall-through to the HLT is never taken.
+      expect([s[a * 2], s[b * 2], s[b * 2 + 1]]).toEqual([b + 1, a + 1, 0]);
+    });
+    it('then the jump cache is not read: a wrong entry in it for m changes nothing', () => {
+      const t = machine();
+      t.exec.run(30);
+      const a = indexAt(t, A);
+      // The entry for m now names block A (frame alike): a look-up there would run A's code at m.
+      const j = new Int32Array(t.mem.wasm.buffer);
+      const at = jumpSlot(B) >> 2;
+      expect(j[at]).toBe(B);
+      j[at + 1] = a;
+      t.exec.run(100_000);
+      expect([t.cpu.halted, t.cpu.r32[0], t.cpu.r32[1]]).toEqual([true, 300, 0]);
+      expect(t.cpu.r32[3]).toBe((300 * 301) / 2);
+    });
+    it('a block written over while others chain to it is not gone to; every budget agrees', () => {
+      // l: inc %eax; test $7,%al; jnz s; mov %al,m+2; s: jmp m; (hlt) m: add $1,%ebx; dec %ecx; jnz l; hlt.
+      // Every eighth round the jump's target block is written over (its immediate), dropped and compiled again.
+      const smc = '40 a8 07 75 05 a2 0f 10 00 00 eb 01 f4 83 c3 01 49 75 ed f4';
+      for (const n of budgets) agreeOnProgram(smc, n, (c) => { c.r32[1] = 100; });
+      const t = makeCpu(smc, (c) => { enablePaging(c); c.r32[1] = 100; });
+      t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter: 1, wasmBatch: 1 });
+      t.exec.run(100_000);
+      // The sum of the immediates: 1 for the first 8 rounds, then the round number written every eighth round.
+      let sum = 0, imm = 1;
+      for (let r = 1; r <= 100; r++) { if ((r & 7) === 0) imm = r & 0xff; sum += imm; }
+      expect([t.cpu.halted, t.cpu.r32[3]]).toEqual([true, sum]);
+    });
   });
   it('an empty jump cache entry is no block: a jump to EIP 0 (whose entry is all zeros) runs the code there', () => {
     // At 0x1000: inc %eax; cmp $5,%eax; je end; jmp 0.  At 0: inc %ebx; jmp 0x1000.  end: hlt

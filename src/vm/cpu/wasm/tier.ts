@@ -32,7 +32,7 @@ import { LOCALS, LOCALS64 } from './block';
 import { Writer } from './writer';
 import { writeRegion, regionsOf, type Written } from './region';
 import { CELL, IMPORTS } from './cells';
-import { CELLS, CELL_COUNT, BLOCK_INFO, MAX_CHAINED, JUMP_CACHE, JUMP_ENTRIES } from './layout';
+import { CELLS, CELL_COUNT, BLOCK_INFO, CHAIN_SLOTS, MAX_CHAINED, JUMP_CACHE, JUMP_ENTRIES } from './layout';
 
 /** What the tier needs of a block: its instructions, and where it puts the function's table index. */
 export interface WasmCandidate {
@@ -55,6 +55,8 @@ export class WasmTier {
   private readonly blocks: WasmCandidate[] = [];
   /** BLOCK_INFO, and the jump cache as int32s (an entry: EIP, table index, frame). */
   private readonly info: Int32Array;
+  /** CHAIN_SLOTS: a static exit's next block, found by the dispatcher (block.ts chainTo). */
+  private readonly chainSlots: Int32Array;
   private readonly jumps: Int32Array;
   /** The slow paths every module imports; each module adds the calls of its own instructions' handlers. */
   private readonly slow: Record<string, (...a: number[]) => number>;
@@ -77,6 +79,7 @@ export class WasmTier {
     this.cells[CELL.LAZY_MASK] = -1;
     this.cells[CELL.ARITH] = -1;
     this.info = new Int32Array(c.mem.wasm.buffer, BLOCK_INFO, MAX_CHAINED);
+    this.chainSlots = new Int32Array(c.mem.wasm.buffer, CHAIN_SLOTS, MAX_CHAINED * 2);
     this.jumps = new Int32Array(c.mem.wasm.buffer);
     this.forgetJumps();
     this.pages = c.mem.wasm.buffer.byteLength / 65536;
@@ -257,6 +260,7 @@ export class WasmTier {
   reset(): void {
     this.pending = [];
     this.info.fill(0, 0, this.next);
+    this.chainSlots.fill(0, 0, this.next * 2);
     for (const b of this.blocks) if (b !== undefined) b.wasmIndex = -1; // their indices will be others'
     this.blocks.length = 0;
     this.next = 0;
