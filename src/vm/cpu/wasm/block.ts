@@ -26,12 +26,11 @@ import type { Instr } from '../instr';
 import { Op, segOfPushPop } from '../instr';
 import { plain } from '../compile/common';
 import { type Code, OP } from './emit';
-import { CELL, CELL_AT, IMPORT, IMPORTS } from './cells';
-import { Writer, Kind, BASE, PASSES, O, V, T, P, X, ESP, CUR, RA, NX } from './writer';
+import { CELL, CELL_AT, IMPORT } from './cells';
+import { Writer, Kind, BASE, PASSES, O, V, T, P, ESP, CUR, RA, NX } from './writer';
 import { arithmetic } from './arith';
 import { writeSoftwareInterrupt, writeInterruptReturn } from './gates';
-import { STACK32, SEG_SEL, CODE_PAGES, CPL, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, BLOCK_INFO, CHAIN_SLOTS } from './layout';
-import { DROPPED, LOOPS } from './dispatch';
+import { STACK32, SEG_SEL, CODE_PAGES, CPL, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT } from './layout';
 
 export { LOCALS, LOCALS64 } from './writer';
 
@@ -342,50 +341,23 @@ export function writeBlock(w: Writer, instrs: Instr[], region: Region | null, in
     c.end();
   };
   /**
-   * Straight on to the block in chain slot `slot`, `to` bytes from this one's start on its page, if the
-   * dispatcher has found it there (and it is still there) and would go there now; counted as the dispatcher
-   * counts it. A tail call: that block's result is this one's, and the cells say it ran last. (The same page
-   * as this block's, fetched a moment ago at the same CPL: anything that could change its mapping ends a block
-   * in a handler or asks to leave first.)
-   */
-  const chainTo = (slot: number, to: number) => {
-    c.block();
-    // (A slot is filled only while CHAIN is set, and a code write drops every block of its page, the ones that
-    // chain to each other together: CHAIN and DROPPED are looked at here as the dispatcher looks, all the same.)
-    load(CELL.CHAIN).op(OP.eqz).brIf(0);
-    load(CELL.EXIT).brIf(0);
-    c.i32(0).load32(CHAIN_SLOTS + slot * 4).i32(1).op(OP.sub).set(P);
-    c.get(P).i32(0).op(OP.ltS).brIf(0);
-    c.get(P).i32(2).op(OP.shl).load32(BLOCK_INFO).set(X);
-    c.get(X).i32(DROPPED).op(OP.and).brIf(0);
-    load(CELL.RAN); load(CELL.PASSES).i32(n).op(OP.mul).op(OP.add).set(RA);
-    load(CELL.BUDGET).get(RA).op(OP.sub).get(X).i32(0xffff).op(OP.and).op(OP.sub).set(NX);
-    c.get(NX).i32(0).op(OP.ltS).brIf(0);
-    w.cell(CELL.RAN, () => c.get(RA).get(X).i32(0xffff).op(OP.and).op(OP.add));
-    w.cell(CELL.LAST_INDEX, () => c.get(P));
-    w.cell(CELL.LAST_BASE, () => c.get(BASE).i32(to).op(OP.add));
-    w.cell(CELL.PASSES, () => c.i32(0));
-    w.cell(CELL.GO_ON, () => c.i32(0));
-    w.cell(CELL.EXIT_SLOT, () => c.i32(-1));
-    w.spill();
-    c.get(BASE).i32(to).op(OP.add);
-    c.get(X).i32(LOOPS).op(OP.and).if(true).get(NX).get(X).i32(0xffff).op(OP.and).op(OP.divU).else().i32(0).end();
-    c.get(P).returnCallIndirect(IMPORTS.length);
-    c.end();
-  };
-  /**
    * Go on `to` bytes from the block's start, by exit number `e` (0, or 1 for a branch not taken): inside the
-   * region if that block is in it; else straight to the block there if it is on this page and known (chainTo);
-   * else by the dispatcher, which makes it known.
+   * region if that block is in it; else through `chain` if it is on this page; else by the dispatcher.
    */
   const exitTo = (to: number, e = 0) => {
     const page = (start & 0xfff) + to;
     const samePage = page >= 0 && page < 4096;
     const s = region !== null && samePage ? region.at((start + to) | 0) : null;
     if (s !== null) into(s, to);
-    else if (samePage && index >= 0) chainTo(index * 2 + e, to);
-    eipOut(() => c.get(BASE).i32(to).op(OP.add));
-    if (s === null && samePage && index >= 0) w.cell(CELL.EXIT_SLOT, () => c.i32(index * 2 + e));
+    if (s === null && samePage && index >= 0) {
+      // The block there, once known, is on this page: the same frame, fetched a moment ago at the same CPL
+      // (anything that could change that ends a block in a handler or asks to leave first). `chain` goes
+      // on to it, or back to the dispatcher, which makes it known (dispatch.ts chainBytes).
+      w.spill();
+      c.get(BASE).i32(to).op(OP.add).i32(index * 2 + e).i32(n).returnCall(IMPORT.chain);
+    } else {
+      eipOut(() => c.get(BASE).i32(to).op(OP.add));
+    }
   };
   const next = () => c.get(BASE).i32(last.off + last.len).op(OP.add);
   /** Another pass if one is left, counted (in the cells) before it runs; `depth` is the loop's from here. */

@@ -78,6 +78,11 @@ export const IMPORTS = [
   { name: 'entered', params: 4, result: true },
   /** After an IRET that gates.ts wrote out had loaded CS (and SS, ESP): the CPU's part (EFLAGS popped, the old CPL, the new). */
   { name: 'returned', params: 3, result: true },
+  /**
+   * A block's exit to its own page (the EIP there, the exit's chain slot, the block's length), tail-called: on to
+   * the block in the slot if it may, else back to the dispatcher. WebAssembly itself (dispatch.ts chainBytes).
+   */
+  { name: 'chain', params: 3, result: true },
 ] as const;
 
 export const IMPORT = Object.fromEntries(IMPORTS.map((f, k) => [f.name, k])) as { [K in (typeof IMPORTS)[number]['name']]: number };

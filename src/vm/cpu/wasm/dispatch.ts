@@ -16,7 +16,7 @@
  * first block's first pass in RAN.
  *
  * A block that left by a static exit to its own page says so (CELL.EXIT_SLOT): the block found for it is
- * written into that exit's chain slot, and from then on the exit goes straight to it (block.ts chainTo),
+ * written into that exit's chain slot, and from then on the exit goes straight to it (`chainBytes`),
  * without coming back here.
  *
  * Going on through handlers and refilled TLB pages is what makes the lguest
@@ -124,4 +124,45 @@ export function dispatcherBytes(pages: number): Uint8Array {
   c.end();
   c.get(DONE);
   return dispatcherModule(pages, 5, 9, c, DISPATCH_IMPORTS);
+}
+
+/**
+ * `chain(to, slot, n)`, which a block of `n` instructions tail-calls to leave by a static exit to EIP `to` on
+ * its own page, whose chain slot is `slot`: on to the block in the slot (a tail call, so that block's result is
+ * the block's own, and the cells say it ran last) if the dispatcher would go there now (no breakpoints, no
+ * request to leave, the block still there, the budget holds it), counted as the dispatcher counts it; else the
+ * block's own end (EIP `to`, the slot in EXIT_SLOT for the dispatcher to fill once it has found the block there).
+ * (A slot is filled only while CHAIN is set, and a code write drops every block of its page, the ones that
+ * chain to each other together: CHAIN and DROPPED are looked at all the same, as the dispatcher looks.)
+ * One function for every block, so that each exit costs a call in the block's code, not this.
+ */
+export function chainBytes(pages: number): Uint8Array {
+  const TO = 0, SLOT = 1, N = 2, NEXT = 3, INFO = 4, RA = 5, LEFT = 6;
+  const c = new Code();
+  const cell = (k: number, value: () => void) => { c.i32(0); value(); c.store32(CELL_AT(k)); };
+  const load = (k: number) => c.i32(0).load32(CELL_AT(k));
+  c.block();
+  load(CELL.CHAIN).op(OP.eqz).brIf(0);
+  load(CELL.EXIT).brIf(0);
+  c.get(SLOT).i32(2).op(OP.shl).load32(CHAIN_SLOTS).i32(1).op(OP.sub).set(NEXT);
+  c.get(NEXT).i32(0).op(OP.ltS).brIf(0);
+  c.get(NEXT).i32(2).op(OP.shl).load32(BLOCK_INFO).set(INFO);
+  c.get(INFO).i32(DROPPED).op(OP.and).brIf(0);
+  load(CELL.RAN); load(CELL.PASSES).get(N).op(OP.mul).op(OP.add).set(RA);
+  load(CELL.BUDGET).get(RA).op(OP.sub).get(INFO).i32(0xffff).op(OP.and).op(OP.sub).set(LEFT);
+  c.get(LEFT).i32(0).op(OP.ltS).brIf(0);
+  cell(CELL.RAN, () => c.get(RA).get(INFO).i32(0xffff).op(OP.and).op(OP.add));
+  cell(CELL.LAST_INDEX, () => c.get(NEXT));
+  cell(CELL.LAST_BASE, () => c.get(TO));
+  cell(CELL.PASSES, () => c.i32(0));
+  cell(CELL.GO_ON, () => c.i32(0));
+  c.get(TO);
+  // Passes only for a block that loops on itself: the division is rare.
+  c.get(INFO).i32(LOOPS).op(OP.and).if(true).get(LEFT).get(INFO).i32(0xffff).op(OP.and).op(OP.divU).else().i32(0).end();
+  c.get(NEXT).returnCallIndirect(1);
+  c.end();
+  cell(CELL.EIP, () => c.get(TO));
+  cell(CELL.EXIT_SLOT, () => c.get(SLOT));
+  c.get(N);
+  return dispatcherModule(pages, 3, 4, c);
 }

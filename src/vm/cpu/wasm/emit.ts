@@ -106,6 +106,8 @@ export class Code {
   op(code: number): this { this.bytes.push(code); return this; }
   /** call_indirect of type `type` in table 0. */
   callIndirect(type: number): this { this.bytes.push(0x11); this.bytes.uleb(type); this.bytes.push(0x00); return this; }
+  /** A tail call of function `f` (its result is this function's). */
+  returnCall(f: number): this { this.bytes.push(0x12); this.bytes.uleb(f); return this; }
   /** A tail call through table 0 (the callee's result is this function's). */
   returnCallIndirect(type: number): this { this.bytes.push(0x13); this.bytes.uleb(type); this.bytes.push(0x00); return this; }
 

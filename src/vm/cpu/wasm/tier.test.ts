@@ -283,6 +283,10 @@ describe('WebAssembly blocks in programs', () => {
       expect([t.cpu.halted, t.cpu.r32[0], t.cpu.r32[1]]).toEqual([true, 300, 0]);
       expect(t.cpu.r32[3]).toBe((300 * 301) / 2);
     });
+    it('a block that looped on itself chains on with its passes counted, the next block\'s from none; every budget agrees', () => {
+      // o: mov $5,%edx; jmp i; i: dec %edx; jnz i (passes); inc %ebx; dec %ecx; jnz o; hlt
+      for (const n of budgets) agreeOnProgram('ba 05 00 00 00 eb 00 4a 75 fd 43 49 75 f2 f4', n, (c) => { c.r32[1] = 50; });
+    });
     it('a block written over while others chain to it is not gone to; every budget agrees', () => {
       // l: inc %eax; test $7,%al; jnz s; mov %al,m+2; s: jmp m; (hlt) m: add $1,%ebx; dec %ecx; jnz l; hlt.
       // Every eighth round the jump's target block is written over (its immediate), dropped and compiled again.

@@ -27,7 +27,7 @@ import type { Code } from './emit';
 import { condition, getCF, materialize, ARITH, TF, NT, RF, VM, IF } from '../flags';
 import { setFlagsMasked, writableFlags } from '../interrupts';
 import { blocksModule } from './emit';
-import { dispatcherBytes, jumpSlot, NO_CHAIN, LOOPS, DROPPED } from './dispatch';
+import { dispatcherBytes, chainBytes, jumpSlot, NO_CHAIN, LOOPS, DROPPED } from './dispatch';
 import { LOCALS, LOCALS64 } from './block';
 import { Writer } from './writer';
 import { writeRegion, regionsOf, type Written } from './region';
@@ -108,6 +108,8 @@ export class WasmTier {
     const fill = (eip: number) => this.fill(eip);
     const d = new WebAssembly.Instance(new WebAssembly.Module(dispatcherBytes(this.pages)), { m: this.memories, f: { fill } });
     this.dispatch = d.exports.run as WasmTier['dispatch'];
+    // Every block's exits to its own page go through it (WebAssembly calling WebAssembly: no JavaScript between).
+    f.chain = new WebAssembly.Instance(new WebAssembly.Module(chainBytes(this.pages)), { m: this.memories }).exports.run as (...a: number[]) => number;
   }
 
   /**
