@@ -28,6 +28,7 @@ import { deliverException, externalInterrupt } from './interrupts';
 import { IF, TF, RF } from './flags';
 import { compileBlock } from './compiler';
 import { WasmTier } from './wasm/tier';
+import { BP_PAGES } from './wasm/layout';
 import { CELL } from './wasm/cells';
 
 const MAX_BLOCK = 128;
@@ -164,7 +165,8 @@ export class Executor {
    * a page map keeps the check down to one array load while none is near.
    */
   private breakpoints = new Set<number>();
-  private readonly bpPages = new Uint8Array(1 << 20);
+  /** A byte per linear page, 1 where a breakpoint is (in the machine's memory: the dispatcher reads it too). */
+  private readonly bpPages: Uint8Array;
   private hasBreakpoints = false;
   /** The run resumes from this breakpoint: the instruction there runs once without stopping. */
   resumeFrom = -1;
@@ -180,6 +182,7 @@ export class Executor {
     this.wasmAfter = opts.wasmAfter ?? (opts.compileAfter !== undefined ? Infinity : WASM_AFTER);
     this.firstCompile = Math.min(this.compileAfter, this.wasmAfter);
     this.wasm = new WasmTier(cpu, opts.wasmBatch ?? WASM_BATCH, opts.wasmLocals ?? false);
+    this.bpPages = new Uint8Array(cpu.mem.wasm.buffer, BP_PAGES, 1 << 20).fill(0);
     // After a handler ends a block, the dispatcher goes on only where the run loop would (mustReturn), in flat
     // 32-bit code (the jump cache's EIPs are linear addresses, and its blocks all 32-bit).
     this.wasm.goOn = () => !cpu.exitBlock && cpu.codeMode === 2 && !this.mustSeeFirst();
@@ -342,7 +345,7 @@ export class Executor {
           let done: number;
           if (block.wasmIndex >= 0) {
             // WebAssembly throws a fault through to the catch below; the cells hold the rest.
-            // The dispatcher may go on to the blocks after it (not past a breakpoint: those are checked here).
+            // The dispatcher may go on to the blocks after it (not to a page with a breakpoint: those are checked here).
             k = -4;
             const cells = this.cells;
             cells[CELL.EXIT] = 0;

@@ -30,7 +30,10 @@ export const CELL = {
   /** The block under way (its table index, its EIP): the last one run when the dispatcher returns, or the one that faulted. */
   LAST_INDEX: 13,
   LAST_BASE: 14,
-  /** The dispatcher's: 1 when it may go on from block to block (no breakpoints), and the budget after the first block. */
+  /**
+   * The dispatcher's: 1 when there are no breakpoints (else it, and the chains, go on to a block only on a page
+   * without one; a region's blocks do not go on inside it at all), and the budget after the first block.
+   */
   CHAIN: 15,
   BUDGET: 16,
   /** The carry an ADC or SBB took in (flags.ts lazyCarry), with the lazy record. */

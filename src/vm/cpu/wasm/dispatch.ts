@@ -1,8 +1,9 @@
 /**
  * The dispatcher: the one function the run loop calls for every WebAssembly
  * block, `run(index, base, passes, left, chain)`. It runs table[index], and
- * then, while `chain` is set, goes from block to block inside WebAssembly as
- * the run loop would (executor.ts nextBlock): the next EIP found in the jump
+ * then goes from block to block inside WebAssembly as the run loop would
+ * (executor.ts nextBlock): `chain` set (no breakpoints anywhere) or the next
+ * EIP on a page without a breakpoint (BP_PAGES), the next EIP found in the jump
  * cache, its block still there (in BLOCK_INFO, not DROPPED), the TLB still mapping
  * EIP's page to that block's frame with the right to fetch it at the CPL
  * (a page the TLB lost is walked again, through the imported `fill`), and
@@ -27,7 +28,7 @@
 import { Code, OP, dispatcherModule, type ImportFn } from './emit';
 import { CELL, CELL_AT } from './cells';
 import { tlbIndexOf } from './writer';
-import { TLB_TAG, TLB_PHYS, TLB_RIGHTS, ACC_R, JUMP_CACHE, JUMP_ENTRIES, BLOCK_INFO, CHAIN_SLOTS } from './layout';
+import { TLB_TAG, TLB_PHYS, TLB_RIGHTS, ACC_R, JUMP_CACHE, JUMP_ENTRIES, BLOCK_INFO, CHAIN_SLOTS, BP_PAGES } from './layout';
 
 /**
  * BLOCK_INFO: the length in the low 16 bits; NO_CHAIN when the block ends in an instruction after which
@@ -85,14 +86,14 @@ export function dispatcherBytes(pages: number): Uint8Array {
   load(CELL.RAN); load(CELL.PASSES); c.get(N).op(OP.mul).op(OP.add).set(RAN);
   cell(CELL.RAN, () => c.get(RAN));
   c.get(DONE).get(N).op(OP.ne); leaveIf();
-  c.get(CHAIN).op(OP.eqz); leaveIf();
   // A block ending in a handler (IRET, INT, a far jump, MOV CR3...) goes on only if the handler found
   // nothing the run loop must see first (tier.ts goOn).
   c.get(INFO).i32(NO_CHAIN).op(OP.and);
   c.if(); load(CELL.GO_ON).op(OP.eqz); leaveIf(); c.end();
   load(CELL.EXIT); leaveIf();
-  // The next block, by the jump cache.
+  // The next block, by the jump cache; not on a page with a breakpoint (the run loop looks there).
   load(CELL.EIP).set(EIP);
+  c.get(CHAIN).op(OP.eqz).if(); c.get(EIP).i32(12).op(OP.shrU).load8u(BP_PAGES); leaveIf(); c.end();
   c.get(EIP).i32(0x9e3779b1 | 0).op(OP.mul).i32(32 - JUMP_BITS).op(OP.shrU).i32(12).op(OP.mul).set(SLOT);
   c.get(SLOT).load32(JUMP_CACHE).get(EIP).op(OP.ne); leaveIf();
   c.get(SLOT).load32(JUMP_CACHE + 4).set(IDX);
@@ -112,7 +113,7 @@ export function dispatcherBytes(pages: number): Uint8Array {
   c.get(X).load8u(TLB_RIGHTS).i32(0).load32(ACC_R).op(OP.and).op(OP.eqz); leaveIf();
   c.get(X).i32(2).op(OP.shl).load32(TLB_PHYS).get(SLOT).load32(JUMP_CACHE + 8).op(OP.ne); leaveIf();
   // Found so: if the block before left by a static exit to its own page, that exit goes straight here from now
-  // on (block.ts chainTo).
+  // on (chainBytes).
   load(CELL.EXIT_SLOT).set(X);
   c.get(X).i32(0).op(OP.geS).if().get(X).i32(2).op(OP.shl).get(IDX).i32(1).op(OP.add).store32(CHAIN_SLOTS).end();
   cell(CELL.RAN, () => c.get(RAN).get(N).op(OP.add));
@@ -129,11 +130,11 @@ export function dispatcherBytes(pages: number): Uint8Array {
 /**
  * `chain(to, slot, n)`, which a block of `n` instructions tail-calls to leave by a static exit to EIP `to` on
  * its own page, whose chain slot is `slot`: on to the block in the slot (a tail call, so that block's result is
- * the block's own, and the cells say it ran last) if the dispatcher would go there now (no breakpoints, no
+ * the block's own, and the cells say it ran last) if the dispatcher would go there now (no breakpoint on its page, no
  * request to leave, the block still there, the budget holds it), counted as the dispatcher counts it; else the
  * block's own end (EIP `to`, the slot in EXIT_SLOT for the dispatcher to fill once it has found the block there).
- * (A slot is filled only while CHAIN is set, and a code write drops every block of its page, the ones that
- * chain to each other together: CHAIN and DROPPED are looked at all the same, as the dispatcher looks.)
+ * (A code write drops every block of its page, the ones that chain to each other together: DROPPED is looked at
+ * all the same, as the dispatcher looks.)
  * One function for every block, so that each exit costs a call in the block's code, not this.
  */
 export function chainBytes(pages: number): Uint8Array {
@@ -142,7 +143,7 @@ export function chainBytes(pages: number): Uint8Array {
   const cell = (k: number, value: () => void) => { c.i32(0); value(); c.store32(CELL_AT(k)); };
   const load = (k: number) => c.i32(0).load32(CELL_AT(k));
   c.block();
-  load(CELL.CHAIN).op(OP.eqz).brIf(0);
+  load(CELL.CHAIN).op(OP.eqz).if().get(TO).i32(12).op(OP.shrU).load8u(BP_PAGES).brIf(1).end();
   load(CELL.EXIT).brIf(0);
   c.get(SLOT).i32(2).op(OP.shl).load32(CHAIN_SLOTS).i32(1).op(OP.sub).set(NEXT);
   c.get(NEXT).i32(0).op(OP.ltS).brIf(0);

@@ -64,8 +64,13 @@ export const BLOCK_INFO = JUMP_CACHE + JUMP_ENTRIES * 12;
  * has found it (0 until then): the block then goes straight on to it (block.ts chainTo).
  */
 export const CHAIN_SLOTS = BLOCK_INFO + MAX_CHAINED * 4;
+/**
+ * A byte per 4 KiB linear page, 1 where the debugger has a breakpoint (executor.ts bpPages): with breakpoints
+ * set, the dispatcher and the chains go on to a block only on a page without one (the run loop looks at the rest).
+ */
+export const BP_PAGES = CHAIN_SLOTS + MAX_CHAINED * 8;
 /** codePages (memory.ts): a byte per 4 KiB page of RAM. */
-export const CODE_PAGES = CHAIN_SLOTS + MAX_CHAINED * 8;
+export const CODE_PAGES = BP_PAGES + (1 << 20);
 
 const WASM_PAGE = 65536;
 

@@ -207,7 +207,7 @@ describe('the WebAssembly tier agrees with the handlers', () => {
 });
 
 import { makeCpu, enablePaging, pteAddr, setGate, setDescriptor, enterRing3, PAGE_DIR, PAGE_TABLE, GDT } from '../../../../test/cpu/harness';
-import { Executor } from '../executor';
+import { Executor, Exit } from '../executor';
 import { CHAIN_SLOTS, MAX_CHAINED } from './layout';
 import { jumpSlot } from './dispatch';
 
@@ -282,6 +282,26 @@ describe('WebAssembly blocks in programs', () => {
       t.exec.run(100_000);
       expect([t.cpu.halted, t.cpu.r32[0], t.cpu.r32[1]]).toEqual([true, 300, 0]);
       expect(t.cpu.r32[3]).toBe((300 * 301) / 2);
+    });
+    it('with a breakpoint on another page they go on; with one on their page each block goes back to the run loop', () => {
+      const far = machine();
+      far.exec.setBreakpoints([0x300000]);
+      far.exec.run(100_000);
+      expect([far.cpu.halted, far.cpu.r32[3]]).toEqual([true, (300 * 301) / 2]);
+      expect(far.exec.wasmEntries).toBeLessThan(10);
+      // A breakpoint at m: every round stops in front of it, at the instruction the interpreter would.
+      const t = machine();
+      t.exec.setBreakpoints([B]);
+      let hits = 0;
+      while (t.exec.run(100_000) === Exit.BREAKPOINT) {
+        hits++;
+        expect([t.cpu.eip >>> 0, t.cpu.instructions, t.cpu.r32[0]]).toEqual([B, 5 * hits - 3, hits]);
+        t.exec.resumeFrom = B;
+      }
+      expect([hits, t.cpu.halted, t.cpu.r32[3]]).toEqual([300, true, (300 * 301) / 2]);
+      // The block at a breakpoint never runs as a block (its instruction is stepped alone), so it is never compiled:
+      // nothing can go to it but the run loop. The dispatcher and the chains also stay off its page (BP_PAGES).
+      expect([indexAt(t, A) >= 0, indexAt(t, B)]).toEqual([true, -1]);
     });
     it('a block that looped on itself chains on with its passes counted, the next block\'s from none; every budget agrees', () => {
       // o: mov $5,%edx; jmp i; i: dec %edx; jnz i (passes); inc %ebx; dec %ecx; jnz o; hlt
