@@ -61,7 +61,7 @@ export const BLOCK_INFO = JUMP_CACHE + JUMP_ENTRIES * 12;
 /**
  * Two words per table index, CHAIN_SLOTS: for each of the block's static exits to its own page (a jump's
  * target, a branch's two ways, a fall-through), the table index + 1 of the block there, once the dispatcher
- * has found it (0 until then): the block then goes straight on to it (block.ts chainTo).
+ * has found it (0 until then): the block then goes straight on to it (dispatch.ts chainBytes).
  */
 export const CHAIN_SLOTS = BLOCK_INFO + MAX_CHAINED * 4;
 /**

@@ -55,7 +55,7 @@ export class WasmTier {
   private readonly blocks: WasmCandidate[] = [];
   /** BLOCK_INFO, and the jump cache as int32s (an entry: EIP, table index, frame). */
   private readonly info: Int32Array;
-  /** CHAIN_SLOTS: a static exit's next block, found by the dispatcher (block.ts chainTo). */
+  /** CHAIN_SLOTS: a static exit's next block, found by the dispatcher (dispatch.ts chainBytes). */
   private readonly chainSlots: Int32Array;
   private readonly jumps: Int32Array;
   /** The slow paths every module imports; each module adds the calls of its own instructions' handlers. */
