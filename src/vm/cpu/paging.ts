@@ -22,7 +22,7 @@ export const TLB_MASK = TLB_SIZE - 1;
  * pages 16 MiB apart share an entry, and programs often sit so (tour's user code at 0x30000000 and
  * 0x46000000 threw each other out on every system call; Linux's kernel text and its direct map too).
  * Consecutive pages still take consecutive entries. Compiled WebAssembly works it out the same way
- * (wasm/writer.ts tlbIndex).
+ * (wasm/writer.ts tlbIndexOf).
  */
 export function tlbIndex(page: number): number {
   return (page ^ (page >>> TLB_BITS)) & TLB_MASK;

@@ -144,9 +144,9 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
       c.set(V); w.push(leave);
       return true;
     case op === 0x8f && i.reg === 0: {
-      // POP r/m32 off a flat 32-bit stack the TLB maps. Into memory: the address is worked out with ESP
-      // already moved (it may use ESP), and ESP moves for good only with a write that cannot fail (a page
-      // the TLB lets it write, without decoded code); else the handler, which starts over.
+      // POP r/m32 off a flat 32-bit stack the TLB maps. Into memory: the address is worked out as after ESP
+      // moved (it may use ESP), and ESP moves only with a write that cannot fail (a page the TLB lets it
+      // write, without decoded code); else the handler, which starts over.
       c.block().block();
       c.i32(0).load32(STACK32).op(OP.eqz).brIf(0);
       w.reg(ESP); c.set(O);
@@ -156,14 +156,13 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
         w.setReg(ESP, () => { w.reg(ESP); c.i32(4).op(OP.add); });
         w.setReg(i.rm, () => c.get(V));
       } else {
-        w.reg(ESP); c.set(T);
-        w.setReg(ESP, () => c.get(T).i32(4).op(OP.add));
-        w.ea(i); c.set(O);
-        w.setReg(ESP, () => c.get(T));
+        // (ESP as a base is the moved one; it cannot be an index.)
+        w.ea(i); if (i.base === ESP) c.i32(4).op(OP.add);
+        c.set(O);
         w.hitOrBreak(4, seg, true);
         c.get(P).i32(12).op(OP.shrU).load8u(CODE_PAGES).brIf(0);
         c.get(P).get(V).store32(w.ramBase);
-        w.setReg(ESP, () => c.get(T).i32(4).op(OP.add));
+        w.setReg(ESP, () => { w.reg(ESP); c.i32(4).op(OP.add); });
       }
       c.br(1).end();
       w.callHandler(i, k, last);

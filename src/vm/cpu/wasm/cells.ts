@@ -74,11 +74,14 @@ export const IMPORTS = [
   { name: 'callLast', params: 2, result: true },
   /** EFLAGS whole (the block's lazy flags pulled into the CPU and worked out): what INT pushes, IRET checks. */
   { name: 'eflags', params: 0, result: true },
+  /** EFLAGS' concrete bits (flagsRaw), whatever the lazy ones are: IRET's NT. */
+  { name: 'flagsRaw', params: 0, result: true },
   /**
    * After an INT that gates.ts wrote out had pushed its frame and loaded CS and SS: the CPU's part
-   * (vector, the new CPL, 1 for a trap gate, the INT's EIP): EFLAGS, the CPL, the count and observers.
+   * (vector, the new CPL, 1 for a trap gate, the INT's EIP, the EIP after it): EFLAGS, the CPL, the count and
+   * observers.
    */
-  { name: 'entered', params: 4, result: true },
+  { name: 'entered', params: 5, result: true },
   /** After an IRET that gates.ts wrote out had loaded CS (and SS, ESP): the CPU's part (EFLAGS popped, the old CPL, the new). */
   { name: 'returned', params: 3, result: true },
   /**

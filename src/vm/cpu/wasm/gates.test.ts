@@ -25,6 +25,8 @@ const SET_NT = '83 c3 03 83 f9 05 75 09 9c 81 0c 24 00 40 00 00 9d cf';
 const SET_TF = '83 c3 03 83 f9 05 75 08 81 4c 24 08 00 01 00 00 cf';
 
 interface Case {
+  /** INT with a DS prefix (3 bytes): the handler one byte further on. */
+  prefixed?: boolean;
   handler?: string;
   gate?: Parameters<typeof setGate>[2];
   more?: (c: Cpu) => void;
@@ -33,9 +35,9 @@ interface Case {
 /** The loop at ring 3, 40 rounds, vector 0x80 an interrupt gate of DPL 3 to ring 0, the TSS's ring-0 stack at STACK_TOP. */
 function syscalls(o: Case = {}) {
   return {
-    code: `${LOOP} ${o.handler ?? PLAIN}`,
+    code: `${o.prefixed ? '40 3e cd 80 49 75 f9 f4' : LOOP} ${o.handler ?? PLAIN}`,
     setup: (c: Cpu) => {
-      setGate(c, 0x80, { offset: HANDLER, sel: 0x08, type: 0xe, dpl: 3, ...o.gate });
+      setGate(c, 0x80, { offset: HANDLER + (o.prefixed ? 1 : 0), sel: 0x08, type: 0xe, dpl: 3, ...o.gate });
       c.r32[1] = 40;
       enterRing3(c);
       o.more?.(c);
@@ -179,8 +181,8 @@ describe('INT and IRET written out in WebAssembly', () => {
   });
 
   it('the lguest Host\'s and the debugger\'s observer sees the same at each INT in both tiers', () => {
-    const seen = (wasmAfter: number) => {
-      const p = syscalls();
+    const seen = (wasmAfter: number, prefixed: boolean) => {
+      const p = syscalls({ prefixed });
       const t = makeCpu(p.code, (c) => { enablePaging(c); p.setup(c); });
       t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter, wasmBatch: 1 });
       const log: number[][] = [];
@@ -189,9 +191,12 @@ describe('INT and IRET written out in WebAssembly', () => {
       t.exec.run(100_000);
       return { t, log };
     };
-    const a = seen(Infinity), b = seen(1);
-    expect(b.log.length).toBe(41); // 40 system calls, the #GP at the end
-    expect(b.log).toEqual(a.log);
-    expectSameMachines(a.t, b.t, 'at the end');
+    // Also with a prefix on the INT: the return EIP the observer gets is after all of its bytes.
+    for (const prefixed of [false, true]) {
+      const a = seen(Infinity, prefixed), b = seen(1, prefixed);
+      expect(b.log.length).toBe(41); // 40 system calls, the #GP at the end
+      expect(b.log).toEqual(a.log);
+      expectSameMachines(a.t, b.t, 'at the end');
+    }
   });
 });

@@ -13,7 +13,7 @@
  * branches out to the instruction's handler, which does it all with every
  * check. Then the CPU's part, which lives in TypeScript (EFLAGS, the CPL,
  * the vector counts, the observers of the lguest Host and the debugger),
- * goes through the `entered` and `returned` imports (tier.ts), which also
+ * goes through the `eflags`, `flagsRaw`, `entered` and `returned` imports (tier.ts), which also
  * say whether the dispatcher may go on, as callLast does for a handler.
  */
 import type { Instr } from '../instr';
@@ -45,6 +45,23 @@ function flat(w: Writer, code: boolean, depth: number): void {
 
 /** The descriptor's DPL, from T. */
 const dpl = (w: Writer) => w.c.get(T).i32(13).op(OP.shrU).i32(3).op(OP.and);
+/** Its attributes as the segment cache keeps them (segments.ts descAttr), from T. */
+const attributes = (w: Writer) => w.c.get(T).i32(8).op(OP.shrU).i32(0xf0ff).op(OP.and);
+
+/**
+ * The stack segment of ring `ring` (what `ring` leaves on the stack), as segments.ts checkStackSegment
+ * checks it, and flat: the selector in local `sel` not null, its RPL and its DPL that ring, flat writable
+ * data; its attributes into local `attr`. Else a branch `depth` out.
+ */
+function flatStackSegment(w: Writer, sel: number, ring: () => void, attr: number, depth: number): void {
+  const c = w.c;
+  c.get(sel).i32(0xfffc).op(OP.and).op(OP.eqz).brIf(depth);
+  c.get(sel).i32(3).op(OP.and); ring(); c.op(OP.ne).brIf(depth);
+  w.gdtDescriptor(sel, depth);
+  flat(w, false, depth);
+  dpl(w); ring(); c.op(OP.ne).brIf(depth);
+  attributes(w); c.set(attr);
+}
 
 /** Load the cache of CS or SS with a flat segment: the selector in local `sel`, the attributes in `attr`. */
 function loadFlat(w: Writer, seg: number, sel: number, attr: number): void {
@@ -86,7 +103,7 @@ export function writeSoftwareInterrupt(w: Writer, last: Instr): void {
   flat(w, true, 0);
   dpl(w); c.i32(0).load32(CPL).op(OP.geU).brIf(0);
   c.get(CS_SEL).i32(0xfffc).op(OP.and); dpl(w); c.op(OP.or).set(CS_SEL);
-  c.get(T).i32(8).op(OP.shrU).i32(0xf0ff).op(OP.and).set(CS_ATTR);
+  attributes(w); c.set(CS_ATTR);
   // That ring's ESP and SS from a 32-bit TSS, within its limit, on a page the TLB maps.
   c.i32(0).load32(TR_ATTR).i32(8).op(OP.and).op(OP.eqz).brIf(0);
   c.get(CS_SEL).i32(3).op(OP.and).i32(3).op(OP.shl).i32(4).op(OP.add).set(V);
@@ -95,13 +112,8 @@ export function writeSoftwareInterrupt(w: Writer, last: Instr): void {
   w.linearToPhysical(6, 0);
   c.get(P).load32(ram).set(NEW_ESP);
   c.get(P).load16u(ram + 4).set(NEW_SS);
-  // Its stack segment (segments.ts checkStackSegment): RPL and DPL that ring, flat writable data.
-  c.get(NEW_SS).i32(0xfffc).op(OP.and).op(OP.eqz).brIf(0);
-  c.get(NEW_SS).i32(3).op(OP.and).get(CS_SEL).i32(3).op(OP.and).op(OP.ne).brIf(0);
-  w.gdtDescriptor(NEW_SS, 0);
-  flat(w, false, 0);
-  dpl(w); c.get(CS_SEL).i32(3).op(OP.and).op(OP.ne).brIf(0);
-  c.get(T).i32(8).op(OP.shrU).i32(0xf0ff).op(OP.and).set(SS_ATTR);
+  // Its stack segment.
+  flatStackSegment(w, NEW_SS, () => c.get(CS_SEL).i32(3).op(OP.and), SS_ATTR, 0);
   // The frame's five doublewords on one page the TLB lets the supervisor write, holding no decoded code.
   c.get(NEW_ESP).i32(20).op(OP.sub).set(O);
   w.linearToPhysical(20, 0);
@@ -118,7 +130,8 @@ export function writeSoftwareInterrupt(w: Writer, last: Instr): void {
   w.setReg(ESP, () => c.get(O));
   loadFlat(w, CS, CS_SEL, CS_ATTR);
   w.spill();
-  c.i32(vector).get(CS_SEL).i32(3).op(OP.and).get(TRAP).get(BASE).i32(last.off).op(OP.add).call(IMPORT.entered).drop();
+  c.i32(vector).get(CS_SEL).i32(3).op(OP.and).get(TRAP).get(BASE).i32(last.off).op(OP.add).get(BASE).i32(last.off + last.len).op(OP.add);
+  c.call(IMPORT.entered).drop();
   c.get(OFFSET).set(T);
 }
 
@@ -132,7 +145,7 @@ export function writeInterruptReturn(w: Writer): void {
   const c = w.c, ram = w.ramBase;
   const NEW_EIP = G0, NEW_CS = G1, FLAGS = G2, NEW_ESP = G3, NEW_SS = G4, CS_ATTR = G5, SS_ATTR = G6;
   // A return to a task (NT) is the handler's.
-  c.call(IMPORT.eflags).i32(0x4000).op(OP.and).brIf(0);
+  c.call(IMPORT.flagsRaw).i32(0x4000).op(OP.and).brIf(0);
   c.i32(0).load32(STACK32).op(OP.eqz).brIf(0);
   w.reg(ESP); c.set(O);
   w.hitOrBreak(12, SS, false);
@@ -146,22 +159,17 @@ export function writeInterruptReturn(w: Writer): void {
   w.gdtDescriptor(NEW_CS, 0);
   flat(w, true, 0);
   dpl(w); c.get(NEW_CS).i32(3).op(OP.and).op(OP.ne).brIf(0);
-  c.get(T).i32(8).op(OP.shrU).i32(0xf0ff).op(OP.and).set(CS_ATTR);
+  attributes(w); c.set(CS_ATTR);
   c.get(NEW_CS).i32(3).op(OP.and).i32(0).load32(CPL).op(OP.ne);
   c.if();
   {
-    // To an outer ring: its stack segment (RPL and DPL that ring, flat writable data); and no data segment
+    // To an outer ring: its stack segment; and no data segment
     // register it would have to clear (segments.ts dropInnerSegments): DS and ES not null, FS and GS null
     // or, like the others, of a DPL the new CPL may use.
     w.reg(ESP); c.i32(0xfff).op(OP.and).i32(4096 - 20).op(OP.gtU).brIf(1);
     c.get(V).load32(ram + 12).set(NEW_ESP);
     c.get(V).load32(ram + 16).i32(0xffff).op(OP.and).set(NEW_SS);
-    c.get(NEW_SS).i32(0xfffc).op(OP.and).op(OP.eqz).brIf(1);
-    c.get(NEW_SS).i32(3).op(OP.and).get(NEW_CS).i32(3).op(OP.and).op(OP.ne).brIf(1);
-    w.gdtDescriptor(NEW_SS, 1);
-    flat(w, false, 1);
-    dpl(w); c.get(NEW_CS).i32(3).op(OP.and).op(OP.ne).brIf(1);
-    c.get(T).i32(8).op(OP.shrU).i32(0xf0ff).op(OP.and).set(SS_ATTR);
+    flatStackSegment(w, NEW_SS, () => c.get(NEW_CS).i32(3).op(OP.and), SS_ATTR, 1);
     for (const seg of [0, 3, 4, 5]) {
       const inner = () => {
         c.i32(0).load16u(SEG_ATTR + seg * 2).i32(5).op(OP.shrU).i32(3).op(OP.and);

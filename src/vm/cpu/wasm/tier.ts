@@ -100,7 +100,8 @@ export class WasmTier {
       cond: (cc) => { this.pull(); return condition(c, cc) ? 1 : 0; },
       getCF: () => { this.pull(); return getCF(c); },
       eflags: () => { this.pull(); materialize(c); return c.flagsRaw; },
-      entered: (vector, cpl, trap, eip) => this.entered(vector, cpl, trap, eip),
+      flagsRaw: () => c.flagsRaw,
+      entered: (vector, cpl, trap, eip, next) => this.entered(vector, cpl, trap, eip, next),
       returned: (flags, oldCpl, cpl) => this.returned(flags, oldCpl, cpl),
     };
     this.slow = f;
@@ -142,13 +143,13 @@ export class WasmTier {
    * an interrupt or trap gate into an inner ring that gates.ts wrote out (EFLAGS is concrete: `eflags`
    * ran just before); then, as callLast, whether the dispatcher may go on.
    */
-  private entered(vector: number, cpl: number, trap: number, eip: number): number {
+  private entered(vector: number, cpl: number, trap: number, eip: number, next: number): number {
     const c = this.c;
     c.setCpl(cpl);
     c.setStack32(true);
     c.vectorCounts[vector]++;
     c.eip = eip;
-    c.eipNext = (eip + 2) | 0;
+    c.eipNext = next;
     if (c.onVector !== null) {
       const now = this.sync();
       c.onVector(vector, -1, c.eipNext);
@@ -164,6 +165,8 @@ export class WasmTier {
   /** What interrupts.ts iret does after CS (and SS, ESP) are loaded, for an IRET gates.ts wrote out. */
   private returned(flags: number, oldCpl: number, cpl: number): number {
     const c = this.c;
+    // The block's lazy flags first: IRET replaces them all, and they must not be copied over it afterwards.
+    this.pull();
     if (cpl !== oldCpl) {
       c.setCpl(cpl);
       c.setStack32(true);

@@ -146,11 +146,8 @@ export class Writer {
   hitOrBreak(size: number, seg: number, write: boolean): void {
     const c = this.c;
     c.i32(0).load8u((write ? SEG_FLAT_W : SEG_FLAT_R) + seg).op(OP.eqz).brIf(0);
-    tlbIndexOf(c, O); c.set(X);
-    c.get(X).i32(2).op(OP.shl).load32(TLB_TAG).get(O).i32(12).op(OP.shrU).op(OP.ne).brIf(0);
+    this.linearToPhysical(size, 0);
     c.get(X).load8u(TLB_RIGHTS).i32(0).load32(write ? ACC_W : ACC_R).op(OP.and).op(OP.eqz).brIf(0);
-    if (size > 1) c.get(O).i32(0xfff).op(OP.and).i32(4096 - size).op(OP.gtU).brIf(0);
-    c.get(X).i32(2).op(OP.shl).load32(TLB_PHYS).get(O).i32(0xfff).op(OP.and).op(OP.or).set(P);
   }
 
   /**
@@ -215,12 +212,13 @@ export class Writer {
   }
 
   /**
-   * P = the physical address of linear O if its `size` bytes are on one page the TLB maps (for the
-   * supervisor's reads, which every entry allows), else a branch `depth` out. Uses X.
+   * P = the physical address of linear O if its `size` bytes are on one page the TLB maps, else a branch
+   * `depth` out; X is then its TLB entry, whose rights are the caller's to check (every entry lets the
+   * supervisor read).
    */
   linearToPhysical(size: number, depth: number): void {
     const c = this.c;
-    c.get(O).i32(0xfff).op(OP.and).i32(4096 - size).op(OP.gtU).brIf(depth);
+    if (size > 1) c.get(O).i32(0xfff).op(OP.and).i32(4096 - size).op(OP.gtU).brIf(depth);
     tlbIndexOf(c, O); c.set(X);
     c.get(X).i32(2).op(OP.shl).load32(TLB_TAG).get(O).i32(12).op(OP.shrU).op(OP.ne).brIf(depth);
     c.get(X).i32(2).op(OP.shl).load32(TLB_PHYS).get(O).i32(0xfff).op(OP.and).op(OP.or).set(P);
