@@ -163,12 +163,15 @@ class ModuleBytes {
     }
     this.section(1, t);
   }
-  /** Imports: the memory ("m" "mem", `pages` exactly), the table ("m" "tbl", at least `tableMin`), functions ("f" name: type k). */
-  imports(pages: number, tableMin: number, fns: ImportFn[]): void {
+  /**
+   * Imports: the memory ("m" "mem", `pages` exactly), the table if `withTable` ("m" "tbl"), functions
+   * ("f" name: type k).
+   */
+  imports(pages: number, withTable: boolean, fns: ImportFn[]): void {
     const t = new Bytes();
-    t.uleb(fns.length + 2);
+    t.uleb(fns.length + (withTable ? 2 : 1));
     t.name('m'); t.name('mem'); t.push2(0x02, 0x01); t.uleb(pages); t.uleb(pages);
-    t.name('m'); t.name('tbl'); t.push2(0x01, 0x70); t.push(0x00); t.uleb(tableMin);
+    if (withTable) { t.name('m'); t.name('tbl'); t.push2(0x01, 0x70); t.push(0x00); t.uleb(0); }
     fns.forEach((f, k) => {
       t.name('f'); t.name(f.name); t.push(0x00); t.uleb(k);
     });
@@ -203,26 +206,25 @@ class ModuleBytes {
 }
 
 /**
- * A module of functions `(base, passes) => i32`, importing the memory, the table and `imports`,
- * that puts function `slots[k]` (of `bodies`) into the table at `tableAt + k` (an active element
- * segment): several slots may hold one function. It exports nothing: the dispatcher
- * (`dispatcherModule`) calls them by index.
+ * A module of functions `(base, passes) => i32`, importing the memory and `imports`, that exports
+ * function k of `bodies` as "k". The tier puts them into the dispatcher's table itself: a module that
+ * imported the table would get its own copy of all of it from V8 when instantiated, and every growth of
+ * the table would be copied into every such module (both measured at tens of milliseconds in a Linux boot).
  */
-export function blocksModule(pages: number, tableAt: number, imports: ImportFn[], locals: number, locals64: number, bodies: Code[], slots: number[]): Uint8Array {
+export function blocksModule(pages: number, imports: ImportFn[], locals: number, locals64: number, bodies: Code[]): Uint8Array {
   const m = new ModuleBytes();
   const sigs: Sig[] = imports.map((f) => [f.params, f.result ? 1 : 0]);
   m.types([...sigs, [2, 1]]);
-  m.imports(pages, tableAt + slots.length, imports);
+  m.imports(pages, false, imports);
   const code = m.functions(sigs.length, locals, bodies, locals64);
-  // Elements: table 0 from i32.const tableAt, the functions after the imports.
-  const elem = new Bytes();
-  elem.uleb(1);
-  elem.push2(0x00, 0x41);
-  elem.sleb(tableAt);
-  elem.push(0x0b);
-  elem.uleb(slots.length);
-  for (const f of slots) elem.uleb(imports.length + f);
-  m.section(9, elem);
+  const exp = new Bytes();
+  exp.uleb(bodies.length);
+  bodies.forEach((_, k) => {
+    exp.name(String(k));
+    exp.push(0x00);
+    exp.uleb(imports.length + k);
+  });
+  m.section(7, exp);
   m.section(10, code);
   return m.bytes();
 }
@@ -238,7 +240,7 @@ export function dispatcherModule(pages: number, params: number, locals: number, 
   // An import's type is its index (ModuleBytes.imports): theirs first, then run's and the blocks'.
   const sigs: Sig[] = imports.map((f) => [f.params, f.result ? 1 : 0]);
   m.types([...sigs, [params, 1], [2, 1]]);
-  m.imports(pages, 0, imports);
+  m.imports(pages, true, imports);
   const code = m.functions(sigs.length, locals, [body]);
   const exp = new Bytes();
   exp.uleb(1);

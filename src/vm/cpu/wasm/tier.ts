@@ -61,7 +61,8 @@ export class WasmTier {
   /** The slow paths every module imports; each module adds the calls of its own instructions' handlers. */
   private readonly slow: Record<string, (...a: number[]) => number>;
   private readonly memories: Record<string, WebAssembly.ImportValue>;
-  private readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: 0 });
+  /** Every block's function, at its index; only the dispatcher and `chain` import it (see emit.ts blocksModule). */
+  private readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: 256 });
   private readonly pages: number;
   private pending: WasmCandidate[] = [];
   private oldestAt = 0;
@@ -210,8 +211,6 @@ export class WasmTier {
     const live = regions.flat();
     if (live.length === 0) return;
     const at = this.next;
-    // The table grows by doubling, so a long run grows it a few times, not once a batch.
-    if (at + live.length > this.table.length) this.table.grow(Math.max(at + live.length, Math.min(MAX_CHAINED, this.table.length * 2)) - this.table.length);
     this.next += live.length;
     const handlers: Instr[] = [];
     const bodies: Code[] = [], slots: number[] = [], written: Written[] = [];
@@ -222,8 +221,11 @@ export class WasmTier {
       for (let k = 0; k < region.length; k++) slots.push(bodies.length);
       bodies.push(w.c);
     }
-    const bytes = blocksModule(this.pages, at, [...IMPORTS], LOCALS, LOCALS64, bodies, slots);
-    new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: this.memories, f: { ...this.slow, ...this.handlerCalls(handlers) } });
+    // The table grows by doubling, so a long run grows it a few times, not once a batch.
+    if (at + live.length > this.table.length) this.table.grow(Math.max(at + live.length, Math.min(MAX_CHAINED, this.table.length * 2)) - this.table.length);
+    const bytes = blocksModule(this.pages, [...IMPORTS], LOCALS, LOCALS64, bodies);
+    const fns = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem: this.c.mem.wasm }, f: { ...this.slow, ...this.handlerCalls(handlers) } }).exports;
+    slots.forEach((f, k) => this.table.set(at + k, fns[String(f)]));
     live.forEach((b, k) => {
       b.wasmIndex = at + k;
       this.blocks[at + k] = b;

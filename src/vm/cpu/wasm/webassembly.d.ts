@@ -15,6 +15,7 @@ declare namespace WebAssembly {
     constructor(descriptor: { element: 'anyfunc'; initial: number; maximum?: number });
     readonly length: number;
     grow(delta: number): number;
+    set(index: number, value: unknown): void;
   }
   type ImportValue = Memory | Table | ((...args: number[]) => number | void);
   class Instance {
