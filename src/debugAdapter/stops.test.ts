@@ -32,7 +32,7 @@ const LIMIT = 30_000_000;
 /** The words of the Host frame that say each action. */
 const SAYS: Record<TrapAction, RegExp> = {
   fixed: /^(copy the Guest's entry for 0x[0-9a-f]{8} into the shadow page table \(demand_page\), (writable|read-only until)|clear CR0\.TS, which the Guest did not ask for)/,
-  emulated: /^emulate the instruction at 0x[0-9a-f]{8}: (in|out|cli)/,
+  emulated: /^emulate the instruction at 0x[0-9a-f]{8}: (in from port (0|0x[0-9a-f]+) \([124] bytes\)|out to port (0|0x[0-9a-f]+)(: | \()|cli \(the Guest's interrupt flag is lguest_data\.irq_enabled\)|MMIO: [124]-byte (load|store) )/,
   reflected: /reflect it to the Guest's handler at 0x[0-9a-f]{8}/,
   hypercall: /^run hypercall /,
   'host-interrupt': /^nothing for the Guest/,

@@ -60,7 +60,7 @@ function prediction(p: TrapPoint, t: Target, programs: Programs): string {
         + 'the Guest will not know';
     }
     case 'emulated':
-      return `emulate the instruction at ${hex(p.eip)}: ${d.emulation.text}`;
+      return `emulate the instruction at ${hex(p.eip)}: ${d.emulation.describe()}`;
     case 'reflected':
       return `${guestsFault(d.pageFault)}reflect it to ${handlerText(d.reflection.gate.handler, programs)}`;
     case 'hypercall':

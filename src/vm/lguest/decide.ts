@@ -187,18 +187,18 @@ export function planFramePush(lg: Lguest, hasErr: boolean): FramePush | Kill {
   // The real IF is always on while the Guest runs; the frame shows the Guest's own.
   let eflags = lg.reg('eflags');
   if ((lg.dataRead('irq_enabled') & X86_EFLAGS_IF) === 0) eflags &= ~X86_EFLAGS_IF;
-  const pushed = [
-    ...(fromUser ? [lg.reg('ss'), lg.reg('esp')] : []), eflags, lg.reg('cs'), lg.reg('eip'),
-    ...(hasErr ? [lg.reg('errcode')] : []),
-  ];
-  for (let k = 1; k <= pushed.length; k++) {
+  // Lowest address first (the order of the stack after the pushes).
+  const words: number[] = [];
+  if (hasErr) words.push(lg.reg('errcode'));
+  words.push(lg.reg('eip'), lg.reg('cs'), eflags);
+  if (fromUser) words.push(lg.reg('esp'), lg.reg('ss'));
+  const bytes = 4 * words.length;
+  // Every word is Guest memory; the first bad one, going down from `top`, is the one reported.
+  for (let k = 1; k <= words.length; k++) {
     const word = (top.pa - 4 * k) >>> 0;
     if (!lg.addressOk(word, 4)) return kill(`bad write address ${hexC(word)} len 4`);
   }
-  return {
-    kind: 'push', at: (top.pa - 4 * pushed.length) >>> 0, words: pushed.reverse(), ss,
-    esp: (virtstack - 4 * pushed.length) >>> 0,
-  };
+  return { kind: 'push', at: (top.pa - bytes) >>> 0, words, ss, esp: (virtstack - bytes) >>> 0 };
 }
 
 /** A gate of the Guest's IDT: where the handler is, and whether it turns the Guest's interrupts off. */
@@ -282,8 +282,11 @@ export type IoAccess =
 /** IN, OUT or CLI of the Guest kernel, or a MOV to a device register, done for it (emulate.ts). */
 export interface Emulation {
   kind: 'emulate';
-  /** What it is, as the debugger says it. */
-  text: string;
+  /**
+   * What it is, as the debugger says it: worked out only when asked (a Linux boot emulates 140,000
+   * instructions, and nobody reads about them unless the debugger stops there).
+   */
+  describe: () => string;
   /** EIP after it. */
   eip: number;
   /** A device access, done when the plan is carried out. */
@@ -310,7 +313,7 @@ export function planEmulation(lg: Lguest): Emulation | Kill | null {
   if (typeof insn !== 'number') return insn;
   if (insn === 0xfa) {
     return {
-      kind: 'emulate', text: 'cli (the Guest\'s interrupt flag is lguest_data.irq_enabled)', eip: (eip + 1) >>> 0,
+      kind: 'emulate', describe: () => 'cli (the Guest\'s interrupt flag is lguest_data.irq_enabled)', eip: (eip + 1) >>> 0,
     };
   }
   let len = 0, small = false;
@@ -336,16 +339,15 @@ export function planEmulation(lg: Lguest): Emulation | Kill | null {
   const size = (insn & 1) === 0 ? 1 : small ? 2 : 4;
   const next = (eip + len) >>> 0;
   const eax = lg.reg('eax');
-  const where = `port ${hexC(port)}`;
   if (isIn) {
     if (LauncherDevices.handles(port)) {
-      return { kind: 'emulate', text: `in from ${where} (${size} bytes)${portName(port)}`, eip: next, io: { kind: 'port-in', port, size } };
+      return { kind: 'emulate', describe: () => `in from port ${hexC(port)} (${size} bytes)${portName(port)}`, eip: next, io: { kind: 'port-in', port, size } };
     }
     // Nothing else answers but the console port, which reads as its own number (as QEMU's and Bochs's do).
     const v = port === CONSOLE_PORT ? CONSOLE_PORT : 0xffffffff;
     const mask = maskOf(size);
     return {
-      kind: 'emulate', text: `in from ${where} (${size} bytes)`, eip: next, eax: ((eax & ~mask) | (v & mask)) >>> 0,
+      kind: 'emulate', describe: () => `in from port ${hexC(port)} (${size} bytes)`, eip: next, eax: ((eax & ~mask) | (v & mask)) >>> 0,
     };
   }
   if (LauncherDevices.handles(port)) {
@@ -353,13 +355,13 @@ export function planEmulation(lg: Lguest): Emulation | Kill | null {
     if (!lg.devices.portOutAccepted(port, size)) return null;
     const value = size === 1 ? eax & 0xff : size === 2 ? eax & 0xffff : eax >>> 0;
     return {
-      kind: 'emulate', text: `out to ${where}: ${hexC(value)} (${size} bytes)${portName(port)}`, eip: next,
+      kind: 'emulate', describe: () => `out to port ${hexC(port)}: ${hexC(value)} (${size} bytes)${portName(port)}`, eip: next,
       io: { kind: 'port-out', port, size, value },
     };
   }
   if (port === CONSOLE_PORT) {
     return {
-      kind: 'emulate', text: `out to ${where}: the console prints ${hexC(eax & 0xff)}`, eip: next,
+      kind: 'emulate', describe: () => `out to port ${hexC(port)}: the console prints ${hexC(eax & 0xff)}`, eip: next,
       consoleByte: eax & 0xff,
     };
   }
@@ -367,10 +369,10 @@ export function planEmulation(lg: Lguest): Emulation | Kill | null {
     const v = size === 1 ? eax & 0xff : size === 2 ? eax & 0xffff : eax >>> 0;
     const status = ((v << 1) | 1) >>> 0;
     return {
-      kind: 'emulate', text: `out to ${where}: the run ends with status ${status}`, eip: next, exitStatus: status,
+      kind: 'emulate', describe: () => `out to port ${hexC(port)}: the run ends with status ${status}`, eip: next, exitStatus: status,
     };
   }
-  return { kind: 'emulate', text: `out to ${where} (nothing there)`, eip: next };
+  return { kind: 'emulate', describe: () => `out to port ${hexC(port)} (nothing there)`, eip: next };
 }
 
 /** What the debugger calls a port the Launcher answers. */

@@ -97,11 +97,11 @@ export function planMmio(lg: Lguest, phys: number): Emulation | { kind: 'kill'; 
   if (bytes.length === 0) return { kind: 'kill', reason: `bad read address ${hexC(eip)} len 1` };
   const mv = decodeMmioMove(bytes);
   if (mv === null) return null;
-  const d = target.device, where = `${d.model.name} register ${target.offset} (phys ${hexC(phys)})`;
-  const reg = registerName(mv.reg, mv.size);
+  const d = target.device, where = () => `${d.model.name} register ${target.offset} (phys ${hexC(phys)})`;
+  const reg = () => registerName(mv.reg, mv.size);
   return {
     kind: 'emulate', eip: (eip + mv.length) >>> 0,
-    text: mv.store ? `MMIO: ${mv.size}-byte store of ${reg} to ${where}` : `MMIO: ${mv.size}-byte load of ${where} into ${reg}`,
+    describe: () => mv.store ? `MMIO: ${mv.size}-byte store of ${reg()} to ${where()}` : `MMIO: ${mv.size}-byte load of ${where()} into ${reg()}`,
     io: mv.store
       ? { kind: 'mmio-write', phys, size: mv.size, value: registerValue(lg, mv.reg, mv.size) }
       : { kind: 'mmio-read', phys, size: mv.size, reg: mv.reg },
