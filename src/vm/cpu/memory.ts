@@ -24,7 +24,7 @@
  * when a TLB entry lets it write there (paging.ts) instead of at every write.
  * Zeros may be written straight into `bytes`; anything else must not.
  */
-import { CODE_PAGES, memoryPages, ramBase } from './wasm/layout';
+import { CODE_PAGES, WRITTEN_PAGES, memoryPages, ramBase } from './wasm/layout';
 
 /** 4 GiB: a 32-bit WebAssembly memory's most. */
 const MAX_WASM_PAGES = 65536;
@@ -70,7 +70,7 @@ export class PhysicalMemory {
     this.bytes = new Uint8Array(buffer, this.ramBase, sizeBytes);
     this.view = new DataView(buffer, this.ramBase, sizeBytes);
     this.codePages = new Uint8Array(buffer, CODE_PAGES, sizeBytes >>> 12);
-    this.written = new Uint8Array(sizeBytes >>> 12);
+    this.written = new Uint8Array(buffer, WRITTEN_PAGES, sizeBytes >>> 12);
     this.writtenList = new Int32Array(sizeBytes >>> 12);
   }
 

@@ -14,6 +14,7 @@ import { translate, tlbIndex, TLB_SIZE, R_S, W_S, R_U, W_U } from './paging';
 import { FpuState } from './fpu/state';
 import {
   REGS, SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ATTR, GDTR_BASE, IDTR_BASE, TR_BASE, SEG_FLAT_R, SEG_FLAT_W, ACC_R, TLB_TAG, TLB_PHYS, TLB_RIGHTS,
+  TLB_GLOBAL, TLB_LARGE, TLB_USED, CONTROL, CONTROL_WORDS,
 } from './wasm/layout';
 
 /** Segment register numbers, in the order the instruction encoding uses. */
@@ -103,10 +104,15 @@ export class Cpu implements FaultState {
   set tr(v: SystemSegment) { copySystemSegment(this.trInMemory, v); }
   ldtr: SystemSegment = { sel: 0, base: 0, limit: 0, attr: 0 };
 
-  cr0 = CR0_PE | CR0_ET;
+  /** CR0, CR3 and CR4 live in the machine's memory, where the page walk in WebAssembly reads them (wasm/walk.ts). */
+  private readonly control: Int32Array;
+  get cr0(): number { return this.control[0]; }
+  set cr0(v: number) { this.control[0] = v; }
   cr2 = 0;
-  cr3 = 0;
-  cr4 = 0;
+  get cr3(): number { return this.control[1]; }
+  set cr3(v: number) { this.control[1] = v; }
+  get cr4(): number { return this.control[2]; }
+  set cr4(v: number) { this.control[2] = v; }
   /** Debug registers; DR6 and DR7 start with their reserved bits as the manual gives them. */
   readonly dr = Int32Array.from([0, 0, 0, 0, 0, 0, 0xffff0ff0 | 0, 0x400]);
   /**
@@ -115,7 +121,9 @@ export class Cpu implements FaultState {
    * their union: while it is non-zero the run loop takes one instruction at a time (executor.ts).
    */
   dbInstr = 0;
-  dbData = 0;
+  /** In the machine's memory too: the page walk in WebAssembly leaves pages to paging.ts while there are any. */
+  get dbData(): number { return this.control[4]; }
+  set dbData(v: number) { this.control[4] = v; }
   dbWriteOnly = 0;
   dbIo = 0;
   dbArmed = 0;
@@ -187,16 +195,17 @@ export class Cpu implements FaultState {
    */
   readonly tlbPhys: Int32Array;
   readonly tlbRights: Uint8Array;
-  readonly tlbGlobal = new Uint8Array(TLB_SIZE);
+  readonly tlbGlobal: Uint8Array;
   /** The entry is a 4 KiB slice of a 4 MiB page: INVLPG anywhere in that page drops all its slices. */
-  readonly tlbLarge = new Uint8Array(TLB_SIZE);
+  readonly tlbLarge: Uint8Array;
   /**
    * The entries filled since the last flush (at most TLB_SIZE are listed; past that, a flush clears
    * them all). A flush at every CR3 load (the lguest Switcher does two per trap) then costs what
    * was used, not the whole table.
    */
-  readonly tlbUsed = new Int32Array(TLB_SIZE);
-  tlbUsedCount = 0;
+  readonly tlbUsed: Int32Array;
+  get tlbUsedCount(): number { return this.control[3]; }
+  set tlbUsedCount(v: number) { this.control[3] = v; }
   /** Rights bit a data read or write needs at the current CPL (also in the machine's memory, for compiled blocks). */
   accR = R_S;
   accW = W_S;
@@ -226,6 +235,11 @@ export class Cpu implements FaultState {
     this.tlbTag = new Int32Array(buf, TLB_TAG, TLB_SIZE).fill(-1);
     this.tlbPhys = new Int32Array(buf, TLB_PHYS, TLB_SIZE);
     this.tlbRights = new Uint8Array(buf, TLB_RIGHTS, TLB_SIZE);
+    this.tlbGlobal = new Uint8Array(buf, TLB_GLOBAL, TLB_SIZE);
+    this.tlbLarge = new Uint8Array(buf, TLB_LARGE, TLB_SIZE);
+    this.tlbUsed = new Int32Array(buf, TLB_USED, TLB_SIZE);
+    this.control = new Int32Array(buf, CONTROL, CONTROL_WORDS).fill(0);
+    this.cr0 = CR0_PE | CR0_ET;
     this.modeCells = new Int32Array(buf, ACC_R, 4);
     this.setCpl(0);
     this.modeCells[2] = 1;

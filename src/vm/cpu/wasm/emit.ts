@@ -251,3 +251,46 @@ export function dispatcherModule(pages: number, params: number, locals: number, 
   m.section(10, code);
   return m.bytes();
 }
+
+/** A function of a `libraryModule`: i32 parameters, `locals` more i32 locals, an i32 result. */
+export interface LibraryFn {
+  name: string;
+  params: number;
+  locals: number;
+  body: Code;
+}
+
+/**
+ * A module of functions that import the memory and `imports` (functions k, by their index) and call one
+ * another (function `imports.length + j` is fns[j]); each is exported by its name.
+ */
+export function libraryModule(pages: number, imports: ImportFn[], fns: LibraryFn[]): Uint8Array {
+  const m = new ModuleBytes();
+  const sigs: Sig[] = [...imports.map((f): Sig => [f.params, f.result ? 1 : 0]), ...fns.map((f): Sig => [f.params, 1])];
+  m.types(sigs);
+  m.imports(pages, false, imports);
+  const f = new Bytes();
+  f.uleb(fns.length);
+  fns.forEach((_, j) => f.uleb(imports.length + j));
+  m.section(3, f);
+  const exp = new Bytes();
+  exp.uleb(fns.length);
+  fns.forEach((fn, j) => {
+    exp.name(fn.name);
+    exp.push(0x00);
+    exp.uleb(imports.length + j);
+  });
+  m.section(7, exp);
+  const code = new Bytes();
+  code.uleb(fns.length);
+  for (const fn of fns) {
+    const body = new Bytes();
+    if (fn.locals > 0) { body.uleb(1); body.uleb(fn.locals); body.push(I32); } else body.uleb(0);
+    body.append(fn.body.bytes);
+    body.push(0x0b);
+    code.uleb(body.length);
+    code.append(body);
+  }
+  m.section(10, code);
+  return m.bytes();
+}

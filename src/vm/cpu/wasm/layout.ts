@@ -41,13 +41,26 @@ export const IDTR_LIMIT = IDTR_BASE + 4;
 export const TR_BASE = IDTR_BASE + 12;
 export const TR_LIMIT = TR_BASE + 4;
 export const TR_ATTR = TR_BASE + 8;
+/**
+ * CR0, CR3 and CR4, the number of TLB entries listed in TLB_USED, and the data breakpoints DR7 enables (a
+ * bit each), as int32s: the page walk written in WebAssembly (walk.ts) reads and keeps them as paging.ts does.
+ */
+export const CONTROL = TR_BASE + 12;
+export const CR0_AT = CONTROL, CR3_AT = CONTROL + 4, CR4_AT = CONTROL + 8, TLB_USED_COUNT = CONTROL + 12, DB_DATA = CONTROL + 16;
+export const CONTROL_WORDS = 5;
 
 /** TLB entries (paging.ts): a power of two. */
 export const TLB_ENTRIES = 4096;
-/** tlbTag and tlbPhys (int32 each), then tlbRights (a byte each). */
+/**
+ * tlbTag and tlbPhys (int32 each), tlbRights, tlbGlobal and tlbLarge (a byte each), then tlbUsed (int32 each:
+ * the entries filled since the last flush, TLB_USED_COUNT of them).
+ */
 export const TLB_TAG = 4096;
 export const TLB_PHYS = TLB_TAG + TLB_ENTRIES * 4;
 export const TLB_RIGHTS = TLB_PHYS + TLB_ENTRIES * 4;
+export const TLB_GLOBAL = TLB_RIGHTS + TLB_ENTRIES;
+export const TLB_LARGE = TLB_GLOBAL + TLB_ENTRIES;
+export const TLB_USED = TLB_LARGE + TLB_ENTRIES;
 /**
  * The WebAssembly tier's own (tier.ts): the jump cache, JUMP_ENTRIES of (EIP, table index, frame),
  * by a hash of EIP, through which its dispatcher goes from block to block (large, so that the blocks
@@ -55,7 +68,7 @@ export const TLB_RIGHTS = TLB_PHYS + TLB_ENTRIES * 4;
  * index, BLOCK_INFO (the block's length, NO_CHAIN, or 0 once the block is dropped).
  */
 export const JUMP_ENTRIES = 65536;
-export const JUMP_CACHE = TLB_RIGHTS + TLB_ENTRIES;
+export const JUMP_CACHE = TLB_USED + TLB_ENTRIES * 4;
 export const MAX_CHAINED = 65536;
 export const BLOCK_INFO = JUMP_CACHE + JUMP_ENTRIES * 12;
 /**
@@ -69,8 +82,13 @@ export const CHAIN_SLOTS = BLOCK_INFO + MAX_CHAINED * 4;
  * set, the dispatcher and the chains go on to a block only on a page without one (the run loop looks at the rest).
  */
 export const BP_PAGES = CHAIN_SLOTS + MAX_CHAINED * 8;
+/**
+ * memory.ts's `written`: a byte per 4 KiB page of RAM (room for 4 GiB), 1 once the page may hold something
+ * other than zeros. The page walk in WebAssembly gives write rights only to a page already marked.
+ */
+export const WRITTEN_PAGES = BP_PAGES + (1 << 20);
 /** codePages (memory.ts): a byte per 4 KiB page of RAM. */
-export const CODE_PAGES = BP_PAGES + (1 << 20);
+export const CODE_PAGES = WRITTEN_PAGES + (1 << 20);
 
 const WASM_PAGE = 65536;
 

@@ -31,6 +31,7 @@ import { dispatcherBytes, chainBytes, jumpSlot, NO_CHAIN, LOOPS, DROPPED } from 
 import { LOCALS, LOCALS64 } from './block';
 import { Writer } from './writer';
 import { writeRegion, regionsOf, type Written } from './region';
+import { walkBytes, WALK_IMPORTS } from './walk';
 import { CELL, IMPORTS } from './cells';
 import { CELLS, CELL_COUNT, BLOCK_INFO, CHAIN_SLOTS, MAX_CHAINED, JUMP_CACHE, JUMP_ENTRIES } from './layout';
 
@@ -105,10 +106,15 @@ export class WasmTier {
       entered: (vector, cpl, trap, eip, next) => this.entered(vector, cpl, trap, eip, next),
       returned: (flags, oldCpl, cpl) => this.returned(flags, oldCpl, cpl),
     };
-    this.slow = f;
     this.memories = { mem: c.mem.wasm, tbl: this.table };
-    const fill = (eip: number) => this.fill(eip);
-    const d = new WebAssembly.Instance(new WebAssembly.Module(dispatcherBytes(this.pages)), { m: this.memories, f: { fill } });
+    // The memory accesses' slow paths and the dispatcher's TLB refill try the page walk in WebAssembly first
+    // (walk.ts), and come here only for what it leaves to the CPU.
+    const walks = new WebAssembly.Instance(new WebAssembly.Module(walkBytes(this.pages, c.mem.size, c.mem.ramBase)), {
+      m: { mem: c.mem.wasm }, f: { ...f, fill: (eip: number) => this.fill(eip) },
+    }).exports as Record<string, (...a: number[]) => number>;
+    for (const name of WALK_IMPORTS.map((i) => i.name)) if (name !== 'fill') f[name] = walks[name];
+    this.slow = f;
+    const d = new WebAssembly.Instance(new WebAssembly.Module(dispatcherBytes(this.pages)), { m: this.memories, f: { fill: walks.fill } });
     this.dispatch = d.exports.run as WasmTier['dispatch'];
     // Every block's exits to its own page go through it (WebAssembly calling WebAssembly: no JavaScript between).
     f.chain = new WebAssembly.Instance(new WebAssembly.Module(chainBytes(this.pages)), { m: this.memories }).exports.run as (...a: number[]) => number;
