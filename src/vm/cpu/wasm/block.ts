@@ -421,7 +421,17 @@ export function writeBlock(w: Writer, instrs: Instr[], region: Region | null, in
     };
     // INT n and IRET are written out for the common case (gates.ts), with the handler for the rest.
     const int = op === 0xcd && plain(last), iret = op === 0xcf && last.o32 && plain(last);
-    if (int || iret) {
+    if (op === 0x122 && last.reg === 3) {
+      // MOV CR3 (walk.ts movCr3), then on by the dispatcher as after a handler that changed nothing it must see:
+      // not by a chain, since the next page may map elsewhere now.
+      c.block().block();
+      w.reg(last.rm); c.call(IMPORT.movCr3).op(OP.eqz).brIf(0);
+      c.get(BASE).i32(last.off + last.len).op(OP.add).set(T);
+      w.cell(CELL.GO_ON, () => c.i32(1));
+      c.br(1).end();
+      callLast();
+      c.end();
+    } else if (int || iret) {
       c.block().block();
       if (int) writeSoftwareInterrupt(w, last); else writeInterruptReturn(w);
       c.br(1).end();

@@ -59,7 +59,10 @@ export const IMPORTS = [
   { name: 'rd32', params: 2, result: true },
   { name: 'rdW32', params: 2, result: true },
   { name: 'rdW8', params: 2, result: true },
-  /** Writes return 1 when the run loop wants the block left (code was written, a stop asked). */
+  /**
+   * Writes return 1 when the run loop wants the block left (code was written, a stop asked). These ten are
+   * WebAssembly's (walk.ts), which calls the CPU's own for what the TLB and its page walk do not serve.
+   */
   { name: 'wr8', params: 3, result: true },
   { name: 'wr32', params: 3, result: true },
   { name: 'wr16', params: 3, result: true },
@@ -89,6 +92,8 @@ export const IMPORTS = [
    * the block in the slot if it may, else back to the dispatcher. WebAssembly itself (dispatch.ts chainBytes).
    */
   { name: 'chain', params: 3, result: true },
+  /** MOV CR3 with its TLB flush, 1 if done; 0 leaves it to the handler (walk.ts, WebAssembly itself). */
+  { name: 'movCr3', params: 1, result: true },
 ] as const;
 
 export const IMPORT = Object.fromEntries(IMPORTS.map((f, k) => [f.name, k])) as { [K in (typeof IMPORTS)[number]['name']]: number };

@@ -113,6 +113,7 @@ export class WasmTier {
       m: { mem: c.mem.wasm }, f: { ...f, fill: (eip: number) => this.fill(eip) },
     }).exports as Record<string, (...a: number[]) => number>;
     for (const name of WALK_IMPORTS.map((i) => i.name)) if (name !== 'fill') f[name] = walks[name];
+    f.movCr3 = walks.movCr3;
     this.slow = f;
     const d = new WebAssembly.Instance(new WebAssembly.Module(dispatcherBytes(this.pages)), { m: this.memories, f: { fill: walks.fill } });
     this.dispatch = d.exports.run as WasmTier['dispatch'];

@@ -25,13 +25,14 @@ interface Machine { cpu: Cpu; mem: PhysicalMemory; codeWrites: number[] }
 const RAM = 1 << 20;
 let module: WebAssembly.Module | null = null;
 
-/** The module's walk for this machine; the CPU's slow paths it would call throw (walk never calls them). */
-function wasmWalk(c: Cpu): (lin: number, need: number) => number {
+/** The module's functions for this machine; the CPU's slow paths they would call throw (walk never calls them). */
+function library(c: Cpu): Record<string, (...a: number[]) => number> {
   module ??= new WebAssembly.Module(walkBytes(c.mem.wasm.buffer.byteLength / 65536, c.mem.size, c.mem.ramBase));
   const never = () => { throw new Error('a slow path was called'); };
   const f = Object.fromEntries(WALK_IMPORTS.map((i) => [i.name, never]));
-  return new WebAssembly.Instance(module, { m: { mem: c.mem.wasm }, f }).exports.walk as (lin: number, need: number) => number;
+  return new WebAssembly.Instance(module, { m: { mem: c.mem.wasm }, f }).exports as Record<string, (...a: number[]) => number>;
 }
+const wasmWalk = (c: Cpu) => library(c).walk;
 
 /** translate, a fault caught: what it came to. */
 function translated(c: Cpu, lin: number, need: number): string {
@@ -127,39 +128,75 @@ describe('the page walk in WebAssembly', () => {
   });
 });
 
+describe('MOV CR3 in WebAssembly', () => {
+  it('leaves ring 3 (its #GP) and a TLB list that overflowed (the whole table to clear) to the handler', () => {
+    const k = randomWalkCase(rng(3));
+    const t = machineFor(k), c = t.cpu, movCr3 = library(c).movCr3;
+    c.setCpl(3);
+    expect(movCr3(0x5000)).toBe(0);
+    c.setCpl(0);
+    c.tlbUsedCount = 4096;
+    expect(movCr3(0x5000)).toBe(0);
+    expect(c.cr3).toBe(PAGE_DIR);
+    c.tlbUsedCount = 0;
+    expect(movCr3(0x5000)).toBe(1);
+    expect(c.cr3).toBe(0x5000);
+  });
+});
+
 describe('compiled code after each CR3 load', () => {
   /**
-   * l: mov %cr3,%eax; mov %eax,%cr3 (the TLB flushed); then loads, a read-modify-write, a store of a byte,
-   * PUSH and POP, each on a page the TLB just lost; dec %ecx; jnz l; hlt.
+   * l: mov %cr3,%eax; xor $0x2000,%eax; mov %eax,%cr3 (the other page directory, the TLB flushed); then loads,
+   * a read-modify-write, a store of a byte, PUSH and POP, each on a page the TLB just lost (or kept: a global
+   * page with CR4.PGE); dec %ecx; jnz l; hlt. The two directories map 0x6000 to different frames.
    */
-  const code = '0f 20 d8 0f 22 d8 8b 15 00 60 00 00 01 15 04 70 00 00 52 5e 88 15 01 80 00 00 0f b6 1d 03 60 00 00 0f b7 1d 06 60 00 00 49 75 d5 f4';
+  const code = '0f 20 d8 35 00 20 00 00 0f 22 d8 8b 15 00 60 00 00 01 15 04 70 00 00 52 5e 88 15 01 80 00 00 0f b6 1d 03 60 00 00 0f b7 1d 06 60 00 00 49 75 d0 f4';
+  const OTHER_DIR = PAGE_DIR ^ 0x2000, OTHER_TABLE = OTHER_DIR + 0x1000;
   const LOOPS = 40;
+  /** The TLB's valid entries, in order of their index: the same whichever tier filled them. */
+  const tlb = (c: Cpu) => [...c.tlbTag].flatMap((tag, i) => (tag === -1 ? [] : [[tag, c.tlbPhys[i], c.tlbRights[i], c.tlbGlobal[i]]]));
 
-  it('refills the TLB by the walk in WebAssembly, not by the CPU\'s slow paths, and agrees with the interpreter', () => {
-    for (const budget of [37, 1_000_000]) {
-      const make = (wasmAfter: number) => {
-        const t = makeCpu(code, (c) => { enablePaging(c); c.r32[1] = LOOPS; c.mem.write32(0x6000, 0x12345678); });
-        t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter, wasmBatch: 1 });
-        return t;
-      };
-      const a = make(Infinity), b = make(1);
-      // The CPU's own slow paths (which the interpreter uses too), counted on the compiled machine.
-      let slow = 0;
-      const c = b.cpu as unknown as Record<string, (...args: number[]) => number>;
-      for (const name of ['rd8', 'rd16', 'rd32', 'rdW32', 'rdW8', 'wr8', 'wr16', 'wr32', 'push32', 'pop32']) {
-        const real = c[name].bind(b.cpu);
-        c[name] = (...args: number[]) => { slow++; return real(...args); };
+  it.each([['without global pages', false], ['with CR4.PGE and global pages', true]] as const)(
+    'MOV CR3 and the refills are WebAssembly\'s, not the CPU\'s slow paths, and agree with the interpreter (%s)', (_, global) => {
+      for (const budget of [37, 1_000_000]) {
+        const make = (wasmAfter: number) => {
+          const t = makeCpu(code, (c) => {
+            enablePaging(c);
+            c.r32[1] = LOOPS;
+            c.mem.write32(0x6000, 0x12345678);
+            c.mem.write32(0x9000, 0x9abcdef0);
+            for (let k = 0; k < 1024; k++) c.mem.write32(OTHER_TABLE + 4 * k, c.mem.read32(PAGE_TABLE + 4 * k));
+            c.mem.write32(OTHER_TABLE + 6 * 4, 0x9000 | 7);
+            c.mem.write32(OTHER_DIR, OTHER_TABLE | 7);
+            if (global) {
+              c.cr4 |= CR4_PGE;
+              for (const table of [PAGE_TABLE, OTHER_TABLE]) c.mem.write32(table + 8 * 4, 0x8000 | 0x107);
+            }
+          });
+          t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter, wasmBatch: 1 });
+          return t;
+        };
+        const a = make(Infinity), b = make(1);
+        // The CPU's own slow paths and TLB flush (which the interpreter uses too), counted on the compiled machine.
+        let slow = 0;
+        const c = b.cpu as unknown as Record<string, (...args: number[]) => number>;
+        for (const name of ['rd8', 'rd16', 'rd32', 'rdW32', 'rdW8', 'wr8', 'wr16', 'wr32', 'push32', 'pop32', 'flushTlb']) {
+          const real = c[name].bind(b.cpu);
+          c[name] = (...args: number[]) => { slow++; return real(...args); };
+        }
+        for (let s = 0; s < 100 && !(a.cpu.halted && b.cpu.halted); s++) {
+          a.exec.run(budget);
+          b.exec.run(budget);
+          expectSameMachines(a, b, `budget ${budget}, slice ${s}`);
+          expect(tlb(b.cpu), `TLB, budget ${budget}, slice ${s}`).toEqual(tlb(a.cpu));
+        }
+        expect(b.cpu.halted).toBe(true);
+        expect(b.exec.blocksCompiledWasm).toBeGreaterThan(0);
+        // Each directory's frame was read every other pass: CR3 did change.
+        expect(b.mem.read32(0x7004) >>> 0).toBe(((LOOPS / 2) * (0x12345678 + 0x9abcdef0)) >>> 0);
+        // Eight a pass: in one run, only the first pass (its first writes to a page included) is the CPU's.
+        // (Cut into slices, the end of each slice is interpreted.)
+        if (budget > 1000) expect(slow).toBeLessThan(LOOPS);
       }
-      for (let s = 0; s < 100 && !(a.cpu.halted && b.cpu.halted); s++) {
-        a.exec.run(budget);
-        b.exec.run(budget);
-        expectSameMachines(a, b, `budget ${budget}, slice ${s}`);
-      }
-      expect(b.cpu.halted).toBe(true);
-      expect(b.exec.blocksCompiledWasm).toBeGreaterThan(0);
-      // Seven accesses a pass, each after a flush: in one run, only the first pass (its first writes to a page
-      // included) is the CPU's. (Cut into slices, the end of each slice is interpreted.)
-      if (budget > 1000) expect(slow).toBeLessThan(LOOPS);
-    }
-  });
+    });
 });

@@ -13,13 +13,14 @@
  *
  * The slow paths the blocks call (cells.ts IMPORTS: rd32, wr32, push32, pop32...) come from here too: each
  * tries the TLB, then this walk, and does the access itself through a flat segment within one page; it
- * calls the CPU's own (tier.ts) for everything else, a fault included.
+ * calls the CPU's own (tier.ts) for everything else, a fault included. And MOV CR3, whose TLB flush goes
+ * through the same list of entries in use as state.ts flushTlb (the Switcher loads CR3 twice a trip).
  */
 import { Code, OP, libraryModule, type ImportFn, type LibraryFn } from './emit';
 import { tlbIndexOf } from './writer';
 import {
   CR0_AT, CR3_AT, CR4_AT, TLB_USED_COUNT, DB_DATA, TLB_TAG, TLB_PHYS, TLB_RIGHTS, TLB_GLOBAL, TLB_LARGE, TLB_USED,
-  TLB_ENTRIES, WRITTEN_PAGES, CODE_PAGES, SEG_FLAT_R, SEG_FLAT_W, ACC_R, ACC_W, STACK32, REGS,
+  TLB_ENTRIES, WRITTEN_PAGES, CODE_PAGES, SEG_FLAT_R, SEG_FLAT_W, ACC_R, ACC_W, STACK32, REGS, CPL,
 } from './layout';
 
 const P = 1, RW = 2, US = 4, PS = 0x80, ACCESSED = 0x20, DIRTY = 0x40, GLOBAL = 0x100;
@@ -220,6 +221,37 @@ function fillBody(): LibraryFn {
   return { name: 'fill', params: 1, locals: 0, body: c };
 }
 
+/**
+ * movCr3(v), MOV CR3 at CPL 0 as ops/system.ts movToCr does it: CR3 = v, and the TLB flushed through its
+ * list of entries in use (the global ones kept with CR4.PGE). 1 if done, 0 for the handler (not CPL 0, or the
+ * list overflowed: the whole table must be gone through).
+ */
+function movCr3Body(): LibraryFn {
+  const V = 0, N = 1, K = 2, KEPT = 3, I = 4, KEEP = 5;
+  const c = new Code();
+  c.block();
+  c.i32(0).load32(CPL).brIf(0);
+  c.i32(0).load32(TLB_USED_COUNT).set(N);
+  c.get(N).i32(TLB_ENTRIES).op(OP.geU).brIf(0);
+  c.i32(0).get(V).store32(CR3_AT);
+  c.i32(0).load32(CR4_AT).i32(CR4_PGE).op(OP.and).set(KEEP);
+  c.block().loop();
+  c.get(K).get(N).op(OP.geU).brIf(1);
+  c.get(K).i32(2).op(OP.shl).load32(TLB_USED).set(I);
+  c.get(KEEP).if(true).get(I).load8u(TLB_GLOBAL).else().i32(0).end();
+  c.if(true).get(I).i32(2).op(OP.shl).load32(TLB_TAG).i32(-1).op(OP.ne).else().i32(0).end();
+  c.if().get(KEPT).i32(2).op(OP.shl).get(I).store32(TLB_USED).get(KEPT).i32(1).op(OP.add).set(KEPT);
+  c.else().get(I).i32(2).op(OP.shl).i32(-1).store32(TLB_TAG).end();
+  c.get(K).i32(1).op(OP.add).set(K);
+  c.br(0);
+  c.end().end();
+  c.i32(0).get(KEPT).store32(TLB_USED_COUNT);
+  c.i32(1).return();
+  c.end();
+  c.i32(0);
+  return { name: 'movCr3', params: 1, locals: 5, body: c };
+}
+
 /** The module's bytes, for a machine of `pages` 64 KiB pages whose RAM of `ramBytes` starts at `ramBase`. */
 export function walkBytes(pages: number, ramBytes: number, ramBase: number): Uint8Array {
   return libraryModule(pages, WALK_IMPORTS, [
@@ -227,6 +259,6 @@ export function walkBytes(pages: number, ramBytes: number, ramBase: number): Uin
     readBody('rd8', 1, false, ramBase), readBody('rd16', 2, false, ramBase), readBody('rd32', 4, false, ramBase),
     readBody('rdW32', 4, true, ramBase), readBody('rdW8', 1, true, ramBase),
     writeBody('wr8', 1, ramBase), writeBody('wr32', 4, ramBase), writeBody('wr16', 2, ramBase),
-    stackBody(true, ramBase), stackBody(false, ramBase), fillBody(),
+    stackBody(true, ramBase), stackBody(false, ramBase), fillBody(), movCr3Body(),
   ]);
 }
