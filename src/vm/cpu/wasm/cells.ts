@@ -94,6 +94,8 @@ export const IMPORTS = [
   { name: 'chain', params: 3, result: true },
   /** MOV CR3 with its TLB flush, 1 if done; 0 leaves it to the handler (walk.ts, WebAssembly itself). */
   { name: 'movCr3', params: 1, result: true },
+  /** The page walk for a linear address and a right (R_S, W_S...): 1 if the TLB now maps it so (walk.ts). */
+  { name: 'walk', params: 2, result: true },
 ] as const;
 
 export const IMPORT = Object.fromEntries(IMPORTS.map((f, k) => [f.name, k])) as { [K in (typeof IMPORTS)[number]['name']]: number };

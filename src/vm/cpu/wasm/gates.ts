@@ -19,6 +19,7 @@
 import type { Instr } from '../instr';
 import { OP } from './emit';
 import { IMPORT } from './cells';
+import { R_S, W_S } from '../paging';
 import { type Writer, BASE, O, X, P, T, V, ESP, G0, G1, G2, G3, G4, G5, G6 } from './writer';
 import {
   CPL, STACK32, IDTR_BASE, IDTR_LIMIT, TR_BASE, TR_LIMIT, TR_ATTR, SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ATTR,
@@ -26,8 +27,6 @@ import {
 } from './layout';
 
 const CS = 1, SS = 2;
-/** The TLB's supervisor-write right (paging.ts W_S): the inner ring's stack is written as the supervisor's. */
-const W_S = 2;
 /**
  * The high word of a flat 32-bit descriptor (base 0, limit 0xFFFFF in 4 KiB units, D/B set, not 64-bit),
  * present, accessed (a load would otherwise have to write the Accessed bit), its DPL left out: for code not
@@ -88,7 +87,7 @@ export function writeSoftwareInterrupt(w: Writer, last: Instr): void {
   // The gate: within IDTR's limit, on a page the TLB maps.
   c.i32(vector * 8 + 7).i32(0).load32(IDTR_LIMIT).op(OP.gtU).brIf(0);
   c.i32(0).load32(IDTR_BASE).i32(vector * 8).op(OP.add).set(O);
-  w.linearToPhysical(8, 0);
+  w.linearToPhysical(8, 0, R_S);
   c.get(P).load32(ram).set(V);
   c.get(P).load32(ram + 4).set(T);
   // Present, type 14 or 15 (S clear), DPL at least the CPL.
@@ -109,7 +108,7 @@ export function writeSoftwareInterrupt(w: Writer, last: Instr): void {
   c.get(CS_SEL).i32(3).op(OP.and).i32(3).op(OP.shl).i32(4).op(OP.add).set(V);
   c.get(V).i32(5).op(OP.add).i32(0).load32(TR_LIMIT).op(OP.gtU).brIf(0);
   c.i32(0).load32(TR_BASE).get(V).op(OP.add).set(O);
-  w.linearToPhysical(6, 0);
+  w.linearToPhysical(6, 0, R_S);
   c.get(P).load32(ram).set(NEW_ESP);
   c.get(P).load16u(ram + 4).set(NEW_SS);
   // Its stack segment.
@@ -148,7 +147,7 @@ export function writeInterruptReturn(w: Writer): void {
   c.call(IMPORT.flagsRaw).i32(0x4000).op(OP.and).brIf(0);
   c.i32(0).load32(STACK32).op(OP.eqz).brIf(0);
   w.reg(ESP); c.set(O);
-  w.hitOrBreak(12, SS, false);
+  w.hitOrBreak(12, SS, false, true);
   c.get(P).set(V);
   c.get(V).load32(ram).set(NEW_EIP);
   c.get(V).load32(ram + 4).i32(0xffff).op(OP.and).set(NEW_CS);

@@ -114,6 +114,7 @@ export class WasmTier {
     }).exports as Record<string, (...a: number[]) => number>;
     for (const name of WALK_IMPORTS.map((i) => i.name)) if (name !== 'fill') f[name] = walks[name];
     f.movCr3 = walks.movCr3;
+    f.walk = walks.walk;
     this.slow = f;
     const d = new WebAssembly.Instance(new WebAssembly.Module(dispatcherBytes(this.pages)), { m: this.memories, f: { fill: walks.fill } });
     this.dispatch = d.exports.run as WasmTier['dispatch'];

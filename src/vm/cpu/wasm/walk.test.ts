@@ -6,7 +6,7 @@
  * programs, the misses after each CR3 load are served without the CPU's slow paths.
  */
 import { describe, it, expect } from 'vitest';
-import { makeCpu, enablePaging, PAGE_DIR, PAGE_TABLE } from '../../../../test/cpu/harness';
+import { makeCpu, enablePaging, setGate, enterRing3, CODE, PAGE_DIR, PAGE_TABLE } from '../../../../test/cpu/harness';
 import { PhysicalMemory } from '../memory';
 import { IoPorts } from '../../ioports';
 import { Cpu } from '../state';
@@ -199,4 +199,48 @@ describe('compiled code after each CR3 load', () => {
         if (budget > 1000) expect(slow).toBeLessThan(LOOPS);
       }
     });
+});
+
+describe('INT, a segment load and IRET after a CR3 load', () => {
+  /**
+   * Ring 3: l: inc %eax; int $0x40; dec %ecx; jnz l; hlt. The handler, ring 0: mov $0x23,%edx; mov %edx,%ds;
+   * push %eax; pop %eax; mov %cr3,%edx; mov %edx,%cr3; iret. IRET finds its frame, the GDT and the code on pages
+   * the TLB lost, and the next INT the IDT (on a page of its own), the TSS and the stack, as lguest's
+   * Switcher does after each of its CR3 loads.
+   */
+  const code = '40 cd 40 49 75 fa f4 ba 23 00 00 00 8e da 50 58 0f 20 da 0f 22 da cf';
+  const IDT = 0x3000;
+  const LOOPS = 40;
+
+  it('read their descriptors and gates through the walk in WebAssembly, and agree with the interpreter', () => {
+    for (const budget of [5, 1_000_000]) {
+      const make = (wasmAfter: number) => {
+        const t = makeCpu(code, (c) => {
+          enablePaging(c);
+          setGate(c, 0x40, { offset: CODE + 7, sel: 0x08, type: 0xe, dpl: 3 });
+          for (let k = 0; k < 0x800; k += 4) c.mem.write32(IDT + k, c.mem.read32(k));
+          c.idtr = { sel: 0, base: IDT, limit: 0x7ff, attr: 0 };
+          enterRing3(c);
+          c.r32[1] = LOOPS;
+        });
+        t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter, wasmBatch: 1 });
+        return t;
+      };
+      const a = make(Infinity), b = make(1);
+      // The CPU's reads of descriptors, gates and the TSS (its handlers'), counted on the compiled machine.
+      let system = 0;
+      const rdSys32 = b.cpu.rdSys32.bind(b.cpu), rdSys16 = b.cpu.rdSys16.bind(b.cpu);
+      b.cpu.rdSys32 = (lin) => { system++; return rdSys32(lin); };
+      b.cpu.rdSys16 = (lin) => { system++; return rdSys16(lin); };
+      for (let s = 0; s < 500 && !(a.cpu.halted && b.cpu.halted); s++) {
+        a.exec.run(budget);
+        b.exec.run(budget);
+        expectSameMachines(a, b, `budget ${budget}, slice ${s}`);
+      }
+      expect(a.cpu.halted).toBe(true);
+      expect(a.cpu.r32[0]).toBe(LOOPS);
+      // Each pass reads four descriptors or gates and the TSS: in one run only the first passes are the CPU's.
+      if (budget > 1000) expect(system).toBeLessThan(LOOPS);
+    }
+  });
 });

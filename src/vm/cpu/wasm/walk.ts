@@ -18,6 +18,7 @@
  */
 import { Code, OP, libraryModule, type ImportFn, type LibraryFn } from './emit';
 import { tlbIndexOf } from './writer';
+import { R_S, W_S, R_U, W_U } from '../paging';
 import {
   CR0_AT, CR3_AT, CR4_AT, TLB_USED_COUNT, DB_DATA, TLB_TAG, TLB_PHYS, TLB_RIGHTS, TLB_GLOBAL, TLB_LARGE, TLB_USED,
   TLB_ENTRIES, WRITTEN_PAGES, CODE_PAGES, SEG_FLAT_R, SEG_FLAT_W, ACC_R, ACC_W, STACK32, REGS, CPL,
@@ -25,7 +26,6 @@ import {
 
 const P = 1, RW = 2, US = 4, PS = 0x80, ACCESSED = 0x20, DIRTY = 0x40, GLOBAL = 0x100;
 const CR0_PG = 0x80000000 | 0, CR0_WP = 0x10000, CR4_PSE = 0x10, CR4_PGE = 0x80;
-const R_S = 1, W_S = 2, R_U = 4, W_U = 8;
 const SS = 2, ESP = 4;
 
 /** The CPU's own slow paths (tier.ts), for what the walk and the accesses here leave to it. */

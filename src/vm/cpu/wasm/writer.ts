@@ -14,7 +14,7 @@ import {
   SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ATTR, GDTR_BASE, GDTR_LIMIT, CPL,
 } from './layout';
 import { CELL, CELL_AT, IMPORT } from './cells';
-import { TLB_BITS } from '../paging';
+import { TLB_BITS, R_S } from '../paging';
 import { ARITH, CF } from '../flags';
 
 const SS = 2;
@@ -142,11 +142,14 @@ export class Writer {
     }
   }
 
-  /** Branch to the enclosing block's end (depth 0) unless the TLB maps O for `size` bytes with the right. */
-  hitOrBreak(size: number, seg: number, write: boolean): void {
+  /**
+   * Branch to the enclosing block's end (depth 0) unless the TLB maps O for `size` bytes with the right
+   * (`walk`: a read that walks a page the TLB lost first, see linearToPhysical).
+   */
+  hitOrBreak(size: number, seg: number, write: boolean, walk = false): void {
     const c = this.c;
     c.i32(0).load8u((write ? SEG_FLAT_W : SEG_FLAT_R) + seg).op(OP.eqz).brIf(0);
-    this.linearToPhysical(size, 0);
+    this.linearToPhysical(size, 0, walk && !write ? 'read' : 0);
     c.get(X).load8u(TLB_RIGHTS).i32(0).load32(write ? ACC_W : ACC_R).op(OP.and).op(OP.eqz).brIf(0);
   }
 
@@ -206,7 +209,7 @@ export class Writer {
     c.get(sel).i32(4).op(OP.and).brIf(depth);
     c.get(sel).i32(0xfff8).op(OP.and).i32(7).op(OP.add).i32(0).load32(GDTR_LIMIT).op(OP.gtU).brIf(depth);
     c.i32(0).load32(GDTR_BASE).get(sel).i32(0xfff8).op(OP.and).op(OP.add).set(O);
-    this.linearToPhysical(8, depth);
+    this.linearToPhysical(8, depth, R_S);
     c.get(P).load32(this.ramBase).set(O);
     c.get(P).load32(this.ramBase + 4).set(T);
   }
@@ -214,13 +217,19 @@ export class Writer {
   /**
    * P = the physical address of linear O if its `size` bytes are on one page the TLB maps, else a branch
    * `depth` out; X is then its TLB entry, whose rights are the caller's to check (every entry lets the
-   * supervisor read).
+   * supervisor read). With `walk` (a right, R_S or W_S, or 'read' for a data read at the CPL), a page the
+   * TLB lost is walked for it first (walk.ts): the Switcher's descriptors, gates and stacks after each CR3 load.
    */
-  linearToPhysical(size: number, depth: number): void {
+  linearToPhysical(size: number, depth: number, walk: number | 'read' = 0): void {
     const c = this.c;
     if (size > 1) c.get(O).i32(0xfff).op(OP.and).i32(4096 - size).op(OP.gtU).brIf(depth);
     tlbIndexOf(c, O); c.set(X);
-    c.get(X).i32(2).op(OP.shl).load32(TLB_TAG).get(O).i32(12).op(OP.shrU).op(OP.ne).brIf(depth);
+    c.get(X).i32(2).op(OP.shl).load32(TLB_TAG).get(O).i32(12).op(OP.shrU).op(OP.ne);
+    if (walk === 0) { c.brIf(depth); } else {
+      c.if().get(O);
+      if (walk === 'read') c.i32(0).load32(ACC_R); else c.i32(walk);
+      c.call(IMPORT.walk).op(OP.eqz).brIf(depth + 1).end();
+    }
     c.get(X).i32(2).op(OP.shl).load32(TLB_PHYS).get(O).i32(0xfff).op(OP.and).op(OP.or).set(P);
   }
 
