@@ -207,6 +207,8 @@ export function expectSameMachines(a: TestCpu, b: TestCpu, where: string): void 
   expect([...y.r32], where).toEqual([...x.r32]);
   const segments = (c: typeof x) => [c.cpl, c.accR, c.accW, c.stack32, c.code32, c.codeMode, [...c.segSel], [...c.segBase], [...c.segLimit], [...c.segAttr], [...c.segFlatR], [...c.segFlatW]];
   expect(segments(y), `segments, ${where}`).toEqual(segments(x));
+  const system = (c: typeof x) => [c.gdtr, c.idtr, c.tr, c.ldtr].map((s) => [s.sel, s.base, s.limit, s.attr]);
+  expect(system(y), `GDTR, IDTR, TR, LDTR, ${where}`).toEqual(system(x));
   expect([...y.vectorCounts], `vector counts, ${where}`).toEqual([...x.vectorCounts]);
   expect([y.eip >>> 0, getFlags(y), y.instructions, y.halted], where).toEqual([x.eip >>> 0, getFlags(x), x.instructions, x.halted]);
   expect(b.history, where).toEqual(a.history);

@@ -190,7 +190,7 @@ describe('blocks that end hard (MOV to a debug register, POPF, a delivered fault
         c.mem.write32(0x5002, 0x6000);
       });
       t.exec = new Executor(t.cpu, { compileAfter, wasmAfter, wasmBatch: 1 });
-      const old = { ...t.cpu.gdtr };
+      const g = t.cpu.gdtr, old = { sel: g.sel, base: g.base, limit: g.limit, attr: g.attr };
       // Twice over, so that the block is compiled on the second run.
       for (let pass = 0; pass < 2; pass++) {
         t.cpu.halted = false;

@@ -42,9 +42,10 @@ export interface SystemSegment { sel: number; base: number; limit: number; attr:
 
 /** GDTR or IDTR, its base and limit in the machine's memory (uint32 each), where compiled blocks read and write them. */
 class SystemSegmentInMemory implements SystemSegment {
-  sel = 0;
-  /** Base, limit, attributes. */
+  /** Base, limit, attributes, selector. */
   constructor(private readonly words: Uint32Array) {}
+  get sel(): number { return this.words[3]; }
+  set sel(v: number) { this.words[3] = v; }
   get base(): number { return this.words[0]; }
   set base(v: number) { this.words[0] = v; }
   get limit(): number { return this.words[1]; }
@@ -224,11 +225,11 @@ export class Cpu implements FaultState {
     this.segBase = new Int32Array(buf, SEG_BASE, 6);
     this.segLimit = new Uint32Array(buf, SEG_LIMIT, 6);
     this.segAttr = new Uint16Array(buf, SEG_ATTR, 6);
-    this.gdtrInMemory = new SystemSegmentInMemory(new Uint32Array(buf, GDTR_BASE, 3));
+    this.gdtrInMemory = new SystemSegmentInMemory(new Uint32Array(buf, GDTR_BASE, 4));
     this.gdtr = { sel: 0, base: 0, limit: 0xffff, attr: 0 };
-    this.idtrInMemory = new SystemSegmentInMemory(new Uint32Array(buf, IDTR_BASE, 3));
+    this.idtrInMemory = new SystemSegmentInMemory(new Uint32Array(buf, IDTR_BASE, 4));
     this.idtr = { sel: 0, base: 0, limit: 0x3ff, attr: 0 };
-    this.trInMemory = new SystemSegmentInMemory(new Uint32Array(buf, TR_BASE, 3));
+    this.trInMemory = new SystemSegmentInMemory(new Uint32Array(buf, TR_BASE, 4));
     this.tr = { sel: 0, base: 0, limit: 0, attr: 0 };
     this.segFlatR = new Uint8Array(buf, SEG_FLAT_R, 6);
     this.segFlatW = new Uint8Array(buf, SEG_FLAT_W, 6);

@@ -27,10 +27,11 @@ import { Op, segOfPushPop } from '../instr';
 import { plain } from '../compile/common';
 import { type Code, OP } from './emit';
 import { CELL, CELL_AT, IMPORT } from './cells';
-import { Writer, Kind, BASE, PASSES, O, V, T, P, ESP, CUR, RA, NX } from './writer';
+import { Writer, Kind, BASE, PASSES, O, V, T, P, X, ESP, CUR, RA, NX } from './writer';
 import { arithmetic } from './arith';
 import { writeSoftwareInterrupt, writeInterruptReturn } from './gates';
-import { STACK32, SEG_SEL, CODE_PAGES, CPL, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT } from './layout';
+import { STACK32, SEG_SEL, CODE_PAGES, CPL, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, TR_BASE, TR_LIMIT, TR_ATTR, TR_SEL, TLB_RIGHTS } from './layout';
+import { W_S } from '../paging';
 
 export { LOCALS, LOCALS64 } from './writer';
 
@@ -104,7 +105,7 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
       c.block().block();
       c.i32(0).load32(STACK32).op(OP.eqz).brIf(0);
       w.reg(ESP); c.set(O);
-      w.hitOrBreak(4, 2, false);
+      w.hitOrBreak(4, 2, false, true);
       c.get(P).load16u(w.ramBase).set(V);
       w.dataSegmentLoad(segOfPushPop(op));
       w.setReg(ESP, () => { w.reg(ESP); c.i32(4).op(OP.add); });
@@ -117,7 +118,7 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
       // MOV to ES, DS, FS, GS from a register or from memory the TLB maps (a device's register is read
       // once, by the handler), loaded as POP does.
       c.block().block();
-      if (mem) { w.ea(i); c.set(O); w.hitOrBreak(2, seg, false); c.get(P).load16u(w.ramBase); } else { w.reg(i.rm); c.i32(0xffff).op(OP.and); }
+      if (mem) { w.ea(i); c.set(O); w.hitOrBreak(2, seg, false, true); c.get(P).load16u(w.ramBase); } else { w.reg(i.rm); c.i32(0xffff).op(OP.and); }
       c.set(V);
       w.dataSegmentLoad(i.reg);
       c.br(1).end();
@@ -131,9 +132,35 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
       c.block().block();
       c.i32(0).load32(CPL).brIf(0);
       w.ea(i); c.set(O);
-      w.hitOrBreak(6, seg, false);
+      w.hitOrBreak(6, seg, false, true);
       c.i32(0).get(P).load16u(w.ramBase).store32(i.reg === 2 ? GDTR_LIMIT : IDTR_LIMIT);
       c.i32(0).get(P).load32(w.ramBase + 2).store32(i.reg === 2 ? GDTR_BASE : IDTR_BASE);
+      c.br(1).end();
+      w.callHandler(i, k, last);
+      c.end();
+      return true;
+    }
+    case op === 0x100 && i.reg === 3 && !mem: {
+      // LTR from a register at CPL 0 (the Switcher's, twice a trip), as ops/system.ts ltr does it: an available
+      // TSS descriptor (16- or 32-bit) of the GDT, present, on a page the TLB lets the supervisor write without
+      // decoded code, marked busy there and loaded into TR; else the handler (#GP, #NP, #PF...).
+      c.block().block();
+      c.i32(0).load32(CPL).brIf(0);
+      w.reg(i.rm); c.i32(0xffff).op(OP.and).set(V);
+      c.get(V).i32(0xfffc).op(OP.and).op(OP.eqz).brIf(0);
+      w.gdtDescriptor(V, 0);
+      c.get(T).i32(8).op(OP.shrU).i32(0x17).op(OP.and).i32(1).op(OP.ne).brIf(0);
+      c.get(T).i32(0x8000).op(OP.and).op(OP.eqz).brIf(0);
+      c.get(X).load8u(TLB_RIGHTS).i32(W_S).op(OP.and).op(OP.eqz).brIf(0);
+      c.get(P).i32(12).op(OP.shrU).load8u(CODE_PAGES).brIf(0);
+      c.get(P).get(T).i32(8).op(OP.shrU).i32(2).op(OP.or).store8(w.ramBase + 5);
+      c.i32(0).get(V).store32(TR_SEL);
+      c.i32(0).get(O).i32(16).op(OP.shrU).get(T).i32(0xff).op(OP.and).i32(16).op(OP.shl).op(OP.or);
+      c.get(T).i32(0xff000000 | 0).op(OP.and).op(OP.or).store32(TR_BASE);
+      c.get(O).i32(0xffff).op(OP.and).get(T).i32(0xf0000).op(OP.and).op(OP.or).set(O);
+      c.get(T).i32(0x800000).op(OP.and).if().get(O).i32(12).op(OP.shl).i32(0xfff).op(OP.or).set(O).end();
+      c.i32(0).get(O).store32(TR_LIMIT);
+      c.i32(0).get(T).i32(8).op(OP.shrU).i32(0xf0ff).op(OP.and).i32(2).op(OP.or).store32(TR_ATTR);
       c.br(1).end();
       w.callHandler(i, k, last);
       c.end();
@@ -150,7 +177,7 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
       c.block().block();
       c.i32(0).load32(STACK32).op(OP.eqz).brIf(0);
       w.reg(ESP); c.set(O);
-      w.hitOrBreak(4, 2, false);
+      w.hitOrBreak(4, 2, false, true);
       c.get(P).load32(w.ramBase).set(V);
       if (!mem) {
         w.setReg(ESP, () => { w.reg(ESP); c.i32(4).op(OP.add); });
@@ -197,7 +224,7 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
       c.block().block();
       c.i32(0).load32(STACK32).op(OP.eqz).brIf(0);
       w.reg(5); c.set(O);
-      w.hitOrBreak(4, 2, false);
+      w.hitOrBreak(4, 2, false, true);
       w.setReg(5, () => c.get(P).load32(w.ramBase));
       w.setReg(ESP, () => c.get(O).i32(4).op(OP.add));
       c.br(1).end();

@@ -28,24 +28,26 @@ export const SEG_SEL = CELLS + CELL_COUNT * 4;
 /**
  * The rest of the segment registers' descriptor caches, which a load of DS, ES, FS or GS writes: segBase
  * (int32 each), segLimit (uint32 each), segAttr (uint16 each). Then GDTR, IDTR and TR, each as its base,
- * limit and attributes (uint32 each): a segment load finds its descriptor through GDTR, LGDT and LIDT
- * write theirs, INT finds its gate through IDTR and the inner ring's stack in the TSS TR names.
+ * limit, attributes and selector (uint32 each): a segment load finds its descriptor through GDTR, LGDT and
+ * LIDT write theirs, INT finds its gate through IDTR and the inner ring's stack in the TSS TR names, LTR
+ * writes TR.
  */
 export const SEG_BASE = SEG_SEL + 16;
 export const SEG_LIMIT = SEG_BASE + 24;
 export const SEG_ATTR = SEG_LIMIT + 24;
 export const GDTR_BASE = SEG_ATTR + 16;
 export const GDTR_LIMIT = GDTR_BASE + 4;
-export const IDTR_BASE = GDTR_BASE + 12;
+export const IDTR_BASE = GDTR_BASE + 16;
 export const IDTR_LIMIT = IDTR_BASE + 4;
-export const TR_BASE = IDTR_BASE + 12;
+export const TR_BASE = IDTR_BASE + 16;
 export const TR_LIMIT = TR_BASE + 4;
 export const TR_ATTR = TR_BASE + 8;
+export const TR_SEL = TR_BASE + 12;
 /**
  * CR0, CR3 and CR4, the number of TLB entries listed in TLB_USED, and the data breakpoints DR7 enables (a
  * bit each), as int32s: the page walk written in WebAssembly (walk.ts) reads and keeps them as paging.ts does.
  */
-export const CONTROL = TR_BASE + 12;
+export const CONTROL = TR_BASE + 16;
 export const CR0_AT = CONTROL, CR3_AT = CONTROL + 4, CR4_AT = CONTROL + 8, TLB_USED_COUNT = CONTROL + 12, DB_DATA = CONTROL + 16;
 export const CONTROL_WORDS = 5;
 
