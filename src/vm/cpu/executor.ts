@@ -149,6 +149,8 @@ export class Executor {
   blocksCompiledJs = 0;
   /** Blocks compiled to WebAssembly. */
   get blocksCompiledWasm(): number { return this.wasm.compiled; }
+  /** Conditions and CFs compiled blocks had the CPU work out (the rest came from their cells: wasm/lazyFlags.ts). */
+  get wasmFlagsAsked(): number { return this.wasm.flagsAsked; }
   /** Regions of several blocks compiled to WebAssembly (wasm/region.ts). */
   get wasmRegions(): number { return this.wasm.regions; }
   /** WebAssembly modules made (one a batch): each costs V8 a compilation and an instance. */

@@ -32,6 +32,7 @@ import { LOCALS, LOCALS64 } from './block';
 import { Writer } from './writer';
 import { writeRegion, regionsOf, type Written } from './region';
 import { walkBytes, WALK_IMPORTS } from './walk';
+import { lazyFlagsBytes } from './lazyFlags';
 import { CELL, IMPORTS } from './cells';
 import { CELLS, CELL_COUNT, BLOCK_INFO, CHAIN_SLOTS, MAX_CHAINED, JUMP_CACHE, JUMP_ENTRIES } from './layout';
 
@@ -74,6 +75,8 @@ export class WasmTier {
   regions = 0;
   /** Modules made (batches compiled). */
   modules = 0;
+  /** Conditions and CFs the CPU worked out for compiled blocks (the rest came from the cells: lazyFlags.ts). */
+  flagsAsked = 0;
 
   constructor(private readonly c: Cpu, private readonly batch: number, private readonly locals = false) {
     this.cells = new Int32Array(c.mem.wasm.buffer, CELLS, CELL_COUNT);
@@ -99,8 +102,8 @@ export class WasmTier {
       wr16: (seg, off, v) => { this.sync(); c.wr16(seg, off, v); return exit(); },
       push32: (v) => { this.sync(); c.push32(v); return exit(); },
       pop32: () => { this.sync(); return read(c.pop32()); },
-      cond: (cc) => { this.pull(); return condition(c, cc) ? 1 : 0; },
-      getCF: () => { this.pull(); return getCF(c); },
+      cond: (cc) => { this.flagsAsked++; this.pull(); return condition(c, cc) ? 1 : 0; },
+      getCF: () => { this.flagsAsked++; this.pull(); return getCF(c); },
       eflags: () => { this.pull(); materialize(c); return c.flagsRaw; },
       flagsRaw: () => c.flagsRaw,
       entered: (vector, cpl, trap, eip, next) => this.entered(vector, cpl, trap, eip, next),
@@ -115,6 +118,12 @@ export class WasmTier {
     for (const name of WALK_IMPORTS.map((i) => i.name)) if (name !== 'fill') f[name] = walks[name];
     f.movCr3 = walks.movCr3;
     f.walk = walks.walk;
+    // Conditions and CF from the flags the block before left in the cells, without the CPU (lazyFlags.ts).
+    const flags = new WebAssembly.Instance(new WebAssembly.Module(lazyFlagsBytes(this.pages)), {
+      m: { mem: c.mem.wasm }, f: { cond: f.cond, getCF: f.getCF },
+    }).exports as Record<string, (...a: number[]) => number>;
+    f.cond = flags.cond;
+    f.getCF = flags.getCF;
     this.slow = f;
     const d = new WebAssembly.Instance(new WebAssembly.Module(dispatcherBytes(this.pages)), { m: this.memories, f: { fill: walks.fill } });
     this.dispatch = d.exports.run as WasmTier['dispatch'];
