@@ -54,17 +54,27 @@ const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Runs a command from the palette (F1). Clicks the row whose label is exactly `label`: Enter would
- * take the first row, and fuzzy ranking may put another command there.
+ * take the first row, and fuzzy ranking may put another command there. The palette can close under the
+ * click (a CI run waited a minute on a row no longer visible, the focus taken as a debug session ended):
+ * then it is opened again, up to three times.
  */
 async function runCommand(page, label) {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${label}`);
-  const row = page.locator('.quick-input-list .monaco-list-row')
-    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }) }).first();
-  await row.waitFor();
-  await row.click();
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${label}`);
+    const row = page.locator('.quick-input-list .monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }) }).first();
+    try {
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
+      await row.click({ timeout: 15_000 });
+      return;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
 }
 
 /** A view pane of the side bar, by its title ("Call Stack", "Shadow Page Tables", ...). */
