@@ -18,6 +18,7 @@
  */
 import { Code, OP, libraryModule, type ImportFn, type LibraryFn } from './emit';
 import { tlbIndexOf } from './writer';
+import { IMPORTS } from './cells';
 import { R_S, W_S, R_U, W_U } from '../paging';
 import {
   CR0_AT, CR3_AT, CR4_AT, TLB_USED_COUNT, DB_DATA, TLB_TAG, TLB_PHYS, TLB_RIGHTS, TLB_GLOBAL, TLB_LARGE, TLB_USED,
@@ -28,18 +29,11 @@ const P = 1, RW = 2, US = 4, PS = 0x80, ACCESSED = 0x20, DIRTY = 0x40, GLOBAL = 
 const CR0_PG = 0x80000000 | 0, CR0_WP = 0x10000, CR4_PSE = 0x10, CR4_PGE = 0x80;
 const SS = 2, ESP = 4;
 
-/** The CPU's own slow paths (tier.ts), for what the walk and the accesses here leave to it. */
+/** The memory accesses' slow paths served here (their blocks' imports, cells.ts). */
+const ACCESSES = ['rd8', 'rd16', 'rd32', 'rdW32', 'rdW8', 'wr8', 'wr32', 'wr16', 'push32', 'pop32'];
+/** The CPU's own (tier.ts), for what the walk and the accesses here leave to it, and the dispatcher's fill. */
 export const WALK_IMPORTS: ImportFn[] = [
-  { name: 'rd8', params: 2, result: true },
-  { name: 'rd16', params: 2, result: true },
-  { name: 'rd32', params: 2, result: true },
-  { name: 'rdW32', params: 2, result: true },
-  { name: 'rdW8', params: 2, result: true },
-  { name: 'wr8', params: 3, result: true },
-  { name: 'wr32', params: 3, result: true },
-  { name: 'wr16', params: 3, result: true },
-  { name: 'push32', params: 1, result: true },
-  { name: 'pop32', params: 0, result: true },
+  ...IMPORTS.filter((f) => ACCESSES.includes(f.name)),
   { name: 'fill', params: 1, result: true },
 ];
 const CPU = Object.fromEntries(WALK_IMPORTS.map((f, k) => [f.name, k])) as Record<string, number>;
