@@ -125,12 +125,12 @@ export function setFlags(c: Cpu, f: number): void {
 }
 
 /**
- * Write a GDT descriptor for `sel` (growing GDTR's limit to cover it).
+ * Write a descriptor for `sel` into the GDT that GDTR names (growing its limit to cover it).
  * `access` is the descriptor's access byte (P, DPL, S, type: 0x93 = present
  * ring-0 writable data), `flags` its top nibble (G, D/B), `limit` 20 bits.
  */
 export function setDescriptor(c: Cpu, sel: number, base: number, limit: number, access: number, flags = 0xc): void {
-  const at = GDT + (sel & 0xfff8);
+  const at = c.gdtr.base + (sel & 0xfff8);
   c.mem.write32(at, ((base & 0xffff) << 16) | (limit & 0xffff));
   c.mem.write32(at + 4, (base & 0xff000000) | (flags << 20) | (limit & 0xf0000) | (access << 8) | ((base >>> 16) & 0xff));
   c.gdtr.limit = Math.max(c.gdtr.limit, (sel & 0xfff8) + 7);

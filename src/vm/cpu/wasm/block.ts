@@ -155,11 +155,9 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
       c.get(P).i32(12).op(OP.shrU).load8u(CODE_PAGES).brIf(0);
       c.get(P).get(T).i32(8).op(OP.shrU).i32(2).op(OP.or).store8(w.ramBase + 5);
       c.i32(0).get(V).store32(TR_SEL);
-      c.i32(0).get(O).i32(16).op(OP.shrU).get(T).i32(0xff).op(OP.and).i32(16).op(OP.shl).op(OP.or);
-      c.get(T).i32(0xff000000 | 0).op(OP.and).op(OP.or).store32(TR_BASE);
-      c.get(O).i32(0xffff).op(OP.and).get(T).i32(0xf0000).op(OP.and).op(OP.or).set(O);
-      c.get(T).i32(0x800000).op(OP.and).if().get(O).i32(12).op(OP.shl).i32(0xfff).op(OP.or).set(O).end();
-      c.i32(0).get(O).store32(TR_LIMIT);
+      c.i32(0); w.descriptorBase(); c.store32(TR_BASE);
+      w.descriptorLimit(P);
+      c.i32(0).get(P).store32(TR_LIMIT);
       c.i32(0).get(T).i32(8).op(OP.shrU).i32(0xf0ff).op(OP.and).i32(2).op(OP.or).store32(TR_ATTR);
       c.br(1).end();
       w.callHandler(i, k, last);

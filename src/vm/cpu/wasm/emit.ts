@@ -178,27 +178,44 @@ class ModuleBytes {
     this.section(2, t);
   }
   /**
-   * Functions of type `type`, with `locals` more i32 locals each then `locals64` i64 ones, and their
-   * bodies (the final `end` added here).
+   * Functions of type `type` (or each its own), with `locals` more i32 locals each (or each its own) then
+   * `locals64` i64 ones, and their bodies (the final `end` added here). Returns the code section, which
+   * goes after any other section (exports).
    */
-  functions(type: number, locals: number, bodies: Code[], locals64 = 0): Bytes {
+  functions(type: number | number[], locals: number | number[], bodies: Code[], locals64 = 0): Bytes {
     const f = new Bytes();
     f.uleb(bodies.length);
-    for (let k = 0; k < bodies.length; k++) f.uleb(type);
+    for (let k = 0; k < bodies.length; k++) f.uleb(typeof type === 'number' ? type : type[k]);
     this.section(3, f);
     const code = new Bytes();
     code.uleb(bodies.length);
-    const head = new Bytes();
-    head.uleb((locals > 0 ? 1 : 0) + (locals64 > 0 ? 1 : 0));
-    if (locals > 0) { head.uleb(locals); head.push(I32); }
-    if (locals64 > 0) { head.uleb(locals64); head.push(I64); }
-    for (const b of bodies) {
+    const headOf = (n: number) => {
+      const head = new Bytes();
+      head.uleb((n > 0 ? 1 : 0) + (locals64 > 0 ? 1 : 0));
+      if (n > 0) { head.uleb(n); head.push(I32); }
+      if (locals64 > 0) { head.uleb(locals64); head.push(I64); }
+      return head;
+    };
+    const shared = typeof locals === 'number' ? headOf(locals) : null;
+    bodies.forEach((b, k) => {
+      const head = shared ?? headOf((locals as number[])[k]);
       code.uleb(head.length + b.bytes.length + 1);
       code.append(head);
       code.append(b.bytes);
       code.push(0x0b);
-    }
+    });
     return code;
+  }
+  /** Exports: function `first + k` as names[k]. */
+  exports(names: string[], first: number): void {
+    const exp = new Bytes();
+    exp.uleb(names.length);
+    names.forEach((name, k) => {
+      exp.name(name);
+      exp.push(0x00);
+      exp.uleb(first + k);
+    });
+    this.section(7, exp);
   }
   bytes(): Uint8Array {
     return this.out.buf.slice(0, this.out.length);
@@ -217,14 +234,7 @@ export function blocksModule(pages: number, imports: ImportFn[], locals: number,
   m.types([...sigs, [2, 1]]);
   m.imports(pages, false, imports);
   const code = m.functions(sigs.length, locals, bodies, locals64);
-  const exp = new Bytes();
-  exp.uleb(bodies.length);
-  bodies.forEach((_, k) => {
-    exp.name(String(k));
-    exp.push(0x00);
-    exp.uleb(imports.length + k);
-  });
-  m.section(7, exp);
+  m.exports(bodies.map((_, k) => String(k)), imports.length);
   m.section(10, code);
   return m.bytes();
 }
@@ -242,12 +252,7 @@ export function dispatcherModule(pages: number, params: number, locals: number, 
   m.types([...sigs, [params, 1], [2, 1]]);
   m.imports(pages, true, imports);
   const code = m.functions(sigs.length, locals, [body]);
-  const exp = new Bytes();
-  exp.uleb(1);
-  exp.name('run');
-  exp.push(0x00);
-  exp.uleb(imports.length);
-  m.section(7, exp);
+  m.exports(['run'], imports.length);
   m.section(10, code);
   return m.bytes();
 }
@@ -269,28 +274,8 @@ export function libraryModule(pages: number, imports: ImportFn[], fns: LibraryFn
   const sigs: Sig[] = [...imports.map((f): Sig => [f.params, f.result ? 1 : 0]), ...fns.map((f): Sig => [f.params, 1])];
   m.types(sigs);
   m.imports(pages, false, imports);
-  const f = new Bytes();
-  f.uleb(fns.length);
-  fns.forEach((_, j) => f.uleb(imports.length + j));
-  m.section(3, f);
-  const exp = new Bytes();
-  exp.uleb(fns.length);
-  fns.forEach((fn, j) => {
-    exp.name(fn.name);
-    exp.push(0x00);
-    exp.uleb(imports.length + j);
-  });
-  m.section(7, exp);
-  const code = new Bytes();
-  code.uleb(fns.length);
-  for (const fn of fns) {
-    const body = new Bytes();
-    if (fn.locals > 0) { body.uleb(1); body.uleb(fn.locals); body.push(I32); } else body.uleb(0);
-    body.append(fn.body.bytes);
-    body.push(0x0b);
-    code.uleb(body.length);
-    code.append(body);
-  }
+  const code = m.functions(fns.map((_, j) => imports.length + j), fns.map((f) => f.locals), fns.map((f) => f.body));
+  m.exports(fns.map((f) => f.name), imports.length);
   m.section(10, code);
   return m.bytes();
 }

@@ -175,12 +175,8 @@ export class Writer {
     c.i32(0).load32(CPL).get(X).i32(5).op(OP.shrU).i32(3).op(OP.and).op(OP.gtU).brIf(1);
     // The cache: selector, base, limit (in 4 KiB units with G), attributes.
     c.i32(0).get(V).store16(SEG_SEL + seg * 2);
-    c.i32(0);
-    c.get(O).i32(16).op(OP.shrU).get(T).i32(0xff).op(OP.and).i32(16).op(OP.shl).op(OP.or);
-    c.get(T).i32(0xff000000 | 0).op(OP.and).op(OP.or);
-    c.store32(SEG_BASE + seg * 4);
-    c.get(O).i32(0xffff).op(OP.and).get(T).i32(0xf0000).op(OP.and).op(OP.or).set(P);
-    c.get(T).i32(0x800000).op(OP.and).if().get(P).i32(12).op(OP.shl).i32(0xfff).op(OP.or).set(P).end();
+    c.i32(0); this.descriptorBase(); c.store32(SEG_BASE + seg * 4);
+    this.descriptorLimit(P);
     c.i32(0).get(P).store32(SEG_LIMIT + seg * 4);
     c.i32(0).get(X).store16(SEG_ATTR + seg * 2);
     // Flat: base 0, 4 GiB, not expand-down data; writable for writable data.
@@ -197,6 +193,20 @@ export class Writer {
     c.i32(0).i32(0).store8(SEG_FLAT_R + seg);
     c.i32(0).i32(0).store8(SEG_FLAT_W + seg);
     c.end();
+  }
+
+  /** The base of the descriptor in O (low word) and T (high word), on the stack (segments.ts descBase). */
+  descriptorBase(): void {
+    const c = this.c;
+    c.get(O).i32(16).op(OP.shrU).get(T).i32(0xff).op(OP.and).i32(16).op(OP.shl).op(OP.or);
+    c.get(T).i32(0xff000000 | 0).op(OP.and).op(OP.or);
+  }
+
+  /** Into local `into` the limit of the descriptor in O and T, in bytes with G (segments.ts descLimit). */
+  descriptorLimit(into: number): void {
+    const c = this.c;
+    c.get(O).i32(0xffff).op(OP.and).get(T).i32(0xf0000).op(OP.and).op(OP.or).set(into);
+    c.get(T).i32(0x800000).op(OP.and).if().get(into).i32(12).op(OP.shl).i32(0xfff).op(OP.or).set(into).end();
   }
 
   /**
