@@ -124,7 +124,7 @@ export function dispatcherBytes(pages: number): Uint8Array {
   c.br(0);
   c.end();
   c.get(DONE);
-  return dispatcherModule(pages, 5, 9, c, DISPATCH_IMPORTS);
+  return dispatcherModule('dispatch', pages, 5, 9, c, DISPATCH_IMPORTS);
 }
 
 /**
@@ -165,5 +165,5 @@ export function chainBytes(pages: number): Uint8Array {
   cell(CELL.EIP, () => c.get(TO));
   cell(CELL.EXIT_SLOT, () => c.get(SLOT));
   c.get(N);
-  return dispatcherModule(pages, 3, 4, c);
+  return dispatcherModule('chain', pages, 3, 4, c);
 }

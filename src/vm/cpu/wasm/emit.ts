@@ -217,6 +217,22 @@ class ModuleBytes {
     });
     this.section(7, exp);
   }
+  /**
+   * The "name" custom section: function `first + k` is called names[k] (and the imports by their names), so
+   * that a CPU profile or a stack trace names a block by its Guest address instead of `wasm-function[7]`.
+   */
+  names(imports: ImportFn[], names: string[], first: number): void {
+    const fns = new Bytes();
+    fns.uleb(imports.length + names.length);
+    imports.forEach((f, k) => { fns.uleb(k); fns.name(f.name); });
+    names.forEach((name, k) => { fns.uleb(first + k); fns.name(name); });
+    const body = new Bytes();
+    body.name('name');
+    body.push(1);
+    body.uleb(fns.length);
+    body.append(fns);
+    this.section(0, body);
+  }
   bytes(): Uint8Array {
     return this.out.buf.slice(0, this.out.length);
   }
@@ -228,7 +244,7 @@ class ModuleBytes {
  * imported the table would get its own copy of all of it from V8 when instantiated, and every growth of
  * the table would be copied into every such module (both measured at tens of milliseconds in a Linux boot).
  */
-export function blocksModule(pages: number, imports: ImportFn[], locals: number, locals64: number, bodies: Code[]): Uint8Array {
+export function blocksModule(pages: number, imports: ImportFn[], locals: number, locals64: number, bodies: Code[], names: string[]): Uint8Array {
   const m = new ModuleBytes();
   const sigs: Sig[] = imports.map((f) => [f.params, f.result ? 1 : 0]);
   m.types([...sigs, [2, 1]]);
@@ -236,6 +252,7 @@ export function blocksModule(pages: number, imports: ImportFn[], locals: number,
   const code = m.functions(sigs.length, locals, bodies, locals64);
   m.exports(bodies.map((_, k) => String(k)), imports.length);
   m.section(10, code);
+  m.names(imports, names, imports.length);
   return m.bytes();
 }
 
@@ -245,7 +262,7 @@ export function blocksModule(pages: number, imports: ImportFn[], locals: number,
  * `callIndirect(imports.length + 1)` (that type is the blocks' `(base, passes) => i32`) and the
  * imported functions `imports` by their index (`call(k)`).
  */
-export function dispatcherModule(pages: number, params: number, locals: number, body: Code, imports: ImportFn[] = []): Uint8Array {
+export function dispatcherModule(name: string, pages: number, params: number, locals: number, body: Code, imports: ImportFn[] = []): Uint8Array {
   const m = new ModuleBytes();
   // An import's type is its index (ModuleBytes.imports): theirs first, then run's and the blocks'.
   const sigs: Sig[] = imports.map((f) => [f.params, f.result ? 1 : 0]);
@@ -254,6 +271,7 @@ export function dispatcherModule(pages: number, params: number, locals: number, 
   const code = m.functions(sigs.length, locals, [body]);
   m.exports(['run'], imports.length);
   m.section(10, code);
+  m.names(imports, [name], imports.length);
   return m.bytes();
 }
 
@@ -277,5 +295,6 @@ export function libraryModule(pages: number, imports: ImportFn[], fns: LibraryFn
   const code = m.functions(fns.map((_, j) => imports.length + j), fns.map((f) => f.locals), fns.map((f) => f.body));
   m.exports(fns.map((f) => f.name), imports.length);
   m.section(10, code);
+  m.names(imports, fns.map((f) => f.name), imports.length);
   return m.bytes();
 }

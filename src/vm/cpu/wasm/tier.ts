@@ -230,17 +230,19 @@ export class WasmTier {
     const at = this.next;
     this.next += live.length;
     const handlers: Instr[] = [];
-    const bodies: Code[] = [], slots: number[] = [], written: Written[] = [];
+    const bodies: Code[] = [], names: string[] = [], slots: number[] = [], written: Written[] = [];
     for (const region of regions) {
       if (region.length > 1) this.regions++;
       const w = new Writer(this.c.mem.ramBase, (i) => handlers.push(i) - 1);
       written.push(...writeRegion(w, region, at + slots.length, this.locals));
       for (let k = 0; k < region.length; k++) slots.push(bodies.length);
       bodies.push(w.c);
+      // A profile names the function by the Guest's address of its first block (and its blocks' count).
+      names.push(`eip_${(region[0].instrs[0].addr >>> 0).toString(16)}${region.length > 1 ? `_x${region.length}` : ''}`);
     }
     // The table grows by doubling, so a long run grows it a few times, not once a batch.
     if (at + live.length > this.table.length) this.table.grow(Math.max(at + live.length, Math.min(MAX_CHAINED, this.table.length * 2)) - this.table.length);
-    const bytes = blocksModule(this.pages, [...IMPORTS], LOCALS, LOCALS64, bodies);
+    const bytes = blocksModule(this.pages, [...IMPORTS], LOCALS, LOCALS64, bodies, names);
     const fns = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem: this.c.mem.wasm }, f: { ...this.slow, ...this.handlerCalls(handlers) } }).exports;
     slots.forEach((f, k) => this.table.set(at + k, fns[String(f)]));
     live.forEach((b, k) => {
