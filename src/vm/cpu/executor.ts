@@ -149,8 +149,6 @@ export class Executor {
   blocksCompiledJs = 0;
   /** Blocks compiled to WebAssembly. */
   get blocksCompiledWasm(): number { return this.wasm.compiled; }
-  /** Conditions and CFs compiled blocks had the CPU work out (the rest came from their cells: wasm/lazyFlags.ts). */
-  get wasmFlagsAsked(): number { return this.wasm.flagsAsked; }
   /** Regions of several blocks compiled to WebAssembly (wasm/region.ts). */
   get wasmRegions(): number { return this.wasm.regions; }
   /** WebAssembly modules made (one a batch): each costs V8 a compilation and an instance. */
@@ -356,7 +354,6 @@ export class Executor {
             this.wasm.clockBase = c.instructions;
             this.wasmEntries++;
             done = this.wasm.dispatch(block.wasmIndex, blockEip, Math.floor(left / n), left, this.hasBreakpoints ? 0 : 1);
-            if (cells[CELL.LAZY_MASK] !== -1 || cells[CELL.CARRY] !== -1 || cells[CELL.ARITH] !== -1) this.wasm.pull();
             c.instructions = this.wasm.clockBase + cells[CELL.RAN];
             // What follows is about the last block it ran.
             block = this.wasm.blockAt(cells[CELL.LAST_INDEX]) as Block;
@@ -434,7 +431,6 @@ export class Executor {
         // A WebAssembly block (the first the dispatcher ran, or one after it): its flags, the
         // instructions run so far, and the instruction that faulted.
         const cells = this.cells;
-        this.wasm.pull();
         block = this.wasm.blockAt(cells[CELL.LAST_INDEX]) as Block;
         blockEip = cells[CELL.LAST_BASE];
         n = block.instrs.length;

@@ -14,7 +14,7 @@ import { translate, tlbIndex, TLB_SIZE, R_S, W_S, R_U, W_U } from './paging';
 import { FpuState } from './fpu/state';
 import {
   REGS, SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ATTR, GDTR_BASE, IDTR_BASE, TR_BASE, SEG_FLAT_R, SEG_FLAT_W, ACC_R, TLB_TAG, TLB_PHYS, TLB_RIGHTS,
-  TLB_GLOBAL, TLB_LARGE, TLB_USED, CONTROL, CONTROL_WORDS,
+  TLB_GLOBAL, TLB_LARGE, TLB_USED, CONTROL, CONTROL_WORDS, FLAGS, FLAGS_WORDS,
 } from './wasm/layout';
 
 /** Segment register numbers, in the order the instruction encoding uses. */
@@ -70,15 +70,27 @@ export class Cpu implements FaultState {
   /** EIP of the next instruction, set before each instruction runs; jumps overwrite it. */
   eipNext = 0;
 
-  // EFLAGS: concrete bits plus the lazily computed arithmetic ones (flags.ts).
-  flagsRaw = 0x2;
-  lazyMask = 0;
-  lazyOp: Lazy = Lazy.LOGIC;
-  lazySize = 4;
-  lazyA = 0;
-  lazyB = 0;
-  lazyRes = 0;
-  lazyCarry = 0;
+  /**
+   * EFLAGS: concrete bits plus the lazily computed arithmetic ones (flags.ts), in the machine's memory, where
+   * compiled WebAssembly reads and writes them too (wasm/layout.ts FLAGS).
+   */
+  private readonly flagWords: Int32Array;
+  get flagsRaw(): number { return this.flagWords[0]; }
+  set flagsRaw(v: number) { this.flagWords[0] = v; }
+  get lazyMask(): number { return this.flagWords[1]; }
+  set lazyMask(v: number) { this.flagWords[1] = v; }
+  get lazyOp(): Lazy { return this.flagWords[2]; }
+  set lazyOp(v: Lazy) { this.flagWords[2] = v; }
+  get lazySize(): number { return this.flagWords[3]; }
+  set lazySize(v: number) { this.flagWords[3] = v; }
+  get lazyA(): number { return this.flagWords[4]; }
+  set lazyA(v: number) { this.flagWords[4] = v; }
+  get lazyB(): number { return this.flagWords[5]; }
+  set lazyB(v: number) { this.flagWords[5] = v; }
+  get lazyRes(): number { return this.flagWords[6]; }
+  set lazyRes(v: number) { this.flagWords[6] = v; }
+  get lazyCarry(): number { return this.flagWords[7]; }
+  set lazyCarry(v: number) { this.flagWords[7] = v; }
 
   // Segment registers: visible selector and hidden descriptor cache.
   readonly segSel: Uint16Array;
@@ -240,6 +252,10 @@ export class Cpu implements FaultState {
     this.tlbLarge = new Uint8Array(buf, TLB_LARGE, TLB_SIZE);
     this.tlbUsed = new Int32Array(buf, TLB_USED, TLB_SIZE);
     this.control = new Int32Array(buf, CONTROL, CONTROL_WORDS).fill(0);
+    this.flagWords = new Int32Array(buf, FLAGS, FLAGS_WORDS).fill(0);
+    this.flagsRaw = 0x2;
+    this.lazyOp = Lazy.LOGIC;
+    this.lazySize = 4;
     this.cr0 = CR0_PE | CR0_ET;
     this.modeCells = new Int32Array(buf, ACC_R, 4);
     this.setCpl(0);

@@ -10,7 +10,6 @@
  */
 import type { Instr } from '../instr';
 import { OP, OP64 } from './emit';
-import { CELL } from './cells';
 import { Writer, Kind, ADD, ADC, SUB, SBB, LOGIC, FA, FB, FR, O, V, CFL, T, F, P, L0, L1 } from './writer';
 
 interface AluOp { op: number; lazy: number; kind: Kind; writes: boolean }
@@ -150,8 +149,7 @@ function alu(w: Writer, a: AluOp, size: 1 | 4, k: number, src: () => void, dstRe
 /** INC or DEC of register r, or of the memory operand of memIns: CF stays as it was. */
 function incDec(w: Writer, dec: boolean, k: number, r: number, memIns: Instr | null, leave: number): boolean {
   const c = w.c;
-  w.carry();
-  w.cell(CELL.CARRY, () => c.get(CFL));
+  w.carry(); // the CF it keeps (writer.ts lazy)
   if (memIns !== null) { w.ea(memIns); c.set(O); w.read(4, memIns.seg, true); } else w.reg(r);
   c.set(FA); c.i32(1).set(FB);
   c.get(FA).i32(1).op(dec ? OP.sub : OP.add).set(FR);

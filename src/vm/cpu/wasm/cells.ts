@@ -4,7 +4,7 @@
  */
 import { CELLS } from './layout';
 
-/** Cell numbers. LAZY_MASK, CARRY and ARITH are -1 until the block sets flags (then tier.ts copies them to the CPU). */
+/** Cell numbers. (The flags are the CPU's own, in layout.ts FLAGS.) */
 export const CELL = {
   /** The instruction under way: a fault a slow path throws is this one's. */
   INDEX: 0,
@@ -12,42 +12,29 @@ export const CELL = {
   EIP: 1,
   /** Further passes of a block that loops on itself. */
   PASSES: 2,
-  /** The lazy flags (flags.ts setLazy). */
-  LAZY_OP: 3,
-  LAZY_SIZE: 4,
-  LAZY_A: 5,
-  LAZY_B: 6,
-  LAZY_RES: 7,
-  LAZY_MASK: 8,
-  /** CF as INC/DEC kept it (into flagsRaw). */
-  CARRY: 9,
-  /** Concrete arithmetic flags (a shift): they replace flagsRaw's. -1 until set. */
-  ARITH: 10,
   /** 1 when the CPU asked to leave (exitBlock) during a slow path or handler: the dispatcher goes back to the run loop. */
-  EXIT: 11,
+  EXIT: 3,
   /** Instructions the dispatcher ran beyond the first block's first pass (further passes, chained blocks). */
-  RAN: 12,
+  RAN: 4,
   /** The block under way (its table index, its EIP): the last one run when the dispatcher returns, or the one that faulted. */
-  LAST_INDEX: 13,
-  LAST_BASE: 14,
+  LAST_INDEX: 5,
+  LAST_BASE: 6,
   /**
    * The dispatcher's: 1 when there are no breakpoints (else it, and the chains, go on to a block only on a page
    * without one; a region's blocks do not go on inside it at all), and the budget after the first block.
    */
-  CHAIN: 15,
-  BUDGET: 16,
-  /** The carry an ADC or SBB took in (flags.ts lazyCarry), with the lazy record. */
-  LAZY_CARRY: 17,
+  CHAIN: 7,
+  BUDGET: 8,
   /**
    * 1 when the handler of a block's last instruction found that the dispatcher may go on to the next
    * block (tier.ts goOn); the dispatcher clears it before each block.
    */
-  GO_ON: 18,
+  GO_ON: 9,
   /**
    * The chain slot (layout.ts CHAIN_SLOTS, by number) of the static exit the block left by, when that exit could
    * go straight on to the block there once known; -1 otherwise. The dispatcher fills the slot when it finds it.
    */
-  EXIT_SLOT: 19,
+  EXIT_SLOT: 10,
 } as const;
 
 export const CELL_AT = (k: number) => CELLS + k * 4;
@@ -68,17 +55,15 @@ export const IMPORTS = [
   { name: 'wr16', params: 3, result: true },
   { name: 'push32', params: 1, result: true },
   { name: 'pop32', params: 0, result: true },
-  /** Condition cc and CF from the CPU's flags (after the block's own are copied there). */
+  /** Condition cc and CF from the CPU's flags (WebAssembly itself: lazyFlags.ts). */
   { name: 'cond', params: 1, result: true },
   { name: 'getCF', params: 0, result: true },
   /** An instruction's handler, by its id in the module's list; returns 1 to leave the block after it. */
   { name: 'call', params: 1, result: true },
   /** The block's last instruction's handler, given its EIP; returns the EIP after it. */
   { name: 'callLast', params: 2, result: true },
-  /** EFLAGS whole (the block's lazy flags pulled into the CPU and worked out): what INT pushes, IRET checks. */
+  /** EFLAGS whole, worked out from the CPU's flags: what INT pushes (WebAssembly itself: lazyFlags.ts). */
   { name: 'eflags', params: 0, result: true },
-  /** EFLAGS' concrete bits (flagsRaw), whatever the lazy ones are: IRET's NT. */
-  { name: 'flagsRaw', params: 0, result: true },
   /**
    * After an INT that gates.ts wrote out had pushed its frame and loaded CS and SS: the CPU's part
    * (vector, the new CPL, 1 for a trap gate, the INT's EIP, the EIP after it): EFLAGS, the CPL, the count and

@@ -11,9 +11,10 @@
  * gate, a conforming or non-flat segment, a descriptor not yet accessed, a
  * frame across a page end, a segment register the IRET would clear...)
  * branches out to the instruction's handler, which does it all with every
- * check. Then the CPU's part, which lives in TypeScript (EFLAGS, the CPL,
- * the vector counts, the observers of the lguest Host and the debugger),
- * goes through the `eflags`, `flagsRaw`, `entered` and `returned` imports (tier.ts), which also
+ * check. EFLAGS is read where it lives, in the machine's memory (the EFLAGS INT
+ * pushes worked out by lazyFlags.ts `eflags`). Then the CPU's part, which lives in TypeScript
+ * (setting EFLAGS, the CPL, the vector counts, the observers of the lguest Host and the debugger),
+ * goes through the `entered` and `returned` imports (tier.ts), which also
  * say whether the dispatcher may go on, as callLast does for a handler.
  */
 import type { Instr } from '../instr';
@@ -23,7 +24,7 @@ import { R_S, W_S } from '../paging';
 import { type Writer, BASE, O, X, P, T, V, ESP, G0, G1, G2, G3, G4, G5, G6 } from './writer';
 import {
   CPL, STACK32, IDTR_BASE, IDTR_LIMIT, TR_BASE, TR_LIMIT, TR_ATTR, SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ATTR,
-  SEG_FLAT_R, SEG_FLAT_W, TLB_RIGHTS, CODE_PAGES,
+  SEG_FLAT_R, SEG_FLAT_W, TLB_RIGHTS, CODE_PAGES, FLAGS_RAW,
 } from './layout';
 
 const CS = 1, SS = 2;
@@ -144,7 +145,7 @@ export function writeInterruptReturn(w: Writer): void {
   const c = w.c, ram = w.ramBase;
   const NEW_EIP = G0, NEW_CS = G1, FLAGS = G2, NEW_ESP = G3, NEW_SS = G4, CS_ATTR = G5, SS_ATTR = G6;
   // A return to a task (NT) is the handler's.
-  c.call(IMPORT.flagsRaw).i32(0x4000).op(OP.and).brIf(0);
+  c.i32(0).load32(FLAGS_RAW).i32(0x4000).op(OP.and).brIf(0);
   c.i32(0).load32(STACK32).op(OP.eqz).brIf(0);
   w.reg(ESP); c.set(O);
   w.hitOrBreak(12, SS, false, true);

@@ -22,7 +22,7 @@ export const STACK32 = 56;
 export const CPL = 60;
 /** A compiled block's outputs and its copy of the lazy flags (see wasm/tier.ts). */
 export const CELLS = 64;
-export const CELL_COUNT = 24;
+export const CELL_COUNT = 12;
 /** segSel: the six segment selectors, uint16 each (PUSH of a segment register reads them). */
 export const SEG_SEL = CELLS + CELL_COUNT * 4;
 /**
@@ -50,6 +50,16 @@ export const TR_SEL = TR_BASE + 12;
 export const CONTROL = TR_BASE + 16;
 export const CR0_AT = CONTROL, CR3_AT = CONTROL + 4, CR4_AT = CONTROL + 8, TLB_USED_COUNT = CONTROL + 12, DB_DATA = CONTROL + 16;
 export const CONTROL_WORDS = 5;
+/**
+ * EFLAGS (flags.ts): the concrete bits, then the lazy record of the last instruction that set the arithmetic
+ * flags (the mask of those still to be worked out from it, its kind, size, operands, result and carry in), as
+ * int32s: one home for the interpreter, the compiled JavaScript and the compiled WebAssembly, which writes it
+ * where a block stores its flags and works out conditions from it itself (wasm/lazyFlags.ts).
+ */
+export const FLAGS = CONTROL + 32;
+export const FLAGS_RAW = FLAGS, LAZY_MASK = FLAGS + 4, LAZY_OP = FLAGS + 8, LAZY_SIZE = FLAGS + 12;
+export const LAZY_A = FLAGS + 16, LAZY_B = FLAGS + 20, LAZY_RES = FLAGS + 24, LAZY_CARRY = FLAGS + 28;
+export const FLAGS_WORDS = 8;
 
 /** TLB entries (paging.ts): a power of two. */
 export const TLB_ENTRIES = 4096;

@@ -13,18 +13,17 @@
  *
  * A block function returns how many instructions ran, as compiled JavaScript
  * does (fewer when a slow path asked to leave). The rest comes back through
- * the cells: the next EIP, the passes taken, and the lazy flags the block
- * set, which `pull` copies into the CPU's fields after the block and before
- * anything of the CPU's that reads them (a condition, CF, a fault's
- * delivery). A fault in a slow path is thrown through the block to the run
- * loop, with the faulting instruction's index in a cell.
+ * the cells: the next EIP and the passes taken. The flags it sets are the
+ * CPU's own (in the machine's memory: layout.ts FLAGS), stored where anything
+ * may read them (writer.ts storeLazy). A fault in a slow path is thrown
+ * through the block to the run loop, with the faulting instruction's index in a cell.
  */
 import type { Cpu } from '../state';
 import { translate, tlbIndex } from '../paging';
 import { FAULT } from '../fault';
 import type { Instr } from '../instr';
 import type { Code } from './emit';
-import { condition, getCF, materialize, ARITH, TF, NT, RF, VM, IF } from '../flags';
+import { TF, NT, RF, VM, IF } from '../flags';
 import { setFlagsMasked, writableFlags } from '../interrupts';
 import { blocksModule } from './emit';
 import { dispatcherBytes, chainBytes, jumpSlot, NO_CHAIN, LOOPS, DROPPED } from './dispatch';
@@ -75,14 +74,9 @@ export class WasmTier {
   regions = 0;
   /** Modules made (batches compiled). */
   modules = 0;
-  /** Conditions and CFs the CPU worked out for compiled blocks (the rest came from the cells: lazyFlags.ts). */
-  flagsAsked = 0;
 
   constructor(private readonly c: Cpu, private readonly batch: number, private readonly locals = false) {
     this.cells = new Int32Array(c.mem.wasm.buffer, CELLS, CELL_COUNT);
-    this.cells[CELL.CARRY] = -1;
-    this.cells[CELL.LAZY_MASK] = -1;
-    this.cells[CELL.ARITH] = -1;
     this.info = new Int32Array(c.mem.wasm.buffer, BLOCK_INFO, MAX_CHAINED);
     this.chainSlots = new Int32Array(c.mem.wasm.buffer, CHAIN_SLOTS, MAX_CHAINED * 2);
     this.jumps = new Int32Array(c.mem.wasm.buffer);
@@ -102,10 +96,6 @@ export class WasmTier {
       wr16: (seg, off, v) => { this.sync(); c.wr16(seg, off, v); return exit(); },
       push32: (v) => { this.sync(); c.push32(v); return exit(); },
       pop32: () => { this.sync(); return read(c.pop32()); },
-      cond: (cc) => { this.flagsAsked++; this.pull(); return condition(c, cc) ? 1 : 0; },
-      getCF: () => { this.flagsAsked++; this.pull(); return getCF(c); },
-      eflags: () => { this.pull(); materialize(c); return c.flagsRaw; },
-      flagsRaw: () => c.flagsRaw,
       entered: (vector, cpl, trap, eip, next) => this.entered(vector, cpl, trap, eip, next),
       returned: (flags, oldCpl, cpl) => this.returned(flags, oldCpl, cpl),
     };
@@ -118,12 +108,13 @@ export class WasmTier {
     for (const name of WALK_IMPORTS.map((i) => i.name)) if (name !== 'fill') f[name] = walks[name];
     f.movCr3 = walks.movCr3;
     f.walk = walks.walk;
-    // Conditions and CF from the flags the block before left in the cells, without the CPU (lazyFlags.ts).
+    // EFLAGS, conditions and CF worked out from the CPU's flags in WebAssembly (lazyFlags.ts).
     const flags = new WebAssembly.Instance(new WebAssembly.Module(lazyFlagsBytes(this.pages)), {
-      m: { mem: c.mem.wasm }, f: { cond: f.cond, getCF: f.getCF },
+      m: { mem: c.mem.wasm }, f: {},
     }).exports as Record<string, (...a: number[]) => number>;
     f.cond = flags.cond;
     f.getCF = flags.getCF;
+    f.eflags = flags.eflags;
     this.slow = f;
     const d = new WebAssembly.Instance(new WebAssembly.Module(dispatcherBytes(this.pages)), { m: this.memories, f: { fill: walks.fill } });
     this.dispatch = d.exports.run as WasmTier['dispatch'];
@@ -183,8 +174,6 @@ export class WasmTier {
   /** What interrupts.ts iret does after CS (and SS, ESP) are loaded, for an IRET gates.ts wrote out. */
   private returned(flags: number, oldCpl: number, cpl: number): number {
     const c = this.c;
-    // The block's lazy flags first: IRET replaces them all, and they must not be copied over it afterwards.
-    this.pull();
     if (cpl !== oldCpl) {
       c.setCpl(cpl);
       c.setStack32(true);
@@ -317,7 +306,6 @@ export class WasmTier {
     const c = this.c;
     return {
       call: (id) => {
-        this.pull();
         const now = this.sync(), i = handlers[id];
         // What the handler counted stays counted, a fault's delivery included (a REP string's iterations).
         try {
@@ -328,7 +316,6 @@ export class WasmTier {
         return this.leaveAsked();
       },
       callLast: (id, eip) => {
-        this.pull();
         const now = this.sync(), i = handlers[id];
         c.eip = eip;
         c.eipNext = (eip + i.len) | 0;
@@ -354,25 +341,5 @@ export class WasmTier {
     return 1;
   }
 
-  /** Copy the flags a block set (if it set any) into the CPU. */
-  pull(): void {
-    const c = this.c, cells = this.cells;
-    // A shift's concrete flags, then CF as an INC/DEC after it kept it, then the lazy record (which a
-    // shift leaves with mask 0: every flag concrete).
-    if (cells[CELL.ARITH] !== -1) {
-      c.flagsRaw = (c.flagsRaw & ~ARITH) | cells[CELL.ARITH];
-      cells[CELL.ARITH] = -1;
-    }
-    if (cells[CELL.CARRY] !== -1) {
-      c.flagsRaw = (c.flagsRaw & ~1) | cells[CELL.CARRY];
-      cells[CELL.CARRY] = -1;
-    }
-    if (cells[CELL.LAZY_MASK] !== -1) {
-      c.lazyOp = cells[CELL.LAZY_OP]; c.lazySize = cells[CELL.LAZY_SIZE];
-      c.lazyA = cells[CELL.LAZY_A]; c.lazyB = cells[CELL.LAZY_B]; c.lazyRes = cells[CELL.LAZY_RES];
-      c.lazyMask = cells[CELL.LAZY_MASK];
-      c.lazyCarry = cells[CELL.LAZY_CARRY];
-      cells[CELL.LAZY_MASK] = -1;
-    }
-  }
+
 }

@@ -12,6 +12,7 @@ import { Code, OP } from './emit';
 import {
   REGS, SEG_FLAT_R, SEG_FLAT_W, ACC_R, ACC_W, STACK32, TLB_TAG, TLB_PHYS, TLB_RIGHTS, CODE_PAGES, TLB_ENTRIES,
   SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ATTR, GDTR_BASE, GDTR_LIMIT, CPL,
+  FLAGS_RAW, LAZY_MASK, LAZY_OP, LAZY_SIZE, LAZY_A, LAZY_B, LAZY_RES, LAZY_CARRY,
 } from './layout';
 import { CELL, CELL_AT, IMPORT } from './cells';
 import { TLB_BITS, R_S } from '../paging';
@@ -328,7 +329,7 @@ export class Writer {
   }
 
   /**
-   * Record FA FB FR as the lazy flags (flags.ts setLazy); INC/DEC keep CF (CFL, stored for the CPU).
+   * Record FA FB FR as the lazy flags (flags.ts setLazy); INC/DEC keep CF (CFL, stored with the record).
    * The record is kept in locals (PA PB PR, and PC the carry an ADC or SBB took in) and stored in the
    * cells only where someone may read it: before a slow path or a handler (which may fault, or read
    * the flags), a condition the CPU works out, and the block's end. A flag-setter that a later one
@@ -337,22 +338,30 @@ export class Writer {
   lazy(op: number, keepCF: boolean, size = 4): void {
     const c = this.c;
     c.get(FA).set(PA); c.get(FB).set(PB); c.get(FR).set(PR);
-    if (op === ADC || op === SBB) c.get(CFL).set(PC);
+    // PC: the carry an ADC or SBB took in, or the CF an INC or DEC keeps (concrete, beside the record).
+    if (op === ADC || op === SBB || keepCF) c.get(CFL).set(PC);
     this.pending = { op, size, keepCF };
   }
   /** The lazy record the cells do not hold yet (what `lazy` wrote last), or null. */
   pending: { op: number; size: number; keepCF: boolean } | null = null;
-  /** Store the pending lazy record in the cells; it stays pending (this may be on one side of a branch). */
+  /** Store the pending lazy record in the CPU's; it stays pending (this may be on one side of a branch). */
   storeLazy(): void {
     const c = this.c, p = this.pending;
     if (p === null) return;
-    if (p.op === ADC || p.op === SBB) this.cell(CELL.LAZY_CARRY, () => c.get(PC));
-    this.cell(CELL.LAZY_OP, () => c.i32(p.op));
-    this.cell(CELL.LAZY_SIZE, () => c.i32(p.size));
-    this.cell(CELL.LAZY_A, () => c.get(PA));
-    this.cell(CELL.LAZY_B, () => c.get(PB));
-    this.cell(CELL.LAZY_RES, () => c.get(PR));
-    this.cell(CELL.LAZY_MASK, () => c.i32(p.keepCF ? ARITH & ~CF : ARITH));
+    if (p.op === ADC || p.op === SBB) this.word(LAZY_CARRY, () => c.get(PC));
+    if (p.keepCF) this.concreteBits(CF, () => c.get(PC));
+    this.word(LAZY_OP, () => c.i32(p.op));
+    this.word(LAZY_SIZE, () => c.i32(p.size));
+    this.word(LAZY_A, () => c.get(PA));
+    this.word(LAZY_B, () => c.get(PB));
+    this.word(LAZY_RES, () => c.get(PR));
+    this.word(LAZY_MASK, () => c.i32(p.keepCF ? ARITH & ~CF : ARITH));
+  }
+  /** Store the value `value` leaves on the stack at `at` in the machine's memory (an int32 of layout.ts). */
+  word(at: number, value: () => void): void { this.c.i32(0); value(); this.c.store32(at); }
+  /** Into EFLAGS' concrete bits: `bits` of them (ARITH, CF) from the value `value` leaves on the stack. */
+  concreteBits(bits: number, value: () => void): void {
+    this.word(FLAGS_RAW, () => { this.c.i32(0).load32(FLAGS_RAW).i32(~bits).op(OP.and); value(); this.c.op(OP.or); });
   }
   /** Store it where every path goes through (not inside a branch): then it is no longer pending. */
   settleLazy(): void {
@@ -414,14 +423,13 @@ export class Writer {
   }
 
   /**
-   * Concrete arithmetic flags (a shift): F holds them; they replace the lazy ones (LAZY_MASK 0) and
-   * CF, so a CF an INC/DEC kept earlier in the block no longer counts.
+   * Concrete arithmetic flags (a shift): F holds them; they replace the lazy ones (LAZY_MASK 0) in the CPU's
+   * EFLAGS at once.
    */
   concrete(): void {
     const c = this.c;
-    this.cell(CELL.ARITH, () => c.get(F));
-    this.cell(CELL.LAZY_MASK, () => c.i32(0));
-    this.cell(CELL.CARRY, () => c.i32(-1));
+    this.concreteBits(ARITH, () => c.get(F));
+    this.word(LAZY_MASK, () => c.i32(0));
     this.pending = null;
   }
 
