@@ -355,6 +355,8 @@ export class Executor {
             this.wasmEntries++;
             done = this.wasm.dispatch(block.wasmIndex, blockEip, Math.floor(left / n), left, this.hasBreakpoints ? 0 : 1);
             c.instructions = this.wasm.clockBase + cells[CELL.RAN];
+            // An IRET written out asks the run loop to look (TF, RF, an interrupt let in) through EXIT.
+            if (cells[CELL.EXIT] !== 0) c.exitBlock = true;
             // What follows is about the last block it ran.
             block = this.wasm.blockAt(cells[CELL.LAST_INDEX]) as Block;
             blockEip = cells[CELL.LAST_BASE];

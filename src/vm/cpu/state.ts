@@ -100,10 +100,11 @@ export class Cpu implements FaultState {
   /** 1 when reads (or writes) through this segment need no checks: flat, base 0, 4 GiB, usable. */
   readonly segFlatR: Uint8Array;
   readonly segFlatW: Uint8Array;
-  cpl = 0;
-  /** CS.D and SS.B: default operand size of code, size of stack pointer. */
+  /** The CPL (setCpl sets it), in the machine's memory with the rights it gives (modeCells). */
+  get cpl(): number { return this.modeCells[3]; }
+  /** CS.D and SS.B: default operand size of code, size of stack pointer (SS.B in memory too: setStack32). */
   code32 = true;
-  stack32 = true;
+  get stack32(): boolean { return this.modeCells[2] !== 0; }
 
   private readonly gdtrInMemory: SystemSegmentInMemory;
   private readonly idtrInMemory: SystemSegmentInMemory;
@@ -176,8 +177,12 @@ export class Cpu implements FaultState {
   halted = false;
   /** Interrupts are held off until after the next instruction (STI, MOV SS, POP SS). */
   interruptShadow = false;
-  /** A maskable interrupt line is raised; `ackInterrupt` gives its vector. */
-  intrLine = false;
+  /**
+   * A maskable interrupt line is raised; `ackInterrupt` gives its vector. In the machine's memory, where an IRET
+   * written out in WebAssembly looks (wasm/gates.ts).
+   */
+  get intrLine(): boolean { return this.control[5] !== 0; }
+  set intrLine(v: boolean) { this.control[5] = v ? 1 : 0; }
   ackInterrupt: () => number = () => -1;
   /**
    * What decides how code at a linear address is decoded and whether decoded blocks may be
@@ -219,10 +224,13 @@ export class Cpu implements FaultState {
   readonly tlbUsed: Int32Array;
   get tlbUsedCount(): number { return this.control[3]; }
   set tlbUsedCount(v: number) { this.control[3] = v; }
-  /** Rights bit a data read or write needs at the current CPL (also in the machine's memory, for compiled blocks). */
-  accR = R_S;
-  accW = W_S;
-  /** accR, accW, stack32 and the CPL where compiled WebAssembly reads them (wasm/layout.ts). */
+  /** Rights bit a data read or write needs at the current CPL (paging.ts R_S, W_S or R_U, W_U). */
+  get accR(): number { return this.modeCells[0]; }
+  get accW(): number { return this.modeCells[1]; }
+  /**
+   * accR, accW, stack32 and the CPL, in the machine's memory (wasm/layout.ts ACC_R...): compiled WebAssembly
+   * reads them, and an IRET it writes out sets them.
+   */
   private readonly modeCells: Int32Array;
 
   constructor(mem: PhysicalMemory, io: IoBus) {
@@ -279,11 +287,8 @@ export class Cpu implements FaultState {
   }
 
   setCpl(cpl: number): void {
-    this.cpl = cpl;
-    this.accR = cpl === 3 ? R_U : R_S;
-    this.accW = cpl === 3 ? W_U : W_S;
-    this.modeCells[0] = this.accR;
-    this.modeCells[1] = this.accW;
+    this.modeCells[0] = cpl === 3 ? R_U : R_S;
+    this.modeCells[1] = cpl === 3 ? W_U : W_S;
     this.modeCells[3] = cpl;
   }
 
@@ -308,7 +313,6 @@ export class Cpu implements FaultState {
 
   /** SS.B, as setSegmentCache sets it (compiled WebAssembly that loaded SS's cache itself has the CPU call this). */
   setStack32(b: boolean): void {
-    this.stack32 = b;
     this.modeCells[2] = b ? 1 : 0;
   }
 

@@ -70,8 +70,6 @@ export const IMPORTS = [
    * observers.
    */
   { name: 'entered', params: 5, result: true },
-  /** After an IRET that gates.ts wrote out had loaded CS (and SS, ESP): the CPU's part (EFLAGS popped, the old CPL, the new). */
-  { name: 'returned', params: 3, result: true },
   /**
    * A block's exit to its own page (the EIP there, the exit's chain slot, the block's length), tail-called: on to
    * the block in the slot if it may, else back to the dispatcher. WebAssembly itself (dispatch.ts chainBytes).

@@ -21,6 +21,8 @@ const PLAIN = '83 c3 03 cf';
 const LOAD_DS0 = '83 c3 03 ba 10 00 00 00 8e da cf';
 /** When ECX is 5 (the IRET compiled by then), pushf; orl $0x4000,(%esp); popf: NT set, the IRET is a return to a task. */
 const SET_NT = '83 c3 03 83 f9 05 75 09 9c 81 0c 24 00 40 00 00 9d cf';
+/** xorl $0x3000,8(%esp): each IRET at CPL 0 pops IOPL 3 and 0 in turn, which only CPL 0 may change. */
+const SET_IOPL = '83 c3 03 81 74 24 08 00 30 00 00 cf';
 /** When ECX is 5, orl $0x100,8(%esp): the IRET pops TF, a single step in ring 3 after it (its #DB halts). */
 const SET_TF = '83 c3 03 83 f9 05 75 08 81 4c 24 08 00 01 00 00 cf';
 
@@ -120,6 +122,15 @@ describe('INT and IRET written out in WebAssembly', () => {
     for (const n of budgets) agreeOnProgram(p.code, n, p.setup);
   });
 
+  it('an IRET in ring 3 does not change IF, which IOPL 0 keeps from it', () => {
+    // The loop and its handler both at ring 3; the handler flips IF in the image the IRET pops.
+    const p = {
+      code: `${LOOP} 83 c3 03 81 74 24 08 00 02 00 00 cf`,
+      setup: (c: Cpu) => { setGate(c, 0x80, { offset: HANDLER, sel: 0x1b, dpl: 3 }); c.r32[1] = 40; enterRing3(c); },
+    };
+    for (const n of budgets) agreeOnProgram(p.code, n, p.setup);
+  });
+
   it('gates the handler must refuse or fault on agree with the interpreter', () => {
     agrees({ gate: { dpl: 0 } }); // #GP(0x402): the gate's DPL is below the CPL
     agrees({ gate: { present: false } }); // #NP
@@ -172,8 +183,9 @@ describe('INT and IRET written out in WebAssembly', () => {
     });
   });
 
-  it('an IRET that pops TF, and one with NT set (the handler\'s), agree with the interpreter', () => {
+  it('an IRET that pops TF, one that pops IOPL, and one with NT set (the handler\'s), agree with the interpreter', () => {
     agrees({ handler: SET_TF });
+    agrees({ handler: SET_IOPL });
     agrees({ handler: SET_NT });
     const t = tierMachine({ handler: SET_TF });
     t.exec.run(100_000);

@@ -11,21 +11,21 @@
  * gate, a conforming or non-flat segment, a descriptor not yet accessed, a
  * frame across a page end, a segment register the IRET would clear...)
  * branches out to the instruction's handler, which does it all with every
- * check. EFLAGS is read where it lives, in the machine's memory (the EFLAGS INT
- * pushes worked out by lazyFlags.ts `eflags`). Then the CPU's part, which lives in TypeScript
- * (setting EFLAGS, the CPL, the vector counts, the observers of the lguest Host and the debugger),
- * goes through the `entered` and `returned` imports (tier.ts), which also
- * say whether the dispatcher may go on, as callLast does for a handler.
+ * check. EFLAGS, the CPL and the rights it gives live in the machine's memory (the EFLAGS INT
+ * pushes worked out by lazyFlags.ts `eflags`): IRET sets them here, and says whether the dispatcher
+ * may go on, as callLast does for a handler. INT's part that lives in TypeScript (the vector counts,
+ * the observers of the lguest Host and the debugger) goes through the `entered` import (tier.ts).
  */
 import type { Instr } from '../instr';
 import { OP } from './emit';
-import { IMPORT } from './cells';
-import { R_S, W_S } from '../paging';
+import { IMPORT, CELL } from './cells';
+import { R_S, W_S, R_U, W_U } from '../paging';
 import { type Writer, BASE, O, X, P, T, V, ESP, G0, G1, G2, G3, G4, G5, G6 } from './writer';
 import {
   CPL, STACK32, IDTR_BASE, IDTR_LIMIT, TR_BASE, TR_LIMIT, TR_ATTR, SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ATTR,
-  SEG_FLAT_R, SEG_FLAT_W, TLB_RIGHTS, CODE_PAGES, FLAGS_RAW,
+  SEG_FLAT_R, SEG_FLAT_W, TLB_RIGHTS, CODE_PAGES, FLAGS_RAW, LAZY_MASK, ACC_R, ACC_W, INTR_LINE,
 } from './layout';
+import { ARITH, TF, DF, NT, AC, ID, RF, IF, IOPL, VIF, VIP } from '../flags';
 
 const CS = 1, SS = 2;
 /**
@@ -186,6 +186,45 @@ export function writeInterruptReturn(w: Writer): void {
   c.end();
   loadFlat(w, CS, NEW_CS, CS_ATTR);
   w.spill();
-  c.get(FLAGS).i32(0).load32(CPL).get(NEW_CS).i32(3).op(OP.and).call(IMPORT.returned).drop();
+  returned(w, FLAGS, NEW_CS);
   c.get(NEW_EIP).set(T);
+}
+
+/**
+ * The CPU's part of an IRET written out, once CS (and SS, ESP) are loaded, as interrupts.ts iret does it: the
+ * new CPL and the rights it gives, SS.B (every stack here is flat 32-bit), EFLAGS from the popped image in local
+ * `flags` as far as the old CPL may write them (interrupts.ts writableFlags, setFlagsMasked). Then whether the
+ * dispatcher may go on (tier.ts goOn): not if the new EFLAGS trap (TF) or hold off an instruction breakpoint
+ * (RF), nor if they let in an interrupt that is waiting; then EXIT asks the run loop to look.
+ */
+function returned(w: Writer, flags: number, newCs: number): void {
+  const c = w.c;
+  const OLD_CPL = G3, NEW_FLAGS = G4, MASK = G5;
+  c.i32(0).load32(CPL).set(OLD_CPL);
+  c.get(newCs).i32(3).op(OP.and).get(OLD_CPL).op(OP.ne).if();
+  {
+    c.i32(0).get(newCs).i32(3).op(OP.and).store32(CPL);
+    c.i32(0).get(newCs).i32(3).op(OP.and).i32(3).op(OP.eq).if(true).i32(R_U).else().i32(R_S).end().store32(ACC_R);
+    c.i32(0).get(newCs).i32(3).op(OP.and).i32(3).op(OP.eq).if(true).i32(W_U).else().i32(W_S).end().store32(ACC_W);
+    c.i32(0).i32(1).store32(STACK32);
+  }
+  c.end();
+  // What the old CPL may write: IF up to IOPL, IOPL, VIF and VIP at CPL 0.
+  c.i32(ARITH | TF | DF | NT | AC | ID | RF);
+  c.get(OLD_CPL).i32(0).load32(FLAGS_RAW).i32(12).op(OP.shrU).i32(3).op(OP.and).op(OP.leU).i32(IF).op(OP.mul).op(OP.or);
+  c.get(OLD_CPL).op(OP.eqz).i32(IOPL | VIF | VIP).op(OP.mul).op(OP.or);
+  c.set(MASK);
+  c.call(IMPORT.eflags).get(MASK).i32(-1).op(OP.xor).op(OP.and);
+  c.get(flags).get(MASK).op(OP.and).op(OP.or).i32(2).op(OP.or).i32(~(0x8 | 0x20 | 0x8000)).op(OP.and).set(NEW_FLAGS);
+  c.i32(0).get(NEW_FLAGS).store32(FLAGS_RAW);
+  c.i32(0).i32(0).store32(LAZY_MASK);
+  // Go on unless TF or RF, or IF with the interrupt line raised.
+  c.get(NEW_FLAGS).i32(TF | RF).op(OP.and).i32(0).op(OP.ne);
+  c.get(NEW_FLAGS).i32(IF).op(OP.and).i32(0).op(OP.ne).i32(0).load32(INTR_LINE).i32(0).op(OP.ne).op(OP.and);
+  c.op(OP.or);
+  c.if();
+  w.cell(CELL.EXIT, () => c.i32(1));
+  c.else();
+  w.cell(CELL.GO_ON, () => c.i32(1));
+  c.end();
 }

@@ -44,12 +44,14 @@ export const TR_LIMIT = TR_BASE + 4;
 export const TR_ATTR = TR_BASE + 8;
 export const TR_SEL = TR_BASE + 12;
 /**
- * CR0, CR3 and CR4, the number of TLB entries listed in TLB_USED, and the data breakpoints DR7 enables (a
- * bit each), as int32s: the page walk written in WebAssembly (walk.ts) reads and keeps them as paging.ts does.
+ * CR0, CR3 and CR4, the number of TLB entries listed in TLB_USED, the data breakpoints DR7 enables (a
+ * bit each) and the interrupt line, as int32s: the page walk written in WebAssembly (walk.ts) reads and keeps them as paging.ts does.
  */
 export const CONTROL = TR_BASE + 16;
 export const CR0_AT = CONTROL, CR3_AT = CONTROL + 4, CR4_AT = CONTROL + 8, TLB_USED_COUNT = CONTROL + 12, DB_DATA = CONTROL + 16;
-export const CONTROL_WORDS = 5;
+/** 1 while a maskable interrupt line is raised (state.ts intrLine): an IRET that sets IF then leaves for the run loop. */
+export const INTR_LINE = CONTROL + 20;
+export const CONTROL_WORDS = 6;
 /**
  * EFLAGS (flags.ts): the concrete bits, then the lazy record of the last instruction that set the arithmetic
  * flags (the mask of those still to be worked out from it, its kind, size, operands, result and carry in), as

@@ -24,7 +24,6 @@ import { FAULT } from '../fault';
 import type { Instr } from '../instr';
 import type { Code } from './emit';
 import { TF, NT, RF, VM, IF } from '../flags';
-import { setFlagsMasked, writableFlags } from '../interrupts';
 import { blocksModule } from './emit';
 import { dispatcherBytes, chainBytes, jumpSlot, NO_CHAIN, LOOPS, DROPPED } from './dispatch';
 import { LOCALS, LOCALS64 } from './block';
@@ -97,7 +96,6 @@ export class WasmTier {
       push32: (v) => { this.sync(); c.push32(v); return exit(); },
       pop32: () => { this.sync(); return read(c.pop32()); },
       entered: (vector, cpl, trap, eip, next) => this.entered(vector, cpl, trap, eip, next),
-      returned: (flags, oldCpl, cpl) => this.returned(flags, oldCpl, cpl),
     };
     this.memories = { mem: c.mem.wasm, tbl: this.table };
     // The memory accesses' slow paths and the dispatcher's TLB refill try the page walk in WebAssembly first
@@ -166,20 +164,6 @@ export class WasmTier {
     }
     c.flagsRaw &= trap !== 0 ? ~(TF | NT | RF | VM) : ~(TF | NT | RF | VM | IF);
     c.halted = false;
-    this.leaveAsked();
-    this.cells[CELL.GO_ON] = this.goOn() ? 1 : 0;
-    return 0;
-  }
-
-  /** What interrupts.ts iret does after CS (and SS, ESP) are loaded, for an IRET gates.ts wrote out. */
-  private returned(flags: number, oldCpl: number, cpl: number): number {
-    const c = this.c;
-    if (cpl !== oldCpl) {
-      c.setCpl(cpl);
-      c.setStack32(true);
-    }
-    setFlagsMasked(c, flags, writableFlags(c, oldCpl));
-    if ((c.flagsRaw & (TF | RF)) !== 0 || (c.intrLine && (c.flagsRaw & IF) !== 0)) c.exitBlock = true;
     this.leaveAsked();
     this.cells[CELL.GO_ON] = this.goOn() ? 1 : 0;
     return 0;
