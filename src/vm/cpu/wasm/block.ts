@@ -6,7 +6,7 @@
  * of ES, DS, FS and GS (MOV and POP: a kernel's every entry and exit has
  * them), LGDT and LIDT, PUSHA, POPA, XCHG, LEAVE, NOP, and the jumps,
  * calls, returns and loops that end blocks; arith.ts the arithmetic; gates.ts
- * INT and IRET as a system call has them. Every other instruction calls its handler
+ * INT and IRET as a system call has them, and the far call into the lguest Switcher. Every other instruction calls its handler
  * through an import, as compiled JavaScript (compiler.ts) does.
  *
  * The function is `run(base, passes)`: `base` the block's EIP, `passes` how
@@ -29,9 +29,10 @@ import { type Code, OP } from './emit';
 import { CELL, CELL_AT, IMPORT } from './cells';
 import { Writer, Kind, BASE, PASSES, O, V, T, P, X, ESP, CUR, RA, NX } from './writer';
 import { arithmetic } from './arith';
-import { writeSoftwareInterrupt, writeInterruptReturn } from './gates';
+import { writeSoftwareInterrupt, writeInterruptReturn, writeFarCall } from './gates';
 import { STACK32, SEG_SEL, CODE_PAGES, CPL, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, TR_BASE, TR_LIMIT, TR_ATTR, TR_SEL, TLB_RIGHTS } from './layout';
 import { W_S } from '../paging';
+import { VM, RF } from '../flags';
 
 export { LOCALS, LOCALS64 } from './writer';
 
@@ -72,6 +73,11 @@ function instruction(w: Writer, i: Instr, k: number, last: boolean): boolean {
     case op === 0x8d && mem: w.ea(i); c.set(V); w.setReg(i.reg, () => c.get(V)); return true;
     case op >= 0x50 && op <= 0x57: w.reg(op & 7); c.set(V); w.push(leave); return true;
     case op === 0x68 || op === 0x6a: c.i32(i.imm | 0).set(V); w.push(leave); return true;
+    case op === 0x9c:
+      // PUSHF: EFLAGS worked out from the CPU's (the block's own record stored first), VM and RF clear in the image.
+      w.storeLazy();
+      c.call(IMPORT.eflags).i32(~(VM | RF)).op(OP.and).set(V); w.push(leave);
+      return true;
     case op >= 0x58 && op <= 0x5f: w.pop(); w.setReg(op & 7, () => c.get(V)); return true;
     case op === 0x87 || (op === 0x86 && !mem) || (op >= 0x91 && op <= 0x97): {
       // XCHG: the register gets the old value before the write, so that a write that asks to leave
@@ -444,8 +450,9 @@ export function writeBlock(w: Writer, instrs: Instr[], region: Region | null, in
       c.i32(w.handler(last)).get(BASE).i32(last.off).op(OP.add).call(IMPORT.callLast).set(T);
       w.reload();
     };
-    // INT n and IRET are written out for the common case (gates.ts), with the handler for the rest.
+    // INT n, IRET and CALL m16:32 are written out for the common case (gates.ts), with the handler for the rest.
     const int = op === 0xcd && plain(last), iret = op === 0xcf && last.o32 && plain(last);
+    const farCall = op === 0xff && last.reg === 3 && last.mod !== 3 && inlineLast;
     if (op === 0x122 && last.reg === 3) {
       // MOV CR3 (walk.ts movCr3), then on by the dispatcher as after a handler that changed nothing it must see:
       // not by a chain, since the next page may map elsewhere now.
@@ -456,9 +463,9 @@ export function writeBlock(w: Writer, instrs: Instr[], region: Region | null, in
       c.br(1).end();
       callLast();
       c.end();
-    } else if (int || iret) {
+    } else if (int || iret || farCall) {
       c.block().block();
-      if (int) writeSoftwareInterrupt(w, last); else writeInterruptReturn(w);
+      if (int) writeSoftwareInterrupt(w, last); else if (iret) writeInterruptReturn(w); else writeFarCall(w, last);
       c.br(1).end();
       callLast();
       c.end();

@@ -12,6 +12,7 @@ import type { Cpu } from '../state';
 import type { Instr } from '../instr';
 
 const budgets = [1, 3, 7, 100, 100_000];
+const hex = (b: number) => b.toString(16).padStart(2, '0');
 /** l: inc %eax; int $0x80; dec %ecx; jnz l; hlt (at ring 3: #GP, whose gate halts); then the handler, at CODE + 7. */
 const LOOP = '40 cd 80 49 75 fa f4';
 const HANDLER = CODE + 7;
@@ -129,6 +130,34 @@ describe('INT and IRET written out in WebAssembly', () => {
       setup: (c: Cpu) => { setGate(c, 0x80, { offset: HANDLER, sel: 0x1b, dpl: 3 }); c.r32[1] = 40; enterRing3(c); },
     };
     for (const n of budgets) agreeOnProgram(p.code, n, p.setup);
+  });
+
+  it('a far call to a flat code segment of the same ring runs inline; the ones it leaves agree with the interpreter', () => {
+    // At ring 0, l: lcall *0x6000; dec %ecx; jnz l; hlt; then the target: add $3,%ebx; and when ECX is 5,
+    // movw $SEL,0x6004 (the far pointer's selector, 0x08 until then); lret.
+    const program = (sel: number) => ({
+      code: `ff 1d 00 60 00 00 49 75 f7 f4 83 c3 03 83 f9 05 75 09 66 c7 05 04 60 00 00 ${hex(sel & 255)} 00 cb`,
+      setup: (c: Cpu) => {
+        c.r32[1] = 40;
+        c.mem.write32(0x6000, CODE + 10); c.mem.write16(0x6004, 0x08);
+        setDescriptor(c, 0x30, 0, 0xffff, 0x9b, 0x0); // 16-bit code
+        setDescriptor(c, 0x38, 0, 0xfffff, 0x9f); // conforming code
+      },
+    });
+    const p = program(0x08);
+    const t = makeCpu(p.code, (c) => { enablePaging(c); p.setup(c); });
+    t.exec = new Executor(t.cpu, { compileAfter: Infinity, wasmAfter: 1, wasmBatch: 1 });
+    const call = lastOfBlockAt(t, CODE);
+    expect(call.opcode).toBe(0xff);
+    t.exec.run(3 * 5);
+    let calls = 0;
+    const fn = call.fn;
+    call.fn = (c, i) => { calls++; fn(c, i); };
+    t.exec.run(100_000);
+    expect([t.cpu.halted, t.cpu.r32[3], calls]).toEqual([true, 120, 0]);
+    // From the 36th call on: RPL 3 above the CPL (#GP), ring 3's code (DPL 3, #GP), a 16-bit code segment, a
+    // conforming one: the handler's.
+    for (const sel of [0x08, 0x0b, 0x18, 0x30, 0x38]) for (const n of budgets) agreeOnProgram(program(sel).code, n, program(sel).setup);
   });
 
   it('gates the handler must refuse or fault on agree with the interpreter', () => {

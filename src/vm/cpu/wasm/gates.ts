@@ -1,9 +1,10 @@
 /**
- * INT n and IRET written out in WebAssembly, for what they nearly always are
+ * INT n, IRET and CALL m16:32 written out in WebAssembly, for what they nearly always are
  * under a protected-mode kernel: a system call from ring 3 through a gate
  * into the kernel's ring (tour's and Linux's INT 0x80, which lguest lets go
  * straight to the Guest's ring 1), and the IRET back; the Switcher's IRETs
- * into the Guest too. Every segment on the way is flat (base 0, 4 GiB,
+ * into the Guest too; and the far call through memory by which the lguest
+ * Host enters the Switcher. Every segment on the way is flat (base 0, 4 GiB,
  * 32-bit), every table and stack is on a page the TLB maps.
  *
  * They gather and check everything first, as interrupts.ts does, and change
@@ -188,6 +189,44 @@ export function writeInterruptReturn(w: Writer): void {
   w.spill();
   returned(w, FLAGS, NEW_CS);
   c.get(NEW_EIP).set(T);
+}
+
+/**
+ * CALL m16:32 (`last`, the block's last instruction) to a flat code segment of the same ring, as ops/control.ts
+ * farTransfer does it for a code segment: the far pointer on one page the TLB maps for reading; the selector not
+ * null, its RPL at most the CPL, a present, accessed, non-conforming flat 32-bit code segment of the CPL's DPL;
+ * CS and the next EIP pushed on a flat 32-bit stack whose eight bytes are on one page the TLB lets it write,
+ * holding no decoded code. The lguest Host's way into the Switcher. Anything else (a call gate, a conforming or
+ * non-flat segment, a fault to raise) branches out of the enclosing block (depth 0), to the handler. On the fast
+ * path T holds the new EIP at the end, and the dispatcher may go on: nothing it must see has changed.
+ */
+export function writeFarCall(w: Writer, last: Instr): void {
+  const c = w.c, ram = w.ramBase;
+  const NEW_EIP = G0, NEW_CS = G1, CS_ATTR = G2;
+  w.ea(last); c.set(O);
+  w.hitOrBreak(6, last.seg, false, true);
+  c.get(P).load32(ram).set(NEW_EIP);
+  c.get(P).load16u(ram + 4).set(NEW_CS);
+  // The code segment: not null, RPL at most the CPL, flat, non-conforming, its DPL the CPL.
+  c.get(NEW_CS).i32(0xfffc).op(OP.and).op(OP.eqz).brIf(0);
+  c.get(NEW_CS).i32(3).op(OP.and).i32(0).load32(CPL).op(OP.gtU).brIf(0);
+  w.gdtDescriptor(NEW_CS, 0);
+  flat(w, true, 0);
+  dpl(w); c.i32(0).load32(CPL).op(OP.ne).brIf(0);
+  attributes(w); c.set(CS_ATTR);
+  // The return address, CS then EIP, on the stack (CS zero-extended to a doubleword).
+  c.i32(0).load32(STACK32).op(OP.eqz).brIf(0);
+  w.reg(ESP); c.i32(8).op(OP.sub).set(O);
+  w.hitOrBreak(8, SS, true);
+  c.get(P).i32(12).op(OP.shrU).load8u(CODE_PAGES).brIf(0);
+  // Nothing can fail from here on.
+  c.get(P).get(BASE).i32(last.off + last.len).op(OP.add).store32(ram);
+  c.get(P).i32(0).load16u(SEG_SEL + CS * 2).store32(ram + 4);
+  w.setReg(ESP, () => c.get(O));
+  c.get(NEW_CS).i32(0xfffc).op(OP.and).i32(0).load32(CPL).op(OP.or).set(NEW_CS);
+  loadFlat(w, CS, NEW_CS, CS_ATTR);
+  c.get(NEW_EIP).set(T);
+  w.cell(CELL.GO_ON, () => c.i32(1));
 }
 
 /**

@@ -196,10 +196,11 @@ describe('the WebAssembly tier agrees with the handlers', () => {
     check([{ name: 'push; ret 8', bytes: ret }], 16, false);
   });
 
-  it('PUSH (of segment registers too), POP, MOVZX, MOVSX', () => {
+  it('PUSH (of segment registers too), PUSHF (after a flag-setter and alone), POP, MOVZX, MOVSX', () => {
     const forms: Form[] = [];
     for (let r = 0; r < 8; r++) forms.push({ name: `push r${r}`, bytes: [0x50 + r] }, { name: `pop r${r}`, bytes: [0x58 + r] });
     forms.push({ name: 'push imm', bytes: [0x68, ...d32(0xfedcba98)] }, { name: 'push imm8', bytes: [0x6a, 0x80] });
+    forms.push({ name: 'pushf', bytes: [0x9c] }, { name: 'add; pushf', bytes: [0x01, 0xd8, 0x9c] }, { name: 'inc; pushf', bytes: [0x40, 0x9c] });
     forms.push(...[[0x06], [0x0e], [0x16], [0x1e], [0x0f, 0xa0], [0x0f, 0xa8]].map((b) => ({ name: `push sreg ${b.map(hex).join(' ')}`, bytes: b })));
     for (const op of [0xb6, 0xb7, 0xbe, 0xbf]) forms.push(...both(`${hex(op)}`, [0x0f, op], 2), { name: `${hex(op)} high`, bytes: reg([0x0f, op], 1, 7) });
     check(forms);
