@@ -233,9 +233,11 @@ let page;
       // The header's + shows under the mouse.
       await watch.locator('.pane-header').hover();
       await watch.locator('.pane-header .action-label[aria-label="Add Expression"]').click();
-      await watch.locator('.monaco-list-row input, .monaco-list-row textarea').first().waitFor({ state: 'visible' });
-      await page.keyboard.type(expression);
-      await page.keyboard.press('Enter');
+      // Into the row's input box itself (lib.cjs addFunctionBreakpoint says why).
+      const input = watch.locator('.monaco-list-row input:not([type="checkbox"]), .monaco-list-row textarea').first();
+      await input.waitFor({ state: 'visible' });
+      await input.fill(expression);
+      await input.press('Enter');
     }
     // The watch names the same member Variables shows; procs[0] is the idle process (pid 0), and the
     // first process spawned took the next free slot with pid 1.

@@ -55,23 +55,24 @@ const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /**
  * Runs a command from the palette (F1). Clicks the row whose label is exactly `label`: Enter would
  * take the first row, and fuzzy ranking may put another command there. The palette can close under the
- * click (a CI run waited a minute on a row no longer visible, the focus taken as a debug session ended):
- * then it is opened again, up to three times.
+ * typing or the click (CI runs waited a minute on a row, then on the palette's input, no longer visible,
+ * the focus taken as a debug session ended): then it is opened again, up to three times.
  */
 async function runCommand(page, label) {
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input.input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${label}`);
     const row = page.locator('.quick-input-list .monaco-list-row')
       .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }) }).first();
     try {
+      await input.waitFor({ state: 'visible', timeout: 15_000 });
+      await input.fill(`>${label}`, { timeout: 15_000 });
       await row.waitFor({ state: 'visible', timeout: 15_000 });
       await row.click({ timeout: 15_000 });
       return;
     } catch (e) {
       if (attempt === 3) throw e;
+      log(`the palette closed before "${label}" ran: again`);
       await page.keyboard.press('Escape');
     }
   }
@@ -195,13 +196,19 @@ async function terminalText(page) {
   return page.locator('.terminal-wrapper.active .xterm-rows').allInnerTexts();
 }
 
-/** A function breakpoint typed into the Breakpoints view, as a user adds one (the palette's command, then its name). */
+/**
+ * A function breakpoint typed into the Breakpoints view, as a user adds one (the palette's command, then its name).
+ * The name goes into the row's text box itself (not the exception filters' checkboxes above it, which the wait
+ * once found first: then the name, typed as keys, could start before the box had the focus, and a loaded CI
+ * machine lost its first letter, "imer_tick").
+ */
 async function addFunctionBreakpoint(page, name) {
   await expandPane(page, 'Breakpoints');
   await runCommand(page, 'Add Function Breakpoint'); // no "Debug:" in its palette label
-  await pane(page, 'Breakpoints').locator('.monaco-list-row input, .monaco-list-row textarea').first().waitFor({ state: 'visible' });
-  await page.keyboard.type(name);
-  await page.keyboard.press('Enter');
+  const input = pane(page, 'Breakpoints').locator('.monaco-list-row input:not([type="checkbox"]), .monaco-list-row textarea').first();
+  await input.waitFor({ state: 'visible' });
+  await input.fill(name);
+  await input.press('Enter');
   await waitForRow(page, 'Breakpoints', new RegExp(`^${escapeRe(name)}$`));
 }
 

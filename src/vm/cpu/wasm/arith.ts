@@ -4,7 +4,7 @@
  * INC and DEC, NOT and NEG, SHL SHR SAR by a constant (of registers and
  * memory) or by CL (of registers), IMUL in
  * its three forms, MUL, DIV and IDIV, CDQ and CWDE. Each leaves the flags as
- * its handler (ops/alu.ts, ops/shift.ts) does: a lazy record in the cells, or
+ * its handler (ops/alu.ts, ops/shift.ts) does: a lazy record for the CPU's flags, or
  * concrete flags for the shifts and multiplies, and says in `w.kind` what the
  * locals fa, fb, fr hold for a condition read later in the block.
  */
@@ -125,7 +125,7 @@ export function arithmetic(w: Writer, i: Instr, k: number, leave: number): boole
  */
 function alu(w: Writer, a: AluOp, size: 1 | 4, k: number, src: () => void, dstReg: number, memIns: Instr | null, leave: number): boolean {
   const c = w.c, carries = a.lazy === ADC || a.lazy === SBB;
-  // The carry in, from the flags as they are before the operands are read (a slow path may pull them).
+  // The carry in, from the flags as they are before the operands are read.
   if (carries) w.carry();
   if (memIns !== null) {
     w.ea(memIns); c.set(O);

@@ -13,9 +13,9 @@
  * many more times a block that jumps back to its own start may run. It
  * returns how many instructions ran (fewer than all when a slow path asks to
  * leave after one, as compiled JavaScript does) and leaves in the cells
- * (layout.ts CELLS, see tier.ts): the next EIP, the passes it took, the index
- * of the instruction under way (for a fault thrown by a slow path), and the
- * lazy flags of the last instruction that set them.
+ * (layout.ts CELLS, see tier.ts): the next EIP, the passes it took, and the index
+ * of the instruction under way (for a fault thrown by a slow path); the lazy
+ * flags of the last instruction that set them go to the CPU's own (layout.ts FLAGS).
  *
  * Registers are read and written in memory, where the TypeScript side sees
  * them (or, with ExecutorOptions.wasmLocals, in locals stored back before

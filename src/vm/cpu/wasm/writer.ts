@@ -4,7 +4,7 @@
  * hit written inline (state.ts rdLin32 and the others: a flat segment, the
  * tag, the right at the CPL, within the page, and for a write a page without
  * decoded code) with the CPU's own access through an import for anything
- * else, PUSH and POP, the lazy flags in the cells, what a condition reads, and
+ * else, PUSH and POP, the lazy flags stored into the CPU's, what a condition reads, and
  * a handler's call.
  */
 import type { Instr } from '../instr';
