@@ -12,7 +12,7 @@
 import { PhysicalMemory } from '../cpu/memory';
 import { Cpu } from '../cpu/state';
 import { HostWorld } from './hostWorld';
-import { RegName, regOffset, dataOffset, PAGES_REGS, REG_NAMES, GDT_ENTRIES, LGUEST_DATA, PAGE_SIZE } from './layout';
+import { RegName, regOffset, dataOffset, PAGES_REGS, GDT_ENTRIES, LGUEST_DATA, PAGE_SIZE } from './layout';
 import type { ShadowPageTables } from './pageTables';
 import type { LauncherDevices } from './devices/launcherDevices';
 import type { HostEvent } from './events';
@@ -77,8 +77,6 @@ export class Lguest {
   onConsole: (byte: number) => void = () => {};
 
   private readonly regsBase: number;
-  /** The register page's words, read in place (the page is the Host's, in RAM, 4 KiB-aligned). */
-  private readonly regWords: Int32Array;
 
   constructor(
     readonly mem: PhysicalMemory, readonly cpu: Cpu, readonly world: HostWorld, guestBytes: number,
@@ -88,7 +86,6 @@ export class Lguest {
   ) {
     this.pfnLimit = guestBytes / PAGE_SIZE;
     this.regsBase = world.regsPage + PAGES_REGS;
-    this.regWords = new Int32Array(mem.bytes.buffer, mem.bytes.byteOffset + this.regsBase, REG_NAMES.length);
   }
 
   emit(e: HostEvent): void {
@@ -98,7 +95,7 @@ export class Lguest {
   // ---- The Guest's saved registers (struct lguest_regs in the register page) ----
 
   reg(name: RegName): number {
-    return this.regWords[regOffset(name) >> 2] >>> 0;
+    return this.mem.read32(this.regsBase + regOffset(name)) >>> 0;
   }
   setReg(name: RegName, v: number): void {
     this.mem.write32(this.regsBase + regOffset(name), v);

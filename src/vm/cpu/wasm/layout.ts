@@ -20,7 +20,7 @@ export const ACC_W = 52;
 export const STACK32 = 56;
 /** The CPL as an int32 (a segment load checks it against the descriptor's DPL). */
 export const CPL = 60;
-/** A compiled block's outputs and its copy of the lazy flags (see wasm/tier.ts). */
+/** A compiled block's outputs: the next EIP, its passes, where it stopped (see wasm/cells.ts). */
 export const CELLS = 64;
 export const CELL_COUNT = 12;
 /** segSel: the six segment selectors, uint16 each (PUSH of a segment register reads them). */

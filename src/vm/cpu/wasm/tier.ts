@@ -324,6 +324,4 @@ export class WasmTier {
     this.cells[CELL.EXIT] = 1;
     return 1;
   }
-
-
 }

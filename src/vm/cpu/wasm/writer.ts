@@ -117,7 +117,7 @@ export class Writer {
   setReg(r: number, value: () => void): void {
     if (this.cached[r]) { value(); this.c.set(R0 + r); } else { this.c.i32(0); value(); this.c.store32(REGS + r * 4); }
   }
-  cell(k: number, value: () => void): void { this.c.i32(0); value(); this.c.store32(CELL_AT(k)); }
+  cell(k: number, value: () => void): void { this.word(CELL_AT(k), value); }
   /** The instruction under way, for a fault from a slow path or a handler. */
   at(k: number): void { this.cell(CELL.INDEX, () => this.c.i32(k)); }
   /** Before a slow path: what may fault there is `under`, and the flags and registers go back to memory. */
